@@ -1,0 +1,108 @@
+import type { Executor } from '../../db/index';
+import { recordAudit } from './audit.server';
+import { dummyPasswordHash, randomToken, tokenHash, verifyPassword } from './passwords.server';
+import { findUserByEmail, loadCurrentUser, type CurrentUser } from './users.server';
+
+export const SESSION_DAYS = 14;
+const SESSION_TOUCH_MS = 5 * 60 * 1000;
+
+/** The one message for a failed login: it never says whether the email or the password was wrong. */
+export const LOGIN_FAILED = 'That email and password do not match an account. Check both and try again.';
+
+export type LoginResult = { ok: true; userId: number } | { ok: false; message: string };
+
+export async function verifyLogin(db: Executor, email: string, password: string): Promise<LoginResult> {
+  const user = await findUserByEmail(db, email);
+  if (!user || !user.password_hash || user.disabled_at) {
+    await verifyPassword(password, await dummyPasswordHash()); // same work, same time
+    return { ok: false, message: LOGIN_FAILED };
+  }
+  if (!(await verifyPassword(password, user.password_hash))) return { ok: false, message: LOGIN_FAILED };
+  return { ok: true, userId: user.id };
+}
+
+/** Creates a session row and returns the token for the cookie (only its hash is stored). */
+export async function createSession(db: Executor, userId: number, userAgent: string | null): Promise<{ token: string; expiresAt: Date }> {
+  const token = randomToken();
+  const expiresAt = new Date(Date.now() + SESSION_DAYS * 24 * 60 * 60 * 1000);
+  await db
+    .insertInto('sessions')
+    .values({ id: tokenHash(token), user_id: userId, expires_at: expiresAt, user_agent: userAgent?.slice(0, 300) ?? null })
+    .execute();
+  await recordAudit(db, { actorId: userId, action: 'session.login', entityType: 'user', entityId: userId });
+  return { token, expiresAt };
+}
+
+export async function userFromSessionToken(db: Executor, token: string): Promise<CurrentUser | null> {
+  const session = await db
+    .selectFrom('sessions')
+    .select(['id', 'user_id', 'last_seen_at'])
+    .where('id', '=', tokenHash(token))
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', new Date())
+    .executeTakeFirst();
+  if (!session) return null;
+  if (Date.now() - session.last_seen_at.getTime() > SESSION_TOUCH_MS) {
+    await db.updateTable('sessions').set({ last_seen_at: new Date() }).where('id', '=', session.id).execute();
+  }
+  return loadCurrentUser(db, session.user_id);
+}
+
+export async function revokeSession(db: Executor, token: string): Promise<void> {
+  const revoked = await db
+    .updateTable('sessions')
+    .set({ revoked_at: new Date() })
+    .where('id', '=', tokenHash(token))
+    .where('revoked_at', 'is', null)
+    .returning('user_id')
+    .executeTakeFirst();
+  if (revoked) await recordAudit(db, { actorId: revoked.user_id, action: 'session.logout', entityType: 'user', entityId: revoked.user_id });
+}
+
+const TOKEN_PREFIX = 'stk_';
+
+/** Creates an API token; the plain token is returned once and only its hash is kept. */
+export async function createApiToken(db: Executor, userId: number, name: string): Promise<{ id: number; token: string }> {
+  const token = TOKEN_PREFIX + randomToken();
+  const row = await db
+    .insertInto('api_tokens')
+    .values({ user_id: userId, name: name.trim() || 'API token', token_hash: tokenHash(token), prefix: token.slice(0, 10) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await recordAudit(db, { actorId: userId, action: 'api_token.create', entityType: 'api_token', entityId: row.id, details: { name } });
+  return { id: row.id, token };
+}
+
+export async function listApiTokens(db: Executor, userId: number) {
+  return db
+    .selectFrom('api_tokens')
+    .select(['id', 'name', 'prefix', 'created_at', 'last_used_at', 'revoked_at'])
+    .where('user_id', '=', userId)
+    .orderBy('created_at', 'desc')
+    .execute();
+}
+
+export async function revokeApiToken(db: Executor, userId: number, tokenId: number): Promise<boolean> {
+  const revoked = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: new Date() })
+    .where('id', '=', tokenId)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
+  if (revoked) await recordAudit(db, { actorId: userId, action: 'api_token.revoke', entityType: 'api_token', entityId: tokenId });
+  return Boolean(revoked);
+}
+
+export async function userFromApiToken(db: Executor, token: string): Promise<CurrentUser | null> {
+  if (!token.startsWith(TOKEN_PREFIX)) return null;
+  const row = await db
+    .updateTable('api_tokens')
+    .set({ last_used_at: new Date() })
+    .where('token_hash', '=', tokenHash(token))
+    .where('revoked_at', 'is', null)
+    .returning('user_id')
+    .executeTakeFirst();
+  return row ? loadCurrentUser(db, row.user_id) : null;
+}

@@ -1,0 +1,86 @@
+import type { Executor } from '../../db/index';
+import type { VersionMapping } from '../../db/schema';
+import type { CatalogueQuestion } from './catalogue.server';
+
+export async function listQuestionnaires(db: Executor) {
+  const versions = await db
+    .selectFrom('questionnaire_versions as v')
+    .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
+    .select([
+      'v.id',
+      'q.slug',
+      'q.title',
+      'q.description',
+      'v.version',
+      'v.sha256',
+      'v.change_notes',
+      'v.published_at',
+      (eb) =>
+        eb
+          .selectFrom('version_questions as vq')
+          .whereRef('vq.version_id', '=', 'v.id')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .as('question_count'),
+    ])
+    .orderBy('q.title')
+    .orderBy('v.version')
+    .execute();
+  return versions.map((v) => ({ ...v, question_count: Number(v.question_count) }));
+}
+
+export type VersionInfo = {
+  id: number;
+  slug: string;
+  title: string;
+  version: number;
+  definition: Record<string, unknown>;
+  mapping: VersionMapping | null;
+  catalogue: Map<string, CatalogueQuestion>;
+};
+
+// Published versions never change, so a version read once is kept for the life of the process.
+const versionCache = new Map<number, Promise<VersionInfo>>();
+
+export function getQuestionnaireVersion(db: Executor, versionId: number): Promise<VersionInfo> {
+  let cached = versionCache.get(versionId);
+  if (!cached) {
+    cached = loadVersion(db, versionId);
+    versionCache.set(versionId, cached);
+    cached.catch(() => versionCache.delete(versionId));
+  }
+  return cached;
+}
+
+async function loadVersion(db: Executor, versionId: number): Promise<VersionInfo> {
+  const version = await db
+    .selectFrom('questionnaire_versions as v')
+    .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
+    .select(['v.id', 'q.slug', 'q.title', 'v.version', 'v.definition', 'v.mapping'])
+    .where('v.id', '=', versionId)
+    .executeTakeFirstOrThrow();
+  const questions = await db
+    .selectFrom('version_questions')
+    .selectAll()
+    .where('version_id', '=', versionId)
+    .orderBy('position')
+    .execute();
+  return {
+    ...version,
+    catalogue: new Map(
+      questions.map((q) => [
+        q.name,
+        { name: q.name, position: q.position, page: q.page, title: q.title, type: q.type, topic: q.topic, valueType: q.value_type, detail: q.detail },
+      ]),
+    ),
+  };
+}
+
+export async function findVersion(db: Executor, slug: string, version: number) {
+  return db
+    .selectFrom('questionnaire_versions as v')
+    .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
+    .select(['v.id', 'q.slug', 'q.title', 'v.version'])
+    .where('q.slug', '=', slug)
+    .where('v.version', '=', version)
+    .executeTakeFirst();
+}

@@ -1,0 +1,373 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Executor } from '../../db/index';
+import { jsonb } from '../../db/json';
+import type { VersionMapping } from '../../db/schema';
+import { type CatalogueQuestion, SUPPORTED_TYPES, DISPLAY_TYPES, catalogueOf, createModel } from './catalogue.server';
+import { recordAudit } from './audit.server';
+
+/**
+ * The questionnaire registry: surveys/<slug>/v<N>.json (SurveyJS JSON, one file per version, never edited once
+ * published), surveys/<slug>/meta.json (title, description, change notes and the mapping from the previous version)
+ * and surveys/topics.json. Checked by `surveys check`, published into the database at start and by `surveys publish`.
+ */
+
+export function surveysDir(): string {
+  return path.resolve(process.env.STOCKTAKE_SURVEYS_DIR ?? 'surveys');
+}
+export const LOCK_FILE = 'published.lock.json';
+
+export type Problem = { file: string; question?: string; message: string };
+
+export type Topic = { id: string; title: string; description: string };
+
+export type RegistryVersion = {
+  version: number;
+  file: string; // relative to the surveys folder, e.g. team-self-assessment/v1.json
+  sha256: string;
+  definition: Record<string, unknown>;
+  changeNotes: string;
+  mapping: VersionMapping | null;
+  questions: CatalogueQuestion[];
+};
+
+export type RegistryQuestionnaire = { slug: string; title: string; description: string; versions: RegistryVersion[] };
+
+export type Registry = { dir: string; topics: Topic[]; questionnaires: RegistryQuestionnaire[]; problems: Problem[] };
+
+const topicsSchema = z
+  .array(
+    z.object({
+      id: z.string().regex(/^[a-z0-9-]+$/, 'topic ids are lower-case words joined by hyphens'),
+      title: z.string().min(1),
+      description: z.string().min(1),
+    }),
+  )
+  .min(1);
+
+const versionMetaSchema = z
+  .object({
+    changeNotes: z.string().min(1, 'every version needs change notes'),
+    from: z.number().int().positive().optional(),
+    renamed: z.record(z.string(), z.string()).optional(),
+    removed: z.array(z.string()).optional(),
+  })
+  .strict();
+
+const metaSchema = z
+  .object({
+    slug: z.string().regex(/^[a-z0-9-]+$/),
+    title: z.string().min(1),
+    description: z.string().default(''),
+    versions: z.record(z.string().regex(/^\d+$/, 'version keys are numbers'), versionMetaSchema),
+  })
+  .strict();
+
+export function sha256(content: string | Buffer): string {
+  return crypto.createHash('sha256').update(content).digest('hex');
+}
+
+function readJson(dir: string, file: string, problems: Problem[]): unknown {
+  const full = path.join(dir, file);
+  let text: string;
+  try {
+    text = fs.readFileSync(full, 'utf8');
+  } catch (error) {
+    problems.push({ file, message: `cannot be read: ${(error as Error).message}` });
+    return undefined;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    problems.push({ file, message: `is not valid JSON: ${(error as Error).message}` });
+    return undefined;
+  }
+}
+
+function zodProblems(file: string, error: z.ZodError): Problem[] {
+  return error.issues.map((issue) => ({
+    file,
+    message: `${issue.path.length ? issue.path.join('.') + ': ' : ''}${issue.message}`,
+  }));
+}
+
+/** Reads and checks every questionnaire and version. Problems are collected, not thrown. */
+export function loadRegistry(dir: string = surveysDir()): Registry {
+  const problems: Problem[] = [];
+  const rawTopics = readJson(dir, 'topics.json', problems);
+  const parsedTopics = topicsSchema.safeParse(rawTopics ?? []);
+  if (rawTopics !== undefined && !parsedTopics.success) problems.push(...zodProblems('topics.json', parsedTopics.error));
+  const topics = parsedTopics.success ? parsedTopics.data : [];
+  const topicIds = new Set(topics.map((t) => t.id));
+  const seenTopics = new Set<string>();
+  for (const topic of topics) {
+    if (seenTopics.has(topic.id)) problems.push({ file: 'topics.json', message: `topic "${topic.id}" is listed twice` });
+    seenTopics.add(topic.id);
+  }
+
+  const questionnaires: RegistryQuestionnaire[] = [];
+  const slugs = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+
+  for (const slug of slugs) {
+    const metaFile = `${slug}/meta.json`;
+    const rawMeta = readJson(dir, metaFile, problems);
+    if (rawMeta === undefined) continue;
+    const parsedMeta = metaSchema.safeParse(rawMeta);
+    if (!parsedMeta.success) {
+      problems.push(...zodProblems(metaFile, parsedMeta.error));
+      continue;
+    }
+    const meta = parsedMeta.data;
+    if (meta.slug !== slug) problems.push({ file: metaFile, message: `slug "${meta.slug}" differs from its folder "${slug}"` });
+
+    const versionFiles = fs
+      .readdirSync(path.join(dir, slug))
+      .filter((name) => name !== 'meta.json')
+      .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    const versions: RegistryVersion[] = [];
+    for (const name of versionFiles) {
+      const file = `${slug}/${name}`;
+      const match = /^v(\d+)\.json$/.exec(name);
+      if (!match) {
+        problems.push({ file, message: 'is not a version file: name versions v1.json, v2.json, …' });
+        continue;
+      }
+      const version = Number(match[1]);
+      const raw = fs.readFileSync(path.join(dir, file));
+      const definition = readJson(dir, file, problems);
+      if (definition === undefined) continue;
+      if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) {
+        problems.push({ file, message: 'must hold a SurveyJS questionnaire object' });
+        continue;
+      }
+      const versionMeta = meta.versions[String(version)];
+      if (!versionMeta) {
+        problems.push({ file: metaFile, message: `has no entry for version ${version} (change notes are required)` });
+        continue;
+      }
+      const questions = checkDefinition(file, definition, topicIds, problems);
+      versions.push({
+        version,
+        file,
+        sha256: sha256(raw),
+        definition: definition as Record<string, unknown>,
+        changeNotes: versionMeta.changeNotes,
+        mapping: versionMeta.from
+          ? { from: versionMeta.from, renamed: versionMeta.renamed ?? {}, removed: versionMeta.removed ?? [] }
+          : null,
+        questions,
+      });
+    }
+    versions.sort((a, b) => a.version - b.version);
+    versions.forEach((v, index) => {
+      if (v.version !== index + 1) problems.push({ file: v.file, message: `versions must be numbered 1, 2, 3… without gaps` });
+    });
+    for (const key of Object.keys(meta.versions)) {
+      if (!versions.some((v) => v.version === Number(key)) && !problems.some((p) => p.file === `${slug}/v${key}.json`)) {
+        problems.push({ file: metaFile, message: `describes version ${key} but ${slug}/v${key}.json does not exist` });
+      }
+    }
+    for (const v of versions) checkMapping(metaFile, v, versions, problems);
+    if (versions.length > 0) questionnaires.push({ slug, title: meta.title, description: meta.description, versions });
+  }
+  return { dir, topics, questionnaires, problems };
+}
+
+function checkDefinition(file: string, definition: object, topicIds: Set<string>, problems: Problem[]): CatalogueQuestion[] {
+  const model = createModel(definition);
+  for (const error of model.jsonErrors ?? []) {
+    const element = (error as unknown as { element?: { name?: string } }).element;
+    problems.push({ file, question: element?.name, message: error.message });
+  }
+  const seen = new Set<string>();
+  for (const question of model.getAllQuestions(false, false, false)) {
+    const type = question.getType();
+    if (!question.name) problems.push({ file, message: `a ${type} question has no name` });
+    if (seen.has(question.name)) problems.push({ file, question: question.name, message: 'duplicate question name' });
+    seen.add(question.name);
+    if (DISPLAY_TYPES.has(type)) continue;
+    if (!SUPPORTED_TYPES.has(type)) {
+      problems.push({ file, question: question.name, message: `question type "${type}" is not supported by Stocktake` });
+    }
+    const topic = (question as unknown as { topic?: string }).topic;
+    if (!topic) problems.push({ file, question: question.name, message: 'has no topic (add "topic": "<id>" from surveys/topics.json)' });
+    else if (!topicIds.has(topic)) problems.push({ file, question: question.name, message: `has unknown topic "${topic}"` });
+  }
+  if (seen.size === 0) problems.push({ file, message: 'has no questions' });
+  return catalogueOf(model);
+}
+
+function checkMapping(metaFile: string, version: RegistryVersion, versions: RegistryVersion[], problems: Problem[]) {
+  const mapping = version.mapping;
+  if (!mapping) return;
+  const from = versions.find((v) => v.version === mapping.from);
+  if (!from) {
+    problems.push({ file: metaFile, message: `version ${version.version} maps from version ${mapping.from}, which does not exist` });
+    return;
+  }
+  if (mapping.from >= version.version) {
+    problems.push({ file: metaFile, message: `version ${version.version} must map from an earlier version` });
+  }
+  const oldNames = new Set(from.questions.map((q) => q.name));
+  const newNames = new Set(version.questions.map((q) => q.name));
+  for (const [oldName, newName] of Object.entries(mapping.renamed)) {
+    if (!oldNames.has(oldName)) {
+      problems.push({ file: metaFile, question: oldName, message: `renamed in version ${version.version}, but version ${from.version} has no such question` });
+    }
+    if (!newNames.has(newName)) {
+      problems.push({ file: metaFile, question: newName, message: `is the new name of "${oldName}", but version ${version.version} has no such question` });
+    }
+  }
+  for (const name of mapping.removed) {
+    if (!oldNames.has(name)) {
+      problems.push({ file: metaFile, question: name, message: `removed in version ${version.version}, but version ${from.version} has no such question` });
+    }
+    if (newNames.has(name)) {
+      problems.push({ file: metaFile, question: name, message: `is listed as removed but version ${version.version} still has it` });
+    }
+  }
+}
+
+export function formatProblem(problem: Problem): string {
+  return `surveys/${problem.file}${problem.question ? ` question "${problem.question}"` : ''}: ${problem.message}`;
+}
+
+export type LockFile = Record<string, string>;
+
+export function readLockFile(dir: string = surveysDir()): LockFile {
+  const full = path.join(dir, LOCK_FILE);
+  if (!fs.existsSync(full)) return {};
+  return JSON.parse(fs.readFileSync(full, 'utf8')) as LockFile;
+}
+
+/** Versions whose file no longer matches the hash it was published with, as problems naming the file. */
+export function changedPublishedVersions(registry: Registry, published: Record<string, string>): Problem[] {
+  const problems: Problem[] = [];
+  for (const questionnaire of registry.questionnaires) {
+    const next = questionnaire.versions.length + 1;
+    for (const version of questionnaire.versions) {
+      const publishedHash = published[version.file];
+      if (publishedHash && publishedHash !== version.sha256) {
+        problems.push({
+          file: version.file,
+          message:
+            `was published with sha256 ${publishedHash.slice(0, 12)}… but the file now hashes to ${version.sha256.slice(0, 12)}…. ` +
+            `Published versions never change: restore surveys/${version.file} (git checkout -- surveys/${version.file}) ` +
+            `and publish your changes as the next version, surveys/${questionnaire.slug}/v${next}.json, with change notes in meta.json.`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+export class RegistryError extends Error {
+  constructor(public problems: Problem[]) {
+    super(problems.map(formatProblem).join('\n'));
+  }
+}
+
+export type PublishResult = { published: string[]; unchanged: string[] };
+
+/**
+ * Inserts versions not yet in the database, in one transaction. Refuses everything if any published version's
+ * file has changed (by the lock file or by the database's own hash) or the registry has problems.
+ */
+export async function publishRegistry(
+  db: Executor,
+  registry: Registry,
+  options: { actorId?: number | null; writeLockFile?: boolean } = {},
+): Promise<PublishResult> {
+  if (registry.problems.length) throw new RegistryError(registry.problems);
+  const lock = readLockFile(registry.dir);
+  const existing = await db
+    .selectFrom('questionnaire_versions as v')
+    .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
+    .select(['q.slug', 'v.version', 'v.sha256'])
+    .execute();
+  const inDatabase = Object.fromEntries(existing.map((row) => [`${row.slug}/v${row.version}.json`, row.sha256]));
+  // Checked against the lock file (what the repository published) and the database (what this installation did).
+  const byFile = new Map<string, Problem>();
+  for (const problem of [...changedPublishedVersions(registry, lock), ...changedPublishedVersions(registry, inDatabase)]) {
+    if (!byFile.has(problem.file)) byFile.set(problem.file, problem);
+  }
+  const changed = [...byFile.values()];
+  if (changed.length) throw new RegistryError(changed);
+
+  const result: PublishResult = { published: [], unchanged: [] };
+  await db.transaction().execute(async (trx) => {
+    for (const questionnaire of registry.questionnaires) {
+      const row = await trx
+        .insertInto('questionnaires')
+        .values({ slug: questionnaire.slug, title: questionnaire.title, description: questionnaire.description })
+        .onConflict((oc) =>
+          oc.column('slug').doUpdateSet({ title: questionnaire.title, description: questionnaire.description }),
+        )
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      for (const version of questionnaire.versions) {
+        if (inDatabase[version.file]) {
+          result.unchanged.push(version.file);
+          continue;
+        }
+        const inserted = await trx
+          .insertInto('questionnaire_versions')
+          .values({
+            questionnaire_id: row.id,
+            version: version.version,
+            definition: jsonb(version.definition),
+            sha256: version.sha256,
+            change_notes: version.changeNotes,
+            mapping: jsonb(version.mapping),
+            published_by: options.actorId ?? null,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        if (version.questions.length) {
+          await trx
+            .insertInto('version_questions')
+            .values(
+              version.questions.map((q) => ({
+                version_id: inserted.id,
+                name: q.name,
+                position: q.position,
+                page: q.page,
+                title: q.title,
+                type: q.type,
+                topic: q.topic,
+                value_type: q.valueType,
+                detail: jsonb(q.detail),
+              })),
+            )
+            .execute();
+        }
+        await recordAudit(trx, {
+          actorId: options.actorId ?? null,
+          action: 'questionnaire_version.publish',
+          entityType: 'questionnaire_version',
+          entityId: String(inserted.id),
+          details: { file: version.file, sha256: version.sha256 },
+        });
+        result.published.push(version.file);
+      }
+    }
+  });
+
+  if (options.writeLockFile) {
+    const next: LockFile = { ...lock };
+    for (const questionnaire of registry.questionnaires) {
+      for (const version of questionnaire.versions) next[version.file] ??= version.sha256;
+    }
+    const sorted = Object.fromEntries(Object.entries(next).sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })));
+    if (JSON.stringify(sorted) !== JSON.stringify(lock)) {
+      fs.writeFileSync(path.join(registry.dir, LOCK_FILE), JSON.stringify(sorted, null, 2) + '\n');
+    }
+  }
+  return result;
+}

@@ -1,0 +1,120 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../db/index';
+import type { Role } from '../../db/schema';
+import { recordAudit } from './audit.server';
+import { hashPassword } from './passwords.server';
+
+/** Who is asking, with the scope of every role they hold. */
+export type CurrentUser = {
+  id: number;
+  email: string;
+  name: string;
+  isAdmin: boolean;
+  /** null: not a reviewer; 'all': authority-wide; otherwise the areas reviewed. */
+  reviewerAreaIds: 'all' | number[] | null;
+  managedTeamIds: number[];
+};
+
+export function primaryRole(user: CurrentUser): Role | null {
+  if (user.isAdmin) return 'admin';
+  if (user.reviewerAreaIds) return 'reviewer';
+  if (user.managedTeamIds.length) return 'manager';
+  return null;
+}
+
+export async function loadCurrentUser(db: Executor, userId: number): Promise<CurrentUser | null> {
+  const user = await db
+    .selectFrom('users')
+    .select(['id', 'email', 'name'])
+    .where('id', '=', userId)
+    .where('disabled_at', 'is', null)
+    .executeTakeFirst();
+  if (!user) return null;
+  const memberships = await db
+    .selectFrom('memberships')
+    .select(['role', 'area_id', 'team_id'])
+    .where('user_id', '=', userId)
+    .execute();
+  let reviewerAreaIds: CurrentUser['reviewerAreaIds'] = null;
+  for (const m of memberships.filter((m) => m.role === 'reviewer')) {
+    if (m.area_id === null) reviewerAreaIds = 'all';
+    else if (reviewerAreaIds !== 'all') reviewerAreaIds = [...(reviewerAreaIds ?? []), m.area_id];
+  }
+  return {
+    ...user,
+    isAdmin: memberships.some((m) => m.role === 'admin'),
+    reviewerAreaIds,
+    managedTeamIds: memberships.filter((m) => m.role === 'manager').map((m) => m.team_id!),
+  };
+}
+
+export async function findUserByEmail(db: Executor, email: string) {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where(sql`lower(email)`, '=', email.trim().toLowerCase())
+    .executeTakeFirst();
+}
+
+export class UserInputError extends Error {}
+
+export type NewUser = {
+  email: string;
+  name: string;
+  password: string | null;
+  role: Role;
+  areaSlug?: string;
+  teamSlug?: string;
+};
+
+/** Creates a user with one role; an existing user (same email) gains the role instead. */
+export async function createUserWithRole(db: Executor, input: NewUser, actorId: number | null = null) {
+  const email = input.email.trim().toLowerCase();
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw new UserInputError(`"${input.email}" is not an email address`);
+  if (input.password !== null && input.password.length < 10) {
+    throw new UserInputError('passwords must be at least 10 characters long');
+  }
+  let areaId: number | null = null;
+  let teamId: number | null = null;
+  if (input.role === 'manager') {
+    if (!input.teamSlug) throw new UserInputError('a manager needs --team <team slug>');
+    const team = await db.selectFrom('teams').select('id').where('slug', '=', input.teamSlug).executeTakeFirst();
+    if (!team) throw new UserInputError(`no team has the slug "${input.teamSlug}"`);
+    teamId = team.id;
+  } else if (input.teamSlug) {
+    throw new UserInputError(`--team only applies to managers`);
+  }
+  if (input.areaSlug) {
+    if (input.role !== 'reviewer') throw new UserInputError('--area only applies to reviewers');
+    const area = await db.selectFrom('areas').select('id').where('slug', '=', input.areaSlug).executeTakeFirst();
+    if (!area) throw new UserInputError(`no area has the slug "${input.areaSlug}"`);
+    areaId = area.id;
+  }
+  const passwordHash = input.password === null ? null : await hashPassword(input.password);
+  return db.transaction().execute(async (trx) => {
+    let user = await findUserByEmail(trx, email);
+    if (!user) {
+      user = await trx
+        .insertInto('users')
+        .values({ email, name: input.name.trim(), password_hash: passwordHash })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(trx, { actorId, action: 'user.create', entityType: 'user', entityId: user.id, details: { email } });
+    } else if (passwordHash) {
+      await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', user.id).execute();
+    }
+    await trx
+      .insertInto('memberships')
+      .values({ user_id: user.id, role: input.role, area_id: areaId, team_id: teamId })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+    await recordAudit(trx, {
+      actorId,
+      action: 'membership.grant',
+      entityType: 'user',
+      entityId: user.id,
+      details: { role: input.role, areaId, teamId },
+    });
+    return user;
+  });
+}

@@ -1,0 +1,114 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Form, Link, Links, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from '@remix-run/react';
+import type { ReactNode } from 'react';
+import { GeneralErrorBoundary } from '~/components/error-boundary';
+import { getCurrentUser } from '~/utils/session.server';
+import { primaryRole } from '~/models/users.server';
+import { permissionsOf } from '~/utils/permissions';
+import { isDemoInstallation } from '~/models/demo.server';
+import { getDb } from '../db/index';
+import appStyles from '~/styles/app.css?url';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: appStyles }];
+
+export const meta: MetaFunction = () => [{ title: 'Stocktake' }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const [user, demo] = await Promise.all([getCurrentUser(request), isDemoInstallation(getDb())]);
+  if (!user) return { user: null, demo };
+  const permissions = permissionsOf(user);
+  return {
+    user: {
+      name: user.name,
+      email: user.email,
+      role: primaryRole(user),
+      canReview: permissions.has('round:manage'),
+      canAdminister: permissions.has('organisation:manage'),
+      managesTeam: user.managedTeamIds.length > 0,
+    },
+    demo,
+  };
+}
+
+function Header() {
+  const data = useRouteLoaderData<typeof loader>('root');
+  const user = data?.user;
+  return (
+    <header className="site-header">
+      <div className="site-header__inner">
+        <Link to="/" className="brand">
+          Stocktake
+        </Link>
+        {user ? (
+          <nav aria-label="Main">
+            <ul className="nav-list">
+              {user.managesTeam ? (
+                <li>
+                  <NavLink to="/my-team">My team</NavLink>
+                </li>
+              ) : null}
+              {user.canReview ? (
+                <li>
+                  <NavLink to="/review">Review</NavLink>
+                </li>
+              ) : null}
+              {user.canAdminister ? (
+                <li>
+                  <NavLink to="/admin">Administration</NavLink>
+                </li>
+              ) : null}
+              <li>
+                <NavLink to="/profile">{user.name}</NavLink>
+              </li>
+              <li>
+                <Form method="post" action="/logout">
+                  <button type="submit" className="link-button">
+                    Sign out
+                  </button>
+                </Form>
+              </li>
+            </ul>
+          </nav>
+        ) : null}
+      </div>
+    </header>
+  );
+}
+
+export function Layout({ children }: { children: ReactNode }) {
+  const data = useRouteLoaderData<typeof loader>('root');
+  return (
+    <html lang="en-GB">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <a href="#main" className="skip-link">
+          Skip to main content
+        </a>
+        <Header />
+        {data?.demo ? (
+          <p className="demo-banner" role="note">
+            Demonstration data: every team, person and figure here is synthetic.
+          </p>
+        ) : null}
+        <main id="main" tabIndex={-1}>
+          {children}
+        </main>
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />;
+}

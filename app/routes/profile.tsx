@@ -1,0 +1,108 @@
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Form, useActionData, useLoaderData } from '@remix-run/react';
+import { z } from 'zod';
+import { getDb } from '../../db/index';
+import { createApiToken, listApiTokens, revokeApiToken } from '~/models/auth.server';
+import { requireUser } from '~/utils/session.server';
+import { formatDateTime } from '~/utils/format';
+
+export const meta: MetaFunction = () => [{ title: 'Your profile – Stocktake' }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  const tokens = await listApiTokens(getDb(), user.id);
+  return { user: { name: user.name, email: user.email }, tokens };
+}
+
+const TokenAction = z.discriminatedUnion('intent', [
+  z.object({ intent: z.literal('create'), name: z.string().trim().min(1, 'Give the token a name, such as the script that will use it').max(100) }),
+  z.object({ intent: z.literal('revoke'), tokenId: z.coerce.number().int().positive() }),
+]);
+
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireUser(request);
+  const parsed = TokenAction.safeParse(Object.fromEntries(await request.formData()));
+  if (!parsed.success) return data({ error: parsed.error.issues[0].message, token: null }, { status: 400 });
+  if (parsed.data.intent === 'create') {
+    const { token } = await createApiToken(getDb(), user.id, parsed.data.name);
+    return { error: null, token };
+  }
+  const revoked = await revokeApiToken(getDb(), user.id, parsed.data.tokenId);
+  if (!revoked) return data({ error: 'That token does not exist or is already revoked.', token: null }, { status: 404 });
+  return { error: null, token: null };
+}
+
+export default function Profile() {
+  const { user, tokens } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  return (
+    <>
+      <h1>Your profile</h1>
+      <dl className="summary">
+        <dt>Name</dt>
+        <dd>{user.name}</dd>
+        <dt>Email</dt>
+        <dd>{user.email}</dd>
+      </dl>
+      <h2>API tokens</h2>
+      <p>A token lets a script use the Stocktake API as you, with your access. Keep it secret; revoke it when it is no longer needed.</p>
+      {actionData?.error ? <p className="field-error" role="alert">{actionData.error}</p> : null}
+      {actionData?.token ? (
+        <div className="notice notice--success" role="status">
+          <p>
+            <strong>Copy your new token now: it will not be shown again.</strong>
+          </p>
+          <p>
+            <code data-testid="new-token">{actionData.token}</code>
+          </p>
+        </div>
+      ) : null}
+      <Form method="post" className="panel">
+        <input type="hidden" name="intent" value="create" />
+        <div className="field">
+          <label htmlFor="token-name">Token name</label>
+          <p className="hint" id="token-name-hint">What will use it, for example "monthly figures import".</p>
+          <input id="token-name" name="name" type="text" aria-describedby="token-name-hint" maxLength={100} required />
+        </div>
+        <button type="submit" className="button">Create token</button>
+      </Form>
+      {tokens.length ? (
+        <table>
+          <caption>Your tokens</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Starts with</th>
+              <th scope="col">Created</th>
+              <th scope="col">Last used</th>
+              <th scope="col">Status</th>
+            </tr>
+          </thead>
+          <tbody>
+            {tokens.map((t) => (
+              <tr key={t.id}>
+                <td>{t.name}</td>
+                <td><code>{t.prefix}…</code></td>
+                <td>{formatDateTime(t.created_at)}</td>
+                <td>{t.last_used_at ? formatDateTime(t.last_used_at) : 'Never'}</td>
+                <td>
+                  {t.revoked_at ? (
+                    `Revoked ${formatDateTime(t.revoked_at)}`
+                  ) : (
+                    <Form method="post">
+                      <input type="hidden" name="intent" value="revoke" />
+                      <input type="hidden" name="tokenId" value={t.id} />
+                      <button type="submit" className="link-button" aria-label={`Revoke token ${t.name}`}>Revoke</button>
+                    </Form>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : (
+        <p>You have no API tokens.</p>
+      )}
+    </>
+  );
+}

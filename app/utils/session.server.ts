@@ -1,0 +1,106 @@
+import { createCookie, redirect } from '@remix-run/node';
+import { getDb } from '../../db/index';
+import { userFromApiToken, userFromSessionToken, SESSION_DAYS } from '~/models/auth.server';
+import { primaryRole, type CurrentUser } from '~/models/users.server';
+import { hasPermission, type Permission } from '~/utils/permissions';
+import { env } from './env.server';
+import { problem } from './problem.server';
+
+let cookie: ReturnType<typeof createCookie> | undefined;
+function sessionCookie() {
+  cookie ??= createCookie('stocktake_session', {
+    httpOnly: true,
+    sameSite: 'lax',
+    path: '/',
+    maxAge: SESSION_DAYS * 24 * 60 * 60,
+    secrets: [env().SESSION_SECRET],
+  });
+  return cookie;
+}
+
+function isHttps(request: Request) {
+  return new URL(request.url).protocol === 'https:';
+}
+
+export async function sessionTokenFrom(request: Request): Promise<string | null> {
+  const value = await sessionCookie().parse(request.headers.get('Cookie'));
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+export function commitSessionCookie(request: Request, token: string): Promise<string> {
+  return sessionCookie().serialize(token, { secure: isHttps(request) });
+}
+
+export function clearSessionCookie(request: Request): Promise<string> {
+  return sessionCookie().serialize('', { maxAge: 0, expires: new Date(0), secure: isHttps(request) });
+}
+
+export async function getCurrentUser(request: Request): Promise<CurrentUser | null> {
+  const token = await sessionTokenFrom(request);
+  return token ? userFromSessionToken(getDb(), token) : null;
+}
+
+/** Pages: the signed-in user, or a redirect to the login page that comes back here. */
+export async function requireUser(request: Request): Promise<CurrentUser> {
+  const user = await getCurrentUser(request);
+  if (!user) {
+    const url = new URL(request.url);
+    const redirectTo = url.pathname + url.search;
+    throw redirect(`/login?${new URLSearchParams({ redirectTo })}`);
+  }
+  return user;
+}
+
+/** Pages: a user whose roles grant the permission, or 403. */
+export async function requireUserWithPermission(request: Request, permission: Permission): Promise<CurrentUser> {
+  const user = await requireUser(request);
+  if (!hasPermission(user, permission)) {
+    throw new Response(`Your role does not allow this (${permission}).`, { status: 403 });
+  }
+  return user;
+}
+
+/**
+ * API: a bearer token or the session cookie. Writes with the cookie must come from this site's own pages
+ * (Origin check), so another site cannot make a signed-in browser send them.
+ */
+export async function requireApiUser(request: Request): Promise<CurrentUser> {
+  const authorization = request.headers.get('Authorization');
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    const user = match ? await userFromApiToken(getDb(), match[1]) : null;
+    if (!user) throw problem(401, 'The bearer token is not valid: it may have been revoked. Create a new one on your profile page.');
+    return user;
+  }
+  const user = await getCurrentUser(request);
+  if (!user) throw problem(401, 'Sign in, or send an API token as "Authorization: Bearer <token>".');
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    const origin = request.headers.get('Origin');
+    if (origin !== new URL(request.url).origin) {
+      throw problem(403, 'Cross-site request refused: writes with the session cookie must come from Stocktake\'s own pages (Origin header).');
+    }
+  }
+  return user;
+}
+
+export function requireApiPermission(user: CurrentUser, permission: Permission): void {
+  if (!hasPermission(user, permission)) throw problem(403, `Your role does not allow this (${permission}).`);
+}
+
+export function startPageFor(user: CurrentUser): string {
+  switch (primaryRole(user)) {
+    case 'admin':
+      return '/admin';
+    case 'reviewer':
+      return '/review';
+    case 'manager':
+      return '/my-team';
+    default:
+      return '/profile';
+  }
+}
+
+export function safeRedirectTarget(target: FormDataEntryValue | string | null | undefined, fallback: string): string {
+  if (typeof target !== 'string' || !target.startsWith('/') || target.startsWith('//') || target.startsWith('/\\')) return fallback;
+  return target;
+}

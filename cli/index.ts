@@ -1,0 +1,218 @@
+/**
+ * Stocktake's command line for operators: `npm run cli -- <command> [options]`, `--help` on any command.
+ * Errors go to stderr with a non-zero exit code; progress of long work goes to stderr too.
+ */
+import { parseArgs } from 'node:util';
+import { closeDatabase, describeTarget, migrateToLatest, openDatabase, resolveTarget, DatabaseLockedError, type DB } from '../db/index';
+import { loadRegistry, publishRegistry, formatProblem, RegistryError } from '../app/models/registry.server';
+import { createUserWithRole, findUserByEmail, UserInputError } from '../app/models/users.server';
+import { createApiToken } from '../app/models/auth.server';
+import { seedDemo, demoLogins } from '../db/seed/seed';
+import { formatLogins } from '../db/seed/demo';
+import { progressLine } from '../scripts/startup';
+
+class UsageError extends Error {}
+
+type Command = {
+  usage: string;
+  summary: string;
+  options?: Record<string, { type: 'string' | 'boolean'; description: string }>;
+  run: (values: Record<string, string | boolean | undefined>) => Promise<void>;
+};
+
+const log = (line: string) => process.stderr.write(line + '\n');
+
+async function withDatabase<T>(fn: (db: DB) => Promise<T>): Promise<T> {
+  const target = resolveTarget();
+  log(`Database: ${describeTarget(target)}`);
+  const db = await openDatabase(target);
+  try {
+    await migrateToLatest(db);
+    return await fn(db);
+  } finally {
+    await closeDatabase();
+  }
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new UsageError('--password-stdin reads the password from standard input: pipe it in, e.g. `printf %s "$PASSWORD" | npm run cli -- user create …`');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+const commands: Record<string, Command> = {
+  'db migrate': {
+    usage: 'db migrate',
+    summary: 'Apply pending database migrations (also done at every start).',
+    run: async () => {
+      const target = resolveTarget();
+      log(`Database: ${describeTarget(target)}`);
+      const db = await openDatabase(target);
+      try {
+        const result = await migrateToLatest(db);
+        const applied = result.results ?? [];
+        console.log(applied.length ? `Applied: ${applied.map((r) => r.migrationName).join(', ')}` : 'The database is up to date.');
+      } finally {
+        await closeDatabase();
+      }
+    },
+  },
+  'surveys check': {
+    usage: 'surveys check',
+    summary: 'Load every questionnaire version in surveys/ with survey-core and report every problem.',
+    run: async () => {
+      const registry = loadRegistry();
+      if (registry.problems.length) {
+        for (const problem of registry.problems) console.error(formatProblem(problem));
+        throw new Error(`${registry.problems.length} problem${registry.problems.length === 1 ? '' : 's'} in surveys/`);
+      }
+      for (const q of registry.questionnaires) {
+        console.log(`${q.slug}: ${q.versions.map((v) => `v${v.version} (${v.questions.length} questions)`).join(', ')}`);
+      }
+      console.log(`surveys/ is valid: ${registry.questionnaires.length} questionnaires, ${registry.topics.length} topics.`);
+    },
+  },
+  'surveys publish': {
+    usage: 'surveys publish',
+    summary: 'Publish new questionnaire versions to the database and record their hashes in surveys/published.lock.json.',
+    run: async () => {
+      const registry = loadRegistry();
+      await withDatabase(async (db) => {
+        const result = await publishRegistry(db, registry, { writeLockFile: true });
+        console.log(result.published.length ? `Published: ${result.published.join(', ')}` : 'Nothing new to publish.');
+      });
+    },
+  },
+  'demo seed': {
+    usage: 'demo seed',
+    summary: 'Create the synthetic demo data (areas, teams, users, rounds and responses). Safe to run again.',
+    run: async () => {
+      await withDatabase(async (db) => {
+        await publishRegistry(db, loadRegistry());
+        await seedDemo(db, { progress: progressLine(log) });
+        console.log(formatLogins(await demoLogins(db)));
+      });
+    },
+  },
+  'user create': {
+    usage: 'user create --email <email> --name <name> --role admin|reviewer|manager [--area <area slug>] [--team <team slug>] [--password-stdin]',
+    summary: 'Create a user with a role, or give an existing user another role. Reviewers without --area review all of the authority.',
+    options: {
+      email: { type: 'string', description: 'the sign-in email address' },
+      name: { type: 'string', description: 'the name shown in the app and in history' },
+      role: { type: 'string', description: 'admin, reviewer or manager' },
+      area: { type: 'string', description: 'reviewer of this area only (area slug)' },
+      team: { type: 'string', description: 'manager of this team (team slug, required for managers)' },
+      'password-stdin': { type: 'boolean', description: 'read the password from standard input (never from the command line)' },
+    },
+    run: async (values) => {
+      const { email, name, role } = values;
+      if (typeof email !== 'string' || typeof name !== 'string' || typeof role !== 'string') {
+        throw new UsageError('--email, --name and --role are required');
+      }
+      if (!['admin', 'reviewer', 'manager'].includes(role)) throw new UsageError('--role must be admin, reviewer or manager');
+      const password = values['password-stdin'] ? await readStdin() : null;
+      await withDatabase(async (db) => {
+        const user = await createUserWithRole(db, {
+          email,
+          name,
+          role: role as 'admin' | 'reviewer' | 'manager',
+          password,
+          areaSlug: values.area as string | undefined,
+          teamSlug: values.team as string | undefined,
+        });
+        console.log(`User ${user.email} (id ${user.id}) has the role ${role}${password ? '' : ' (no password set: they cannot sign in until one is)'}.`);
+      });
+    },
+  },
+  'token create': {
+    usage: 'token create <email> [--name <name>]',
+    summary: 'Create an API token for a user. The token is printed alone on the last line; only its hash is stored.',
+    options: { name: { type: 'string', description: 'what the token is for' } },
+    run: async (values) => {
+      const email = values._0;
+      if (typeof email !== 'string') throw new UsageError('give the user\'s email: token create <email>');
+      await withDatabase(async (db) => {
+        const user = await findUserByEmail(db, email);
+        if (!user || user.disabled_at) throw new UserInputError(`no active user has the email ${email}`);
+        const { token } = await createApiToken(db, user.id, typeof values.name === 'string' ? values.name : 'Command-line token');
+        log(`Token for ${user.email} (keep it secret; revoke it on the profile page):`);
+        console.log(token);
+      });
+    },
+  },
+};
+
+function helpFor(name: string, command: Command): string {
+  const lines = [`Usage: npm run cli -- ${command.usage}`, '', command.summary];
+  if (command.options) {
+    lines.push('', 'Options:');
+    for (const [option, spec] of Object.entries(command.options)) lines.push(`  --${option.padEnd(16)} ${spec.description}`);
+  }
+  lines.push(`  --${'help'.padEnd(16)} show this help`);
+  void name;
+  return lines.join('\n');
+}
+
+function overview(): string {
+  return [
+    'Usage: npm run cli -- <command> [options]',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(16)} ${c.summary}`),
+    '',
+    'Add --help to any command for its options. The database is DATABASE_URL, or the embedded one in STOCKTAKE_DATA_DIR (./data).',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const name = words.slice(0, 2).join(' ');
+  const command = commands[name];
+  if (!command) {
+    if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+      console.log(overview());
+      return 0;
+    }
+    console.error(`Unknown command "${argv.join(' ')}".\n\n${overview()}`);
+    return 2;
+  }
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(helpFor(name, command));
+    return 0;
+  }
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: Object.fromEntries(Object.entries(command.options ?? {}).map(([k, v]) => [k, { type: v.type }])),
+      allowPositionals: true,
+      strict: true,
+    });
+    const extra = positionals.slice(2);
+    const args: Record<string, string | boolean | undefined> = { ...(values as Record<string, string | boolean>) };
+    extra.forEach((value, index) => (args[`_${index}`] = value));
+    await command.run(args);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${(error as Error).message}\n\n${helpFor(name, command)}`);
+      return 2;
+    }
+    if (error instanceof RegistryError) {
+      for (const problem of error.problems) console.error(formatProblem(problem));
+      return 1;
+    }
+    if (error instanceof UserInputError || error instanceof DatabaseLockedError) {
+      console.error(`Error: ${error.message}`);
+      return 1;
+    }
+    console.error(`Error: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
+if (isEntry) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

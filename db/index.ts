@@ -1,0 +1,193 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, Migrator, type MigrationResultSet } from 'kysely';
+import type { Database } from './schema';
+import { migrations } from './migrations';
+
+export type DB = Kysely<Database>;
+/** A database handle or an open transaction: every domain function takes one of these first. */
+export type Executor = Kysely<Database>;
+
+export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string } | { kind: 'memory'; loadDataDir?: Blob };
+
+export class DatabaseLockedError extends Error {}
+
+// Dates (SQL `date`, e.g. a round's due date) stay 'YYYY-MM-DD' strings on both drivers: no time-zone shifts.
+const DATE_OID = 1082;
+const PGLITE_PARSERS = { [DATE_OID]: (value: string) => value };
+
+type Opened = { db: DB; target: DatabaseTarget; close: () => Promise<void> };
+
+// One Kysely instance per process. The server (server.ts, run by tsx) opens it; the Remix build, bundled
+// separately, finds the same instance here rather than creating a second pool or a second PGlite.
+const registry = globalThis as typeof globalThis & { __stocktakeDatabase?: Opened };
+
+export function resolveTarget(env: NodeJS.ProcessEnv = process.env): DatabaseTarget {
+  if (env.DATABASE_URL) {
+    if (!/^postgres(ql)?:\/\//.test(env.DATABASE_URL)) {
+      throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL');
+    }
+    return { kind: 'postgres', url: env.DATABASE_URL };
+  }
+  return { kind: 'embedded', dataDir: path.resolve(env.STOCKTAKE_DATA_DIR ?? 'data') };
+}
+
+/** Creates a Kysely instance for the target without registering it as the process's database. */
+export async function connect(target: DatabaseTarget): Promise<Opened> {
+  if (target.kind === 'postgres') {
+    const [{ default: postgres }, { PostgresJSDialect }] = await Promise.all([
+      import('postgres'),
+      import('kysely-postgres-js'),
+    ]);
+    const client = postgres(target.url, {
+      max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+      onnotice: () => {},
+      // timestamptz and date come back as Date / ISO strings as with PGlite.
+      types: { date: { to: DATE_OID, from: [DATE_OID], serialize: (v: string) => v, parse: (v: string) => v } },
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: client }) });
+    return { db, target, close: () => db.destroy() };
+  }
+
+  const [{ PGlite }, { PGliteDialect }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('kysely-pglite-dialect'),
+  ]);
+  if (target.kind === 'memory') {
+    // loadDataDir: a dump of an already-migrated database (tests load one instead of running initdb each time).
+    const pglite = new PGlite({ parsers: PGLITE_PARSERS, loadDataDir: target.loadDataDir });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    return { db, target, close: () => db.destroy() };
+  }
+
+  fs.mkdirSync(target.dataDir, { recursive: true }); // PGlite does not create parent folders
+  const releaseLock = acquireDataDirLock(target.dataDir);
+  try {
+    const pglite = new PGlite(path.join(target.dataDir, 'pgdata'), { parsers: PGLITE_PARSERS });
+    await pglite.waitReady;
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    return {
+      db,
+      target,
+      close: async () => {
+        try {
+          await db.destroy();
+        } finally {
+          releaseLock();
+        }
+      },
+    };
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+}
+
+/**
+ * PGlite lets two processes open one folder and then silently loses writes, so one process per folder:
+ * an exclusive lock file holding the owner's pid. A lock left by a process that no longer runs is taken over.
+ */
+function acquireDataDirLock(dataDir: string): () => void {
+  const lockPath = path.join(dataDir, 'stocktake.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = fs.openSync(lockPath, 'wx');
+      fs.writeSync(fd, `${process.pid}\n`);
+      fs.closeSync(fd);
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        try {
+          if (fs.readFileSync(lockPath, 'utf8').trim() === String(process.pid)) fs.unlinkSync(lockPath);
+        } catch {
+          // already gone
+        }
+      };
+      process.once('exit', release);
+      return release;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number.parseInt(fs.readFileSync(lockPath, 'utf8'), 10);
+      if (Number.isInteger(owner) && owner !== process.pid && isRunning(owner)) {
+        throw new DatabaseLockedError(
+          `The data folder ${dataDir} is in use by another Stocktake process (pid ${owner}). ` +
+            'Only one process may open an embedded database: stop the other process (the running server, or a ' +
+            'command such as demo seed), or point this one at another folder with STOCKTAKE_DATA_DIR.',
+        );
+      }
+      fs.rmSync(lockPath, { force: true }); // stale: its owner has gone
+    }
+  }
+  throw new DatabaseLockedError(`Could not take the lock on ${lockPath}`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Opens the process's database (once) and runs pending migrations. */
+export async function openDatabase(target: DatabaseTarget = resolveTarget()): Promise<DB> {
+  if (registry.__stocktakeDatabase) return registry.__stocktakeDatabase.db;
+  const opened = await connect(target);
+  registry.__stocktakeDatabase = opened;
+  return opened.db;
+}
+
+/** Uses an already-created instance as the process's database (tests). */
+export function useDatabase(db: DB, close: () => Promise<void> = () => db.destroy()): void {
+  registry.__stocktakeDatabase = { db, target: { kind: 'memory' }, close };
+}
+
+export function getDb(): DB {
+  const opened = registry.__stocktakeDatabase;
+  if (!opened) throw new Error('The database is not open: openDatabase() must run when the process starts');
+  return opened.db;
+}
+
+export function databaseTarget(): DatabaseTarget | undefined {
+  return registry.__stocktakeDatabase?.target;
+}
+
+export async function closeDatabase(): Promise<void> {
+  const opened = registry.__stocktakeDatabase;
+  registry.__stocktakeDatabase = undefined;
+  if (opened) await opened.close();
+}
+
+/**
+ * Applies pending migrations. Kysely takes a PostgreSQL advisory lock for the run, so two processes starting
+ * at once against one server apply each migration exactly once.
+ */
+export async function migrateToLatest(db: DB): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    const error = result.error instanceof Error ? result.error : new Error(String(result.error));
+    error.message = `Migration ${failed?.migrationName ?? '(unknown)'} failed: ${error.message}`;
+    throw error;
+  }
+  return result;
+}
+
+export function describeTarget(target: DatabaseTarget): string {
+  if (target.kind === 'postgres') return `PostgreSQL server ${redactUrl(target.url)}`;
+  if (target.kind === 'memory') return 'in-memory embedded PostgreSQL (PGlite)';
+  return `embedded PostgreSQL (PGlite) in ${target.dataDir}`;
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}

@@ -1,0 +1,224 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+// Timestamps come back as Date from both drivers; they may be written as Date or ISO string.
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+// jsonb is always written through db/json.ts (a RawBuilder), read as parsed JSON.
+type Json<T> = ColumnType<T, unknown, unknown>;
+
+export const TEAM_TYPES = [
+  'duty-initial-assessment',
+  'long-term-child-protection',
+  'looked-after-children',
+  'disability',
+  'other',
+] as const;
+export type TeamType = (typeof TEAM_TYPES)[number];
+export const TEAM_TYPE_LABELS: Record<TeamType, string> = {
+  'duty-initial-assessment': 'Duty and initial assessment',
+  'long-term-child-protection': 'Long-term / child protection',
+  'looked-after-children': 'Looked-after children',
+  disability: 'Disability',
+  other: 'Other',
+};
+
+export type Role = 'admin' | 'reviewer' | 'manager';
+export type ResponseStatus = 'not_started' | 'in_progress' | 'submitted' | 'returned';
+export type RevisionKind = 'edit' | 'submit' | 'return' | 'carry_forward' | 'confirm' | 'reopen';
+export type ValueType = 'numeric' | 'text' | 'choice';
+
+export type VersionMapping = { from: number; renamed: Record<string, string>; removed: string[] };
+export type CarriedAnswers = Record<string, { fromResponseId: number; fromRoundId: number; confirmed: boolean; submitted: boolean }>;
+
+export interface AreasTable {
+  id: Generated<number>;
+  slug: string;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface TeamsTable {
+  id: Generated<number>;
+  slug: string;
+  name: string;
+  area_id: number;
+  team_type: TeamType;
+  created_at: Timestamp;
+  archived_at: NullableTimestamp;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  created_at: Timestamp;
+  disabled_at: NullableTimestamp;
+}
+
+export interface MembershipsTable {
+  id: Generated<number>;
+  user_id: number;
+  role: Role;
+  area_id: number | null;
+  team_id: number | null;
+  created_at: Timestamp;
+}
+
+export interface QuestionnairesTable {
+  id: Generated<number>;
+  slug: string;
+  title: string;
+  description: Generated<string>;
+  created_at: Timestamp;
+}
+
+export interface QuestionnaireVersionsTable {
+  id: Generated<number>;
+  questionnaire_id: number;
+  version: number;
+  definition: Json<Record<string, unknown>>;
+  sha256: string;
+  change_notes: Generated<string>;
+  mapping: Json<VersionMapping | null>;
+  published_at: Timestamp;
+  published_by: number | null;
+}
+
+export interface VersionQuestionsTable {
+  version_id: number;
+  name: string;
+  position: number;
+  page: string;
+  title: string;
+  type: string;
+  topic: string;
+  value_type: ValueType | 'matrix' | 'multiple';
+  detail: Json<QuestionDetail>;
+}
+
+/** What a question's answers look like: rows, columns (with their own value types) and choices. */
+export type QuestionDetail = {
+  rows?: { value: string; text: string }[];
+  columns?: { name: string; title: string; valueType: ValueType; multiple?: boolean; choices?: { value: string; text: string }[] }[];
+  choices?: { value: string; text: string }[];
+  items?: { name: string; title: string; valueType: ValueType }[];
+};
+
+export interface RoundsTable {
+  id: Generated<number>;
+  name: string;
+  questionnaire_version_id: number;
+  due_date: ColumnType<string, string, string>;
+  status: Generated<'open' | 'closed'>;
+  follows_round_id: number | null;
+  created_by: number | null;
+  created_at: Timestamp;
+  closed_at: NullableTimestamp;
+  closed_by: number | null;
+}
+
+export interface ResponsesTable {
+  id: Generated<number>;
+  round_id: number;
+  team_id: number;
+  questionnaire_version_id: number;
+  status: Generated<ResponseStatus>;
+  data: Json<Record<string, unknown>>;
+  revision: Generated<number>;
+  current_page: string | null;
+  carried: Json<CarriedAnswers>;
+  carried_from_response_id: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  updated_by: number | null;
+  submitted_at: NullableTimestamp;
+  submitted_by: number | null;
+  returned_at: NullableTimestamp;
+  returned_by: number | null;
+  return_reason: string | null;
+  return_questions: Json<string[] | null>;
+}
+
+export interface ResponseRevisionsTable {
+  id: Generated<string>;
+  response_id: number;
+  revision: number;
+  base_revision: number;
+  kind: RevisionKind;
+  author_id: number | null;
+  created_at: Timestamp;
+  questions: ColumnType<string[], string[] | undefined, never>;
+  changes: Json<unknown>;
+  note: string | null;
+}
+
+export interface AnswersTable {
+  id: Generated<string>;
+  response_id: number;
+  round_id: number;
+  team_id: number;
+  question: string;
+  row_key: Generated<string>;
+  column_key: Generated<string>;
+  topic: string;
+  value_type: ValueType;
+  value_numeric: number | null;
+  value_text: string | null;
+  value_choice: string | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: number;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  last_seen_at: Timestamp;
+  user_agent: string | null;
+  revoked_at: NullableTimestamp;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  at: Timestamp;
+  actor_id: number | null;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  details: Json<Record<string, unknown>>;
+}
+
+export interface Database {
+  areas: AreasTable;
+  teams: TeamsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  questionnaires: QuestionnairesTable;
+  questionnaire_versions: QuestionnaireVersionsTable;
+  version_questions: VersionQuestionsTable;
+  rounds: RoundsTable;
+  responses: ResponsesTable;
+  response_revisions: ResponseRevisionsTable;
+  answers: AnswersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  audit_events: AuditEventsTable;
+}
+
+export type Team = Selectable<TeamsTable>;
+export type User = Selectable<UsersTable>;
+export type Round = Selectable<RoundsTable>;
+export type ResponseRow = Selectable<ResponsesTable>;
+export type NewAnswer = Insertable<AnswersTable>;
+export type ResponseUpdate = Updateable<ResponsesTable>;

@@ -1,0 +1,76 @@
+/**
+ * The Stocktake server: opens the database (embedded PGlite by default, PostgreSQL with DATABASE_URL), migrates,
+ * publishes the questionnaires, seeds demo data on a new embedded database, then serves the Remix app.
+ * `tsx server.ts` serves the production build; `tsx server.ts --dev` runs Vite in middleware mode.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ServerBuild } from '@remix-run/node';
+import { prepareDatabase, StartupError } from './scripts/startup';
+
+const dev = process.argv.includes('--dev');
+process.env.NODE_ENV ??= dev ? 'development' : 'production';
+
+async function main() {
+  const startedAt = Date.now();
+  const { db, target, logins } = await prepareDatabase({ seedIfEmpty: true, log: (line) => console.log(line) });
+
+  const [{ default: express }, { createRequestHandler }, { default: compression }] = await Promise.all([
+    import('express'),
+    import('@remix-run/express'),
+    import('compression'),
+  ]);
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(compression());
+
+  let build: ServerBuild | (() => Promise<ServerBuild>);
+  if (dev) {
+    const vite = await import('vite').then((v) => v.createServer({ server: { middlewareMode: true } }));
+    app.use(vite.middlewares);
+    build = () => vite.ssrLoadModule('virtual:remix/server-build') as Promise<ServerBuild>;
+  } else {
+    const serverBuild = path.resolve('build/server/index.js');
+    if (!fs.existsSync(serverBuild)) throw new StartupError('There is no production build: run `npm run build` first (npm start does this for you).');
+    app.use('/assets', express.static('build/client/assets', { immutable: true, maxAge: '1y' }));
+    app.use(express.static('build/client', { maxAge: '1h' }));
+    build = (await import(serverBuild)) as ServerBuild;
+  }
+  app.all('*', createRequestHandler({ build, mode: process.env.NODE_ENV }));
+
+  const port = Number(process.env.PORT ?? 3000);
+  const host = process.env.HOST ?? '0.0.0.0';
+  const server = app.listen(port, host, () => {
+    console.log(`Stocktake is serving http://localhost:${port} (${target}) — ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    if (logins) console.log(logins);
+    console.log('Stop with Ctrl+C.');
+  });
+  server.on('error', async (error: NodeJS.ErrnoException) => {
+    console.error(error.code === 'EADDRINUSE' ? `Port ${port} is already in use: set PORT to another port.` : error.message);
+    const { closeDatabase } = await import('./db/index');
+    await closeDatabase();
+    process.exit(1);
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: closing the server and the database…`);
+    server.close();
+    server.closeAllConnections?.();
+    const { closeDatabase } = await import('./db/index');
+    await closeDatabase();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  void db;
+}
+
+main().catch(async (error) => {
+  console.error(error instanceof StartupError ? error.message : error);
+  const { closeDatabase } = await import('./db/index');
+  await closeDatabase().catch(() => {});
+  process.exit(1);
+});
