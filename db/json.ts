@@ -7,3 +7,8 @@ import { type RawBuilder, sql } from 'kysely';
 export function jsonb<T>(value: T): RawBuilder<T> {
   return sql<T>`cast(${JSON.stringify(value)} as text)::jsonb`;
 }
+
+/** A text[] parameter, built from jsonb for the same reason: one form every driver sends the same way. */
+export function textArray(values: string[]): RawBuilder<string[]> {
+  return sql<string[]>`array(select jsonb_array_elements_text(cast(${JSON.stringify(values)} as text)::jsonb))`;
+}

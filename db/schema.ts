@@ -103,6 +103,8 @@ export type QuestionDetail = {
   columns?: { name: string; title: string; valueType: ValueType; multiple?: boolean; choices?: { value: string; text: string }[] }[];
   choices?: { value: string; text: string }[];
   items?: { name: string; title: string; valueType: ValueType }[];
+  /** For text questions: 'date', 'number', 'email'… */
+  inputType?: string;
 };
 
 export interface RoundsTable {
@@ -127,6 +129,8 @@ export interface ResponsesTable {
   data: Json<Record<string, unknown>>;
   revision: Generated<number>;
   current_page: string | null;
+  answered_count: Generated<number>;
+  answerable_count: Generated<number>;
   carried: Json<CarriedAnswers>;
   carried_from_response_id: number | null;
   created_at: Timestamp;
@@ -148,9 +152,10 @@ export interface ResponseRevisionsTable {
   kind: RevisionKind;
   author_id: number | null;
   created_at: Timestamp;
-  questions: ColumnType<string[], string[] | undefined, never>;
+  questions: ColumnType<string[], unknown, never>;
   changes: Json<unknown>;
   note: string | null;
+  client_change_id: string | null;
 }
 
 export interface AnswersTable {

@@ -64,7 +64,11 @@ export function describeQuestion(question: Question, position: number): Catalogu
   };
   switch (type) {
     case 'text':
-      return { ...base, valueType: NUMERIC_INPUT_TYPES.has(q.inputType) ? 'numeric' : 'text', detail: {} };
+      return {
+        ...base,
+        valueType: NUMERIC_INPUT_TYPES.has(q.inputType) ? 'numeric' : 'text',
+        detail: q.inputType && q.inputType !== 'text' ? { inputType: String(q.inputType) } : {},
+      };
     case 'comment':
       return { ...base, valueType: 'text', detail: {} };
     case 'radiogroup':

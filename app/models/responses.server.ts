@@ -1,6 +1,413 @@
-import type { Executor } from '../../db/index';
+import { sql } from 'kysely';
+import type { DB, Executor } from '../../db/index';
+import { jsonb, textArray } from '../../db/json';
+import type { CarriedAnswers, ResponseStatus, RevisionKind } from '../../db/schema';
+import { canSeeTeam } from '~/utils/permissions';
+import { rewriteAnswers } from './answers.server';
+import { recordAudit } from './audit.server';
+import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
+import type { CurrentUser } from './users.server';
+import { checkShape, progressOf, validateWithSurvey, type AnswerError } from './validation.server';
 
-/** Responses of the given teams, newest round first, with questionnaire, round and last change. */
+/**
+ * A refusal from the domain, with the HTTP status it maps to. Routes turn it into problem+json (API) or a message
+ * on the page; nothing has been written when one is thrown.
+ */
+export class ResponseRefusal extends Error {
+  constructor(
+    public status: 403 | 404 | 409 | 422,
+    message: string,
+    public extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const NOT_FOUND = 'No response with that id exists, or it belongs to a team you cannot see.';
+
+export type ResponseChange = {
+  baseRevision: number;
+  set: Record<string, unknown>;
+  unset: string[];
+  /** The page the user is on, to reopen there next time. */
+  page?: string;
+  /** The client's id for this change: a retry of an applied change is answered without applying it again. */
+  changeId?: string;
+};
+
+export type Conflict = {
+  question: string;
+  currentValue: unknown;
+  changedBy: { id: number | null; name: string | null };
+  changedAt: string;
+  revision: number;
+};
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return stableStringify(a ?? null) === stableStringify(b ?? null);
+}
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The response with its team and round, if it exists and the user may see it. */
+export async function findVisibleResponse(db: Executor, user: CurrentUser, responseId: number, options: { forUpdate?: boolean } = {}) {
+  if (!Number.isSafeInteger(responseId) || responseId <= 0) return null;
+  let query = db
+    .selectFrom('responses as s')
+    .innerJoin('teams as t', 't.id', 's.team_id')
+    .innerJoin('rounds as r', 'r.id', 's.round_id')
+    .selectAll('s')
+    .select([
+      't.name as team_name',
+      't.slug as team_slug',
+      't.area_id',
+      't.team_type',
+      'r.name as round_name',
+      'r.status as round_status',
+      'r.due_date',
+      'r.follows_round_id',
+    ])
+    .where('s.id', '=', responseId);
+  if (options.forUpdate) query = query.forUpdate('s');
+  const row = await query.executeTakeFirst();
+  if (!row || !canSeeTeam(user, { id: row.team_id, area_id: row.area_id })) return null;
+  return row;
+}
+
+export type VisibleResponse = NonNullable<Awaited<ReturnType<typeof findVisibleResponse>>>;
+
+export async function requireVisibleResponse(db: Executor, user: CurrentUser, responseId: number, options: { forUpdate?: boolean } = {}) {
+  const response = await findVisibleResponse(db, user, responseId, options);
+  if (!response) throw new ResponseRefusal(404, NOT_FOUND);
+  return response;
+}
+
+/** Why the user may not change this response now, or null when they may. */
+export function editBlocker(user: CurrentUser, response: Pick<VisibleResponse, 'team_id' | 'status' | 'round_status'>): { status: 403 | 409; message: string } | null {
+  if (!user.managedTeamIds.includes(response.team_id)) {
+    return { status: 403, message: "Only the team's managers can change its responses." };
+  }
+  if (response.round_status === 'closed') return { status: 409, message: 'The round is closed: its responses can no longer be changed.' };
+  if (response.status === 'submitted') {
+    return { status: 409, message: 'The response has been submitted: it is read-only unless a reviewer returns it for correction.' };
+  }
+  return null;
+}
+
+function checkEditable(user: CurrentUser, response: VisibleResponse) {
+  const blocker = editBlocker(user, response);
+  if (blocker) throw new ResponseRefusal(blocker.status, blocker.message, { reason: blocker.status === 409 ? (response.round_status === 'closed' ? 'round_closed' : 'submitted') : 'role' });
+}
+
+/** Validates a change against the response's own questionnaire version; returns every problem found. */
+export function validateChange(version: VersionInfo, current: Record<string, unknown>, change: Pick<ResponseChange, 'set' | 'unset'>): AnswerError[] {
+  const errors: AnswerError[] = [];
+  for (const name of [...Object.keys(change.set), ...change.unset]) {
+    if (!version.catalogue.has(name)) {
+      errors.push({ path: name, message: `is not a question of ${version.title} version ${version.version}` });
+    }
+  }
+  for (const name of change.unset) {
+    if (name in change.set) errors.push({ path: name, message: 'is both set and unset in one change' });
+  }
+  for (const [name, value] of Object.entries(change.set)) {
+    const question = version.catalogue.get(name);
+    if (question) checkShape(question, value, errors);
+  }
+  if (errors.length) return errors;
+  const merged = applyToData(current, change);
+  return validateWithSurvey(version, merged, 'save', Object.keys(change.set));
+}
+
+function applyToData(current: Record<string, unknown>, change: Pick<ResponseChange, 'set' | 'unset'>): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...current };
+  for (const [name, value] of Object.entries(change.set)) {
+    if (value === null || value === '' || (Array.isArray(value) && value.length === 0)) delete next[name];
+    else next[name] = value;
+  }
+  for (const name of change.unset) delete next[name];
+  return next;
+}
+
+/** Questions touched after `baseRevision`, with who changed each last. */
+async function changesSince(trx: Executor, responseId: number, baseRevision: number, questions: string[]) {
+  if (!questions.length) return new Map<string, { revision: number; authorId: number | null; authorName: string | null; at: Date }>();
+  const found = await trx
+    .selectFrom('response_revisions as rv')
+    .leftJoin('users as u', 'u.id', 'rv.author_id')
+    .select(['rv.revision', 'rv.questions', 'rv.author_id', 'u.name', 'rv.created_at'])
+    .where('rv.response_id', '=', responseId)
+    .where('rv.revision', '>', baseRevision)
+    .where(sql<boolean>`rv.questions && ${textArray(questions)}`)
+    .orderBy('rv.revision', 'asc')
+    .execute();
+  const latest = new Map<string, { revision: number; authorId: number | null; authorName: string | null; at: Date }>();
+  for (const row of found) {
+    for (const question of row.questions) {
+      if (questions.includes(question)) latest.set(question, { revision: row.revision, authorId: row.author_id, authorName: row.name, at: row.created_at });
+    }
+  }
+  return latest;
+}
+
+export type SaveResult = { revision: number; updatedAt: Date; changed: string[]; progress: { answered: number; answerable: number } };
+
+/**
+ * Applies one change to a response: the one function behind autosave and `PATCH /api/v1/responses/{id}`.
+ * Per-question optimistic concurrency: the change applies when none of the questions it touches changed after
+ * `baseRevision` (or they already hold the same value); otherwise a 409 lists the conflicts and nothing is written.
+ * The response, its revision row and its answers rows change in one transaction.
+ */
+export async function saveResponseChange(db: DB, user: CurrentUser, responseId: number, change: ResponseChange): Promise<SaveResult> {
+  return db.transaction().execute(async (trx) => {
+    const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
+    checkEditable(user, response);
+    if (change.changeId) {
+      const applied = await trx
+        .selectFrom('response_revisions')
+        .select(['revision'])
+        .where('response_id', '=', responseId)
+        .where('client_change_id', '=', change.changeId)
+        .executeTakeFirst();
+      if (applied) {
+        return { revision: response.revision, updatedAt: response.updated_at, changed: [], progress: { answered: response.answered_count, answerable: response.answerable_count } };
+      }
+    }
+    if (change.baseRevision > response.revision) {
+      throw new ResponseRefusal(409, `baseRevision ${change.baseRevision} is newer than the response's revision ${response.revision}: reload it.`, {
+        currentRevision: response.revision,
+        reason: 'stale',
+      });
+    }
+    const version = await getQuestionnaireVersion(trx, response.questionnaire_version_id);
+    const data = response.data;
+    const errors = validateChange(version, data, change);
+    if (errors.length) throw new ResponseRefusal(422, 'Some answers are not valid; nothing was saved.', { errors });
+
+    const touched = [...Object.keys(change.set), ...change.unset];
+    const changed = touched.filter((name) => !sameValue(data[name], change.unset.includes(name) ? undefined : normalise(change.set[name])));
+
+    // Conflicts: a touched question someone changed after the caller's base revision, to a value other than theirs.
+    if (change.baseRevision < response.revision && changed.length) {
+      const since = await changesSince(trx, responseId, change.baseRevision, changed);
+      const conflicts: Conflict[] = [...since.entries()].map(([question, last]) => ({
+        question,
+        currentValue: data[question] ?? null,
+        changedBy: { id: last.authorId, name: last.authorName },
+        changedAt: last.at.toISOString(),
+        revision: last.revision,
+      }));
+      if (conflicts.length) {
+        throw new ResponseRefusal(409, `${conflicts.length === 1 ? 'A question was' : `${conflicts.length} questions were`} changed by someone else since you loaded the response; nothing was saved.`, {
+          reason: 'conflict',
+          conflicts,
+          currentRevision: response.revision,
+        });
+      }
+    }
+
+    const page = change.page && typeof change.page === 'string' ? change.page.slice(0, 100) : response.current_page;
+    if (!changed.length) {
+      if (page !== response.current_page) await trx.updateTable('responses').set({ current_page: page }).where('id', '=', responseId).execute();
+      return { revision: response.revision, updatedAt: response.updated_at, changed: [], progress: { answered: response.answered_count, answerable: response.answerable_count } };
+    }
+
+    const next = applyToData(data, change);
+    const progress = progressOf(version, next);
+    const revision = response.revision + 1;
+    const now = new Date();
+    const carried = confirmCarried(response.carried, changed);
+    const status: ResponseStatus = response.status === 'not_started' ? 'in_progress' : response.status;
+    await trx
+      .updateTable('responses')
+      .set({
+        data: jsonb(next),
+        revision,
+        status,
+        current_page: page,
+        updated_at: now,
+        updated_by: user.id,
+        answered_count: progress.answered,
+        answerable_count: progress.answerable,
+        ...(carried ? { carried: jsonb(carried) } : {}),
+      })
+      .where('id', '=', responseId)
+      .execute();
+    await appendRevision(trx, {
+      responseId,
+      revision,
+      baseRevision: change.baseRevision,
+      kind: 'edit',
+      authorId: user.id,
+      questions: changed,
+      changes: changed.map((question) => ({ question, old: data[question] ?? null, new: next[question] ?? null })),
+      clientChangeId: change.changeId ?? null,
+      at: now,
+    });
+    await rewriteAnswers(trx, { responseId, roundId: response.round_id, teamId: response.team_id }, version.catalogue, next, changed);
+    return { revision, updatedAt: now, changed, progress };
+  });
+}
+
+function normalise(value: unknown): unknown {
+  if (value === '' || (Array.isArray(value) && value.length === 0)) return undefined;
+  return value ?? undefined;
+}
+
+/** Changing a carried-forward answer confirms it. Returns the new map, or null when nothing changed. */
+function confirmCarried(carried: CarriedAnswers, questions: string[]): CarriedAnswers | null {
+  const pending = questions.filter((q) => carried[q] && !carried[q].confirmed);
+  if (!pending.length) return null;
+  const next = { ...carried };
+  for (const q of pending) next[q] = { ...next[q], confirmed: true };
+  return next;
+}
+
+export async function appendRevision(
+  trx: Executor,
+  entry: {
+    responseId: number;
+    revision: number;
+    baseRevision: number;
+    kind: RevisionKind;
+    authorId: number | null;
+    questions: string[];
+    changes: unknown;
+    note?: string | null;
+    clientChangeId?: string | null;
+    at?: Date;
+  },
+): Promise<void> {
+  await trx
+    .insertInto('response_revisions')
+    .values({
+      response_id: entry.responseId,
+      revision: entry.revision,
+      base_revision: entry.baseRevision,
+      kind: entry.kind,
+      author_id: entry.authorId,
+      questions: textArray(entry.questions),
+      changes: jsonb(entry.changes),
+      note: entry.note ?? null,
+      client_change_id: entry.clientChangeId ?? null,
+      created_at: entry.at ?? new Date(),
+    })
+    .execute();
+}
+
+/**
+ * Submits a response: full validation on the server (required answers included) against the revision the user saw.
+ * Records who submitted and when, as a revision of its own.
+ */
+export async function submitResponse(db: DB, user: CurrentUser, responseId: number, input: { revision: number }) {
+  return db.transaction().execute(async (trx) => {
+    const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
+    checkEditable(user, response);
+    if (input.revision !== response.revision) {
+      throw new ResponseRefusal(409, `The response has changed since revision ${input.revision} (it is now at ${response.revision}): review the changes and submit again.`, {
+        reason: 'stale',
+        currentRevision: response.revision,
+      });
+    }
+    const version = await getQuestionnaireVersion(trx, response.questionnaire_version_id);
+    const errors = validateWithSurvey(version, response.data, 'submit');
+    if (errors.length) {
+      throw new ResponseRefusal(422, `The response cannot be submitted yet: ${errors.length} answer${errors.length === 1 ? ' needs' : 's need'} attention.`, { errors });
+    }
+    const revision = response.revision + 1;
+    const now = new Date();
+    await trx
+      .updateTable('responses')
+      .set({ status: 'submitted', submitted_at: now, submitted_by: user.id, revision, updated_at: now, updated_by: user.id })
+      .where('id', '=', responseId)
+      .execute();
+    await appendRevision(trx, {
+      responseId,
+      revision,
+      baseRevision: response.revision,
+      kind: 'submit',
+      authorId: user.id,
+      questions: [],
+      changes: { resubmission: Boolean(response.returned_at) },
+      at: now,
+    });
+    await recordAudit(trx, { actorId: user.id, action: 'response.submit', entityType: 'response', entityId: responseId, details: { revision } });
+    return { revision, submittedAt: now };
+  });
+}
+
+/** The API's view of a response. */
+export async function describeResponse(db: Executor, response: VisibleResponse) {
+  const version = await getQuestionnaireVersion(db, response.questionnaire_version_id);
+  return {
+    id: response.id,
+    round: { id: response.round_id, name: response.round_name, status: response.round_status, dueDate: response.due_date },
+    team: { id: response.team_id, name: response.team_name, slug: response.team_slug },
+    questionnaire: { slug: version.slug, title: version.title, version: version.version },
+    status: response.status,
+    revision: response.revision,
+    data: response.data,
+    progress: { answered: response.answered_count, answerable: response.answerable_count },
+    carried: response.carried,
+    currentPage: response.current_page,
+    updatedAt: response.updated_at.toISOString(),
+    submittedAt: response.submitted_at?.toISOString() ?? null,
+    returned: response.return_reason
+      ? { reason: response.return_reason, questions: response.return_questions ?? [], at: response.returned_at?.toISOString() ?? null }
+      : null,
+  };
+}
+
+/** Responses the user may see, optionally for one round and/or team. */
+export async function listVisibleResponses(db: Executor, user: CurrentUser, filter: { roundId?: number; teamId?: number } = {}) {
+  let query = db
+    .selectFrom('responses as s')
+    .innerJoin('teams as t', 't.id', 's.team_id')
+    .innerJoin('rounds as r', 'r.id', 's.round_id')
+    .innerJoin('questionnaire_versions as v', 'v.id', 's.questionnaire_version_id')
+    .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
+    .select([
+      's.id',
+      's.status',
+      's.revision',
+      's.updated_at',
+      's.submitted_at',
+      's.answered_count',
+      's.answerable_count',
+      'r.id as round_id',
+      'r.name as round_name',
+      't.id as team_id',
+      't.name as team_name',
+      'q.slug',
+      'v.version',
+    ])
+    .orderBy('r.id', 'desc')
+    .orderBy('t.name');
+  if (filter.roundId) query = query.where('s.round_id', '=', filter.roundId);
+  if (filter.teamId) query = query.where('s.team_id', '=', filter.teamId);
+  if (!user.isAdmin && user.reviewerAreaIds !== 'all') {
+    const areaIds = user.reviewerAreaIds ?? [];
+    query = query.where((eb) =>
+      eb.or([
+        ...(areaIds.length ? [eb('t.area_id', 'in', areaIds)] : []),
+        ...(user.managedTeamIds.length ? [eb('t.id', 'in', user.managedTeamIds)] : []),
+        ...(!areaIds.length && !user.managedTeamIds.length ? [sql<boolean>`false`] : []),
+      ]),
+    );
+  }
+  return query.execute();
+}
+
+/** Responses of the given teams (the manager's start page), newest round first. */
 export async function listTeamResponses(db: Executor, teamIds: number[]) {
   if (!teamIds.length) return [];
   return db
@@ -16,6 +423,9 @@ export async function listTeamResponses(db: Executor, teamIds: number[]) {
       's.revision',
       's.updated_at',
       's.submitted_at',
+      's.answered_count',
+      's.answerable_count',
+      's.return_reason',
       'u.name as updated_by_name',
       'r.id as round_id',
       'r.name as round_name',
@@ -32,4 +442,41 @@ export async function listTeamResponses(db: Executor, teamIds: number[]) {
     .orderBy('r.created_at', 'desc')
     .orderBy('t.name')
     .execute();
+}
+
+/** The history of a response: every accepted change, submission and return, with its author. */
+export async function listRevisions(db: Executor, responseId: number) {
+  const rows = await db
+    .selectFrom('response_revisions as rv')
+    .leftJoin('users as u', 'u.id', 'rv.author_id')
+    .select(['rv.revision', 'rv.base_revision', 'rv.kind', 'rv.questions', 'rv.changes', 'rv.note', 'rv.created_at', 'rv.author_id', 'u.name as author_name'])
+    .where('rv.response_id', '=', responseId)
+    .orderBy('rv.revision', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    revision: r.revision,
+    baseRevision: r.base_revision,
+    kind: r.kind,
+    questions: r.questions,
+    changes: r.changes,
+    note: r.note,
+    at: r.created_at.toISOString(),
+    author: { id: r.author_id, name: r.author_name },
+  }));
+}
+
+/** A question's value as it stood at a revision (undefined when it had no answer then). */
+export async function valueAtRevision(db: Executor, responseId: number, question: string, revision: number): Promise<unknown> {
+  const row = await db
+    .selectFrom('response_revisions')
+    .select(['changes'])
+    .where('response_id', '=', responseId)
+    .where('revision', '<=', revision)
+    .where(sql<boolean>`${question} = any(questions)`)
+    .orderBy('revision', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const change = (row.changes as Array<{ question: string; new: unknown }>).find((c) => c.question === question);
+  return change?.new ?? undefined;
 }

@@ -11,6 +11,7 @@ export const PROBLEM_TITLES: Record<number, string> = {
   415: 'Unsupported media type',
   422: 'Invalid answers',
   429: 'Too many requests',
+  405: 'Method not allowed',
 };
 
 export function problem(

@@ -144,6 +144,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('data', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('revision', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('current_page', 'text')
+    // Progress, computed with survey-core at every save (visible answerable questions and how many are answered).
+    .addColumn('answered_count', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('answerable_count', 'integer', (c) => c.notNull().defaultTo(0))
     // Answers carried from the earlier round: { question: { fromResponseId, confirmed } }.
     .addColumn('carried', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('carried_from_response_id', 'integer', (c) => c.references('responses.id'))
@@ -176,7 +179,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     // [{ question, old, new }] for edits; kind-specific details (reason, declaration) for the others.
     .addColumn('changes', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
     .addColumn('note', 'text')
+    // The client's id for a change, so a retried request (its reply lost) is recognised, not applied twice.
+    .addColumn('client_change_id', 'text')
     .addUniqueConstraint('response_revisions_unique', ['response_id', 'revision'])
+    .addUniqueConstraint('response_revisions_client_change_unique', ['response_id', 'client_change_id'])
     .execute();
   await sql`create index response_revisions_questions_idx on response_revisions using gin (questions)`.execute(db);
   await sql`create trigger response_revisions_append_only before update or delete on response_revisions

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { AppLoadContext, LoaderFunctionArgs } from '@remix-run/node';
 import path from 'node:path';
 import type { DB, Executor } from '../../db/index';
 import type { Role, TeamType } from '../../db/schema';
@@ -72,13 +73,13 @@ export async function sessionHeaders(db: Executor, user: { id: number }): Promis
 
 /** Calls a route's loader or action the way Remix does. */
 export async function callRoute<T>(
-  fn: (args: { request: Request; params: Record<string, string>; context: object }) => Promise<T>,
+  fn: (args: LoaderFunctionArgs) => Promise<T>,
   url: string,
   init: RequestInit & { params?: Record<string, string> } = {},
 ): Promise<T | Response> {
   const { params = {}, ...requestInit } = init;
   try {
-    return await fn({ request: new Request(new URL(url, APP_ORIGIN), requestInit), params, context: {} });
+    return await fn({ request: new Request(new URL(url, APP_ORIGIN), requestInit), params, context: {} as AppLoadContext });
   } catch (thrown) {
     if (thrown instanceof Response) return thrown;
     throw thrown;

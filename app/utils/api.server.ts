@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { ResponseRefusal } from '~/models/responses.server';
+import { problem, type ProblemError } from './problem.server';
+
+/** Largest JSON body the API accepts (a whole self-assessment is about 20 KB). */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** Reads a JSON body: 415 for another content type, 413 past the limit (without reading further), 400 for bad JSON. */
+export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const type = request.headers.get('Content-Type') ?? '';
+  if (!/^application\/(merge-patch\+)?json\b/i.test(type)) {
+    throw problem(415, 'Send the body as JSON with "Content-Type: application/json".');
+  }
+  const declared = Number(request.headers.get('Content-Length') ?? '0');
+  if (declared > limit) throw problem(413, `The body is ${declared} bytes; the limit is ${limit} bytes (256 KB).`, { limit });
+  const reader = request.body?.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (reader) {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel();
+        throw problem(413, `The body is larger than the limit of ${limit} bytes (256 KB).`, { limit });
+      }
+      chunks.push(value);
+    }
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) throw problem(400, 'The request body is empty: send a JSON object.');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw problem(400, `The body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Parses a payload with a schema; a mismatch is a 400 naming each field. */
+export function parsePayload<T extends z.ZodTypeAny>(schema: T, payload: unknown): z.infer<T> {
+  const result = schema.safeParse(payload);
+  if (!result.success) {
+    throw problem(400, 'The request does not have the expected shape.', {
+      errors: result.error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message })),
+    });
+  }
+  return result.data;
+}
+
+export function parseId(value: string | undefined, what = 'response'): number {
+  const id = Number(value);
+  if (!value || !/^\d+$/.test(value) || !Number.isSafeInteger(id) || id <= 0) {
+    throw problem(404, `No ${what} with that id exists, or it belongs to a team you cannot see.`);
+  }
+  return id;
+}
+
+/** Runs an API handler, turning domain refusals and thrown Responses into problem+json. */
+export async function handleApi(fn: () => Promise<Response>): Promise<Response> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof Response) return error;
+    if (error instanceof ResponseRefusal) {
+      return problem(error.status, error.message, error.extra as { errors?: ProblemError[] });
+    }
+    throw error;
+  }
+}
+
+export function methodNotAllowed(allowed: string[]): Response {
+  const response = problem(405, `Use ${allowed.join(' or ')} on this address.`, { title: 'Method not allowed' });
+  response.headers.set('Allow', allowed.join(', '));
+  return response;
+}
+
+export function json(body: unknown, init: ResponseInit = {}): Response {
+  const headers = new Headers(init.headers);
+  headers.set('Content-Type', 'application/json; charset=utf-8');
+  headers.set('Cache-Control', 'no-store');
+  return new Response(JSON.stringify(body), { ...init, headers });
+}
