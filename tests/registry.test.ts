@@ -101,7 +101,7 @@ describe('publishing', () => {
     const lock = readLockFile(dir);
     expect(lock['fixture-check/v1.json']).toBe(sha256(fs.readFileSync(path.join(dir, 'fixture-check/v1.json'))));
     const questions = await test.db.selectFrom('version_questions').select('name').execute();
-    expect(questions.length).toBe(9 + 8);
+    expect(questions.length).toBe(9 + 9); // v2 drops old_note and adds new_question
   });
 
   it('refuses a published version whose file has changed, naming the file and the next version', async () => {

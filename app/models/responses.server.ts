@@ -7,7 +7,7 @@ import { rewriteAnswers } from './answers.server';
 import { recordAudit } from './audit.server';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
 import type { CurrentUser } from './users.server';
-import { checkShape, progressOf, validateWithSurvey, type AnswerError } from './validation.server';
+import { assessAnswers, checkShape, type AnswerError, type Assessment } from './validation.server';
 
 /**
  * A refusal from the domain, with the HTTP status it maps to. Routes turn it into problem+json (API) or a message
@@ -108,8 +108,11 @@ function checkEditable(user: CurrentUser, response: VisibleResponse) {
   if (blocker) throw new ResponseRefusal(blocker.status, blocker.message, { reason: blocker.status === 409 ? (response.round_status === 'closed' ? 'round_closed' : 'submitted') : 'role' });
 }
 
-/** Validates a change against the response's own questionnaire version; returns every problem found. */
-export function validateChange(version: VersionInfo, current: Record<string, unknown>, change: Pick<ResponseChange, 'set' | 'unset'>): AnswerError[] {
+/**
+ * Validates a change against the response's own questionnaire version: shapes first (unknown questions, wrong types,
+ * values outside choices, rows or columns), then the questionnaire's validators on the merged answers.
+ */
+export function validateChange(version: VersionInfo, current: Record<string, unknown>, change: Pick<ResponseChange, 'set' | 'unset'>): Assessment & { next: Record<string, unknown> } {
   const errors: AnswerError[] = [];
   for (const name of [...Object.keys(change.set), ...change.unset]) {
     if (!version.catalogue.has(name)) {
@@ -123,9 +126,9 @@ export function validateChange(version: VersionInfo, current: Record<string, unk
     const question = version.catalogue.get(name);
     if (question) checkShape(question, value, errors);
   }
-  if (errors.length) return errors;
-  const merged = applyToData(current, change);
-  return validateWithSurvey(version, merged, 'save', Object.keys(change.set));
+  if (errors.length) return { errors, progress: { answered: 0, answerable: 0 }, next: current };
+  const next = applyToData(current, change);
+  return { ...assessAnswers(version, next, 'save', Object.keys(change.set)), next };
 }
 
 function applyToData(current: Record<string, unknown>, change: Pick<ResponseChange, 'set' | 'unset'>): Record<string, unknown> {
@@ -190,7 +193,7 @@ export async function saveResponseChange(db: DB, user: CurrentUser, responseId: 
     }
     const version = await getQuestionnaireVersion(trx, response.questionnaire_version_id);
     const data = response.data;
-    const errors = validateChange(version, data, change);
+    const { errors, progress, next } = validateChange(version, data, change);
     if (errors.length) throw new ResponseRefusal(422, 'Some answers are not valid; nothing was saved.', { errors });
 
     const touched = [...Object.keys(change.set), ...change.unset];
@@ -221,8 +224,6 @@ export async function saveResponseChange(db: DB, user: CurrentUser, responseId: 
       return { revision: response.revision, updatedAt: response.updated_at, changed: [], progress: { answered: response.answered_count, answerable: response.answerable_count } };
     }
 
-    const next = applyToData(data, change);
-    const progress = progressOf(version, next);
     const revision = response.revision + 1;
     const now = new Date();
     const carried = confirmCarried(response.carried, changed);
@@ -319,7 +320,7 @@ export async function submitResponse(db: DB, user: CurrentUser, responseId: numb
       });
     }
     const version = await getQuestionnaireVersion(trx, response.questionnaire_version_id);
-    const errors = validateWithSurvey(version, response.data, 'submit');
+    const { errors } = assessAnswers(version, response.data, 'submit');
     if (errors.length) {
       throw new ResponseRefusal(422, `The response cannot be submitted yet: ${errors.length} answer${errors.length === 1 ? ' needs' : 's need'} attention.`, { errors });
     }

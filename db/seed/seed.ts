@@ -1,9 +1,78 @@
 import type { DB } from '../index';
-import { DEMO_EMAIL_DOMAIN, seedDemoOrganisation, type DemoLogin, type Progress } from './demo';
+import { findVersion } from '../../app/models/questionnaires.server';
+import { createRound } from '../../app/models/rounds.server';
+import { saveResponseChange, submitResponse } from '../../app/models/responses.server';
+import { loadCurrentUser } from '../../app/models/users.server';
+import { createRng, DEMO_SEED, generateMiniJar, generateSelfAssessmentV1, type DemoTeam } from './answers';
+import { DEMO_EMAIL_DOMAIN, seedDemoOrganisation, demoTeams, type DemoLogin, type Progress } from './demo';
 
-/** The whole synthetic demo: organisation and users. Idempotent. */
+/**
+ * The whole synthetic demo: organisation and users, then Phase 1 of a review as it stood in February 2009 — the team
+ * self-assessment (version 1) and the mini-JAR matrix, most teams submitted, a few in progress, two not started.
+ * Answers come from db/seed/answers.ts with the seed DEMO_SEED, so every machine gets the same figures. Idempotent:
+ * rounds that exist (by name) are left alone.
+ */
+export const DEMO_ROUNDS = {
+  selfAssessment: 'Phase 1: team self-assessment (January 2009)',
+  miniJar: 'Phase 1: mini-JAR matrix (January 2009)',
+};
+
 export async function seedDemo(db: DB, options: { progress?: Progress } = {}): Promise<DemoLogin[]> {
-  return seedDemoOrganisation(db, options.progress);
+  const progress = options.progress ?? (() => {});
+  const logins = await seedDemoOrganisation(db, progress);
+  await seedPhase1(db, progress);
+  return logins;
+}
+
+function inDays(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+async function seedPhase1(db: DB, progress: Progress) {
+  const selfAssessment = await findVersion(db, 'team-self-assessment', 1);
+  const miniJar = await findVersion(db, 'mini-jar-matrix', 1);
+  if (!selfAssessment || !miniJar) throw new Error('Publish the questionnaires before seeding responses (surveys publish).');
+  const specs = demoTeams();
+  const teams = await db.selectFrom('teams').select(['id', 'slug']).where('slug', 'in', specs.map((s) => s.slug)).execute();
+  const teamIds = new Map(teams.map((t) => [t.slug, t.id]));
+  const managers = await db
+    .selectFrom('users')
+    .select(['id', 'email'])
+    .where('email', 'in', specs.map((s) => `manager.${s.slug}@${DEMO_EMAIL_DOMAIN}`))
+    .execute();
+  const managerIds = new Map(managers.map((m) => [m.email, m.id]));
+  const admin = await db.selectFrom('users').select('id').where('email', '=', `admin@${DEMO_EMAIL_DOMAIN}`).executeTakeFirst();
+
+  const rng = createRng(DEMO_SEED);
+  const plans = [
+    // Due dates are relative to the day of seeding, so the demo's rounds read as current.
+    { name: DEMO_ROUNDS.selfAssessment, versionId: selfAssessment.id, dueDate: inDays(10), generate: (t: DemoTeam, i: number) => generateSelfAssessmentV1(t, rng, i % 9 === 5 ? 'partial' : 'complete'), state: (i: number) => (i % 9 === 5 ? 'in_progress' : i % 20 === 8 ? 'not_started' : 'submitted') },
+    { name: DEMO_ROUNDS.miniJar, versionId: miniJar.id, dueDate: inDays(17), generate: (t: DemoTeam) => generateMiniJar(t, rng), state: (i: number) => (i % 7 === 6 ? 'not_started' : 'submitted') },
+  ] as const;
+
+  for (const plan of plans) {
+    const exists = await db.selectFrom('rounds').select('id').where('name', '=', plan.name).executeTakeFirst();
+    if (exists) continue;
+    const round = await db.transaction().execute((trx) =>
+      createRound(trx, { name: plan.name, questionnaireVersionId: plan.versionId, dueDate: plan.dueDate, teamIds: specs.map((s) => teamIds.get(s.slug)!) }, admin?.id ?? null),
+    );
+    const responses = await db.selectFrom('responses').select(['id', 'team_id']).where('round_id', '=', round.id).execute();
+    const responseByTeam = new Map(responses.map((r) => [r.team_id, r.id]));
+    let done = 0;
+    for (const [index, spec] of specs.entries()) {
+      const team: DemoTeam = { slug: spec.slug, name: spec.name, area: spec.areaName, teamType: spec.teamType, index };
+      const data = plan.generate(team, index); // generated for every team, so the random sequence never depends on the states
+      const state = plan.state(index);
+      const responseId = responseByTeam.get(teamIds.get(spec.slug)!)!;
+      const manager = await loadCurrentUser(db, managerIds.get(`manager.${spec.slug}@${DEMO_EMAIL_DOMAIN}`)!);
+      if (state !== 'not_started' && manager) {
+        // Through the same save and submit as the app, so the demo data passes every validator.
+        const saved = await saveResponseChange(db, manager, responseId, { baseRevision: 0, set: data, unset: [] });
+        if (state === 'submitted') await submitResponse(db, manager, responseId, { revision: saved.revision });
+      }
+      progress(++done, specs.length, plan.name);
+    }
+  }
 }
 
 /** The demo logins to print, read back from the database. */
@@ -17,6 +86,20 @@ export async function demoLogins(db: DB): Promise<DemoLogin[]> {
     .where('u.email', 'like', `%@${DEMO_EMAIL_DOMAIN}`)
     .orderBy('u.id')
     .execute();
+  // Show managers with work still to do first: a return in progress, then one not started.
+  const pending = await db
+    .selectFrom('responses as s')
+    .innerJoin('teams as t', 't.id', 's.team_id')
+    .select(['t.name', 's.status'])
+    .where('s.status', 'in', ['in_progress', 'not_started', 'returned'])
+    .orderBy('s.status')
+    .orderBy('t.name')
+    .execute();
+  const rank = (team: string | null) => {
+    const index = pending.findIndex((p) => p.name === team);
+    return index === -1 ? Number.MAX_SAFE_INTEGER : index;
+  };
+  rows.sort((a, b) => (a.role === 'manager' && b.role === 'manager' ? rank(a.team) - rank(b.team) : 0));
   const logins: DemoLogin[] = [];
   for (const row of rows) {
     if (row.role === 'admin') logins.push({ role: 'Administrator', email: row.email, scope: 'everything' });
