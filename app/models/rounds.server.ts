@@ -1,5 +1,13 @@
-import type { Executor } from '../../db/index';
+import { stringify } from 'csv-stringify/sync';
+import { sql } from 'kysely';
+import type { DB, Executor } from '../../db/index';
+import { TEAM_TYPE_LABELS, TEAM_TYPES, type ResponseStatus, type Round, type TeamType } from '../../db/schema';
+import { hasPermission } from '~/utils/permissions';
+import { daysUntil } from '~/utils/format';
 import { recordAudit } from './audit.server';
+import { carryForwardResponse, summariseCarried, versionPath, type EarlierResponse } from './carry-forward.server';
+import { getQuestionnaireVersion } from './questionnaires.server';
+import { ResponseRefusal } from './responses.server';
 import type { CurrentUser } from './users.server';
 
 export type NewRound = {
@@ -7,36 +15,257 @@ export type NewRound = {
   questionnaireVersionId: number;
   dueDate: string; // YYYY-MM-DD
   teamIds: number[];
+  /** The earlier round this one follows (the next phase): each team's response starts from its answers there. */
   followsRoundId?: number | null;
 };
 
-/** Creates a round and one empty response per team, in one transaction. */
-export async function createRound(trx: Executor, input: NewRound, actorId: number | null) {
+export const ROUND_NOT_FOUND = 'No round with that id exists, or it has no teams you can see.';
+
+/**
+ * Creates a round and one response per team, in one transaction. When the round follows an earlier one, each
+ * team's response starts from its response there, carried onto this round's version (see carry-forward.server.ts);
+ * teams without one start empty. No permission checks here: see `createRoundForUser`.
+ */
+export async function createRound(db: Executor, input: NewRound, actorId: number | null): Promise<Round> {
+  if (!db.isTransaction) return db.transaction().execute((trx) => createRound(trx, input, actorId));
+  const trx = db;
+  const teamIds = [...new Set(input.teamIds)];
+  const version = await getQuestionnaireVersion(trx, input.questionnaireVersionId);
+  let earlier: { id: number; versionId: number; responses: Map<number, EarlierResponse> } | null = null;
+  if (input.followsRoundId) {
+    const round = await trx
+      .selectFrom('rounds')
+      .select(['id', 'name', 'questionnaire_version_id'])
+      .where('id', '=', input.followsRoundId)
+      .executeTakeFirst();
+    if (!round) throw new ResponseRefusal(422, `Round ${input.followsRoundId} does not exist, so the new round cannot follow it.`, { errors: [{ path: 'followsRoundId', message: 'no such round' }] });
+    const responses = teamIds.length
+      ? await trx
+          .selectFrom('responses')
+          .select(['id', 'round_id', 'team_id', 'status', 'data', 'questionnaire_version_id'])
+          .where('round_id', '=', round.id)
+          .where('team_id', 'in', teamIds)
+          .execute()
+      : [];
+    earlier = { id: round.id, versionId: round.questionnaire_version_id, responses: new Map(responses.map((r) => [r.team_id, { ...r, round_name: round.name }])) };
+  }
+  const path = earlier ? await versionPath(trx, earlier.versionId, version.id) : null;
+
   const round = await trx
     .insertInto('rounds')
     .values({
       name: input.name,
       questionnaire_version_id: input.questionnaireVersionId,
       due_date: input.dueDate,
-      follows_round_id: input.followsRoundId ?? null,
+      follows_round_id: earlier?.id ?? null,
       created_by: actorId,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  if (input.teamIds.length) {
+
+  const carriedFrom: Array<{ teamId: number; fromResponseId: number; carried: number; notCarried: string[] }> = [];
+  const fresh = teamIds.filter((teamId) => !earlier?.responses.has(teamId));
+  if (fresh.length) {
     await trx
       .insertInto('responses')
-      .values(input.teamIds.map((teamId) => ({ round_id: round.id, team_id: teamId, questionnaire_version_id: input.questionnaireVersionId })))
+      .values(fresh.map((teamId) => ({ round_id: round.id, team_id: teamId, questionnaire_version_id: input.questionnaireVersionId })))
       .execute();
+  }
+  if (earlier && path) {
+    for (const teamId of teamIds) {
+      const previous = earlier.responses.get(teamId);
+      if (!previous) continue;
+      const { outcome } = await carryForwardResponse(trx, { roundId: round.id, teamId, version, path }, previous, actorId);
+      carriedFrom.push({ teamId, fromResponseId: previous.id, carried: outcome.carried.length, notCarried: outcome.notCarried.map((n) => n.question) });
+    }
   }
   await recordAudit(trx, {
     actorId,
     action: 'round.create',
     entityType: 'round',
     entityId: round.id,
-    details: { name: input.name, versionId: input.questionnaireVersionId, teams: input.teamIds.length, followsRoundId: input.followsRoundId ?? null },
+    details: {
+      name: input.name,
+      versionId: input.questionnaireVersionId,
+      teams: teamIds.length,
+      followsRoundId: earlier?.id ?? null,
+      ...(earlier ? { carriedForward: carriedFrom } : {}),
+    },
   });
   return round;
+}
+
+/** Creates the next phase of an earlier round: by default the same teams (those the caller may include) and version. */
+export async function createNextPhase(
+  db: DB,
+  user: CurrentUser,
+  earlierRoundId: number,
+  input: { name: string; dueDate: string; questionnaireVersionId?: number; teams?: TeamSelection },
+) {
+  const earlier = await requireVisibleRound(db, user, earlierRoundId);
+  return createRoundForUser(db, user, {
+    name: input.name,
+    dueDate: input.dueDate,
+    questionnaireVersionId: input.questionnaireVersionId ?? earlier.questionnaire_version_id,
+    teams: input.teams ?? { by: 'earlier' },
+    followsRoundId: earlier.id,
+  });
+}
+
+/** Which teams a new round is for. 'earlier': the teams of the round it follows. */
+export type TeamSelection =
+  | { by: 'all' }
+  | { by: 'area'; areaIds: number[] }
+  | { by: 'type'; teamTypes: TeamType[] }
+  | { by: 'picked'; teamIds: number[] }
+  | { by: 'earlier' };
+
+export type RoundRequest = {
+  name: string;
+  questionnaireVersionId: number;
+  dueDate: string;
+  teams: TeamSelection;
+  followsRoundId?: number | null;
+};
+
+function inScope(user: CurrentUser, areaId: number): boolean {
+  return user.isAdmin || user.reviewerAreaIds === 'all' || (Array.isArray(user.reviewerAreaIds) && user.reviewerAreaIds.includes(areaId));
+}
+
+function isAuthorityWide(user: CurrentUser): boolean {
+  return user.isAdmin || user.reviewerAreaIds === 'all';
+}
+
+/** The team ids a selection stands for, all within the user's scope; anything outside it is refused by name. */
+async function resolveTeams(db: Executor, user: CurrentUser, selection: TeamSelection, followsRoundId: number | null | undefined): Promise<number[]> {
+  const teams = await db.selectFrom('teams').select(['id', 'area_id', 'team_type', 'archived_at']).execute();
+  const active = teams.filter((t) => t.archived_at === null && inScope(user, t.area_id));
+  switch (selection.by) {
+    case 'all':
+      return active.map((t) => t.id);
+    case 'area': {
+      const areas = await db.selectFrom('areas').select(['id', 'name']).execute();
+      const errors = selection.areaIds
+        .filter((id) => !areas.some((a) => a.id === id) || !inScope(user, id))
+        .map((id) => ({ path: 'teams.areaIds', message: `area ${id} does not exist or is outside the areas you review` }));
+      if (errors.length) throw new ResponseRefusal(422, 'Some areas cannot be included in this round; nothing was created.', { errors });
+      return active.filter((t) => selection.areaIds.includes(t.area_id)).map((t) => t.id);
+    }
+    case 'type':
+      return active.filter((t) => selection.teamTypes.includes(t.team_type)).map((t) => t.id);
+    case 'picked': {
+      const errors = [...new Set(selection.teamIds)]
+        .filter((id) => !active.some((t) => t.id === id))
+        .map((id) => ({ path: 'teams.teamIds', message: `team ${id} does not exist, is archived or is outside the areas you review` }));
+      if (errors.length) throw new ResponseRefusal(422, 'Some teams cannot be included in this round; nothing was created.', { errors });
+      return [...new Set(selection.teamIds)];
+    }
+    case 'earlier': {
+      if (!followsRoundId) {
+        throw new ResponseRefusal(422, 'Choose the teams: "same teams as the earlier round" needs an earlier round to follow.', { errors: [{ path: 'teams', message: 'needs followsRoundId' }] });
+      }
+      const earlier = await db.selectFrom('responses').select('team_id').where('round_id', '=', followsRoundId).execute();
+      const ids = new Set(earlier.map((r) => r.team_id));
+      return active.filter((t) => ids.has(t.id)).map((t) => t.id);
+    }
+  }
+}
+
+/**
+ * Creates a round as a reviewer or administrator: checks the role, the version, the teams (an area reviewer may
+ * only include teams of their areas) and the earlier round, then calls `createRound` in one transaction.
+ */
+export async function createRoundForUser(db: DB, user: CurrentUser, request: RoundRequest) {
+  if (!hasPermission(user, 'round:manage')) throw new ResponseRefusal(403, 'Only reviewers and administrators can create rounds.');
+  return db.transaction().execute(async (trx) => {
+    const version = await trx.selectFrom('questionnaire_versions').select('id').where('id', '=', request.questionnaireVersionId).executeTakeFirst();
+    if (!version) {
+      throw new ResponseRefusal(422, `Questionnaire version ${request.questionnaireVersionId} does not exist.`, {
+        errors: [{ path: 'questionnaireVersionId', message: 'is not a published questionnaire version' }],
+      });
+    }
+    if (request.followsRoundId) {
+      const earlier = await findVisibleRound(trx, user, request.followsRoundId);
+      if (!earlier) {
+        throw new ResponseRefusal(422, `Round ${request.followsRoundId} does not exist or has no teams you can see, so the new round cannot follow it.`, {
+          errors: [{ path: 'followsRoundId', message: 'no such round' }],
+        });
+      }
+    }
+    const teamIds = await resolveTeams(trx, user, request.teams, request.followsRoundId);
+    if (!teamIds.length) {
+      throw new ResponseRefusal(422, 'The selection holds no teams: choose at least one team.', { errors: [{ path: 'teams', message: 'selects no teams' }] });
+    }
+    return createRound(trx, { ...request, teamIds }, user.id);
+  });
+}
+
+/** The round with its questionnaire, if it exists and holds a team the user may see. */
+export async function findVisibleRound(db: Executor, user: CurrentUser, roundId: number) {
+  if (!Number.isSafeInteger(roundId) || roundId <= 0) return null;
+  if (!hasPermission(user, 'response:read-any')) return null;
+  const round = await db
+    .selectFrom('rounds as r')
+    .innerJoin('questionnaire_versions as v', 'v.id', 'r.questionnaire_version_id')
+    .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
+    .leftJoin('rounds as f', 'f.id', 'r.follows_round_id')
+    .leftJoin('users as c', 'c.id', 'r.closed_by')
+    .selectAll('r')
+    .select(['q.slug as questionnaire_slug', 'q.title as questionnaire_title', 'v.version', 'f.name as follows_round_name', 'c.name as closed_by_name'])
+    .where('r.id', '=', roundId)
+    .executeTakeFirst();
+  if (!round) return null;
+  const scope = await db
+    .selectFrom('responses as s')
+    .innerJoin('teams as t', 't.id', 's.team_id')
+    .select((eb) => [eb.fn.countAll<number>().as('teams'), sql<number>`count(distinct t.area_id)::int`.as('areas')])
+    .select(sql<number[]>`array_agg(distinct t.area_id)`.as('area_ids'))
+    .where('s.round_id', '=', roundId)
+    .executeTakeFirstOrThrow();
+  const areaIds = (scope.area_ids ?? []).map(Number);
+  const visible = isAuthorityWide(user) || areaIds.some((id) => inScope(user, id));
+  if (!visible) return null;
+  return { ...round, area_ids: areaIds, whollyInScope: areaIds.every((id) => inScope(user, id)) };
+}
+
+export type VisibleRound = NonNullable<Awaited<ReturnType<typeof findVisibleRound>>>;
+
+export async function requireVisibleRound(db: Executor, user: CurrentUser, roundId: number): Promise<VisibleRound> {
+  const round = await findVisibleRound(db, user, roundId);
+  if (!round) throw new ResponseRefusal(404, ROUND_NOT_FOUND);
+  return round;
+}
+
+/**
+ * Opens or closes a round. Closing makes its responses read-only (saving and submitting refuse with 409). An area
+ * reviewer may only open or close a round whose teams are all in their areas.
+ */
+export async function setRoundStatus(db: DB, user: CurrentUser, roundId: number, status: 'open' | 'closed') {
+  if (!hasPermission(user, 'round:manage')) throw new ResponseRefusal(403, 'Only reviewers and administrators can open or close rounds.');
+  return db.transaction().execute(async (trx) => {
+    const round = await requireVisibleRound(trx, user, roundId);
+    if (!round.whollyInScope) {
+      throw new ResponseRefusal(403, 'This round includes teams outside the areas you review: ask an authority-wide reviewer or an administrator to open or close it.');
+    }
+    // Lock the round so a close and a save cannot interleave (saves read the round's status in their transaction).
+    await trx.selectFrom('rounds').select('id').where('id', '=', roundId).forUpdate().execute();
+    if (round.status === status) return { ...round, changed: false };
+    const now = new Date();
+    const updated = await trx
+      .updateTable('rounds')
+      .set(status === 'closed' ? { status, closed_at: now, closed_by: user.id } : { status, closed_at: null, closed_by: null })
+      .where('id', '=', roundId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, {
+      actorId: user.id,
+      action: status === 'closed' ? 'round.close' : 'round.reopen',
+      entityType: 'round',
+      entityId: roundId,
+      details: { name: round.name },
+    });
+    return { ...round, ...updated, closed_by_name: status === 'closed' ? user.name : null, changed: true };
+  });
 }
 
 /** Rounds with their questionnaire and how many of the user's visible responses each holds, by status. */
@@ -54,6 +283,7 @@ export async function listRounds(db: Executor, user: CurrentUser) {
       'r.status',
       'r.created_at',
       'r.follows_round_id',
+      'r.questionnaire_version_id',
       'q.title as questionnaire_title',
       'q.slug as questionnaire_slug',
       'v.version',
@@ -72,4 +302,185 @@ export async function listRounds(db: Executor, user: CurrentUser) {
   }
   const rows = await query.execute();
   return rows.map((r) => ({ ...r, responses: Number(r.responses), submitted: Number(r.submitted), in_progress: Number(r.in_progress), returned: Number(r.returned) }));
+}
+
+/** The rounds in which a team has a response, oldest first (for comparing a team across phases). */
+export async function listTeamRounds(db: Executor, teamId: number) {
+  return db
+    .selectFrom('responses as s')
+    .innerJoin('rounds as r', 'r.id', 's.round_id')
+    .innerJoin('questionnaire_versions as v', 'v.id', 'r.questionnaire_version_id')
+    .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
+    .select(['r.id', 'r.name', 'r.status', 'r.due_date', 'r.created_at', 'q.slug as questionnaire_slug', 'q.title as questionnaire_title', 'v.version', 's.id as response_id', 's.status as response_status'])
+    .where('s.team_id', '=', teamId)
+    .orderBy('r.created_at')
+    .orderBy('r.id')
+    .execute();
+}
+
+export const OVERVIEW_SORTS = ['team', 'area', 'type', 'status', 'progress', 'updated', 'unconfirmed'] as const;
+export type OverviewSort = (typeof OVERVIEW_SORTS)[number];
+export const RESPONSE_STATUSES: ResponseStatus[] = ['not_started', 'in_progress', 'returned', 'submitted'];
+
+export type OverviewFilter = {
+  areaId?: number;
+  teamType?: TeamType;
+  status?: ResponseStatus;
+  sort?: OverviewSort;
+  direction?: 'asc' | 'desc';
+};
+
+/**
+ * Every visible team of a round with its response's status, progress, last change, carried answers still to
+ * confirm and days to the due date. Counts by status are taken after the area and team-type filters and before the
+ * status filter, so they read as "how many of these teams are in each state".
+ */
+export async function roundOverview(db: Executor, user: CurrentUser, roundId: number, filter: OverviewFilter = {}, now = new Date()) {
+  const round = await requireVisibleRound(db, user, roundId);
+  let query = db
+    .selectFrom('responses as s')
+    .innerJoin('teams as t', 't.id', 's.team_id')
+    .innerJoin('areas as a', 'a.id', 't.area_id')
+    .leftJoin('users as u', 'u.id', 's.updated_by')
+    .leftJoin('users as sb', 'sb.id', 's.submitted_by')
+    .select([
+      's.id as response_id',
+      's.status',
+      's.revision',
+      's.answered_count',
+      's.answerable_count',
+      's.updated_at',
+      's.submitted_at',
+      's.returned_at',
+      's.return_reason',
+      's.carried',
+      's.carried_from_response_id',
+      'u.name as updated_by_name',
+      'sb.name as submitted_by_name',
+      't.id as team_id',
+      't.name as team_name',
+      't.slug as team_slug',
+      't.team_type',
+      'a.id as area_id',
+      'a.name as area_name',
+    ])
+    .where('s.round_id', '=', roundId);
+  if (!isAuthorityWide(user)) {
+    const areaIds = Array.isArray(user.reviewerAreaIds) ? user.reviewerAreaIds : [];
+    query = areaIds.length ? query.where('t.area_id', 'in', areaIds) : query.where(sql<boolean>`false`);
+  }
+  const all = (await query.execute()).map((r) => {
+    const carried = summariseCarried(r.carried);
+    return {
+      responseId: r.response_id,
+      team: { id: r.team_id, name: r.team_name, slug: r.team_slug, type: r.team_type, typeLabel: TEAM_TYPE_LABELS[r.team_type] },
+      area: { id: r.area_id, name: r.area_name },
+      status: r.status,
+      revision: r.revision,
+      progress: { answered: r.answered_count, answerable: r.answerable_count, ratio: r.answerable_count ? r.answered_count / r.answerable_count : 0 },
+      lastChange: r.revision > 0 ? { at: r.updated_at.toISOString(), by: r.updated_by_name } : null,
+      submitted: r.submitted_at ? { at: r.submitted_at.toISOString(), by: r.submitted_by_name } : null,
+      returned: r.returned_at ? { at: r.returned_at.toISOString(), reason: r.return_reason } : null,
+      carried,
+      carriedFromResponseId: r.carried_from_response_id,
+    };
+  });
+  const areas = [...new Map(all.map((r) => [r.area.id, r.area])).values()].sort((a, b) => a.name.localeCompare(b.name));
+  const teamTypes = TEAM_TYPES.filter((type) => all.some((r) => r.team.type === type));
+  const faceted = all.filter((r) => (!filter.areaId || r.area.id === filter.areaId) && (!filter.teamType || r.team.type === filter.teamType));
+  const counts = {
+    teams: faceted.length,
+    ...(Object.fromEntries(RESPONSE_STATUSES.map((s) => [s, faceted.filter((r) => r.status === s).length])) as Record<ResponseStatus, number>),
+    unconfirmedCarried: faceted.reduce((sum, r) => sum + r.carried.unconfirmed, 0),
+  };
+  const rows = faceted.filter((r) => !filter.status || r.status === filter.status);
+  const sort = filter.sort ?? 'team';
+  const direction = filter.direction === 'desc' ? -1 : 1;
+  const byName = (a: (typeof rows)[number], b: (typeof rows)[number]) => a.team.name.localeCompare(b.team.name);
+  const compare: Record<OverviewSort, (a: (typeof rows)[number], b: (typeof rows)[number]) => number> = {
+    team: byName,
+    area: (a, b) => a.area.name.localeCompare(b.area.name),
+    type: (a, b) => TEAM_TYPES.indexOf(a.team.type) - TEAM_TYPES.indexOf(b.team.type),
+    status: (a, b) => RESPONSE_STATUSES.indexOf(a.status) - RESPONSE_STATUSES.indexOf(b.status),
+    progress: (a, b) => a.progress.ratio - b.progress.ratio,
+    updated: (a, b) => (a.lastChange?.at ?? '').localeCompare(b.lastChange?.at ?? ''),
+    unconfirmed: (a, b) => a.carried.unconfirmed - b.carried.unconfirmed,
+  };
+  rows.sort((a, b) => direction * compare[sort](a, b) || byName(a, b));
+  return {
+    round: describeRound(round, now),
+    filter: { ...filter, sort, direction: filter.direction ?? 'asc' },
+    counts,
+    areas,
+    teamTypes: teamTypes.map((type) => ({ value: type, label: TEAM_TYPE_LABELS[type] })),
+    rows,
+  };
+}
+
+export type RoundOverview = Awaited<ReturnType<typeof roundOverview>>;
+
+/** The API's and pages' view of a round. */
+export function describeRound(round: VisibleRound, now = new Date()) {
+  return {
+    id: round.id,
+    name: round.name,
+    status: round.status,
+    dueDate: round.due_date,
+    daysToDue: daysUntil(round.due_date, now),
+    questionnaire: { slug: round.questionnaire_slug, title: round.questionnaire_title, version: round.version, versionId: round.questionnaire_version_id },
+    followsRound: round.follows_round_id ? { id: round.follows_round_id, name: round.follows_round_name } : null,
+    createdAt: round.created_at.toISOString(),
+    closed: round.closed_at ? { at: round.closed_at.toISOString(), by: round.closed_by_name } : null,
+    /** Whether the caller's scope covers every team of the round (needed to open or close it). */
+    wholeRoundInScope: round.whollyInScope,
+  };
+}
+
+const STATUS_TEXT: Record<ResponseStatus, string> = {
+  not_started: 'Not started',
+  in_progress: 'In progress',
+  submitted: 'Submitted',
+  returned: 'Returned for correction',
+};
+
+/** The overview table as CSV (one row per team, the same filters and order as the page). */
+export function overviewCsv(overview: RoundOverview): string {
+  const header = [
+    'Team',
+    'Area',
+    'Team type',
+    'Status',
+    'Answered',
+    'Answerable',
+    'Progress (%)',
+    'Carried answers unconfirmed',
+    'Last change',
+    'Last changed by',
+    'Submitted',
+    'Due date',
+    'Days to due date',
+    'Return reason',
+    'Response id',
+  ];
+  const records = overview.rows.map((r) => [
+    r.team.name,
+    r.area.name,
+    r.team.typeLabel,
+    STATUS_TEXT[r.status],
+    r.progress.answered,
+    r.progress.answerable,
+    Math.round(r.progress.ratio * 100),
+    r.carried.unconfirmed,
+    r.lastChange?.at ?? '',
+    r.lastChange?.by ?? '',
+    r.submitted?.at ?? '',
+    overview.round.dueDate,
+    overview.round.daysToDue,
+    r.status === 'returned' ? (r.returned?.reason ?? '') : '',
+    r.responseId,
+  ]);
+  // A leading BOM so spreadsheet programs read the file as UTF-8; text that a spreadsheet would run as a formula
+  // (starting with =, +, -, @) is prefixed with an apostrophe.
+  const safe = records.map((record) => record.map((value) => (typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value)));
+  return '\uFEFF' + stringify([header, ...safe]);
 }
