@@ -1,0 +1,136 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/**
+ * Browser tests: a real server (the production build) on a temporary database seeded with the demo data, driven by
+ * Debian's Chromium through playwright-core. Skipped, with the reason printed, where Chromium is not installed;
+ * CI installs it so they always run there.
+ */
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const hasChromium = fs.existsSync(CHROMIUM);
+export const skipReason = `Browser tests skipped: no Chromium at ${CHROMIUM} (install Debian's package: apt-get install -y chromium).`;
+export const DEMO_PASSWORD = 'stocktake-demo';
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the app when the build is missing or older than the code (once per test run; CI has built already). */
+export function ensureBuild(): void {
+  const server = path.resolve('build/server/index.js');
+  const stale = !fs.existsSync(server) || fs.statSync(server).mtimeMs < Math.max(newestMtime('app'), fs.statSync('vite.config.ts').mtimeMs);
+  if (!stale) return;
+  const result = spawnSync('npx', ['remix', 'vite:build'], { stdio: 'pipe', encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`The build failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export type TestServer = { url: string; dataDir: string; databaseUrl: string | null; stop: () => Promise<void>; output: () => string };
+
+/**
+ * Starts the app on a fresh database with the demo data: embedded in a temporary folder, or a new database on the
+ * PostgreSQL server when TEST_DATABASE_URL is set.
+ */
+export async function startServer(): Promise<TestServer> {
+  ensureBuild();
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktake-e2e-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', STOCKTAKE_DATA_DIR: dataDir, NODE_ENV: 'production' };
+  delete env.DATABASE_URL;
+  let databaseUrl: string | null = null;
+  let dropDatabase = async () => {};
+  if (process.env.TEST_DATABASE_URL) {
+    const { default: postgres } = await import('postgres');
+    const name = `stocktake_test_e2e_${crypto.randomBytes(4).toString('hex')}`;
+    const admin = postgres(process.env.TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    const url = new URL(process.env.TEST_DATABASE_URL);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    env.DATABASE_URL = databaseUrl;
+    env.SESSION_SECRET = crypto.randomBytes(32).toString('base64url');
+    const seeded = spawnSync('npx', ['tsx', 'cli/index.ts', 'demo', 'seed'], { env, encoding: 'utf8' });
+    if (seeded.status !== 0) throw new Error(`demo seed failed: ${seeded.stderr}`);
+    dropDatabase = async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    };
+  }
+  let output = '';
+  const child: ChildProcess = spawn('npx', ['tsx', 'server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`The server stopped while starting:\n${output}`);
+    if (/Stocktake is serving/.test(output)) break;
+    if (Date.now() > deadline) throw new Error(`The server did not start within 120 s:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url,
+    dataDir,
+    databaseUrl,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        process.kill(-child.pid!, 'SIGTERM');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+        if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+      }
+      await dropDatabase();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export async function signIn(page: Page, baseUrl: string, email: string, password = DEMO_PASSWORD): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/login')), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
+export async function signOut(page: Page): Promise<void> {
+  await Promise.all([page.waitForURL(/\/login/), page.getByRole('button', { name: 'Sign out' }).click()]);
+}
+
+/** A screenshot kept for review (screenshots/ is where the reviewed pictures live). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (!process.env.STOCKTAKE_SCREENSHOTS) return;
+  const dir = path.resolve(process.env.STOCKTAKE_SCREENSHOTS);
+  fs.mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+}
