@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import { sql } from 'kysely';
+import { z } from 'zod';
 import type { DB, Executor } from '../../db/index';
 import { TEAM_TYPE_LABELS, TEAM_TYPES, type ResponseStatus, type Round, type TeamType } from '../../db/schema';
 import { hasPermission } from '~/utils/permissions';
@@ -119,6 +120,26 @@ export type TeamSelection =
   | { by: 'type'; teamTypes: TeamType[] }
   | { by: 'picked'; teamIds: number[] }
   | { by: 'earlier' };
+
+/** A calendar date written YYYY-MM-DD that exists (no 31 February). */
+export const isoDateSchema = z
+  .string({ required_error: 'is required: a date written YYYY-MM-DD' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
+  .refine((value) => {
+    const date = new Date(`${value}T00:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+  }, 'is not a date in the calendar');
+
+const id = z.number().int().positive();
+
+/** The teams of a new round, as the API and the form send them. */
+export const teamSelectionSchema = z.discriminatedUnion('by', [
+  z.object({ by: z.literal('all') }).strict(),
+  z.object({ by: z.literal('area'), areaIds: z.array(id).min(1, 'choose at least one area').max(100) }).strict(),
+  z.object({ by: z.literal('type'), teamTypes: z.array(z.enum(TEAM_TYPES)).min(1, 'choose at least one team type') }).strict(),
+  z.object({ by: z.literal('picked'), teamIds: z.array(id).min(1, 'choose at least one team').max(2000) }).strict(),
+  z.object({ by: z.literal('earlier') }).strict(),
+]);
 
 export type RoundRequest = {
   name: string;
@@ -320,7 +341,7 @@ export async function listTeamRounds(db: Executor, teamId: number) {
 
 export const OVERVIEW_SORTS = ['team', 'area', 'type', 'status', 'progress', 'updated', 'unconfirmed'] as const;
 export type OverviewSort = (typeof OVERVIEW_SORTS)[number];
-export const RESPONSE_STATUSES: ResponseStatus[] = ['not_started', 'in_progress', 'returned', 'submitted'];
+export const RESPONSE_STATUSES = ['not_started', 'in_progress', 'returned', 'submitted'] as const satisfies readonly ResponseStatus[];
 
 export type OverviewFilter = {
   areaId?: number;

@@ -1,0 +1,106 @@
+import type { DB, Executor } from '../../db/index';
+import { jsonb } from '../../db/json';
+import { hasPermission } from '~/utils/permissions';
+import { recordAudit } from './audit.server';
+import { getQuestionnaireVersion } from './questionnaires.server';
+import { appendRevision, listRevisions, requireVisibleResponse, ResponseRefusal } from './responses.server';
+import type { CurrentUser } from './users.server';
+
+export const MAX_RETURN_REASON = 4000;
+
+export type ReturnRequest = { reason: string; questions?: string[] };
+
+/**
+ * A reviewer returns a submitted response to the team for correction, with a reason and, optionally, the questions
+ * to look at. The response becomes 'returned' (the manager can change and resubmit it); the return is a revision of
+ * its own, so both submissions and the return between them stay in the history.
+ */
+export async function returnResponse(db: DB, user: CurrentUser, responseId: number, request: ReturnRequest) {
+  if (!hasPermission(user, 'response:return')) throw new ResponseRefusal(403, 'Only reviewers and administrators can return responses.');
+  return db.transaction().execute(async (trx) => {
+    const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
+    if (response.round_status === 'closed') {
+      throw new ResponseRefusal(409, 'The round is closed: reopen it before returning a response.', { reason: 'round_closed' });
+    }
+    if (response.status !== 'submitted') {
+      throw new ResponseRefusal(409, `Only a submitted response can be returned; this one is ${response.status.replace('_', ' ')}.`, { reason: 'not_submitted', status: response.status });
+    }
+    const reason = request.reason.trim();
+    if (!reason) throw new ResponseRefusal(422, 'Give the reason for returning the response.', { errors: [{ path: 'reason', message: 'is required' }] });
+    if (reason.length > MAX_RETURN_REASON) {
+      throw new ResponseRefusal(422, `The reason is longer than ${MAX_RETURN_REASON} characters.`, { errors: [{ path: 'reason', message: `at most ${MAX_RETURN_REASON} characters` }] });
+    }
+    const version = await getQuestionnaireVersion(trx, response.questionnaire_version_id);
+    const questions = [...new Set(request.questions ?? [])];
+    const unknown = questions.filter((name) => !version.catalogue.has(name));
+    if (unknown.length) {
+      throw new ResponseRefusal(422, 'Some of the marked questions are not in this questionnaire; nothing was returned.', {
+        errors: unknown.map((name) => ({ path: `questions`, message: `"${name}" is not a question of ${version.title} version ${version.version}` })),
+      });
+    }
+    // Keep the questionnaire's order, whatever order they were marked in.
+    const marked = [...version.catalogue.keys()].filter((name) => questions.includes(name));
+    const revision = response.revision + 1;
+    const now = new Date();
+    await trx
+      .updateTable('responses')
+      .set({
+        status: 'returned',
+        revision,
+        returned_at: now,
+        returned_by: user.id,
+        return_reason: reason,
+        return_questions: jsonb(marked),
+        updated_at: now,
+        updated_by: user.id,
+      })
+      .where('id', '=', responseId)
+      .execute();
+    // `questions` stays empty: a return changes no answer (the marked questions are in `changes`).
+    await appendRevision(trx, {
+      responseId,
+      revision,
+      baseRevision: response.revision,
+      kind: 'return',
+      authorId: user.id,
+      questions: [],
+      changes: { reason, questions: marked },
+      note: reason,
+      at: now,
+    });
+    await recordAudit(trx, { actorId: user.id, action: 'response.return', entityType: 'response', entityId: responseId, details: { revision, questions: marked } });
+    return { id: responseId, status: 'returned' as const, revision, returnedAt: now, reason, questions: marked };
+  });
+}
+
+export type AnswerProvenance = {
+  question: string;
+  /** Who gave the current answer and when (the last edit or carry-forward that touched it). */
+  answeredBy: { name: string | null; at: string; revision: number; kind: 'edit' | 'carry_forward' } | null;
+  /** For a carried answer: when the manager confirmed it as it stands, if they did. */
+  confirmedBy: { name: string | null; at: string; revision: number } | null;
+};
+
+/** Who answered what and when, per question, read from the response's history. */
+export async function answerProvenance(db: Executor, responseId: number): Promise<Map<string, AnswerProvenance>> {
+  const revisions = (await listRevisions(db, responseId)).reverse(); // oldest first
+  const result = new Map<string, AnswerProvenance>();
+  const entry = (question: string) => {
+    if (!result.has(question)) result.set(question, { question, answeredBy: null, confirmedBy: null });
+    return result.get(question)!;
+  };
+  for (const revision of revisions) {
+    if (revision.kind === 'edit' || revision.kind === 'carry_forward') {
+      for (const question of revision.questions) {
+        const e = entry(question);
+        e.answeredBy = { name: revision.author.name, at: revision.at, revision: revision.revision, kind: revision.kind };
+        // A change after a confirmation is the manager's own answer: the confirmation no longer describes it.
+        if (revision.kind === 'edit') e.confirmedBy = null;
+      }
+    } else if (revision.kind === 'confirm') {
+      const confirmed = (revision.changes as { confirmed?: string[] }).confirmed ?? [];
+      for (const question of confirmed) entry(question).confirmedBy = { name: revision.author.name, at: revision.at, revision: revision.revision };
+    }
+  }
+  return result;
+}

@@ -1,0 +1,61 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
+import { z } from 'zod';
+import { TEAM_TYPES } from '../../db/schema';
+import { getDb } from '../../db/index';
+import { OVERVIEW_SORTS, RESPONSE_STATUSES, roundOverview, setRoundStatus, ROUND_NOT_FOUND } from '~/models/rounds.server';
+import { handleApi, json, methodNotAllowed, parseId, parsePayload, readJsonBody } from '~/utils/api.server';
+import { problem } from '~/utils/problem.server';
+import { requireApiPermission, requireApiUser } from '~/utils/session.server';
+
+const Query = z
+  .object({
+    area: z.coerce.number().int().positive('area must be an area id').optional(),
+    type: z.enum(TEAM_TYPES).optional(),
+    status: z.enum(RESPONSE_STATUSES).optional(),
+    sort: z.enum(OVERVIEW_SORTS).optional(),
+    direction: z.enum(['asc', 'desc']).optional(),
+  })
+  .strict();
+
+function roundId(value: string | undefined): number {
+  try {
+    return parseId(value, 'round');
+  } catch {
+    throw problem(404, ROUND_NOT_FOUND);
+  }
+}
+
+/** GET /api/v1/rounds/{id}?area=&type=&status=&sort=&direction= — the round's overview: every visible team's response. */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  return handleApi(async () => {
+    const user = await requireApiUser(request);
+    requireApiPermission(user, 'response:read-any');
+    const id = roundId(params.roundId);
+    const query = parsePayload(Query, Object.fromEntries(new URL(request.url).searchParams));
+    const overview = await roundOverview(getDb(), user, id, {
+      areaId: query.area,
+      teamType: query.type,
+      status: query.status,
+      sort: query.sort,
+      direction: query.direction,
+    });
+    return json({ ...overview.round, counts: overview.counts, filter: overview.filter, responses: overview.rows });
+  });
+}
+
+const StatusChange = z.object({ status: z.enum(['open', 'closed'], { required_error: 'status is required: "open" or "closed"' }) }).strict();
+
+/** PATCH /api/v1/rounds/{id} {"status": "open" | "closed"} — closing makes the round's responses read-only. */
+export async function action({ request, params }: ActionFunctionArgs) {
+  return handleApi(async () => {
+    if (request.method !== 'PATCH') return methodNotAllowed(['GET', 'PATCH']);
+    const user = await requireApiUser(request);
+    requireApiPermission(user, 'round:manage');
+    const id = roundId(params.roundId);
+    const input = parsePayload(StatusChange, await readJsonBody(request));
+    const db = getDb();
+    const result = await setRoundStatus(db, user, id, input.status);
+    const overview = await roundOverview(db, user, id);
+    return json({ ...overview.round, changed: result.changed, counts: overview.counts });
+  });
+}
