@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { ServerBuild } from '@remix-run/node';
 import { prepareDatabase, StartupError } from './scripts/startup';
 
@@ -30,11 +31,12 @@ async function main() {
     app.use(vite.middlewares);
     build = () => vite.ssrLoadModule('virtual:remix/server-build') as Promise<ServerBuild>;
   } else {
-    const serverBuild = path.resolve('build/server/index.js');
+    const buildDir = path.resolve(process.env.STOCKTAKE_BUILD_DIR ?? 'build');
+    const serverBuild = path.join(buildDir, 'server/index.js');
     if (!fs.existsSync(serverBuild)) throw new StartupError('There is no production build: run `npm run build` first (npm start does this for you).');
-    app.use('/assets', express.static('build/client/assets', { immutable: true, maxAge: '1y' }));
-    app.use(express.static('build/client', { maxAge: '1h' }));
-    build = (await import(serverBuild)) as ServerBuild;
+    app.use('/assets', express.static(path.join(buildDir, 'client/assets'), { immutable: true, maxAge: '1y' }));
+    app.use(express.static(path.join(buildDir, 'client'), { maxAge: '1h' }));
+    build = (await import(pathToFileURL(serverBuild).href)) as ServerBuild;
   }
   app.all('*', createRequestHandler({ build, mode: process.env.NODE_ENV }));
 

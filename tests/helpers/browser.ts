@@ -26,13 +26,53 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds the app when the build is missing or older than the code (once per test run; CI has built already). */
+/**
+ * Builds the app when the build is missing or older than the code. Called once per run from the global setup (two
+ * browser-test files building at once would overwrite each other); CI has built already.
+ */
+function withBuildLock<T>(fn: () => T): T {
+  // Several test runs in one working tree must not build at once (Vite empties build/ first): a lock file.
+  fs.mkdirSync('.cache', { recursive: true });
+  const lock = path.resolve('.cache/build.lock');
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch {
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 180_000) fs.rmSync(lock, { force: true }); // left by a run that died
+      if (Date.now() > deadline) throw new Error('Waited 3 minutes for another test run to finish building.');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
+}
+
+const serverBuild = path.resolve('build/server/index.js');
+const isStale = () => !fs.existsSync(serverBuild) || fs.statSync(serverBuild).mtimeMs < Math.max(newestMtime('app'), fs.statSync('vite.config.ts').mtimeMs);
+
 export function ensureBuild(): void {
-  const server = path.resolve('build/server/index.js');
-  const stale = !fs.existsSync(server) || fs.statSync(server).mtimeMs < Math.max(newestMtime('app'), fs.statSync('vite.config.ts').mtimeMs);
-  if (!stale) return;
-  const result = spawnSync('npx', ['remix', 'vite:build'], { stdio: 'pipe', encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`The build failed:\n${result.stdout}\n${result.stderr}`);
+  if (!isStale()) return;
+  withBuildLock(() => {
+    if (!isStale()) return; // another run built it while this one waited
+    const env = { ...process.env };
+    delete env.VITEST; // vite.config.ts leaves the Remix plugin out under Vitest
+    const result = spawnSync('npx', ['remix', 'vite:build'], { stdio: 'pipe', encoding: 'utf8', env });
+    if (result.status !== 0) throw new Error(`The build failed:\n${result.stdout}\n${result.stderr}`);
+  });
+}
+
+/** A private copy of the build for one test server, so a rebuild by another run cannot pull assets from under it. */
+function snapshotBuild(into: string): string {
+  ensureBuild();
+  const target = path.join(into, 'build');
+  withBuildLock(() => fs.cpSync(path.resolve('build'), target, { recursive: true }));
+  return target;
 }
 
 async function freePort(): Promise<number> {
@@ -54,11 +94,12 @@ export type TestServer = { url: string; dataDir: string; databaseUrl: string | n
  * PostgreSQL server when TEST_DATABASE_URL is set.
  */
 export async function startServer(): Promise<TestServer> {
-  ensureBuild();
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktake-e2e-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', STOCKTAKE_DATA_DIR: dataDir, NODE_ENV: 'production' };
+  const buildDir = snapshotBuild(dataDir);
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', STOCKTAKE_DATA_DIR: path.join(dataDir, 'data'), STOCKTAKE_BUILD_DIR: buildDir, NODE_ENV: 'production' };
   delete env.DATABASE_URL;
+  delete env.VITEST;
   let databaseUrl: string | null = null;
   let dropDatabase = async () => {};
   if (process.env.TEST_DATABASE_URL) {

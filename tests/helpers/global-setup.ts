@@ -8,6 +8,10 @@ import type { TestProject } from 'vitest/node';
  * copy (about 1 s) instead of running initdb (about 5 s). On PostgreSQL (TEST_DATABASE_URL), checks the server.
  */
 export default async function setup(project: TestProject) {
+  // Browser tests serve the production build: make sure it is current (a no-op when it is, as in CI).
+  const { ensureBuild, hasChromium, skipReason } = await import('./browser');
+  if (hasChromium) ensureBuild();
+  else console.warn(skipReason);
   if (process.env.TEST_DATABASE_URL) {
     const { default: postgres } = await import('postgres');
     const client = postgres(process.env.TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
