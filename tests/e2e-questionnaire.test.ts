@@ -62,7 +62,7 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
     // Reload: the same page, the same answers (read back from the server, not the browser).
     await page.reload();
     await page.waitForSelector('.sd-root-modern');
-    await expect(page.getByRole('spinbutton', { name: /Cases held by the team/ })).toHaveValue('140');
+    await expect.poll(() => page.getByRole('spinbutton', { name: /Cases held by the team/ }).inputValue()).toBe('140');
     const saved = await api(`/api/v1/responses/${responseId}`);
     expect(saved.body.data).toMatchObject({ team_type: 'duty-initial-assessment', establishment_fte: 12, filled_permanent_fte: 8, total_cases: 140 });
     expect(saved.body.currentPage).toBe('caseloads');
@@ -80,8 +80,8 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
     page.once('dialog', (dialog) => void dialog.accept()); // the "leave page?" warning
     await page.reload();
     await page.waitForSelector('.sd-root-modern');
-    await expect(page.getByRole('spinbutton', { name: /Cases held by the team/ })).toHaveValue('150');
-    await expect(page.getByText(/2 changes made earlier in this browser/)).toBeVisible();
+    await expect.poll(() => page.getByRole('spinbutton', { name: /Cases held by the team/ }).inputValue()).toBe('150');
+    await page.getByText(/2 changes made earlier in this browser/).waitFor({ state: 'visible' });
 
     // Back online: the waiting changes are sent (retried with backoff) and saved.
     await page.unroute('**/api/v1/**');
@@ -99,7 +99,7 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
     await page.locator('.sv_progress-toc').getByText('Declaration', { exact: true }).click();
     await page.getByRole('button', { name: 'Submit to reviewers' }).click();
     // SurveyJS checks every page first and takes the manager to the first unanswered required question.
-    await expect(page.locator('.sd-question__erbox').first()).toBeVisible();
+    await page.locator('.sd-question__erbox').first().waitFor({ state: 'visible' });
     expect((await api(`/api/v1/responses/${responseId}`)).body.status).toBe('in_progress');
     await screenshot(page, 'questionnaire-submit-errors');
 
@@ -114,8 +114,8 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
     await page.waitForSelector('.sd-root-modern');
     await page.locator('.sv_progress-toc').getByText('Declaration', { exact: true }).click();
     await page.getByRole('button', { name: 'Submit to reviewers' }).click();
-    await expect(page.getByText(/^Submitted .* by Manager, Dover Children in Care\./)).toBeVisible({ timeout: 15_000 });
-    await expect(page.getByText(/read-only unless a reviewer returns it/)).toBeVisible();
+    await page.getByText(/^Submitted .* by Manager, Dover Children in Care\./).waitFor({ state: 'visible', timeout: 15_000 });
+    await page.getByText(/read-only unless a reviewer returns it/).waitFor({ state: 'visible' });
     await screenshot(page, 'questionnaire-submitted');
     const submitted = await api(`/api/v1/responses/${responseId}`);
     expect(submitted.body.status).toBe('submitted');
