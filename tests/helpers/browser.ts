@@ -67,10 +67,13 @@ export function ensureBuild(): void {
   });
 }
 
-/** A private copy of the build for one test server, so a rebuild by another run cannot pull assets from under it. */
-function snapshotBuild(into: string): string {
+/**
+ * A private copy of the build for one test server, so a rebuild by another run cannot pull assets from under it.
+ * Kept inside the project (.cache/) so the copy still resolves node_modules.
+ */
+function snapshotBuild(): string {
   ensureBuild();
-  const target = path.join(into, 'build');
+  const target = path.resolve('.cache/e2e-builds', crypto.randomBytes(4).toString('hex'));
   withBuildLock(() => fs.cpSync(path.resolve('build'), target, { recursive: true }));
   return target;
 }
@@ -96,7 +99,7 @@ export type TestServer = { url: string; dataDir: string; databaseUrl: string | n
 export async function startServer(): Promise<TestServer> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktake-e2e-'));
-  const buildDir = snapshotBuild(dataDir);
+  const buildDir = snapshotBuild();
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', STOCKTAKE_DATA_DIR: path.join(dataDir, 'data'), STOCKTAKE_BUILD_DIR: buildDir, NODE_ENV: 'production' };
   delete env.DATABASE_URL;
   delete env.VITEST;
@@ -145,6 +148,7 @@ export async function startServer(): Promise<TestServer> {
       }
       await dropDatabase();
       fs.rmSync(dataDir, { recursive: true, force: true });
+      fs.rmSync(buildDir, { recursive: true, force: true });
     },
   };
 }
