@@ -55,21 +55,21 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
 
     // Next page: caseloads.
     await page.getByRole('button', { name: 'Next' }).click();
-    await page.getByRole('spinbutton', { name: /Cases held by the team/ }).fill('140');
-    await page.getByRole('spinbutton', { name: /Cases held by the team/ }).blur();
+    await page.getByRole('spinbutton', { name: /Open cases held by the team/ }).fill('140');
+    await page.getByRole('spinbutton', { name: /Open cases held by the team/ }).blur();
     await expect.poll(() => status().textContent(), { timeout: 15_000 }).toMatch(/All changes saved/);
 
     // Reload: the same page, the same answers (read back from the server, not the browser).
     await page.reload();
     await page.waitForSelector('.sd-root-modern');
-    await expect.poll(() => page.getByRole('spinbutton', { name: /Cases held by the team/ }).inputValue()).toBe('140');
+    await expect.poll(() => page.getByRole('spinbutton', { name: /Open cases held by the team/ }).inputValue()).toBe('140');
     const saved = await api(`/api/v1/responses/${responseId}`);
     expect(saved.body.data).toMatchObject({ team_type: 'duty-initial-assessment', establishment_fte: 12, filled_permanent_fte: 8, total_cases: 140 });
     expect(saved.body.currentPage).toBe('caseloads');
 
     // The connection drops: changes are kept in the browser and the page says so.
     await page.route('**/api/v1/**', (route) => route.abort('internetdisconnected'));
-    await page.getByRole('spinbutton', { name: /Cases held by the team/ }).fill('150');
+    await page.getByRole('spinbutton', { name: /Open cases held by the team/ }).fill('150');
     await page.getByRole('spinbutton', { name: /Qualified social workers holding cases/ }).fill('6');
     await page.getByRole('spinbutton', { name: /Qualified social workers holding cases/ }).blur();
     await expect.poll(() => status().textContent(), { timeout: 15_000 }).toMatch(/Offline: 2 changes waiting/);
@@ -80,7 +80,7 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
     page.once('dialog', (dialog) => void dialog.accept()); // the "leave page?" warning
     await page.reload();
     await page.waitForSelector('.sd-root-modern');
-    await expect.poll(() => page.getByRole('spinbutton', { name: /Cases held by the team/ }).inputValue()).toBe('150');
+    await expect.poll(() => page.getByRole('spinbutton', { name: /Open cases held by the team/ }).inputValue()).toBe('150');
     await page.getByText(/2 changes made earlier in this browser/).waitFor({ state: 'visible' });
 
     // Back online: the waiting changes are sent (retried with backoff) and saved.
@@ -106,9 +106,8 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
     // The rest of the answers arrive through the API (the same save); the page is then reloaded and submitted.
     const fixture = JSON.parse(fs.readFileSync('tests/fixtures/answers/team-self-assessment-v1.json', 'utf8'));
     const current = await api(`/api/v1/responses/${responseId}`);
-    const set = Object.fromEntries(Object.entries(fixture).filter(([name]) => !(name in current.body.data)));
-    set.team_description = undefined;
-    const filled = await api(`/api/v1/responses/${responseId}`, { method: 'PATCH', body: { baseRevision: current.body.revision, set: { ...set, disability_transition_cases: null } } });
+    // The fixture is a complete, consistent answer set (a disabled children's team's); it replaces the figures typed above.
+    const filled = await api(`/api/v1/responses/${responseId}`, { method: 'PATCH', body: { baseRevision: current.body.revision, set: fixture } });
     expect(filled.status).toBe(200);
     await page.reload();
     await page.waitForSelector('.sd-root-modern');
