@@ -38,28 +38,30 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
       { path, init },
     );
 
-  it('saves as the manager types, reopens on the same page with the answers, and keeps changes made offline', async () => {
+  it('saves as the manager types, reopens on the same page with the answers, and keeps changes made offline', { timeout: 180_000 }, async () => {
     await signIn(page, server.url, MANAGER);
     await expect.poll(() => page.url()).toMatch(/\/my-team$/);
     await page.getByRole('link', { name: /team self-assessment/ }).click();
     await page.waitForSelector('.sd-root-modern');
-    const responseId = Number(new URL(page.url()).pathname.split('/')[2]);
 
     // Team type (SurveyJS radios are visually hidden: click the visible label) and two figures.
     await page.locator('.sd-item', { hasText: 'Duty and initial assessment' }).first().click();
     await page.getByRole('spinbutton', { name: /Establishment: qualified social worker posts/ }).fill('12');
     await page.getByRole('spinbutton', { name: /Posts filled by permanent staff/ }).fill('8');
-    await page.getByRole('spinbutton', { name: /Posts filled by permanent staff/ }).blur();
-    await expect.poll(() => status().textContent(), { timeout: 15_000 }).toMatch(/All changes saved at \d\d:\d\d/);
+    const responseId = Number(new URL(page.url()).pathname.split('/')[2]);
+    const serverData = async () => (await api(`/api/v1/responses/${responseId}`)).body.data;
+    // Saved within about a second of the pause, without leaving the field.
+    await expect.poll(serverData, { timeout: 15_000 }).toMatchObject({ team_type: 'duty-initial-assessment', establishment_fte: 12, filled_permanent_fte: 8 });
+    await expect.poll(() => status().textContent()).toMatch(/All changes saved at \d\d:\d\d/);
     await screenshot(page, 'questionnaire-team-profile');
 
     // Next page: caseloads.
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('spinbutton', { name: /Open cases held by the team/ }).fill('140');
-    await page.getByRole('spinbutton', { name: /Open cases held by the team/ }).blur();
-    await expect.poll(() => status().textContent(), { timeout: 15_000 }).toMatch(/All changes saved/);
+    await expect.poll(serverData, { timeout: 15_000 }).toMatchObject({ total_cases: 140 });
 
     // Reload: the same page, the same answers (read back from the server, not the browser).
+    await expect.poll(() => status().textContent()).toMatch(/All changes saved/);
     await page.reload();
     await page.waitForSelector('.sd-root-modern');
     await expect.poll(() => page.getByRole('spinbutton', { name: /Open cases held by the team/ }).inputValue()).toBe('140');
@@ -71,7 +73,6 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
     await page.route('**/api/v1/**', (route) => route.abort('internetdisconnected'));
     await page.getByRole('spinbutton', { name: /Open cases held by the team/ }).fill('150');
     await page.getByRole('spinbutton', { name: /Qualified social workers holding cases/ }).fill('6');
-    await page.getByRole('spinbutton', { name: /Qualified social workers holding cases/ }).blur();
     await expect.poll(() => status().textContent(), { timeout: 15_000 }).toMatch(/Offline: 2 changes waiting/);
     const stored = await page.evaluate((id) => window.localStorage.getItem(`stocktake:unsaved:${id}`), responseId);
     expect(JSON.parse(stored!).pending).toEqual({ total_cases: 150, case_holding_workers: 6 });
@@ -94,7 +95,7 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
     expect(history.body.revisions.every((r: { author: { name: string } }) => r.author.name === 'Manager, Dover Children in Care')).toBe(true);
   });
 
-  it('refuses to submit an incomplete questionnaire, then submits it once complete and shows it read-only', async () => {
+  it('refuses to submit an incomplete questionnaire, then submits it once complete and shows it read-only', { timeout: 120_000 }, async () => {
     const responseId = Number(new URL(page.url()).pathname.split('/')[2]);
     await page.locator('.sv_progress-toc').getByText('Declaration', { exact: true }).click();
     await page.getByRole('button', { name: 'Submit to reviewers' }).click();

@@ -159,6 +159,8 @@ export default function QuestionnairePage() {
     // Filled over several sittings: moving between pages is never blocked by empty required answers. Values are
     // checked by the server at every save; everything, required answers included, when submitting.
     survey.checkErrorsMode = 'onComplete';
+    // Save as the manager types (debounced in the queue), not only when they leave a field.
+    survey.textUpdateMode = 'onTyping';
     return survey;
     // A new revision after submit or return reloads the page's data: rebuild then.
   }, [questionnaire.definition, response.id, response.status, readOnlyReason]); // eslint-disable-line react-hooks/exhaustive-deps

@@ -60,7 +60,7 @@ export function ensureBuild(): void {
   if (!isStale()) return;
   withBuildLock(() => {
     if (!isStale()) return; // another run built it while this one waited
-    const env = { ...process.env };
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production' }; // Vitest sets 'test': React's development build otherwise
     delete env.VITEST; // vite.config.ts leaves the Remix plugin out under Vitest
     const result = spawnSync('npx', ['remix', 'vite:build'], { stdio: 'pipe', encoding: 'utf8', env });
     if (result.status !== 0) throw new Error(`The build failed:\n${result.stdout}\n${result.stderr}`);
