@@ -42,7 +42,7 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
     await signIn(page, server.url, MANAGER);
     await expect.poll(() => page.url()).toMatch(/\/my-team$/);
     await page.getByRole('link', { name: /team self-assessment/ }).click();
-    await page.waitForSelector('.sd-root-modern');
+    await page.waitForSelector('[data-autosave=ready] .sd-root-modern');
 
     // Team type (SurveyJS radios are visually hidden: click the visible label) and two figures.
     await page.locator('.sd-item', { hasText: 'Duty and initial assessment' }).first().click();
@@ -63,7 +63,7 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
     // Reload: the same page, the same answers (read back from the server, not the browser).
     await expect.poll(() => status().textContent()).toMatch(/All changes saved/);
     await page.reload();
-    await page.waitForSelector('.sd-root-modern');
+    await page.waitForSelector('[data-autosave=ready] .sd-root-modern');
     await expect.poll(() => page.getByRole('spinbutton', { name: /Open cases held by the team/ }).inputValue()).toBe('140');
     const saved = await api(`/api/v1/responses/${responseId}`);
     expect(saved.body.data).toMatchObject({ team_type: 'duty-initial-assessment', establishment_fte: 12, filled_permanent_fte: 8, total_cases: 140 });
@@ -80,7 +80,7 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
     // Even a reload while still offline loses nothing: the page restores the waiting changes.
     page.once('dialog', (dialog) => void dialog.accept()); // the "leave page?" warning
     await page.reload();
-    await page.waitForSelector('.sd-root-modern');
+    await page.waitForSelector('[data-autosave=ready] .sd-root-modern');
     await expect.poll(() => page.getByRole('spinbutton', { name: /Open cases held by the team/ }).inputValue()).toBe('150');
     await page.getByText(/2 changes made earlier in this browser/).waitFor({ state: 'visible' });
 
@@ -111,7 +111,7 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
     const filled = await api(`/api/v1/responses/${responseId}`, { method: 'PATCH', body: { baseRevision: current.body.revision, set: fixture } });
     expect(filled.status).toBe(200);
     await page.reload();
-    await page.waitForSelector('.sd-root-modern');
+    await page.waitForSelector('[data-autosave=ready] .sd-root-modern');
     await page.locator('.sv_progress-toc').getByText('Declaration', { exact: true }).click();
     await page.getByRole('button', { name: 'Submit to reviewers' }).click();
     await page.getByText(/^Submitted .* by Manager, Dover Children in Care\./).waitFor({ state: 'visible', timeout: 15_000 });

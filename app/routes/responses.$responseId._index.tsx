@@ -142,6 +142,7 @@ export default function QuestionnairePage() {
   const [submitErrors, setSubmitErrors] = useState<Array<{ path: string; message: string }>>([]);
   const [restored, setRestored] = useState(0);
   const [submitting, setSubmitting] = useState(false);
+  const [ready, setReady] = useState(false); // hydrated, with autosave listening
   const queueRef = useRef<AutosaveQueue | null>(null);
   const applyingRef = useRef(false);
   const errorSummaryRef = useRef<HTMLDivElement>(null);
@@ -228,6 +229,7 @@ export default function QuestionnairePage() {
     };
     window.addEventListener('online', online);
     window.addEventListener('beforeunload', beforeUnload);
+    setReady(true);
     return () => {
       model.onValueChanged.remove(onValueChanged);
       model.onCurrentPageChanged.remove(onPageChanged);
@@ -409,7 +411,7 @@ export default function QuestionnairePage() {
         </div>
       ) : null}
 
-      <div className="survey-host" aria-busy={submitting}>
+      <div className="survey-host" aria-busy={submitting} data-autosave={ready ? 'ready' : 'starting'}>
         <Survey model={model} />
       </div>
     </div>
