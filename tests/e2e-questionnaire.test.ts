@@ -45,7 +45,7 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
     await page.waitForSelector('[data-autosave=ready] .sd-root-modern');
 
     // Team type (SurveyJS radios are visually hidden: click the visible label) and two figures.
-    await page.locator('.sd-item', { hasText: 'Duty and initial assessment' }).first().click();
+    await page.locator('.sd-item', { hasText: 'Duty and initial assessment' }).locator('.sd-item__decorator').click();
     await page.getByRole('spinbutton', { name: /Establishment: qualified social worker posts/ }).fill('12');
     await page.getByRole('spinbutton', { name: /Posts filled by permanent staff/ }).fill('8');
     const responseId = Number(new URL(page.url()).pathname.split('/')[2]);
