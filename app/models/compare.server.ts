@@ -174,7 +174,8 @@ export type TeamsComparisonRequest = { teams?: string[]; area?: string; topic?: 
  * Teams of one round side by side: a row per question, matrix row or cell, a column per team. Numeric rows carry the
  * round's median and quartiles (over every team the reviewer can see, not only those compared) and flag outliers.
  */
-export async function compareTeamsInRound(db: Executor, user: CurrentUser, roundId: number, request: TeamsComparisonRequest) {
+/** The round and the teams in it the user may compare (with their responses' data), for the picker and the table. */
+export async function comparableTeams(db: Executor, user: CurrentUser, roundId: number) {
   const round = await requireVisibleRound(db, user, roundId);
   let query = db
     .selectFrom('responses as s')
@@ -182,12 +183,19 @@ export async function compareTeamsInRound(db: Executor, user: CurrentUser, round
     .innerJoin('areas as a', 'a.id', 't.area_id')
     .select(['s.id as response_id', 's.status', 's.data', 't.id', 't.name', 't.slug', 't.area_id', 't.team_type', 'a.name as area_name', 'a.slug as area_slug'])
     .where('s.round_id', '=', roundId)
+    .orderBy('a.name')
     .orderBy('t.name');
   if (!user.isAdmin && user.reviewerAreaIds !== 'all') {
     const areaIds = Array.isArray(user.reviewerAreaIds) ? user.reviewerAreaIds : [];
     query = areaIds.length ? query.where('t.area_id', 'in', areaIds) : query.where(sql<boolean>`false`);
   }
-  const available = (await query.execute()).filter((t) => canSeeTeam(user, t));
+  const teams = (await query.execute()).filter((t) => canSeeTeam(user, t));
+  const version = await getQuestionnaireVersion(db, round.questionnaire_version_id);
+  return { round, version, teams, topics: topicsOf([...version.catalogue.values()]) };
+}
+
+export async function compareTeamsInRound(db: Executor, user: CurrentUser, roundId: number, request: TeamsComparisonRequest) {
+  const { round, version, teams: available, topics } = await comparableTeams(db, user, roundId);
 
   let chosen: typeof available;
   if (request.area) {
@@ -209,7 +217,6 @@ export async function compareTeamsInRound(db: Executor, user: CurrentUser, round
     chosen = tokens.map((token) => available.find((t) => String(t.id) === token || t.slug === token)!);
   }
 
-  const version = await getQuestionnaireVersion(db, round.questionnaire_version_id);
   const specs = rowsOf(version);
 
   // The round's spread per numeric row, from the typed answers table, over every visible team.
@@ -254,7 +261,7 @@ export async function compareTeamsInRound(db: Executor, user: CurrentUser, round
     round: { id: round.id, name: round.name, status: round.status, questionnaire: { slug: round.questionnaire_slug, title: round.questionnaire_title, version: round.version } },
     teams: chosen.map((t) => ({ id: t.id, name: t.name, slug: t.slug, area: { id: t.area_id, name: t.area_name }, responseId: t.response_id, status: t.status })),
     available: available.map((t) => ({ id: t.id, name: t.name, slug: t.slug, area: { id: t.area_id, name: t.area_name, slug: t.area_slug } })),
-    topics: topicsOf(specs),
+    topics,
     outlierRule: OUTLIER_RULE,
     filter: { topic: request.topic ?? null, onlyDiffering: Boolean(request.onlyDiffering) },
     counts: { rows: rows.length, allRows: allRows.length, differing: allRows.filter((r) => r.differs).length, outliers: rows.reduce((n, r) => n + r.values.filter((v) => v.outlier).length, 0) },
@@ -274,8 +281,9 @@ export type PhaseRowStatus = 'changed' | 'unchanged' | 'added' | 'removed';
  * question only the earlier version asked is 'removed', one only the later version asks is 'added'. Rounds are put
  * in order (earlier version, then earlier round) whatever order they are asked in.
  */
-export async function compareTeamAcrossRounds(db: Executor, user: CurrentUser, teamId: number, roundIds: number[], request: { topic?: string } = {}) {
-  if (!hasPermission(user, 'response:read-any')) throw new ResponseRefusal(404, TEAM_NOT_FOUND);
+/** A team a reviewer may look at (their area's, or any for authority-wide reviewers and administrators), or 404. */
+export async function requireReviewableTeam(db: Executor, user: CurrentUser, teamId: number) {
+  if (!hasPermission(user, 'response:read-any') || !Number.isSafeInteger(teamId) || teamId <= 0) throw new ResponseRefusal(404, TEAM_NOT_FOUND);
   const team = await db
     .selectFrom('teams as t')
     .innerJoin('areas as a', 'a.id', 't.area_id')
@@ -283,6 +291,11 @@ export async function compareTeamAcrossRounds(db: Executor, user: CurrentUser, t
     .where('t.id', '=', teamId)
     .executeTakeFirst();
   if (!team || !canSeeTeam(user, team)) throw new ResponseRefusal(404, TEAM_NOT_FOUND);
+  return team;
+}
+
+export async function compareTeamAcrossRounds(db: Executor, user: CurrentUser, teamId: number, roundIds: number[], request: { topic?: string } = {}) {
+  const team = await requireReviewableTeam(db, user, teamId);
   const ids = [...new Set(roundIds)];
   if (ids.length !== 2) throw new ResponseRefusal(422, 'Choose two different rounds to compare.', { errors: [{ path: 'rounds', message: 'give two round ids' }] });
   const responses = await db

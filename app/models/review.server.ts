@@ -3,10 +3,17 @@ import { jsonb } from '../../db/json';
 import { hasPermission } from '~/utils/permissions';
 import { recordAudit } from './audit.server';
 import { getQuestionnaireVersion } from './questionnaires.server';
-import { appendRevision, listRevisions, requireVisibleResponse, ResponseRefusal } from './responses.server';
+import { displayValue, rawValue, rowsOf } from './compare.server';
+import { appendRevision, listRevisions, requireVisibleResponse, ResponseRefusal, type VisibleResponse } from './responses.server';
 import type { CurrentUser } from './users.server';
 
 export const MAX_RETURN_REASON = 4000;
+
+/** For page loaders: a domain refusal becomes the HTTP response the error boundary shows (404, 409…). */
+export function rethrowForPage(error: unknown): never {
+  if (error instanceof ResponseRefusal) throw new Response(error.message, { status: error.status });
+  throw error;
+}
 
 export type ReturnRequest = { reason: string; questions?: string[] };
 
@@ -103,4 +110,42 @@ export async function answerProvenance(db: Executor, responseId: number): Promis
     }
   }
   return result;
+}
+
+export type AnswerLine = {
+  question: string;
+  title: string;
+  page: string;
+  /** The answer as a reader sees it; for a matrix, how many of its cells are answered. */
+  summary: string | null;
+  provenance: AnswerProvenance | null;
+  carried: { fromRoundId: number; fromResponseId: number; confirmed: boolean; submitted: boolean } | null;
+  returnMarked: boolean;
+};
+
+/** Every question of the response's version with its answer, who gave it and when, and its carried-forward state. */
+export async function describeAnswers(db: Executor, response: VisibleResponse): Promise<AnswerLine[]> {
+  const version = await getQuestionnaireVersion(db, response.questionnaire_version_id);
+  const provenance = await answerProvenance(db, response.id);
+  const marked = new Set(response.return_questions ?? []);
+  return [...version.catalogue.values()].map((q) => {
+    const value = response.data[q.name];
+    let summary: string | null;
+    if (q.valueType === 'matrix') {
+      const specs = rowsOf({ ...version, catalogue: new Map([[q.name, q]]) });
+      const answered = specs.filter((spec) => rawValue(spec, response.data) !== undefined).length;
+      summary = answered ? `${answered} of ${specs.length} ${q.detail.items ? 'items' : 'cells'} answered` : null;
+    } else {
+      summary = displayValue({ kind: q.valueType, choices: q.detail.choices }, value);
+    }
+    return {
+      question: q.name,
+      title: q.title,
+      page: q.page,
+      summary,
+      provenance: provenance.get(q.name) ?? null,
+      carried: response.carried?.[q.name] ?? null,
+      returnMarked: marked.has(q.name),
+    };
+  });
 }

@@ -9,6 +9,7 @@ import { recordAudit } from './audit.server';
 import { carryForwardResponse, summariseCarried, versionPath, type EarlierResponse } from './carry-forward.server';
 import { getQuestionnaireVersion } from './questionnaires.server';
 import { ResponseRefusal } from './responses.server';
+import { progressOf } from './validation.server';
 import type { CurrentUser } from './users.server';
 
 export type NewRound = {
@@ -67,9 +68,19 @@ export async function createRound(db: Executor, input: NewRound, actorId: number
   const carriedFrom: Array<{ teamId: number; fromResponseId: number; carried: number; notCarried: string[] }> = [];
   const fresh = teamIds.filter((teamId) => !earlier?.responses.has(teamId));
   if (fresh.length) {
+    // Progress starts at "0 of N": N is what an empty response shows (questions hidden by conditions not counted).
+    const empty = progressOf(version, {});
     await trx
       .insertInto('responses')
-      .values(fresh.map((teamId) => ({ round_id: round.id, team_id: teamId, questionnaire_version_id: input.questionnaireVersionId })))
+      .values(
+        fresh.map((teamId) => ({
+          round_id: round.id,
+          team_id: teamId,
+          questionnaire_version_id: input.questionnaireVersionId,
+          answered_count: 0,
+          answerable_count: empty.answerable,
+        })),
+      )
       .execute();
   }
   if (earlier && path) {
@@ -342,6 +353,24 @@ export async function listTeamRounds(db: Executor, teamId: number) {
 export const OVERVIEW_SORTS = ['team', 'area', 'type', 'status', 'progress', 'updated', 'unconfirmed'] as const;
 export type OverviewSort = (typeof OVERVIEW_SORTS)[number];
 export const RESPONSE_STATUSES = ['not_started', 'in_progress', 'returned', 'submitted'] as const satisfies readonly ResponseStatus[];
+
+/** The overview's filters as query parameters (pages, CSV and API alike); empty values mean "any". */
+export const overviewQuerySchema = z.preprocess(
+  (value) => (value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== '')) : value),
+  z
+    .object({
+      area: z.coerce.number().int().positive('area must be an area id').optional(),
+      type: z.enum(TEAM_TYPES, { errorMap: () => ({ message: `type must be one of ${TEAM_TYPES.join(', ')}` }) }).optional(),
+      status: z.enum(RESPONSE_STATUSES, { errorMap: () => ({ message: `status must be one of ${RESPONSE_STATUSES.join(', ')}` }) }).optional(),
+      sort: z.enum(OVERVIEW_SORTS, { errorMap: () => ({ message: `sort must be one of ${OVERVIEW_SORTS.join(', ')}` }) }).optional(),
+      direction: z.enum(['asc', 'desc'], { errorMap: () => ({ message: 'direction must be asc or desc' }) }).optional(),
+    })
+    .strict(),
+);
+
+export function overviewFilterFrom(query: z.infer<typeof overviewQuerySchema>): OverviewFilter {
+  return { areaId: query.area, teamType: query.type, status: query.status, sort: query.sort, direction: query.direction };
+}
 
 export type OverviewFilter = {
   areaId?: number;

@@ -1,21 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
-import { TEAM_TYPES } from '../../db/schema';
 import { getDb } from '../../db/index';
-import { OVERVIEW_SORTS, RESPONSE_STATUSES, roundOverview, setRoundStatus, ROUND_NOT_FOUND } from '~/models/rounds.server';
+import { overviewFilterFrom, overviewQuerySchema, roundOverview, setRoundStatus, ROUND_NOT_FOUND } from '~/models/rounds.server';
 import { handleApi, json, methodNotAllowed, parseId, parsePayload, readJsonBody } from '~/utils/api.server';
 import { problem } from '~/utils/problem.server';
 import { requireApiPermission, requireApiUser } from '~/utils/session.server';
-
-const Query = z
-  .object({
-    area: z.coerce.number().int().positive('area must be an area id').optional(),
-    type: z.enum(TEAM_TYPES).optional(),
-    status: z.enum(RESPONSE_STATUSES).optional(),
-    sort: z.enum(OVERVIEW_SORTS).optional(),
-    direction: z.enum(['asc', 'desc']).optional(),
-  })
-  .strict();
 
 function roundId(value: string | undefined): number {
   try {
@@ -31,14 +20,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     const user = await requireApiUser(request);
     requireApiPermission(user, 'response:read-any');
     const id = roundId(params.roundId);
-    const query = parsePayload(Query, Object.fromEntries(new URL(request.url).searchParams));
-    const overview = await roundOverview(getDb(), user, id, {
-      areaId: query.area,
-      teamType: query.type,
-      status: query.status,
-      sort: query.sort,
-      direction: query.direction,
-    });
+    const query = parsePayload(overviewQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
+    const overview = await roundOverview(getDb(), user, id, overviewFilterFrom(query));
     return json({ ...overview.round, counts: overview.counts, filter: overview.filter, responses: overview.rows });
   });
 }

@@ -1,28 +1,38 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { useLoaderData } from '@remix-run/react';
+import { Link, useLoaderData } from '@remix-run/react';
 import { getDb } from '../../db/index';
 import { listRounds } from '~/models/rounds.server';
 import { StatusTag } from '~/components/status-tag';
+import { hasPermission } from '~/utils/permissions';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatDate } from '~/utils/format';
 
 export const meta: MetaFunction = () => [{ title: 'Review – Stocktake' }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const user = await requireUserWithPermission(request, 'round:manage');
-  return { rounds: await listRounds(getDb(), user) };
+  const user = await requireUserWithPermission(request, 'response:read-any');
+  return { rounds: await listRounds(getDb(), user), canManage: hasPermission(user, 'round:manage') };
 }
 
 export default function Review() {
-  const { rounds } = useLoaderData<typeof loader>();
+  const { rounds, canManage } = useLoaderData<typeof loader>();
+  const names = new Map(rounds.map((r) => [r.id, r.name]));
   return (
     <>
       <h1>Review rounds</h1>
+      {canManage ? (
+        <p>
+          <Link to="/review/rounds/new" className="button">
+            New round
+          </Link>
+        </p>
+      ) : null}
       {rounds.length === 0 ? (
         <p>No rounds yet.</p>
       ) : (
         <div className="table-wrap">
           <table>
+            <caption>Rounds with teams you review, newest first</caption>
             <thead>
               <tr>
                 <th scope="col">Round</th>
@@ -38,7 +48,10 @@ export default function Review() {
             <tbody>
               {rounds.map((r) => (
                 <tr key={r.id}>
-                  <td>{r.name}</td>
+                  <th scope="row">
+                    <Link to={`/review/rounds/${r.id}`}>{r.name}</Link>
+                    {r.follows_round_id && names.has(r.follows_round_id) ? <span className="muted"> (follows {names.get(r.follows_round_id)})</span> : null}
+                  </th>
                   <td>
                     {r.questionnaire_title} (version {r.version})
                   </td>

@@ -1,0 +1,323 @@
+import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { z } from 'zod';
+import { getDb } from '../../db/index';
+import { ResponseRefusal } from '~/models/responses.server';
+import { rethrowForPage } from '~/models/review.server';
+import { OVERVIEW_SORTS, overviewFilterFrom, overviewQuerySchema, RESPONSE_STATUSES, roundOverview, setRoundStatus, type OverviewSort } from '~/models/rounds.server';
+import { StatusTag, statusLabel } from '~/components/status-tag';
+import { hasPermission } from '~/utils/permissions';
+import { requireUserWithPermission } from '~/utils/session.server';
+import { formatDate, formatDateTime } from '~/utils/format';
+import reviewCss from '~/styles/review.css?url';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: reviewCss }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.round.name ?? 'Round'} – Review – Stocktake` }];
+
+function roundIdFrom(value: string | undefined): number {
+  if (!value || !/^\d{1,9}$/.test(value)) throw new Response('No round with that id exists, or it has no teams you can see.', { status: 404 });
+  return Number(value);
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'response:read-any');
+  const roundId = roundIdFrom(params.roundId);
+  const url = new URL(request.url);
+  const query = overviewQuerySchema.safeParse(Object.fromEntries(url.searchParams));
+  if (!query.success) throw new Response(`The filters are not valid: ${query.error.issues.map((i) => i.message).join('; ')}.`, { status: 400 });
+  const overview = await roundOverview(getDb(), user, roundId, overviewFilterFrom(query.data)).catch(rethrowForPage);
+  return {
+    ...overview,
+    search: url.search,
+    canManage: hasPermission(user, 'round:manage'),
+    statuses: [...RESPONSE_STATUSES],
+    sorts: [...OVERVIEW_SORTS],
+  };
+}
+
+const Intent = z.object({ intent: z.enum(['close', 'open'], { errorMap: () => ({ message: 'Choose to close or reopen the round.' }) }) });
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'round:manage');
+  const roundId = roundIdFrom(params.roundId);
+  const parsed = Intent.safeParse(Object.fromEntries(await request.formData()));
+  if (!parsed.success) return data({ error: parsed.error.issues[0].message }, { status: 400 });
+  try {
+    await setRoundStatus(getDb(), user, roundId, parsed.data.intent === 'close' ? 'closed' : 'open');
+  } catch (error) {
+    if (error instanceof ResponseRefusal) return data({ error: error.message }, { status: error.status });
+    throw error;
+  }
+  const url = new URL(request.url);
+  return redirect(`/review/rounds/${roundId}${url.search}`);
+}
+
+const SORT_LABELS: Record<OverviewSort, string> = {
+  team: 'team',
+  area: 'area',
+  type: 'team type',
+  status: 'status',
+  progress: 'progress',
+  updated: 'last change',
+  unconfirmed: 'carried answers to confirm',
+};
+
+function daysText(days: number): string {
+  if (days === 0) return 'Due today';
+  return days > 0 ? `${days} day${days === 1 ? '' : 's'} left` : `${-days} day${days === -1 ? '' : 's'} overdue`;
+}
+
+export default function RoundOverviewPage() {
+  const { round, counts, rows, filter, areas, teamTypes, search, canManage, statuses, sorts } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const follows = Boolean(round.followsRound);
+  const params = new URLSearchParams(search);
+
+  const sortHref = (key: OverviewSort) => {
+    const next = new URLSearchParams(params);
+    next.set('sort', key);
+    next.set('direction', filter.sort === key && filter.direction === 'asc' ? 'desc' : 'asc');
+    return `?${next}`;
+  };
+  const statusHref = (status: string | null) => {
+    const next = new URLSearchParams(params);
+    if (status) next.set('status', status);
+    else next.delete('status');
+    return `?${next}`;
+  };
+  const SortHeader = ({ sort, children, className }: { sort: OverviewSort; children: string; className?: string }) => (
+    <th scope="col" className={className} aria-sort={filter.sort === sort ? (filter.direction === 'asc' ? 'ascending' : 'descending') : undefined}>
+      <Link className="sort" to={sortHref(sort)}>
+        {children}
+        {filter.sort === sort ? <span className="sort-state"> ({filter.direction === 'asc' ? 'ascending' : 'descending'})</span> : null}
+      </Link>
+    </th>
+  );
+  const csvHref = `/review/rounds/${round.id}.csv${search}`;
+
+  return (
+    <>
+      <p className="breadcrumbs">
+        <Link to="/review">Review</Link> › {round.name}
+      </p>
+      <h1>
+        {round.name} <StatusTag status={round.status} />
+      </h1>
+      <dl className="summary">
+        <dt>Questionnaire</dt>
+        <dd>
+          {round.questionnaire.title}, version {round.questionnaire.version}
+        </dd>
+        <dt>Due</dt>
+        <dd>
+          {formatDate(round.dueDate)}
+          {round.status === 'open' ? <span className={round.daysToDue < 0 ? 'overdue' : 'muted'}> ({daysText(round.daysToDue)})</span> : null}
+        </dd>
+        {round.followsRound ? (
+          <>
+            <dt>Follows</dt>
+            <dd>
+              <Link to={`/review/rounds/${round.followsRound.id}`}>{round.followsRound.name}</Link> (answers carried forward)
+            </dd>
+          </>
+        ) : null}
+        {round.closed ? (
+          <>
+            <dt>Closed</dt>
+            <dd>
+              {formatDateTime(round.closed.at)}
+              {round.closed.by ? ` by ${round.closed.by}` : ''}: responses are read-only.
+            </dd>
+          </>
+        ) : null}
+      </dl>
+
+      <div className="page-actions">
+        <Link to={`/review/rounds/${round.id}/compare`} className="button">
+          Compare teams
+        </Link>
+        <Link to={`/review/rounds/${round.id}/insights`} className="button button--secondary">
+          Insights
+        </Link>
+        <a href={csvHref} className="button button--secondary" download>
+          Download this table (CSV)
+        </a>
+        {canManage ? (
+          <Link to={`/review/rounds/new?follows=${round.id}`} className="button button--secondary">
+            Create the next phase
+          </Link>
+        ) : null}
+        {canManage && round.wholeRoundInScope ? (
+          <Form method="post">
+            <input type="hidden" name="intent" value={round.status === 'open' ? 'close' : 'open'} />
+            <button type="submit" className={`button ${round.status === 'open' ? 'button--danger' : 'button--secondary'}`} disabled={navigation.state === 'submitting'}>
+              {round.status === 'open' ? 'Close the round' : 'Reopen the round'}
+            </button>
+          </Form>
+        ) : null}
+      </div>
+      {round.status === 'open' && canManage && round.wholeRoundInScope ? (
+        <p className="muted">Closing the round makes every response in it read-only; you can reopen it.</p>
+      ) : null}
+      {actionData?.error ? (
+        <p className="field-error" role="alert">
+          {actionData.error}
+        </p>
+      ) : null}
+
+      <h2 id="counts-heading">At a glance</h2>
+      <ul className="counts" aria-labelledby="counts-heading">
+        <li>
+          <a href={statusHref(null)}>
+            <span className="figure">{counts.teams}</span> teams
+          </a>
+        </li>
+        {statuses.map((status) => (
+          <li key={status}>
+            <a href={statusHref(status)} aria-current={filter.status === status ? 'true' : undefined}>
+              <span className="figure">{counts[status]}</span> {statusLabel(status).toLowerCase()}
+            </a>
+          </li>
+        ))}
+        {follows ? (
+          <li>
+            <span className="figure">{counts.unconfirmedCarried}</span> carried answers still to confirm
+          </li>
+        ) : null}
+      </ul>
+
+      <form method="get" className="filters" aria-label="Filter and sort the teams">
+        <div className="field">
+          <label htmlFor="filter-area">Area</label>
+          <select id="filter-area" name="area" defaultValue={filter.areaId ?? ''}>
+            <option value="">All areas</option>
+            {areas.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="filter-type">Team type</label>
+          <select id="filter-type" name="type" defaultValue={filter.teamType ?? ''}>
+            <option value="">All types</option>
+            {teamTypes.map((t) => (
+              <option key={t.value} value={t.value}>
+                {t.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="filter-status">Status</label>
+          <select id="filter-status" name="status" defaultValue={filter.status ?? ''}>
+            <option value="">Any status</option>
+            {statuses.map((s) => (
+              <option key={s} value={s}>
+                {statusLabel(s)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="filter-sort">Sort by</label>
+          <select id="filter-sort" name="sort" defaultValue={filter.sort}>
+            {sorts.filter((s) => follows || s !== 'unconfirmed').map((s) => (
+              <option key={s} value={s}>
+                {SORT_LABELS[s][0].toUpperCase() + SORT_LABELS[s].slice(1)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="filter-direction">Order</label>
+          <select id="filter-direction" name="direction" defaultValue={filter.direction}>
+            <option value="asc">Ascending</option>
+            <option value="desc">Descending</option>
+          </select>
+        </div>
+        <button type="submit" className="button">
+          Apply
+        </button>
+        <Link to={`/review/rounds/${round.id}`}>Clear filters</Link>
+      </form>
+
+      <div className="table-wrap">
+        <table>
+          <caption>
+            {rows.length} of {counts.teams} team{counts.teams === 1 ? '' : 's'}
+            {filter.status ? ` with status “${statusLabel(filter.status)}”` : ''}, sorted by {SORT_LABELS[filter.sort]} ({filter.direction === 'asc' ? 'ascending' : 'descending'})
+          </caption>
+          <thead>
+            <tr>
+              <SortHeader sort="team">Team</SortHeader>
+              <SortHeader sort="area">Area</SortHeader>
+              <SortHeader sort="type">Team type</SortHeader>
+              <SortHeader sort="status">Status</SortHeader>
+              <SortHeader sort="progress">Progress</SortHeader>
+              {follows ? (
+                <SortHeader sort="unconfirmed" className="num">
+                  Carried, to confirm
+                </SortHeader>
+              ) : null}
+              <SortHeader sort="updated">Last change</SortHeader>
+              <th scope="col">Due</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.length === 0 ? (
+              <tr>
+                <td colSpan={follows ? 8 : 7}>No team matches these filters.</td>
+              </tr>
+            ) : null}
+            {rows.map((r) => {
+              const percent = Math.round(r.progress.ratio * 100);
+              return (
+                <tr key={r.responseId}>
+                  <th scope="row">
+                    <Link to={`/review/responses/${r.responseId}`}>{r.team.name}</Link>
+                  </th>
+                  <td>{r.area.name}</td>
+                  <td>{r.team.typeLabel}</td>
+                  <td>
+                    <StatusTag status={r.status} />
+                    {r.status === 'returned' && r.returned?.reason ? <span className="cell-path muted"> “{r.returned.reason.slice(0, 80)}{r.returned.reason.length > 80 ? '…' : ''}”</span> : null}
+                  </td>
+                  <td>
+                    <span className="progress-bar" aria-hidden="true">
+                      <span style={{ width: `${percent}%` }} />
+                    </span>
+                    {r.progress.answered} of {r.progress.answerable} ({percent}%)
+                  </td>
+                  {follows ? (
+                    <td className="num">
+                      {r.carried.carried ? (
+                        <span className={r.carried.unconfirmed ? 'carried-count' : undefined}>
+                          {r.carried.unconfirmed} of {r.carried.carried}
+                        </span>
+                      ) : (
+                        <span className="muted">None carried</span>
+                      )}
+                    </td>
+                  ) : null}
+                  <td>{r.lastChange ? `${formatDateTime(r.lastChange.at)}${r.lastChange.by ? ` by ${r.lastChange.by}` : ''}` : <span className="muted">No changes yet</span>}</td>
+                  <td>
+                    {r.status === 'submitted' ? (
+                      <span className="muted">Submitted {r.submitted ? formatDate(r.submitted.at) : ''}</span>
+                    ) : round.status === 'closed' ? (
+                      <span className="muted">Round closed</span>
+                    ) : (
+                      <span className={round.daysToDue < 0 ? 'overdue' : undefined}>{daysText(round.daysToDue)}</span>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,240 @@
+import { data, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Link, useLoaderData } from '@remix-run/react';
+import { z } from 'zod';
+import { getDb } from '../../db/index';
+import { comparableTeams, compareTeamsInRound, MAX_COMPARED_TEAMS, OUTLIER_RULE } from '~/models/compare.server';
+import { ResponseRefusal } from '~/models/responses.server';
+import { rethrowForPage } from '~/models/review.server';
+import { StatusTag } from '~/components/status-tag';
+import { requireUserWithPermission } from '~/utils/session.server';
+import { formatNumber } from '~/utils/format';
+import reviewCss from '~/styles/review.css?url';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: reviewCss }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Compare teams – ${data?.round.name ?? 'Round'} – Stocktake` }];
+
+const id = z.string().regex(/^\d{1,9}$/, 'must be an id');
+const PageQuery = z.object({
+  team: z.array(id).max(MAX_COMPARED_TEAMS, `Choose up to ${MAX_COMPARED_TEAMS} teams, or compare a whole area.`),
+  area: id.optional(),
+  topic: z.string().max(100).optional(),
+  differing: z.literal('1').optional(),
+});
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'response:read-any');
+  if (!params.roundId || !/^\d{1,9}$/.test(params.roundId)) throw new Response('No round with that id exists, or it has no teams you can see.', { status: 404 });
+  const roundId = Number(params.roundId);
+  const db = getDb();
+  const choices = await comparableTeams(db, user, roundId).catch(rethrowForPage);
+  const url = new URL(request.url);
+  const parsed = PageQuery.safeParse({
+    team: url.searchParams.getAll('team'),
+    area: url.searchParams.get('area') || undefined,
+    topic: url.searchParams.get('topic') || undefined,
+    differing: url.searchParams.get('differing') || undefined,
+  });
+  const base = {
+    round: { id: choices.round.id, name: choices.round.name, questionnaire: choices.round.questionnaire_title, version: choices.round.version },
+    teams: choices.teams.map((t) => ({ id: t.id, name: t.name, areaId: t.area_id, areaName: t.area_name })),
+    topics: choices.topics,
+    selected: parsed.success ? parsed.data : { team: [], area: undefined, topic: undefined, differing: undefined },
+    outlierRule: OUTLIER_RULE,
+    maxTeams: MAX_COMPARED_TEAMS,
+  };
+  if (!parsed.success) return data({ ...base, comparison: null, error: parsed.error.issues[0].message }, { status: 400 });
+  const { team, area, topic, differing } = parsed.data;
+  if (!team.length && !area) return { ...base, comparison: null, error: null };
+  try {
+    const comparison = await compareTeamsInRound(db, user, roundId, { teams: area ? undefined : team, area, topic, onlyDiffering: Boolean(differing) });
+    const { available: _available, ...shown } = comparison;
+    return { ...base, comparison: shown, error: null };
+  } catch (error) {
+    if (error instanceof ResponseRefusal && (error.status === 404 || error.status === 422)) {
+      return data({ ...base, comparison: null, error: error.message }, { status: error.status });
+    }
+    throw error;
+  }
+}
+
+function formatted(value: unknown, text: string | null): string {
+  return typeof value === 'number' ? formatNumber(value, 2) : (text ?? '');
+}
+
+export default function CompareTeams() {
+  const { round, teams, topics, selected, comparison, error, outlierRule, maxTeams } = useLoaderData<typeof loader>();
+  const areas = [...new Map(teams.map((t) => [t.areaId, t.areaName])).entries()];
+  const chosen = new Set(selected.team);
+  return (
+    <>
+      <p className="breadcrumbs">
+        <Link to="/review">Review</Link> › <Link to={`/review/rounds/${round.id}`}>{round.name}</Link> › Compare teams
+      </p>
+      <h1>Compare teams side by side</h1>
+      <p>
+        {round.questionnaire}, version {round.version}. Rows are the questions and every matrix row and cell; columns are teams. Numeric
+        rows show the round’s median and quartiles.
+      </p>
+      <p className="notice" id="outlier-rule">
+        <strong>Outliers:</strong> {outlierRule}
+      </p>
+
+      <form method="get" className="panel" aria-label="Choose what to compare">
+        <details open={!comparison}>
+          <summary>
+            Teams to compare (up to {maxTeams}){comparison ? `: ${comparison.teams.map((t) => t.name).join(', ')}` : ''}
+          </summary>
+        <fieldset>
+          <legend>Teams (up to {maxTeams})</legend>
+          {areas.map(([areaId, areaName]) => (
+            <fieldset key={areaId}>
+              <legend>{areaName}</legend>
+              <ul className="choice-list choice-columns">
+                {teams
+                  .filter((t) => t.areaId === areaId)
+                  .map((t) => (
+                    <li key={t.id}>
+                      <label>
+                        <input type="checkbox" name="team" value={t.id} defaultChecked={chosen.has(String(t.id))} /> {t.name}
+                      </label>
+                    </li>
+                  ))}
+              </ul>
+            </fieldset>
+          ))}
+        </fieldset>
+        </details>
+        <div className="filters">
+          <div className="field">
+            <label htmlFor="compare-area">Or a whole area</label>
+            <select id="compare-area" name="area" defaultValue={selected.area ?? ''}>
+              <option value="">No: the teams ticked above</option>
+              {areas.map(([areaId, areaName]) => (
+                <option key={areaId} value={areaId}>
+                  {areaName}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="compare-topic">Topic</label>
+            <select id="compare-topic" name="topic" defaultValue={selected.topic ?? ''}>
+              <option value="">All topics</option>
+              {topics.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.title}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field checkbox">
+            <input type="checkbox" id="compare-differing" name="differing" value="1" defaultChecked={Boolean(selected.differing)} />
+            <label htmlFor="compare-differing">Only rows where the teams differ</label>
+          </div>
+          <button type="submit" className="button">
+            Compare
+          </button>
+        </div>
+      </form>
+
+      {error ? (
+        <div className="error-summary" role="alert">
+          <h2>There is a problem</h2>
+          <p>{error}</p>
+        </div>
+      ) : null}
+
+      {comparison ? (
+        <>
+          <p role="status">
+            {comparison.counts.rows} of {comparison.counts.allRows} rows shown; teams differ on {comparison.counts.differing}; {comparison.counts.outliers} outlier
+            {comparison.counts.outliers === 1 ? '' : 's'} among the values shown.
+          </p>
+          <div className="table-wrap">
+            <table className="compare-table">
+              <caption>
+                {comparison.teams.length} team{comparison.teams.length === 1 ? '' : 's'} in {round.name}
+                {selected.topic ? `, topic “${topics.find((t) => t.id === selected.topic)?.title ?? selected.topic}”` : ''}
+                {selected.differing ? ', only where the teams differ' : ''}
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Question</th>
+                  <th scope="col" className="median">
+                    Round median <span className="cell-path">(quartiles, number of teams)</span>
+                  </th>
+                  {comparison.teams.map((t) => (
+                    <th scope="col" key={t.id}>
+                      <Link to={`/review/responses/${t.responseId}`}>{t.name}</Link>
+                      <span className="cell-path">
+                        <StatusTag status={t.status} />
+                      </span>
+                      <span className="cell-path">
+                        <Link to={`/review/teams/${t.id}/compare`}>Across phases</Link>
+                      </span>
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {comparison.rows.length === 0 ? (
+                  <tr>
+                    <td colSpan={comparison.teams.length + 2}>No rows match these filters.</td>
+                  </tr>
+                ) : null}
+                {comparison.rows.map((row) => (
+                  <tr key={row.key}>
+                    <th scope="row">
+                      <span className="question-title">{row.title}</span>
+                      {row.row || row.column ? <span className="cell-path">{[row.row?.title, row.column?.title].filter(Boolean).join(' › ')}</span> : null}
+                      <span className="topic-label">{topics.find((t) => t.id === row.topic)?.title ?? row.topic}</span>
+                      {row.differs ? <span className="marker marker--differs">Teams differ</span> : null}
+                    </th>
+                    <td className="median num">
+                      {row.spread ? (
+                        <>
+                          {formatNumber(row.spread.median, 2)}
+                          <span className="cell-path">
+                            {formatNumber(row.spread.q1, 2)}–{formatNumber(row.spread.q3, 2)}, {row.spread.n} team{row.spread.n === 1 ? '' : 's'}
+                          </span>
+                        </>
+                      ) : (
+                        <span className="muted">
+                          –<span className="visually-hidden">not a number</span>
+                        </span>
+                      )}
+                    </td>
+                    {row.values.map((v) => (
+                      <td key={v.teamId} className={`${row.kind === 'numeric' ? 'num' : ''} ${v.outlier ? 'outlier' : ''}`.trim() || undefined}>
+                        {v.text === null ? (
+                          <span className="empty-answer">No answer</span>
+                        ) : (
+                          <>
+                            {formatted(v.value, v.text)}
+                            {v.outlier ? (
+                              <span className="marker marker--outlier">
+                                <span aria-hidden="true">{v.outlier === 'high' ? '▲' : '▼'} </span>
+                                Outlier ({v.outlier})
+                              </span>
+                            ) : null}
+                          </>
+                        )}
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <p>
+            <a href={`/api/v1/rounds/${round.id}/compare?${selected.area ? `area=${selected.area}` : `teams=${selected.team.join(',')}`}${selected.topic ? `&topic=${encodeURIComponent(selected.topic)}` : ''}${selected.differing ? '&differing=true' : ''}`}>
+              The same comparison as JSON
+            </a>
+          </p>
+        </>
+      ) : !error ? (
+        <p>Tick the teams to compare (up to {maxTeams}) or choose an area, then choose Compare.</p>
+      ) : null}
+    </>
+  );
+}
