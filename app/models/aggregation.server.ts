@@ -1,0 +1,245 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Executor } from '../../db/index';
+import { TEAM_TYPES, TEAM_TYPE_LABELS } from '../../db/schema';
+import { surveysDir } from './registry.server';
+import type { CurrentUser } from './users.server';
+import { activityFigures, activityQuestion, activityTotals, type ActivityFigures, type ActivityGroup } from './aggregation/activity.server';
+import { heatmapFigures, findingQuestions } from './aggregation/heatmap.server';
+import { loadScope, type AggregateFilter, type Scope } from './aggregation/scope.server';
+import { DEFAULT_CASELOAD_REFERENCE, hasStaffingQuestions, staffingFigures, type StaffingFigures } from './aggregation/staffing.server';
+import { thresholdFigures, thresholdQuestion, type ThresholdFigures } from './aggregation/thresholds.server';
+import { topicQuestionFigures, topicQuestions, versionTopics, type QuestionFigures } from './aggregation/topic.server';
+
+/**
+ * Aggregation for reviewers: the figures behind the insights pages and GET /api/v1/rounds/{id}/aggregates. The
+ * same functions serve both, so the page and the API always agree. See docs/aggregation.md.
+ */
+
+export * from './aggregation/scope.server';
+export { type QuestionFigures, type NumericStats, type ChoiceFigures, TEAM_LIST_LIMIT, TEXT_LIMIT } from './aggregation/topic.server';
+export { type ActivityFigures, AREA_SERIES_LIMIT } from './aggregation/activity.server';
+export { type ThresholdFigures } from './aggregation/thresholds.server';
+export { type StaffingFigures, DEFAULT_CASELOAD_REFERENCE, KENT_AVERAGE_CASELOAD, HIGH_VACANCY_RATE } from './aggregation/staffing.server';
+export { heatmapFigures, heatmapCell, cellId, HEATMAP_TEAM_LIMIT, type HeatmapFigures, type HeatmapCell } from './aggregation/heatmap.server';
+export { comparableQuestions, phaseComparison, PHASE_TEAM_LIMIT, type PhaseComparison } from './aggregation/phases.server';
+export { teamReport, type TeamReport, type ReportValue } from './aggregation/report.server';
+
+export type TopicInfo = { id: string; title: string; description: string };
+
+let topicFile: TopicInfo[] | undefined;
+/** Topic titles and descriptions from surveys/topics.json (an id stands in for a topic the file lacks). */
+export function topicInfo(id: string): TopicInfo {
+  if (!topicFile) {
+    try {
+      topicFile = JSON.parse(fs.readFileSync(path.join(surveysDir(), 'topics.json'), 'utf8')) as TopicInfo[];
+    } catch {
+      topicFile = [];
+    }
+  }
+  return topicFile.find((t) => t.id === id) ?? { id, title: id, description: '' };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Query parameters (pages and API alike)
+// ---------------------------------------------------------------------------------------------------------------
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'on', 'yes', 'no'], { errorMap: () => ({ message: 'must be true or false' }) })
+  .transform((v) => v === 'true' || v === '1' || v === 'on' || v === 'yes');
+
+export const insightsQuerySchema = z
+  .object({
+    topic: z.string().regex(/^[a-z0-9-]+$/, 'must be a topic id such as caseloads').optional(),
+    area: z.string().min(1).max(100).optional(),
+    teamType: z.enum(TEAM_TYPES, { errorMap: () => ({ message: `must be one of ${TEAM_TYPES.join(', ')}` }) }).optional(),
+    includeInProgress: flag.optional(),
+    reference: z.coerce
+      .number({ invalid_type_error: 'must be a number' })
+      .positive('must be a positive number')
+      .max(200, 'must be at most 200')
+      .optional(),
+    compare: z
+      .string()
+      .regex(/^\d{1,9}$/, 'must be a round id')
+      .transform(Number)
+      .optional(),
+  })
+  .strict();
+
+export type InsightsQuery = z.infer<typeof insightsQuerySchema>;
+
+export class QueryError extends Error {
+  constructor(
+    public parameter: string,
+    message: string,
+  ) {
+    super(`${parameter}: ${message}`);
+  }
+}
+
+/** Parses the query string; empty values count as absent. Unknown parameters and bad values are QueryErrors naming the parameter. */
+export function parseInsightsQuery(params: URLSearchParams, allowed: (keyof InsightsQuery)[] = ['topic', 'area', 'teamType', 'includeInProgress', 'reference', 'compare']): InsightsQuery {
+  const raw: Record<string, string> = {};
+  for (const [key, value] of params) {
+    if (value === '') continue;
+    if (!(allowed as string[]).includes(key)) throw new QueryError(key, `is not a parameter here (use ${allowed.join(', ')})`);
+    raw[key] = value;
+  }
+  const parsed = insightsQuerySchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new QueryError(String(issue.path[0] ?? 'query'), issue.message);
+  }
+  return parsed.data;
+}
+
+/** The scope a query asks for: the area by slug (or id) among the round's areas the user may see. */
+export async function scopeForQuery(db: Executor, user: CurrentUser, roundId: number, query: InsightsQuery): Promise<Scope | null> {
+  const base: AggregateFilter = { areaId: null, teamType: query.teamType ?? null, includeInProgress: query.includeInProgress ?? false };
+  const unfiltered = await loadScope(db, user, roundId, { ...base, areaId: null });
+  if (!unfiltered || !query.area) return unfiltered;
+  const area = unfiltered.areas.find((a) => a.slug === query.area || String(a.id) === query.area);
+  if (!area) throw new QueryError('area', `no area "${query.area}" has teams in this round that you can see (use one of ${unfiltered.areas.map((a) => a.slug).join(', ') || 'none'})`);
+  return loadScope(db, user, roundId, { ...base, areaId: area.id });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Figures
+// ---------------------------------------------------------------------------------------------------------------
+
+export type ScopeSummary = {
+  round: { id: number; name: string; status: string; questionnaire: string; version: number; followsRoundId: number | null };
+  filter: { area: { id: number; name: string; slug: string } | null; teamType: string | null; teamTypeLabel: string | null; includeInProgress: boolean };
+  counts: Scope['counts'];
+  areas: Scope['areas'];
+};
+
+export function describeScope(scope: Scope): ScopeSummary {
+  const area = scope.filter.areaId === null ? null : (scope.areas.find((a) => a.id === scope.filter.areaId) ?? null);
+  return {
+    round: {
+      id: scope.round.id,
+      name: scope.round.name,
+      status: scope.round.status,
+      questionnaire: scope.round.questionnaire_title,
+      version: scope.round.version,
+      followsRoundId: scope.round.follows_round_id,
+    },
+    filter: {
+      area,
+      teamType: scope.filter.teamType,
+      teamTypeLabel: scope.filter.teamType ? TEAM_TYPE_LABELS[scope.filter.teamType] : null,
+      includeInProgress: scope.filter.includeInProgress,
+    },
+    counts: scope.counts,
+    areas: scope.areas,
+  };
+}
+
+export type TopicPage = {
+  scope: ScopeSummary;
+  topic: TopicInfo;
+  questions: QuestionFigures[];
+  activity: ActivityFigures | null;
+  thresholds: ThresholdFigures | null;
+  staffing: StaffingFigures | null;
+};
+
+/** The topics the round's questionnaire version covers, with their question counts. */
+export function roundTopics(scope: Scope): (TopicInfo & { questions: number })[] {
+  return versionTopics(scope).map((t) => ({ ...topicInfo(t.id), questions: t.questions }));
+}
+
+export const STAFFING_TOPICS = ['staffing-vacancies', 'caseloads'];
+
+/**
+ * Everything on one topic's page. `compare` is the scope of an earlier round (thresholds: teams whose rating
+ * changed); `reference` the caseload reference (staffing and caseloads). Null when the version has no such topic.
+ */
+export async function topicPage(
+  db: Executor,
+  scope: Scope,
+  topicId: string,
+  options: { reference?: number; compare?: Scope | null } = {},
+): Promise<TopicPage | null> {
+  const questions = topicQuestions(scope, topicId);
+  if (!questions.length) return null;
+  const activity = activityQuestion(questions);
+  const figures = topicQuestionFigures(db, scope, topicId);
+  // The activity series are the sums of the matrix cells, which the cell statistics already hold.
+  const totals = activity
+    ? figures.then((all) => {
+        const matrix = all.find((q) => q.name === activity.name);
+        if (!matrix || matrix.kind !== 'matrix') return [];
+        return Object.entries(matrix.matrix.cells).flatMap(([row, cells]) =>
+          Object.entries(cells).flatMap(([column, cell]) =>
+            cell.kind === 'numeric' && cell.stats ? [{ row_key: row, column_key: column, total: cell.stats.sum, teams: cell.stats.n }] : [],
+          ),
+        );
+      })
+    : null;
+  const [questionFigures, activityResult, thresholds, staffing] = await Promise.all([
+    figures,
+    activity && totals ? activityFigures(db, scope, activity, totals) : null,
+    thresholdQuestion(scope) && questions.some((q) => q.name === thresholdQuestion(scope)!.name) ? thresholdFigures(db, scope, options.compare ?? null) : null,
+    STAFFING_TOPICS.includes(topicId) ? staffingFigures(db, scope, options.reference ?? DEFAULT_CASELOAD_REFERENCE) : null,
+  ]);
+  return { scope: describeScope(scope), topic: topicInfo(topicId), questions: questionFigures, activity: activityResult, thresholds, staffing };
+}
+
+export type RoundInsights = {
+  scope: ScopeSummary;
+  topics: (TopicInfo & { questions: number })[];
+  hasHeatmap: boolean;
+  headlines: {
+    staffing: StaffingFigures['overall'] | null;
+    reference: number;
+    activity: (Pick<ActivityFigures, 'question' | 'months' | 'columns'> & { overall: ActivityGroup; topic: string }) | null;
+    thresholds: Pick<ThresholdFigures, 'question' | 'choices' | 'overall' | 'changed'> | null;
+    ratings: { choices: { value: string; text: string }[]; counts: Record<string, number>; findings: number } | null;
+  };
+};
+
+/** The round's headline figures (for the insights start page and the API without a topic). */
+export async function roundInsights(db: Executor, scope: Scope, options: { reference?: number } = {}): Promise<RoundInsights> {
+  const reference = options.reference ?? DEFAULT_CASELOAD_REFERENCE;
+  const all = [...scope.version.catalogue.values()];
+  const activity = activityQuestion(all);
+  const [staffing, totals, thresholds, heatmap] = await Promise.all([
+    hasStaffingQuestions(scope) ? staffingFigures(db, scope, reference) : null,
+    activity ? activityTotals(db, scope, activity) : null,
+    thresholdQuestion(scope) ? thresholdFigures(db, scope, null) : null,
+    findingQuestions(scope).length ? heatmapFigures(db, scope, { cells: false }) : null,
+  ]);
+  let activityHeadline: RoundInsights['headlines']['activity'] = null;
+  if (activity && totals) {
+    const figures = await activityFigures(db, scope, activity, totals, { breakdowns: false });
+    activityHeadline = { question: figures.question, months: figures.months, columns: figures.columns, overall: figures.overall, topic: activity.topic };
+  }
+  let ratings: RoundInsights['headlines']['ratings'] = null;
+  if (heatmap) {
+    const counts: Record<string, number> = {};
+    let findings = 0;
+    for (const section of heatmap.sections) {
+      for (const row of section.rows) {
+        findings++;
+        for (const [value, n] of Object.entries(row.counts)) counts[value] = (counts[value] ?? 0) + n;
+      }
+    }
+    ratings = { choices: heatmap.choices, counts, findings };
+  }
+  return {
+    scope: describeScope(scope),
+    topics: roundTopics(scope),
+    hasHeatmap: Boolean(heatmap),
+    headlines: {
+      staffing: staffing?.overall ?? null,
+      reference,
+      activity: activityHeadline,
+      thresholds: thresholds ? { question: thresholds.question, choices: thresholds.choices, overall: thresholds.overall, changed: thresholds.changed } : null,
+      ratings,
+    },
+  };
+}

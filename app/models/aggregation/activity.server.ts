@@ -1,0 +1,132 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../../db/index';
+import type { CatalogueQuestion } from '../catalogue.server';
+import { describeSpikeRule, detectSpikes, jointSpikes, SPIKE_RULE, type JointSpike, type SpikeAssessment } from '../spikes';
+import { compareNames, inScope, runAggregate, type Scope } from './scope.server';
+import { TEAM_LIST_LIMIT } from './topic.server';
+
+/**
+ * Monthly activity: a matrix whose rows are months (YYYY-MM) and whose columns are counts (referrals, strategy
+ * discussions, section 47 enquiries, initial conferences, plans started and ended). Each column becomes a series,
+ * summed across the teams in scope, per area and per team, with spikes marked by the rule in ../spikes.ts.
+ */
+
+/** Areas get their own series up to this many (a council has a handful; 150 national areas would be unreadable). */
+export const AREA_SERIES_LIMIT = 20;
+
+export type ActivitySeries = {
+  key: string;
+  title: string;
+  /** Sum per month, and how many teams reported that month. */
+  points: { period: string; value: number | null; teams: number }[];
+  spikes: SpikeAssessment[];
+};
+
+export type ActivityGroup = { key: string; label: string; area?: string; series: ActivitySeries[]; joint: JointSpike[] };
+
+export type ActivityFigures = {
+  question: { name: string; title: string };
+  months: { key: string; label: string }[];
+  columns: { key: string; title: string }[];
+  overall: ActivityGroup;
+  /** null when the scope has more than AREA_SERIES_LIMIT areas. */
+  byArea: ActivityGroup[] | null;
+  /** null when the scope has more than TEAM_LIST_LIMIT teams. */
+  byTeam: ActivityGroup[] | null;
+  rule: string;
+};
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/** The topic's monthly activity matrix, if it has one: month rows and numeric columns. */
+export function activityQuestion(questions: CatalogueQuestion[]): CatalogueQuestion | null {
+  return (
+    questions.find(
+      (q) =>
+        q.valueType === 'matrix' &&
+        (q.detail.rows?.length ?? 0) >= 2 &&
+        q.detail.rows!.every((r) => MONTH.test(r.value)) &&
+        (q.detail.columns ?? []).some((c) => c.valueType === 'numeric'),
+    ) ?? null
+  );
+}
+
+type Cell = { row_key: string; column_key: string; total: number; teams: number };
+
+function group(key: string, label: string, question: CatalogueQuestion, cells: Cell[], area?: string): ActivityGroup {
+  const months = (question.detail.rows ?? []).map((r) => r.value).sort();
+  const byCell = new Map(cells.map((c) => [`${c.row_key}\u0000${c.column_key}`, c]));
+  const series = (question.detail.columns ?? [])
+    .filter((c) => c.valueType === 'numeric')
+    .map((column) => {
+      const points = months.map((period) => {
+        const cell = byCell.get(`${period}\u0000${column.name}`);
+        return { period, value: cell ? Number(cell.total) : null, teams: cell ? Number(cell.teams) : 0 };
+      });
+      return { key: column.name, title: column.title, points, spikes: detectSpikes(points) };
+    });
+  const joint = jointSpikes(Object.fromEntries(series.map((s) => [s.key, s.spikes])), SPIKE_RULE);
+  return { key, label, ...(area ? { area } : {}), series, joint };
+}
+
+/** Sums per month and column across the scope (one pass over the matrix's answers, in index order). */
+export async function activityTotals(db: Executor, scope: Scope, question: CatalogueQuestion): Promise<Cell[]> {
+  const result = await runAggregate(db, sql<Cell>`
+    select a.row_key, a.column_key, sum(a.value_numeric) as total, count(*)::int as teams
+    from answers a
+    where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
+      and a.value_type = 'numeric' and ${inScope(scope)}
+    group by a.row_key, a.column_key`);
+  return result.rows;
+}
+
+/**
+ * The activity figures (without the per-area and per-team series when `breakdowns` is false). `totals` may be passed in when the caller already summed the cells (the topic page's
+ * cell statistics hold the same sums), to save a second pass.
+ */
+export async function activityFigures(
+  db: Executor,
+  scope: Scope,
+  question: CatalogueQuestion,
+  totals?: Cell[] | Promise<Cell[]>,
+  options: { breakdowns?: boolean } = {},
+): Promise<ActivityFigures> {
+  const breakdowns = options.breakdowns ?? true;
+  const areaIds = new Set(scope.responses.map((r) => r.areaId));
+  const wantAreas = breakdowns && areaIds.size <= AREA_SERIES_LIMIT;
+  const wantTeams = breakdowns && scope.responses.length <= TEAM_LIST_LIMIT;
+  // Per-team series imply per-area ones (the area set is cheap when teams are few).
+  const groupedQuery =
+    wantAreas || wantTeams
+      ? runAggregate(db, sql<Cell & { area_id: number | null; team_id: number | null }>`
+          select t.area_id, ${wantTeams ? sql`a.team_id` : sql`null::int`} as team_id, a.row_key, a.column_key,
+            sum(a.value_numeric) as total, count(*)::int as teams
+          from answers a
+          join teams t on t.id = a.team_id
+          where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
+            and a.value_type = 'numeric' and ${inScope(scope)}
+          group by grouping sets ((t.area_id, a.row_key, a.column_key)${wantTeams ? sql`, (a.team_id, a.row_key, a.column_key)` : sql``})`).then((r) => r.rows)
+      : Promise.resolve([]);
+  const [overall, grouped] = await Promise.all([totals ?? activityTotals(db, scope, question), groupedQuery]);
+  const areas = new Map(scope.responses.map((r) => [r.areaId, r.areaName]));
+  const teams = new Map(scope.responses.map((r) => [r.teamId, r]));
+  const byArea = wantAreas
+    ? [...areas.entries()]
+        .sort((a, b) => compareNames(a[1], b[1]))
+        .map(([id, name]) => group(String(id), name, question, grouped.filter((g) => g.area_id === id && g.team_id === null)))
+    : null;
+  const byTeam = wantTeams
+    ? [...teams.values()]
+        .sort((a, b) => compareNames(a.areaName, b.areaName) || compareNames(a.teamName, b.teamName))
+        .map((t) => group(String(t.teamId), t.teamName, question, grouped.filter((g) => g.team_id === t.teamId), t.areaName))
+    : null;
+  return {
+    question: { name: question.name, title: question.title },
+    months: (question.detail.rows ?? []).map((r) => ({ key: r.value, label: r.text })).sort((a, b) => a.key.localeCompare(b.key)),
+    columns: (question.detail.columns ?? []).filter((c) => c.valueType === 'numeric').map((c) => ({ key: c.name, title: c.title })),
+    overall: group('all', 'All teams in scope', question, overall),
+    byArea,
+    byTeam,
+    rule: describeSpikeRule(),
+  };
+}

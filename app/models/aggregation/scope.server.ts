@@ -1,0 +1,177 @@
+import { sql, type QueryResult, type RawBuilder } from 'kysely';
+import type { Executor } from '../../../db/index';
+import { TEAM_TYPES, type ResponseStatus, type TeamType } from '../../../db/schema';
+import { getQuestionnaireVersion, type VersionInfo } from '../questionnaires.server';
+import { hasPermission } from '~/utils/permissions';
+import type { CurrentUser } from '../users.server';
+
+/**
+ * Which responses a figure rests on: one round, the teams the caller may see, optionally one area and one team type,
+ * and by default only submitted responses (in-progress and returned ones on request). Every aggregation function
+ * takes a Scope, so pages, the API, exports and the benchmark count exactly the same responses.
+ */
+
+export type AggregateFilter = {
+  areaId: number | null;
+  teamType: TeamType | null;
+  /** Include responses still in progress (and those returned for correction) as well as submitted ones. */
+  includeInProgress: boolean;
+};
+
+export const DEFAULT_FILTER: AggregateFilter = { areaId: null, teamType: null, includeInProgress: false };
+
+export type ScopedResponse = {
+  responseId: number;
+  teamId: number;
+  teamName: string;
+  areaId: number;
+  areaName: string;
+  teamType: TeamType;
+  status: ResponseStatus;
+};
+
+export type Scope = {
+  round: ScopeRound;
+  version: VersionInfo;
+  filter: AggregateFilter;
+  /** The responses the figures rest on, by team name. */
+  responses: ScopedResponse[];
+  /** Every response of the round the caller may see that matches the area and team type filters, whatever its status. */
+  counts: { teams: number; submitted: number; inProgress: number; returned: number; notStarted: number; included: number };
+  /** Areas (of the caller's) that have teams in the round, for filter menus. */
+  areas: { id: number; name: string; slug: string }[];
+  /** The round's response ids outside the scope (the SQL filter uses whichever list is shorter). */
+  excludedResponseIds: number[];
+};
+
+export function includedStatuses(filter: Pick<AggregateFilter, 'includeInProgress'>): ResponseStatus[] {
+  return filter.includeInProgress ? ['submitted', 'in_progress', 'returned'] : ['submitted'];
+}
+
+const collator = new Intl.Collator('en-GB', { numeric: true, sensitivity: 'base' });
+/** Team and area names in the order people expect ("Team 9" before "Team 10"). */
+export const compareNames = (a: string, b: string) => collator.compare(a, b);
+
+export type ScopeRound = {
+  id: number;
+  name: string;
+  status: 'open' | 'closed';
+  due_date: string;
+  questionnaire_version_id: number;
+  follows_round_id: number | null;
+  questionnaire_slug: string;
+  questionnaire_title: string;
+  version: number;
+};
+
+/**
+ * The round as the caller may see it, with the responses the filter selects; null when the round does not exist or
+ * holds no team the caller may see (reviewers of other areas, managers).
+ */
+export async function loadScope(db: Executor, user: CurrentUser, roundId: number, filter: AggregateFilter = DEFAULT_FILTER): Promise<Scope | null> {
+  if (!Number.isSafeInteger(roundId) || roundId <= 0) return null;
+  if (!hasPermission(user, 'aggregate:read')) return null;
+  const allVisible = user.isAdmin || user.reviewerAreaIds === 'all';
+  const visibleAreas = allVisible ? null : Array.isArray(user.reviewerAreaIds) ? user.reviewerAreaIds : [];
+  if (visibleAreas && !visibleAreas.length) return null;
+  let query = db
+    .selectFrom('responses as r')
+    .innerJoin('teams as t', 't.id', 'r.team_id')
+    .innerJoin('areas as a', 'a.id', 't.area_id')
+    .select(['r.id as responseId', 'r.team_id as teamId', 'r.status', 't.name as teamName', 't.area_id as areaId', 'a.name as areaName', 'a.slug as areaSlug', 't.team_type as teamType'])
+    .where('r.round_id', '=', roundId);
+  if (visibleAreas) query = query.where('t.area_id', 'in', visibleAreas);
+  const [round, rows] = await Promise.all([
+    db
+      .selectFrom('rounds as r')
+      .innerJoin('questionnaire_versions as v', 'v.id', 'r.questionnaire_version_id')
+      .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
+      .select(['r.id', 'r.name', 'r.status', 'r.due_date', 'r.questionnaire_version_id', 'r.follows_round_id', 'q.slug as questionnaire_slug', 'q.title as questionnaire_title', 'v.version'])
+      .where('r.id', '=', roundId)
+      .executeTakeFirst(),
+    query.execute(),
+  ]);
+  if (!round || (visibleAreas && !rows.length)) return null;
+  const version = await getQuestionnaireVersion(db, round.questionnaire_version_id);
+  rows.sort((a, b) => compareNames(a.teamName, b.teamName) || a.teamId - b.teamId);
+
+  const statuses = new Set(includedStatuses(filter));
+  const matching = rows.filter((r) => (filter.areaId === null || r.areaId === filter.areaId) && (filter.teamType === null || r.teamType === filter.teamType));
+  const responses = matching.filter((r) => statuses.has(r.status)).map(({ areaSlug: _slug, ...r }) => r);
+  const included = new Set(responses.map((r) => r.responseId));
+  let excludedResponseIds = rows.filter((r) => !included.has(r.responseId)).map((r) => r.responseId);
+  if (visibleAreas) {
+    // Responses of teams in areas the caller may not see are outside the scope too.
+    const hidden = await db
+      .selectFrom('responses as r')
+      .innerJoin('teams as t', 't.id', 'r.team_id')
+      .select('r.id')
+      .where('r.round_id', '=', roundId)
+      .where((eb) => eb.not(eb('t.area_id', 'in', visibleAreas)))
+      .execute();
+    excludedResponseIds = excludedResponseIds.concat(hidden.map((h) => h.id));
+  }
+  const areas = new Map<number, { id: number; name: string; slug: string }>();
+  for (const r of rows) areas.set(r.areaId, { id: r.areaId, name: r.areaName, slug: r.areaSlug });
+  const count = (status: ResponseStatus) => matching.filter((r) => r.status === status).length;
+  return {
+    round,
+    version,
+    filter,
+    responses,
+    counts: {
+      teams: matching.length,
+      submitted: count('submitted'),
+      inProgress: count('in_progress'),
+      returned: count('returned'),
+      notStarted: count('not_started'),
+      included: responses.length,
+    },
+    areas: [...areas.values()].sort((a, b) => compareNames(a.name, b.name)),
+    excludedResponseIds,
+  };
+}
+
+function intArray(ids: number[]): RawBuilder<unknown> {
+  // Ids come from the database as integers; inlined (not bound) so PostgreSQL can hash the list in every plan.
+  if (!ids.every((id) => Number.isSafeInteger(id))) throw new Error('response ids must be integers');
+  return sql.raw(`'{${ids.join(',')}}'::int[]`);
+}
+
+/**
+ * The condition that limits answers (alias `a`) to the scope, for queries that already filter on the round.
+ * It names whichever is shorter: the responses in scope, or those of the round outside it (none: no condition).
+ * Both are constant lists, which PostgreSQL hashes, and neither breaks the index order the grouping relies on.
+ */
+export function inScope(scope: Pick<Scope, 'responses' | 'excludedResponseIds'>, column: RawBuilder<unknown> = sql.ref('a.response_id')): RawBuilder<boolean> {
+  const included = scope.responses.map((r) => r.responseId);
+  if (!included.length) return sql<boolean>`false`;
+  if (!scope.excludedResponseIds.length) return sql<boolean>`true`;
+  if (scope.excludedResponseIds.length < included.length) return sql<boolean>`${column} <> all(${intArray(scope.excludedResponseIds)})`;
+  return sql<boolean>`${column} = any(${intArray(included)})`;
+}
+
+export function isTeamType(value: string): value is TeamType {
+  return (TEAM_TYPES as readonly string[]).includes(value);
+}
+
+/** Team names, areas and types of the scope by team id (for listings). */
+export function teamsById(scope: Pick<Scope, 'responses'>): Map<number, ScopedResponse> {
+  return new Map(scope.responses.map((r) => [r.teamId, r]));
+}
+
+/**
+ * Runs one aggregation query with just-in-time compilation off. PostgreSQL JIT-compiles any query whose estimated
+ * cost passes jit_above_cost, which these large scans do; compiling takes 100–200 ms, more than it ever saves on
+ * queries of this size. SET LOCAL needs a transaction: its own, or the caller's.
+ */
+export async function runAggregate<T>(db: Executor, query: RawBuilder<T>): Promise<QueryResult<T>> {
+  if (db.isTransaction) {
+    await sql`set local jit = off`.execute(db);
+    return query.execute(db);
+  }
+  return db.transaction().execute(async (trx) => {
+    await sql`set local jit = off`.execute(trx);
+    return query.execute(trx);
+  });
+}

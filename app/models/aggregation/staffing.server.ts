@@ -1,0 +1,254 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../../db/index';
+import type { TeamType } from '../../../db/schema';
+import { compareNames, inScope, runAggregate, teamsById, type Scope } from './scope.server';
+import { TEAM_LIST_LIMIT } from './topic.server';
+
+/**
+ * Staffing and caseloads, from the team self-assessment's staffing and caseload questions:
+ *  - vacancy rate = sum of vacant FTE / sum of establishment FTE over the teams that gave both (so large teams
+ *    weigh more), authority-wide, by area and by team; teams above 25%;
+ *  - agency share = agency FTE / (permanent + agency FTE): the share of filled posts held by agency staff;
+ *  - average caseload per case-holding worker: the mean of the teams' averages, the median team, and the average
+ *    weighted by each team's case-holding workers (sum of average × workers / sum of workers: the caseload of the
+ *    average worker); highest caseloads; each against a reference (18 by default: the caseload the Haringey review
+ *    called high; Kent's own average in January 2009 was about 25);
+ *  - newly qualified workers: teams with any, whether their caseloads are protected, and their average caseload.
+ */
+
+export const DEFAULT_CASELOAD_REFERENCE = 18;
+export const KENT_AVERAGE_CASELOAD = 25;
+export const HIGH_VACANCY_RATE = 0.25;
+
+/** The questions the section reads, by role. */
+export const STAFFING_QUESTIONS = {
+  establishment: 'establishment_fte',
+  permanent: 'filled_permanent_fte',
+  agency: 'filled_agency_fte',
+  vacant: 'vacant_fte',
+  workers: 'case_holding_workers',
+  average: 'average_caseload',
+  highest: 'highest_caseload',
+  nqsw: 'nqsw_count',
+  nqswAverage: 'nqsw_average_caseload',
+  nqswProtected: 'nqsw_caseload_protected',
+} as const;
+
+type Role = keyof typeof STAFFING_QUESTIONS;
+
+export type StaffingGroup = {
+  key: string;
+  label: string;
+  teams: number;
+  establishment: number | null;
+  vacant: number | null;
+  vacancyRate: number | null;
+  teamsAboveHighVacancy: number;
+  agency: number | null;
+  filled: number | null;
+  agencyShare: number | null;
+  teamsWithCaseload: number;
+  meanCaseload: number | null;
+  medianCaseload: number | null;
+  weightedCaseload: number | null;
+  teamsAverageAboveReference: number;
+  highestCaseload: number | null;
+  medianHighestCaseload: number | null;
+  teamsHighestAboveReference: number;
+  teamsWithNqsw: number;
+  nqsw: number | null;
+  nqswProtectedYes: number;
+  nqswProtectedNo: number;
+  nqswMeanCaseload: number | null;
+  /** The mean team average caseload of the same teams that have newly qualified workers, for comparison. */
+  meanCaseloadOfNqswTeams: number | null;
+};
+
+export type StaffingTeam = {
+  teamId: number;
+  teamName: string;
+  areaName: string;
+  teamType: TeamType;
+  establishment: number | null;
+  vacant: number | null;
+  vacancyRate: number | null;
+  agency: number | null;
+  agencyShare: number | null;
+  average: number | null;
+  highest: number | null;
+  nqsw: number | null;
+  nqswAverage: number | null;
+  nqswProtected: boolean | null;
+};
+
+export type StaffingFigures = {
+  reference: number;
+  kentAverage: number;
+  highVacancyRate: number;
+  overall: StaffingGroup;
+  byArea: StaffingGroup[];
+  /** Every team when the scope holds few enough to list, else null. */
+  teams: StaffingTeam[] | null;
+  /** Teams above the high vacancy rate, highest first (always listed). */
+  highVacancyTeams: StaffingTeam[];
+  /** The teams with the highest caseloads (top 10 by highest caseload). */
+  highestCaseloadTeams: StaffingTeam[];
+  /** Which roles the version asks about. */
+  asked: Record<Role, boolean>;
+};
+
+/** Whether the version has the questions the section needs (at least establishment and vacant posts, or caseloads). */
+export function hasStaffingQuestions(scope: Pick<Scope, 'version'>): boolean {
+  const has = (name: string) => scope.version.catalogue.get(name)?.valueType === 'numeric';
+  return (has(STAFFING_QUESTIONS.establishment) && has(STAFFING_QUESTIONS.vacant)) || has(STAFFING_QUESTIONS.average);
+}
+
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+export async function staffingFigures(db: Executor, scope: Scope, reference = DEFAULT_CASELOAD_REFERENCE): Promise<StaffingFigures | null> {
+  if (!hasStaffingQuestions(scope)) return null;
+  const asked = Object.fromEntries(
+    Object.entries(STAFFING_QUESTIONS).map(([role, name]) => [role, scope.version.catalogue.has(name)]),
+  ) as Record<Role, boolean>;
+  const catalogue = scope.version.catalogue;
+  const numeric = Object.values(STAFFING_QUESTIONS).filter((name) => catalogue.get(name)?.valueType === 'numeric');
+  const choices = Object.values(STAFFING_QUESTIONS).filter((name) => catalogue.get(name)?.valueType === 'choice');
+  const topicsOf = (names: string[]) => [...new Set(names.map((name) => catalogue.get(name)!.topic))];
+  const value = (role: Role) => sql`max(a.value_numeric) filter (where a.question = ${STAFFING_QUESTIONS[role]})`;
+  const part = (type: 'numeric' | 'choice', names: string[]) =>
+    sql`select a.team_id, a.question, ${type === 'numeric' ? sql`a.value_numeric, null::text as value_choice` : sql`null::float8 as value_numeric, a.value_choice`}
+      from answers a
+      where a.round_id = ${scope.round.id} and a.topic in (${sql.join(topicsOf(names))}) and a.value_type = ${type}
+        and a.question in (${sql.join(names)}) and a.row_key = '' and a.column_key = '' and ${inScope(scope)}`;
+  // One row per team with its staffing figures side by side (numbers and the yes/no each from their own index).
+  const perTeam = sql`
+    select a.team_id,
+      ${value('establishment')} as establishment, ${value('permanent')} as permanent, ${value('agency')} as agency,
+      ${value('vacant')} as vacant, ${value('workers')} as workers, ${value('average')} as average,
+      ${value('highest')} as highest, ${value('nqsw')} as nqsw, ${value('nqswAverage')} as nqsw_average,
+      bool_or(a.value_choice = 'true') filter (where a.question = ${STAFFING_QUESTIONS.nqswProtected}) as nqsw_protected
+    from (${part('numeric', numeric)}${choices.length ? sql` union all ${part('choice', choices)}` : sql``}) a
+    group by a.team_id`;
+  const listAll = scope.responses.length <= TEAM_LIST_LIMIT;
+  // One statement: the per-team rows are computed once and feed both the groups and the listed teams.
+  const result = await runAggregate(db, sql<{ groups: Record<string, unknown>[]; listed: Record<string, unknown>[] }>`
+    with per_team as (${perTeam}),
+    teams_in as (select p.*, t.area_id from per_team p join teams t on t.id = p.team_id),
+    grouped as (
+      select grouping(area_id) as whole, area_id, count(*)::int as teams,
+        sum(establishment) filter (where establishment > 0 and vacant is not null) as establishment,
+        sum(vacant) filter (where establishment > 0 and vacant is not null) as vacant,
+        count(*) filter (where establishment > 0 and vacant / establishment > ${HIGH_VACANCY_RATE})::int as teams_above_high,
+        sum(agency) filter (where agency is not null and permanent is not null) as agency,
+        sum(agency + permanent) filter (where agency is not null and permanent is not null) as filled,
+        count(average)::int as teams_with_caseload,
+        avg(average) as mean_caseload,
+        percentile_cont(0.5) within group (order by average) as median_caseload,
+        sum(average * workers) filter (where workers > 0) / nullif(sum(workers) filter (where workers > 0 and average is not null), 0) as weighted_caseload,
+        count(*) filter (where average > ${reference})::int as teams_average_above,
+        max(highest) as highest_caseload,
+        percentile_cont(0.5) within group (order by highest) as median_highest,
+        count(*) filter (where highest > ${reference})::int as teams_highest_above,
+        count(*) filter (where nqsw > 0)::int as teams_with_nqsw,
+        sum(nqsw) as nqsw,
+        count(*) filter (where nqsw > 0 and nqsw_protected)::int as nqsw_protected_yes,
+        count(*) filter (where nqsw > 0 and not nqsw_protected)::int as nqsw_protected_no,
+        avg(nqsw_average) filter (where nqsw > 0) as nqsw_mean_caseload,
+        avg(average) filter (where nqsw > 0 and nqsw_average is not null) as mean_caseload_nqsw_teams
+      from teams_in
+      group by grouping sets ((), (area_id))
+    ),
+    listed as (
+      select * from (
+        select team_id, establishment, vacant, agency, permanent, average, highest, nqsw, nqsw_average, nqsw_protected,
+          case when establishment > 0 and vacant is not null then vacant / establishment end as vacancy_rate,
+          row_number() over (order by highest desc nulls last, team_id) as by_highest
+        from per_team
+      ) ranked
+      where ${listAll ? sql`true` : sql`false`} or vacancy_rate > ${HIGH_VACANCY_RATE} or by_highest <= 10
+    )
+    select (select coalesce(json_agg(g), '[]'::json) from grouped g) as groups,
+           (select coalesce(json_agg(l), '[]'::json) from listed l) as listed`);
+  const groups = { rows: result.rows[0].groups };
+  const listed = { rows: result.rows[0].listed };
+  const areaNames = new Map(scope.responses.map((r) => [r.areaId, r.areaName]));
+  const toGroup = (r: Record<string, unknown>, key: string, label: string): StaffingGroup => {
+    const establishment = num(r.establishment);
+    const vacant = num(r.vacant);
+    const agency = num(r.agency);
+    const filled = num(r.filled);
+    return {
+      key,
+      label,
+      teams: Number(r.teams),
+      establishment,
+      vacant,
+      vacancyRate: establishment ? (vacant ?? 0) / establishment : null,
+      teamsAboveHighVacancy: Number(r.teams_above_high),
+      agency,
+      filled,
+      agencyShare: filled ? (agency ?? 0) / filled : null,
+      teamsWithCaseload: Number(r.teams_with_caseload),
+      meanCaseload: num(r.mean_caseload),
+      medianCaseload: num(r.median_caseload),
+      weightedCaseload: num(r.weighted_caseload),
+      teamsAverageAboveReference: Number(r.teams_average_above),
+      highestCaseload: num(r.highest_caseload),
+      medianHighestCaseload: num(r.median_highest),
+      teamsHighestAboveReference: Number(r.teams_highest_above),
+      teamsWithNqsw: Number(r.teams_with_nqsw),
+      nqsw: num(r.nqsw),
+      nqswProtectedYes: Number(r.nqsw_protected_yes),
+      nqswProtectedNo: Number(r.nqsw_protected_no),
+      nqswMeanCaseload: num(r.nqsw_mean_caseload),
+      meanCaseloadOfNqswTeams: num(r.mean_caseload_nqsw_teams),
+    };
+  };
+  const emptyOverall = { teams: 0, teams_above_high: 0, teams_with_caseload: 0, teams_average_above: 0, teams_highest_above: 0, teams_with_nqsw: 0, nqsw_protected_yes: 0, nqsw_protected_no: 0 };
+  const overallRow = groups.rows.find((r) => Number(r.whole) === 1) ?? emptyOverall;
+  const byArea = groups.rows
+    .filter((r) => Number(r.whole) === 0)
+    .map((r) => toGroup(r, String(r.area_id), areaNames.get(Number(r.area_id)) ?? String(r.area_id)))
+    .sort((a, b) => compareNames(a.label, b.label));
+  const teams = teamsById(scope);
+  const toTeam = (r: Record<string, unknown>): StaffingTeam => {
+    const team = teams.get(Number(r.team_id))!;
+    const agency = num(r.agency);
+    const permanent = num(r.permanent);
+    return {
+      teamId: team.teamId,
+      teamName: team.teamName,
+      areaName: team.areaName,
+      teamType: team.teamType,
+      establishment: num(r.establishment),
+      vacant: num(r.vacant),
+      vacancyRate: num(r.vacancy_rate),
+      agency,
+      agencyShare: agency !== null && permanent !== null && agency + permanent > 0 ? agency / (agency + permanent) : null,
+      average: num(r.average),
+      highest: num(r.highest),
+      nqsw: num(r.nqsw),
+      nqswAverage: num(r.nqsw_average),
+      nqswProtected: r.nqsw_protected === null || r.nqsw_protected === undefined ? null : Boolean(r.nqsw_protected),
+    };
+  };
+  const listedTeams = listed.rows.map((r) => ({ team: toTeam(r), byHighest: Number(r.by_highest) }));
+  const byName = (a: StaffingTeam, b: StaffingTeam) => compareNames(a.areaName, b.areaName) || compareNames(a.teamName, b.teamName);
+  return {
+    reference,
+    kentAverage: KENT_AVERAGE_CASELOAD,
+    highVacancyRate: HIGH_VACANCY_RATE,
+    overall: toGroup(overallRow, 'all', 'All teams in scope'),
+    byArea,
+    teams: listAll ? listedTeams.map((t) => t.team).sort(byName) : null,
+    highVacancyTeams: listedTeams
+      .map((t) => t.team)
+      .filter((t) => (t.vacancyRate ?? 0) > HIGH_VACANCY_RATE)
+      .sort((a, b) => (b.vacancyRate ?? 0) - (a.vacancyRate ?? 0) || byName(a, b)),
+    highestCaseloadTeams: listedTeams
+      .filter((t) => t.byHighest <= 10 && t.team.highest !== null)
+      .sort((a, b) => a.byHighest - b.byHighest)
+      .map((t) => t.team),
+    asked,
+  };
+}

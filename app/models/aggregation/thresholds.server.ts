@@ -1,0 +1,137 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../../db/index';
+import { TEAM_TYPE_LABELS, type TeamType } from '../../../db/schema';
+import type { CatalogueQuestion } from '../catalogue.server';
+import { sameQuestionIn } from './lineage.server';
+import { compareNames, inScope, runAggregate, teamsById, type Scope } from './scope.server';
+
+/**
+ * Thresholds: the rating of how the level of concern at which a team acts has changed (threshold_change, from
+ * "much lower" −2 to "much higher" +2), by area and team type; the teams reporting the largest changes with their
+ * explanations; and, between two phases, the teams whose rating changed.
+ */
+
+export const THRESHOLD_QUESTION = 'threshold_change';
+/** Teams listed under "largest changes". */
+export const LARGEST_CHANGES_LIMIT = 20;
+/** Teams listed under "changed between phases" (the largest changes first). */
+export const CHANGES_LIMIT = 200;
+
+export type RatingDistribution = { key: string; label: string; n: number; counts: number[] };
+
+export type ThresholdFigures = {
+  question: { name: string; title: string };
+  choices: { value: string; text: string }[];
+  overall: RatingDistribution;
+  byArea: RatingDistribution[];
+  byTeamType: RatingDistribution[];
+  /** Teams whose rating is furthest from "no change", with their explanation. */
+  largest: { teamId: number; teamName: string; areaName: string; teamType: TeamType; value: number; label: string; explanation: string | null }[];
+  /** How many teams reported any change (a rating other than 0). */
+  changed: number;
+  comparison: null | {
+    round: { id: number; name: string };
+    /** Teams with a rating in both rounds. */
+    compared: number;
+    changes: { teamId: number; teamName: string; areaName: string; before: number; after: number; beforeLabel: string; afterLabel: string }[];
+  };
+};
+
+/** The thresholds rating question of a version, if it has one (a numeric rating named threshold_change). */
+export function thresholdQuestion(scope: Pick<Scope, 'version'>): CatalogueQuestion | null {
+  const q = scope.version.catalogue.get(THRESHOLD_QUESTION);
+  return q && q.valueType === 'numeric' && q.detail.choices?.length ? q : null;
+}
+
+/** The written explanation that goes with the rating (threshold_change_detail), if the version has it. */
+function explanationQuestion(scope: Pick<Scope, 'version'>, question: CatalogueQuestion): CatalogueQuestion | null {
+  const q = scope.version.catalogue.get(`${question.name}_detail`);
+  return q && q.valueType === 'text' ? q : null;
+}
+
+export async function thresholdFigures(db: Executor, scope: Scope, compare: Scope | null = null): Promise<ThresholdFigures | null> {
+  const question = thresholdQuestion(scope);
+  if (!question) return null;
+  const choices = question.detail.choices!;
+  const label = (value: number) => choices.find((c) => Number(c.value) === value)?.text ?? String(value);
+  const explanation = explanationQuestion(scope, question);
+  const [distribution, largest, comparison] = await Promise.all([
+    runAggregate(db, sql<{ area_id: number | null; team_type: TeamType | null; whole: number; value: number; n: number }>`
+      select t.area_id, t.team_type, grouping(t.area_id, t.team_type) as whole, a.value_numeric as value, count(*)::int as n
+      from answers a
+      join teams t on t.id = a.team_id
+      where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
+        and a.row_key = '' and a.value_type = 'numeric' and ${inScope(scope)}
+      group by grouping sets ((a.value_numeric), (t.area_id, a.value_numeric), (t.team_type, a.value_numeric))`),
+    runAggregate(db, sql<{ team_id: number; value: number; explanation: string | null; changed: number }>`
+      select a.team_id, a.value_numeric as value, d.value_text as explanation, count(*) over ()::int as changed
+      from answers a
+      join teams t on t.id = a.team_id
+      left join answers d on d.response_id = a.response_id and d.question = ${explanation?.name ?? ''} and d.row_key = '' and d.column_key = ''
+      where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
+        and a.row_key = '' and a.value_type = 'numeric' and a.value_numeric <> 0 and ${inScope(scope)}
+      order by abs(a.value_numeric) desc, a.value_numeric, t.name, t.id
+      limit ${LARGEST_CHANGES_LIMIT}`),
+    compare ? phaseChanges(db, compare, scope, question) : Promise.resolve(null),
+  ]);
+  const rows = distribution.rows.map((r) => ({ ...r, whole: Number(r.whole), value: Number(r.value), n: Number(r.n) }));
+  const distributionOf = (key: string, label: string, filter: (r: (typeof rows)[number]) => boolean): RatingDistribution => {
+    const mine = rows.filter(filter);
+    const counts = choices.map((c) => mine.find((r) => r.value === Number(c.value))?.n ?? 0);
+    return { key, label, n: counts.reduce((a, b) => a + b, 0), counts };
+  };
+  // grouping(area, type) is 3 for the overall set, 1 for the area set (type not grouped), 2 for the type set.
+  const overall = distributionOf('all', 'All teams in scope', (r) => r.whole === 3);
+  const areaNames = new Map(scope.responses.map((r) => [r.areaId, r.areaName]));
+  const byArea = [...new Set(rows.filter((r) => r.whole === 1).map((r) => r.area_id!))]
+    .map((id) => distributionOf(String(id), areaNames.get(id) ?? String(id), (r) => r.whole === 1 && r.area_id === id))
+    .sort((a, b) => compareNames(a.label, b.label));
+  const byTeamType = [...new Set(rows.filter((r) => r.whole === 2).map((r) => r.team_type!))]
+    .map((type) => distributionOf(type, TEAM_TYPE_LABELS[type], (r) => r.whole === 2 && r.team_type === type))
+    .sort((a, b) => compareNames(a.label, b.label));
+  const teams = teamsById(scope);
+  const largestRows = largest.rows.map((r) => {
+    const team = teams.get(r.team_id)!;
+    const value = Number(r.value);
+    return { teamId: r.team_id, teamName: team.teamName, areaName: team.areaName, teamType: team.teamType, value, label: label(value), explanation: r.explanation };
+  });
+  return {
+    question: { name: question.name, title: question.title },
+    choices,
+    overall,
+    byArea,
+    byTeamType,
+    largest: largestRows,
+    changed: Number(largest.rows[0]?.changed ?? 0),
+    comparison,
+  };
+}
+
+/** Teams whose rating differs between an earlier round (`before`) and this one (`after`). */
+async function phaseChanges(db: Executor, before: Scope, after: Scope, question: CatalogueQuestion): Promise<ThresholdFigures['comparison']> {
+  const earlierName = await sameQuestionIn(db, after.version.id, question.name, before.version.id);
+  if (!earlierName || before.version.slug !== after.version.slug) return null;
+  const result = await runAggregate(db, sql<{ team_id: number; before: number; after: number; compared: number }>`
+    select team_id, before, after, compared from (
+      select y.team_id, x.value_numeric as before, y.value_numeric as after, count(*) over ()::int as compared
+      from answers y
+      join answers x on x.team_id = y.team_id and x.round_id = ${before.round.id} and x.question = ${earlierName}
+        and x.row_key = '' and x.column_key = '' and x.value_type = 'numeric' and ${inScope(before, sql.ref('x.response_id'))}
+      where y.round_id = ${after.round.id} and y.question = ${question.name} and y.row_key = '' and y.column_key = ''
+        and y.value_type = 'numeric' and ${inScope(after, sql.ref('y.response_id'))}
+    ) paired -- changed teams first; "compared" counts every pair, changed or not
+    order by abs(after - before) desc, team_id
+    limit ${CHANGES_LIMIT}`);
+  const choices = question.detail.choices ?? [];
+  const label = (value: number) => choices.find((c) => Number(c.value) === value)?.text ?? String(value);
+  const teams = teamsById(after);
+  const changes = result.rows
+    .map((r) => ({ ...r, before: Number(r.before), after: Number(r.after) }))
+    .filter((r) => r.before !== r.after)
+    .map((r) => {
+      const team = teams.get(r.team_id)!;
+      return { teamId: r.team_id, teamName: team.teamName, areaName: team.areaName, before: r.before, after: r.after, beforeLabel: label(r.before), afterLabel: label(r.after) };
+    })
+    .sort((a, b) => Math.abs(b.after - b.before) - Math.abs(a.after - a.before) || compareNames(a.areaName, b.areaName) || compareNames(a.teamName, b.teamName));
+  return { round: { id: before.round.id, name: before.round.name }, compared: Number(result.rows[0]?.compared ?? 0), changes };
+}

@@ -1,0 +1,271 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../../db/index';
+import type { TeamType } from '../../../db/schema';
+import type { CatalogueQuestion } from '../catalogue.server';
+import { compareNames, inScope, runAggregate, teamsById, type Scope } from './scope.server';
+
+/**
+ * The figures of one topic: every question of the round's questionnaire version that carries the topic, summarised
+ * in SQL over the answers table (never by loading responses):
+ *  - numbers: n, sum, mean, minimum, quartiles and maximum (quartiles by linear interpolation, as PostgreSQL's
+ *    percentile_cont: the p-quantile of n sorted values sits at position 1 + p(n − 1)); by team type and by area for
+ *    whole questions; each team's value when the scope holds few enough teams to list;
+ *  - choices (radio, dropdown, yes/no, checkbox, rating): count per choice and its share of the teams that answered
+ *    (a checkbox question's shares can add up to more than 100%);
+ *  - matrices cell by cell, each cell by its own kind;
+ *  - free text with the team's name and area: how many, and up to TEXT_LIMIT per question or cell (the first by team,
+ *    shown in name order).
+ */
+
+/** Per-team values and the dot plot are shown up to this many teams; beyond it, box plots by team type and area. */
+export const TEAM_LIST_LIMIT = 150;
+/** Written answers listed per question or matrix cell. */
+export const TEXT_LIMIT = 100;
+
+export type NumericStats = { n: number; sum: number; mean: number; min: number; q1: number; median: number; q3: number; max: number };
+export type GroupStats = NumericStats & { key: string; label: string };
+export type ChoiceCount = { value: string; label: string; count: number; share: number };
+export type ChoiceFigures = { respondents: number; counts: ChoiceCount[] };
+export type TeamValue = { teamId: number; teamName: string; areaName: string; teamType: TeamType; value: number };
+export type TextAnswer = { teamId: number; teamName: string; areaName: string; text: string };
+export type TextFigures = { total: number; answers: TextAnswer[] };
+
+export type CellFigures =
+  | { kind: 'numeric'; stats: NumericStats | null }
+  | { kind: 'choice'; multiple: boolean; choices: ChoiceFigures }
+  | { kind: 'text'; text: TextFigures };
+
+export type MatrixFigures = {
+  rows: { key: string; title: string }[];
+  columns: { key: string; title: string; kind: CellFigures['kind']; multiple: boolean; choices?: { value: string; text: string }[] }[];
+  /** cells[rowKey][columnKey] */
+  cells: Record<string, Record<string, CellFigures>>;
+};
+
+export type QuestionFigures = {
+  name: string;
+  title: string;
+  type: string;
+  page: string;
+  /** Teams (responses) in scope that answered it. */
+  answered: number;
+} & (
+  | { kind: 'numeric'; stats: NumericStats | null; byTeamType: GroupStats[]; byArea: GroupStats[]; teams: TeamValue[] | null; rating: ChoiceFigures | null }
+  | { kind: 'choice'; multiple: boolean; choices: ChoiceFigures }
+  | { kind: 'text'; text: TextFigures }
+  | { kind: 'matrix'; matrix: MatrixFigures }
+);
+
+type NumericRow = { question: string; row_key: string; column_key: string; n: number; sum: number; mean: number; min: number; max: number; quartiles: number[] };
+
+function toStats(row: Pick<NumericRow, 'n' | 'sum' | 'mean' | 'min' | 'max' | 'quartiles'>): NumericStats {
+  const [q1, median, q3] = row.quartiles.map(Number);
+  return { n: Number(row.n), sum: Number(row.sum), mean: Number(row.mean), min: Number(row.min), q1, median, q3, max: Number(row.max) };
+}
+
+const cellKey = (question: string, row: string, column: string) => `${question}\u0000${row}\u0000${column}`;
+
+/** The questions of the scope's version that carry the topic, in questionnaire order. */
+export function topicQuestions(scope: Pick<Scope, 'version'>, topic: string): CatalogueQuestion[] {
+  return [...scope.version.catalogue.values()].filter((q) => q.topic === topic).sort((a, b) => a.position - b.position);
+}
+
+/** Topics of the scope's version, in the order they first appear, with their question counts. */
+export function versionTopics(scope: Pick<Scope, 'version'>): { id: string; questions: number }[] {
+  const topics = new Map<string, number>();
+  for (const q of [...scope.version.catalogue.values()].sort((a, b) => a.position - b.position)) topics.set(q.topic, (topics.get(q.topic) ?? 0) + 1);
+  return [...topics.entries()].map(([id, questions]) => ({ id, questions }));
+}
+
+function isRating(question: CatalogueQuestion) {
+  return question.type === 'rating' && question.valueType === 'numeric' && Boolean(question.detail.choices?.length);
+}
+
+/** The numeric summaries of every numeric answer (whole question or cell) of a topic: one pass in index order. */
+export async function numericCellStats(db: Executor, scope: Scope, topic: string) {
+  const result = await runAggregate(db, sql<NumericRow>`
+    select a.question, a.row_key, a.column_key, count(*)::int as n, sum(a.value_numeric) as sum, avg(a.value_numeric) as mean,
+      min(a.value_numeric) as min, max(a.value_numeric) as max,
+      percentile_cont(array[0.25, 0.5, 0.75]) within group (order by a.value_numeric) as quartiles
+    from answers a
+    where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric' and ${inScope(scope)}
+    group by a.question, a.row_key, a.column_key`);
+  return new Map(result.rows.map((r) => [cellKey(r.question, r.row_key, r.column_key), toStats(r)]));
+}
+
+async function numericGroupStats(db: Executor, scope: Scope, topic: string, questions: string[]) {
+  if (!questions.length) return [];
+  const result = await runAggregate(db, sql<NumericRow & { area_id: number | null; team_type: TeamType | null }>`
+    select a.question, t.area_id, t.team_type, count(*)::int as n, sum(a.value_numeric) as sum, avg(a.value_numeric) as mean,
+      min(a.value_numeric) as min, max(a.value_numeric) as max,
+      percentile_cont(array[0.25, 0.5, 0.75]) within group (order by a.value_numeric) as quartiles
+    from answers a
+    join teams t on t.id = a.team_id
+    where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric' and a.row_key = '' and a.column_key = ''
+      and a.question in (${sql.join(questions)}) and ${inScope(scope)}
+    group by grouping sets ((a.question, t.area_id), (a.question, t.team_type))`);
+  return result.rows;
+}
+
+async function teamValues(db: Executor, scope: Scope, topic: string, questions: string[]) {
+  if (!questions.length) return [];
+  const result = await runAggregate(db, sql<{ question: string; team_id: number; value: number }>`
+    select a.question, a.team_id, a.value_numeric as value
+    from answers a
+    where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric' and a.row_key = '' and a.column_key = ''
+      and a.question in (${sql.join(questions)}) and ${inScope(scope)}`);
+  return result.rows;
+}
+
+/** Counts per choice, and the responses answering, of every choice answer (and rating) of a topic. */
+export async function choiceCounts(db: Executor, scope: Scope, topic: string, ratingQuestions: string[] = []) {
+  // Two index-only scans (choices, and the ratings among the numbers), counted together.
+  const ratings = ratingQuestions.length
+    ? sql`union all
+      select a.question, a.row_key, a.column_key, a.value_numeric::text as value, a.response_id
+      from answers a
+      where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric'
+        and a.question in (${sql.join(ratingQuestions)}) and ${inScope(scope)}`
+    : sql``;
+  const result = await runAggregate(db, sql<{ question: string; row_key: string; column_key: string; value: string | null; n: number; respondents: number }>`
+    select c.question, c.row_key, c.column_key, c.value, count(*)::int as n, count(distinct c.response_id)::int as respondents
+    from (
+      select a.question, a.row_key, a.column_key, a.value_choice as value, a.response_id
+      from answers a
+      where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'choice' and ${inScope(scope)}
+      ${ratings}
+    ) c
+    group by grouping sets ((c.question, c.row_key, c.column_key, c.value), (c.question, c.row_key, c.column_key))`);
+  const counts = new Map<string, Map<string, number>>();
+  const respondents = new Map<string, number>();
+  for (const r of result.rows) {
+    const key = cellKey(r.question, r.row_key, r.column_key);
+    if (r.value === null) respondents.set(key, Number(r.respondents));
+    else counts.set(key, (counts.get(key) ?? new Map()).set(r.value, Number(r.n)));
+  }
+  return { counts, respondents };
+}
+
+async function textAnswers(db: Executor, scope: Scope, topic: string) {
+  // How many written answers each question or cell has (index-only), then the first TEXT_LIMIT of each by team,
+  // fetched cell by cell so a question with thousands of answers costs no more than one with a hundred.
+  const totals = await runAggregate(db, sql<{ question: string; row_key: string; column_key: string; total: number }>`
+    select a.question, a.row_key, a.column_key, count(*)::int as total
+    from answers a
+    where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'text' and ${inScope(scope)}
+    group by a.question, a.row_key, a.column_key`);
+  const byCell = new Map<string, TextFigures>();
+  if (!totals.rows.length) return byCell;
+  const cells = sql.join(totals.rows.map((t) => sql`(${t.question}, ${t.row_key}, ${t.column_key})`));
+  const listed = await runAggregate(db, sql<{ question: string; row_key: string; column_key: string; team_id: number; text: string }>`
+    select c.question, c.row_key, c.column_key, x.team_id, x.text
+    from (values ${cells}) as c(question, row_key, column_key)
+    cross join lateral (
+      select a.team_id, a.value_text as text
+      from answers a
+      where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'text'
+        and a.question = c.question and a.row_key = c.row_key and a.column_key = c.column_key and ${inScope(scope)}
+      order by a.team_id
+      limit ${TEXT_LIMIT}
+    ) x`);
+  const teams = teamsById(scope);
+  for (const t of totals.rows) byCell.set(cellKey(t.question, t.row_key, t.column_key), { total: Number(t.total), answers: [] });
+  for (const r of listed.rows) {
+    const team = teams.get(r.team_id);
+    byCell.get(cellKey(r.question, r.row_key, r.column_key))?.answers.push({ teamId: r.team_id, teamName: team?.teamName ?? '', areaName: team?.areaName ?? '', text: r.text });
+  }
+  for (const entry of byCell.values()) entry.answers.sort((a, b) => compareNames(a.teamName, b.teamName) || a.teamId - b.teamId);
+  return byCell;
+}
+
+function choiceFigures(choices: { value: string; text: string }[] | undefined, counts: Map<string, number> | undefined, respondents: number): ChoiceFigures {
+  const known = (choices ?? []).map((c) => ({ value: c.value, label: c.text, count: counts?.get(c.value) ?? 0 }));
+  // Values outside the listed choices (there should be none) are shown rather than silently dropped.
+  for (const [value, count] of counts ?? []) if (!known.some((k) => k.value === value)) known.push({ value, label: value, count });
+  return { respondents, counts: known.map((k) => ({ ...k, share: respondents ? k.count / respondents : 0 })) };
+}
+
+const EMPTY_TEXT: TextFigures = { total: 0, answers: [] };
+
+/** Every question of a topic with its figures (four queries, run side by side). */
+export async function topicQuestionFigures(db: Executor, scope: Scope, topic: string): Promise<QuestionFigures[]> {
+  const questions = topicQuestions(scope, topic);
+  if (!questions.length) return [];
+  const wholeNumeric = questions.filter((q) => q.valueType === 'numeric').map((q) => q.name);
+  const ratings = questions.filter(isRating).map((q) => q.name);
+  const listTeams = scope.responses.length <= TEAM_LIST_LIMIT;
+  const hasChoices = questions.some((q) => q.valueType === 'choice' || q.valueType === 'multiple' || q.valueType === 'matrix' || isRating(q));
+  const hasText = questions.some((q) => q.valueType === 'text' || q.valueType === 'matrix');
+  const hasNumeric = questions.some((q) => q.valueType === 'numeric' || q.valueType === 'matrix');
+  const [numeric, groups, values, choices, texts] = await Promise.all([
+    hasNumeric ? numericCellStats(db, scope, topic) : new Map<string, NumericStats>(),
+    numericGroupStats(db, scope, topic, wholeNumeric),
+    listTeams ? teamValues(db, scope, topic, wholeNumeric) : Promise.resolve(null),
+    hasChoices ? choiceCounts(db, scope, topic, ratings) : { counts: new Map<string, Map<string, number>>(), respondents: new Map<string, number>() },
+    hasText ? textAnswers(db, scope, topic) : new Map<string, TextFigures>(),
+  ]);
+  const teams = teamsById(scope);
+  const areaNames = new Map(scope.responses.map((r) => [r.areaId, r.areaName]));
+
+  return questions.map((q): QuestionFigures => {
+    const base = { name: q.name, title: q.title, type: q.type, page: q.page };
+    const whole = cellKey(q.name, '', '');
+    if (q.valueType === 'numeric') {
+      const stats = numeric.get(whole) ?? null;
+      const own = groups.filter((g) => g.question === q.name);
+      const group = (row: (typeof own)[number], key: string, label: string): GroupStats => ({ key, label, ...toStats(row) });
+      const byTeamType = own.filter((g) => g.team_type !== null).map((g) => group(g, g.team_type!, g.team_type!)).sort((a, b) => a.key.localeCompare(b.key));
+      const byArea = own
+        .filter((g) => g.area_id !== null)
+        .map((g) => group(g, String(g.area_id), areaNames.get(g.area_id!) ?? String(g.area_id)))
+        .sort((a, b) => compareNames(a.label, b.label));
+      const teamList = values
+        ? values
+            .filter((v) => v.question === q.name)
+            .map((v) => {
+              const team = teams.get(v.team_id)!;
+              return { teamId: v.team_id, teamName: team.teamName, areaName: team.areaName, teamType: team.teamType, value: Number(v.value) };
+            })
+            .sort((a, b) => compareNames(a.areaName, b.areaName) || compareNames(a.teamName, b.teamName))
+        : null;
+      const rating = isRating(q) ? choiceFigures(q.detail.choices, choices.counts.get(whole), choices.respondents.get(whole) ?? 0) : null;
+      return { ...base, kind: 'numeric', answered: stats?.n ?? 0, stats, byTeamType, byArea, teams: teamList, rating };
+    }
+    if (q.valueType === 'choice' || q.valueType === 'multiple') {
+      const respondents = choices.respondents.get(whole) ?? 0;
+      return { ...base, kind: 'choice', answered: respondents, multiple: q.valueType === 'multiple', choices: choiceFigures(q.detail.choices, choices.counts.get(whole), respondents) };
+    }
+    if (q.valueType === 'text') {
+      const text = texts.get(whole) ?? EMPTY_TEXT;
+      return { ...base, kind: 'text', answered: text.total, text };
+    }
+    // Matrices: a single-choice matrix has one unnamed column; a multiple-text question has items as rows.
+    const detail = q.detail;
+    const rows = detail.items ? detail.items.map((i) => ({ key: i.name, title: i.title })) : (detail.rows ?? []).map((r) => ({ key: r.value, title: r.text }));
+    type Column = { key: string; title: string; kind: CellFigures['kind']; multiple: boolean; choices?: { value: string; text: string }[] };
+    const columns: Column[] = detail.items
+      ? [{ key: '', title: '', kind: (detail.items[0]?.valueType ?? 'text') as CellFigures['kind'], multiple: false }]
+      : (detail.columns ?? []).map((c) => ({ key: c.name, title: c.title, kind: c.valueType as CellFigures['kind'], multiple: Boolean(c.multiple), choices: c.choices }));
+    const cells: MatrixFigures['cells'] = {};
+    for (const row of rows) {
+      cells[row.key] = {};
+      const itemKind = detail.items?.find((i) => i.name === row.key)?.valueType;
+      for (const column of columns) {
+        const kind = (itemKind ?? column.kind) as CellFigures['kind'];
+        const key = cellKey(q.name, row.key, column.key);
+        if (kind === 'numeric') cells[row.key][column.key] = { kind, stats: numeric.get(key) ?? null };
+        else if (kind === 'choice') {
+          cells[row.key][column.key] = { kind, multiple: column.multiple, choices: choiceFigures(column.choices, choices.counts.get(key), choices.respondents.get(key) ?? 0) };
+        } else cells[row.key][column.key] = { kind: 'text', text: texts.get(key) ?? EMPTY_TEXT };
+      }
+    }
+    // For a matrix, "answered" is the largest count of any cell (every row of the real matrices is required).
+    const answered = Math.max(
+      0,
+      ...Object.values(cells).flatMap((row) =>
+        Object.values(row).map((c) => (c.kind === 'numeric' ? (c.stats?.n ?? 0) : c.kind === 'choice' ? c.choices.respondents : c.text.total)),
+      ),
+    );
+    return { ...base, kind: 'matrix', answered, matrix: { rows, columns: columns.map(({ key, title, kind, multiple, choices: c }) => ({ key, title, kind, multiple, ...(c ? { choices: c } : {}) })), cells } };
+  });
+}
