@@ -4,7 +4,7 @@ import { getDb } from '../../db/index';
 import { TEAM_TYPE_LABELS } from '../../db/schema';
 import { listVisibleTeams } from '~/models/organisation.server';
 import { listTeamResponses } from '~/models/responses.server';
-import { StatusTag } from '~/components/status-tag';
+import { Progress, StatusTag } from '~/components/status-tag';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { daysUntil, formatDate, formatDateTime } from '~/utils/format';
 
@@ -41,6 +41,7 @@ export default function MyTeam() {
                 <th scope="col">Questionnaire</th>
                 <th scope="col">Due</th>
                 <th scope="col">Status</th>
+                <th scope="col">Progress</th>
                 <th scope="col">Last change</th>
               </tr>
             </thead>
@@ -64,6 +65,10 @@ export default function MyTeam() {
                     </td>
                     <td>
                       <StatusTag status={r.round_status === 'closed' ? 'closed' : r.status} />
+                      {r.status === 'returned' && r.return_reason ? <div className="muted">Reason: {r.return_reason}</div> : null}
+                    </td>
+                    <td>
+                      <Progress answered={r.answered_count} answerable={r.answerable_count} />
                     </td>
                     <td>{r.revision > 0 ? `${formatDateTime(r.updated_at)}${r.updated_by_name ? ` by ${r.updated_by_name}` : ''}` : '–'}</td>
                   </tr>

@@ -1,0 +1,158 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Form, Link, useLoaderData } from '@remix-run/react';
+import { z } from 'zod';
+import { getDb } from '../../db/index';
+import { getQuestionnaireVersion } from '~/models/questionnaires.server';
+import { findVisibleResponse, listRevisions, valueAtRevision } from '~/models/responses.server';
+import { requireUser } from '~/utils/session.server';
+import { formatDateTime } from '~/utils/format';
+
+export const meta: MetaFunction = () => [{ title: 'History of changes – Stocktake' }];
+
+const Query = z.object({
+  question: z.string().max(200).optional(),
+  revision: z.coerce.number().int().min(0).optional(),
+});
+
+const KIND_LABELS: Record<string, string> = {
+  edit: 'Changed answers',
+  submit: 'Submitted',
+  return: 'Returned for correction',
+  carry_forward: 'Answers carried forward',
+  confirm: 'Confirmed carried answers',
+  reopen: 'Reopened',
+};
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  const db = getDb();
+  const response = await findVisibleResponse(db, user, Number(params.responseId));
+  if (!response) throw new Response('No response with that id exists, or it belongs to a team you cannot see.', { status: 404 });
+  const query = Query.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+  if (!query.success) throw new Response('The question or revision asked for is not valid.', { status: 400 });
+  const version = await getQuestionnaireVersion(db, response.questionnaire_version_id);
+  const questions = [...version.catalogue.values()].map((q) => ({ name: q.name, title: q.title }));
+  const { question, revision } = query.data;
+  let lookup: { question: string; title: string; revision: number; value: unknown } | null = null;
+  if (question && revision !== undefined) {
+    if (!version.catalogue.has(question)) throw new Response(`"${question}" is not a question of this questionnaire.`, { status: 400 });
+    const value = await valueAtRevision(db, response.id, question, revision);
+    lookup = { question, title: version.catalogue.get(question)!.title, revision, value: value ?? null };
+  }
+  return {
+    response: { id: response.id, revision: response.revision, team: response.team_name, round: response.round_name },
+    isManager: user.managedTeamIds.includes(response.team_id),
+    questionnaire: { title: version.title, version: version.version },
+    questions,
+    revisions: await listRevisions(db, response.id),
+    lookup,
+  };
+}
+
+function show(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '(no answer)';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+  return JSON.stringify(value, null, 1);
+}
+
+export default function History() {
+  const { response, questionnaire, questions, revisions, lookup, isManager } = useLoaderData<typeof loader>();
+  const titles = new Map(questions.map((q) => [q.name, q.title]));
+  return (
+    <>
+      <p className="breadcrumbs">
+        <Link to={isManager ? `/responses/${response.id}` : `/review/responses/${response.id}`}>
+          {response.team}: {response.round}
+        </Link>{' '}
+        › History
+      </p>
+      <h1>History of changes</h1>
+      <p>
+        {questionnaire.title} (version {questionnaire.version}), now at revision {response.revision}. Every accepted change is kept, with who made it and when.
+      </p>
+
+      <h2 id="value-at">An answer at any revision</h2>
+      <Form method="get" className="panel" aria-labelledby="value-at">
+        <div className="field">
+          <label htmlFor="question">Question</label>
+          <select id="question" name="question" defaultValue={lookup?.question ?? ''} required>
+            <option value="" disabled>
+              Choose a question
+            </option>
+            {questions.map((q) => (
+              <option key={q.name} value={q.name}>
+                {q.title}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="revision">Revision</label>
+          <input id="revision" name="revision" type="number" min={0} max={response.revision} defaultValue={lookup?.revision ?? response.revision} required />
+        </div>
+        <button type="submit" className="button">
+          Show the answer
+        </button>
+      </Form>
+      {lookup ? (
+        <div className="notice" role="status">
+          <p>
+            <strong>{lookup.title}</strong> at revision {lookup.revision}:
+          </p>
+          <pre className="value-block">{show(lookup.value)}</pre>
+        </div>
+      ) : null}
+
+      <h2>Revisions</h2>
+      {revisions.length === 0 ? (
+        <p>No changes yet.</p>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col" className="num">Revision</th>
+                <th scope="col">When</th>
+                <th scope="col">Who</th>
+                <th scope="col">What</th>
+                <th scope="col">Questions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {revisions.map((r) => (
+                <tr key={r.revision}>
+                  <td className="num">{r.revision}</td>
+                  <td>{formatDateTime(r.at)}</td>
+                  <td>{r.author.name ?? 'System'}</td>
+                  <td>
+                    {KIND_LABELS[r.kind] ?? r.kind}
+                    {r.note ? <div className="muted">{r.note}</div> : null}
+                  </td>
+                  <td>
+                    {r.kind === 'edit' && Array.isArray(r.changes) ? (
+                      <details>
+                        <summary>
+                          {r.questions.length} question{r.questions.length === 1 ? '' : 's'}
+                        </summary>
+                        <ul className="change-list">
+                          {(r.changes as Array<{ question: string; old: unknown; new: unknown }>).map((c) => (
+                            <li key={c.question}>
+                              <strong>{titles.get(c.question) ?? c.question}</strong>: {show(c.old)} → {show(c.new)}
+                            </li>
+                          ))}
+                        </ul>
+                      </details>
+                    ) : (
+                      r.questions.map((q) => titles.get(q) ?? q).join('; ') || '–'
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
