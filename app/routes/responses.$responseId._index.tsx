@@ -143,6 +143,9 @@ export default function QuestionnairePage() {
   const [restored, setRestored] = useState(0);
   const [submitting, setSubmitting] = useState(false);
   const [ready, setReady] = useState(false); // hydrated, with autosave listening
+  const [carried, setCarried] = useState(response.carried);
+  const [pageName, setPageName] = useState<string>(response.currentPage ?? '');
+  const [confirmError, setConfirmError] = useState<string | null>(null);
   const queueRef = useRef<AutosaveQueue | null>(null);
   const applyingRef = useRef(false);
   const errorSummaryRef = useRef<HTMLDivElement>(null);
@@ -201,6 +204,14 @@ export default function QuestionnairePage() {
       onSaved: (result) => {
         if (result.progress) setProgress(result.progress);
         setWaiting(queue.waiting);
+        // Changing a carried answer confirms it (the server records the same).
+        setCarried((current) => {
+          const touched = result.changed.filter((name) => current[name] && !current[name].confirmed);
+          if (!touched.length) return current;
+          const next = { ...current };
+          for (const name of touched) next[name] = { ...next[name], confirmed: true };
+          return next;
+        });
       },
     });
     queueRef.current = queue;
@@ -217,7 +228,11 @@ export default function QuestionnairePage() {
       queue.change(options.name, options.value);
       setWaiting(queue.waiting);
     };
-    const onPageChanged = (sender: Model) => queue.setPage(sender.currentPage.name);
+    const onPageChanged = (sender: Model) => {
+      queue.setPage(sender.currentPage.name);
+      setPageName(sender.currentPage.name);
+    };
+    setPageName(model.currentPage?.name ?? '');
     model.onValueChanged.add(onValueChanged);
     model.onCurrentPageChanged.add(onPageChanged);
     const online = () => queue.retryNow();
@@ -272,6 +287,41 @@ export default function QuestionnairePage() {
     model.onCompleting.add(onCompleting);
     return () => model.onCompleting.remove(onCompleting);
   }, [model, submit]);
+
+  // Marks on questions: answers carried from the last phase and not yet confirmed, and those a reviewer asked about.
+  useEffect(() => {
+    const marked = new Set(response.status === 'returned' ? response.returnQuestions : []);
+    const mark = (_: Model, options: { question: Question; cssClasses: { mainRoot: string } }) => {
+      const name = options.question.name;
+      if (carried[name] && !carried[name].confirmed) options.cssClasses.mainRoot += ' question--carried';
+      if (marked.has(name)) options.cssClasses.mainRoot += ' question--returned';
+    };
+    model.onUpdateQuestionCssClasses.add(mark as never);
+    for (const question of model.getAllQuestions()) question.updateElementCss(true);
+    return () => {
+      model.onUpdateQuestionCssClasses.remove(mark as never);
+    };
+  }, [model, carried, response.status, response.returnQuestions]);
+
+  const carriedOnPage = Object.entries(carried)
+    .filter(([name, c]) => !c.confirmed && model.getQuestionByName(name)?.page?.name === pageName)
+    .map(([name, c]) => ({ name, fromUnsubmitted: !c.submitted }));
+  const unconfirmedTotal = Object.values(carried).filter((c) => !c.confirmed).length;
+
+  const confirm = async (body: { questions: string[] } | { page: string }) => {
+    setConfirmError(null);
+    const result = await sendJson(`/api/v1/responses/${response.id}/confirm`, 'POST', body).catch(() => null);
+    if (!result || result.status !== 200) {
+      setConfirmError(result?.body?.detail ?? 'The confirmation could not be saved: check your connection and try again.');
+      return;
+    }
+    queueRef.current?.advanceTo(result.body.revision);
+    setCarried((current) => {
+      const next = { ...current };
+      for (const name of result.body.confirmed as string[]) next[name] = { ...next[name], confirmed: true };
+      return next;
+    });
+  };
 
   const resolve = (conflict: ConflictInfo, keep: 'mine' | 'theirs') => {
     const queue = queueRef.current;
@@ -361,6 +411,37 @@ export default function QuestionnairePage() {
         <p className="notice" role="status">
           {restored} change{restored === 1 ? '' : 's'} made earlier in this browser but not yet saved {restored === 1 ? 'has' : 'have'} been restored and {restored === 1 ? 'is' : 'are'} being saved now.
         </p>
+      ) : null}
+
+      {!readOnlyReason && unconfirmedTotal > 0 ? (
+        <div className="notice carried-panel" role="region" aria-labelledby="carried-heading" data-testid="carried">
+          <h2 id="carried-heading">Answers carried forward from the last phase</h2>
+          <p>
+            {unconfirmedTotal} answer{unconfirmedTotal === 1 ? '' : 's'} from the last phase {unconfirmedTotal === 1 ? 'is' : 'are'} still to be confirmed. Check each
+            marked answer: change it if it is out of date, or confirm it as it stands.
+          </p>
+          {carriedOnPage.length ? (
+            <>
+              <ul>
+                {carriedOnPage.map((c) => (
+                  <li key={c.name}>
+                    {titles[c.name] ?? c.name}
+                    {c.fromUnsubmitted ? <span className="muted"> (from a response that was never submitted)</span> : null}{' '}
+                    <button type="button" className="link-button" onClick={() => void confirm({ questions: [c.name] })}>
+                      Confirm<span className="visually-hidden"> {titles[c.name] ?? c.name}</span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+              <button type="button" className="button button--secondary" onClick={() => void confirm({ page: pageName })}>
+                Confirm all {carriedOnPage.length} carried answer{carriedOnPage.length === 1 ? '' : 's'} on this page
+              </button>
+            </>
+          ) : (
+            <p>None on this page.</p>
+          )}
+          {confirmError ? <p className="field-error" role="alert">{confirmError}</p> : null}
+        </div>
       ) : null}
 
       {conflicts.length ? (

@@ -35,7 +35,7 @@ export type AutosaveOptions = {
   onState?: (state: SaveState) => void;
   onConflicts?: (conflicts: ConflictInfo[]) => void;
   onInvalid?: (errors: Array<{ path: string; message: string }>) => void;
-  onSaved?: (result: { revision: number; progress?: { answered: number; answerable: number } }) => void;
+  onSaved?: (result: { revision: number; changed: string[]; progress?: { answered: number; answerable: number } }) => void;
   now?: () => Date;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
@@ -172,6 +172,12 @@ export class AutosaveQueue {
     }, ms);
   }
 
+  /** Another write (confirming carried answers) moved the response on: later saves start from there. */
+  advanceTo(revision: number): void {
+    this.baseRevision = Math.max(this.baseRevision, revision);
+    this.persist();
+  }
+
   /** Called when the browser reports it is online again. */
   retryNow(): void {
     this.retryMs = 0;
@@ -212,7 +218,7 @@ export class AutosaveQueue {
       this.baseRevision = Math.max(this.baseRevision, reply.body.revision);
       this.lastSavedAt = this.o.now();
       this.persist();
-      this.o.onSaved?.({ revision: reply.body.revision, progress: reply.body.progress });
+      this.o.onSaved?.({ revision: reply.body.revision, changed: reply.body.changed ?? [], progress: reply.body.progress });
       if (this.pending.size) this.schedule(0);
       else this.emitIdleOrSaved();
       if (this.held.size) this.o.onState?.({ kind: 'error', message: 'Some answers need your attention before they can be saved.', waiting: this.waiting });

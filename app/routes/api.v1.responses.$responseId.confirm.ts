@@ -1,0 +1,27 @@
+import type { ActionFunctionArgs } from '@remix-run/node';
+import { z } from 'zod';
+import { getDb } from '../../db/index';
+import { confirmCarried } from '~/models/carry-forward.server';
+import { handleApi, json, methodNotAllowed, parseId, parsePayload, readJsonBody } from '~/utils/api.server';
+import { requireApiUser } from '~/utils/session.server';
+
+const Confirm = z.union([
+  z.object({ questions: z.array(z.string().min(1).max(200)).min(1, 'name at least one question').max(1000) }).strict(),
+  z.object({ page: z.string().min(1).max(100) }).strict(),
+]);
+
+export async function loader() {
+  return methodNotAllowed(['POST']);
+}
+
+/** POST /api/v1/responses/{id}/confirm — the manager confirms answers carried forward from the last phase. */
+export async function action({ request, params }: ActionFunctionArgs) {
+  return handleApi(async () => {
+    if (request.method !== 'POST') return methodNotAllowed(['POST']);
+    const user = await requireApiUser(request);
+    const id = parseId(params.responseId);
+    const input = parsePayload(Confirm, await readJsonBody(request));
+    const result = await confirmCarried(getDb(), user, id, 'page' in input ? `page:${input.page}` : input.questions);
+    return json({ id, ...result });
+  });
+}
