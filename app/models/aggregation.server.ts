@@ -243,3 +243,68 @@ export async function roundInsights(db: Executor, scope: Scope, options: { refer
     },
   };
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Requests: parameters → scope, for the pages and the API alike
+// ---------------------------------------------------------------------------------------------------------------
+
+export const ROUND_NOT_VISIBLE = 'No round with that id exists, or it has no teams you can see.';
+
+export type InsightsRequest = { query: InsightsQuery; scope: Scope; compare: Scope | null };
+
+/**
+ * Parses the parameters and loads the scope (and, for comparisons, the earlier round's scope with the same filter:
+ * `compare`, or by default the round this one follows). Throws QueryError for bad parameters; null when the round is
+ * not the caller's to see.
+ */
+export async function insightsRequest(
+  db: Executor,
+  user: CurrentUser,
+  roundId: number,
+  params: URLSearchParams,
+  allowed?: (keyof InsightsQuery)[],
+): Promise<InsightsRequest | null> {
+  const query = parseInsightsQuery(params, allowed);
+  const scope = await scopeForQuery(db, user, roundId, query);
+  if (!scope) return null;
+  let compare: Scope | null = null;
+  const compareId = query.compare ?? scope.round.follows_round_id;
+  if (compareId) {
+    if (compareId === roundId) throw new QueryError('compare', 'must be another round');
+    const other = await loadScope(db, user, compareId, scope.filter);
+    if (!other && query.compare) throw new QueryError('compare', `no round ${compareId} that you can see`);
+    if (other && other.version.slug !== scope.version.slug) {
+      if (query.compare) throw new QueryError('compare', `round ${compareId} uses another questionnaire (${other.version.title})`);
+    } else compare = other;
+  }
+  return { query, scope, compare };
+}
+
+/** Rounds of the same questionnaire as the scope's, that the user can see, for the phase picker. */
+export async function sameQuestionnaireRounds(db: Executor, user: CurrentUser, scope: Scope) {
+  const areaIds = user.isAdmin || user.reviewerAreaIds === 'all' ? null : Array.isArray(user.reviewerAreaIds) ? user.reviewerAreaIds : [];
+  if (areaIds && !areaIds.length) return [];
+  let query = db
+    .selectFrom('rounds as r')
+    .innerJoin('questionnaire_versions as v', 'v.id', 'r.questionnaire_version_id')
+    .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
+    .select(['r.id', 'r.name', 'r.created_at', 'v.version'])
+    .where('q.slug', '=', scope.version.slug)
+    .where('r.id', '<>', scope.round.id)
+    .orderBy('r.created_at')
+    .orderBy('r.id');
+  if (areaIds) {
+    query = query.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('responses as s')
+          .innerJoin('teams as t', 't.id', 's.team_id')
+          .select('s.id')
+          .whereRef('s.round_id', '=', 'r.id')
+          .where('t.area_id', 'in', areaIds),
+      ),
+    );
+  }
+  return query.execute();
+}
+
+export const TEAM_TYPE_OPTIONS = TEAM_TYPES.map((value) => ({ value, label: TEAM_TYPE_LABELS[value] }));
