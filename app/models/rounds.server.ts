@@ -428,7 +428,8 @@ export async function roundOverview(db: Executor, user: CurrentUser, roundId: nu
       status: r.status,
       revision: r.revision,
       progress: { answered: r.answered_count, answerable: r.answerable_count, ratio: r.answerable_count ? r.answered_count / r.answerable_count : 0 },
-      lastChange: r.revision > 0 ? { at: r.updated_at.toISOString(), by: r.updated_by_name } : null,
+      // A response still 'not started' with a revision holds only the answers carried forward when the round was created.
+      lastChange: r.revision > 0 ? { at: r.updated_at.toISOString(), by: r.updated_by_name, carriedOnly: r.status === 'not_started' } : null,
       submitted: r.submitted_at ? { at: r.submitted_at.toISOString(), by: r.submitted_by_name } : null,
       returned: r.returned_at ? { at: r.returned_at.toISOString(), reason: r.return_reason } : null,
       carried,

@@ -302,7 +302,15 @@ export default function RoundOverviewPage() {
                       )}
                     </td>
                   ) : null}
-                  <td>{r.lastChange ? `${formatDateTime(r.lastChange.at)}${r.lastChange.by ? ` by ${r.lastChange.by}` : ''}` : <span className="muted">No changes yet</span>}</td>
+                  <td>
+                    {!r.lastChange ? (
+                      <span className="muted">No changes yet</span>
+                    ) : r.lastChange.carriedOnly ? (
+                      <span className="muted">Answers carried forward {formatDateTime(r.lastChange.at)}; not opened yet</span>
+                    ) : (
+                      `${formatDateTime(r.lastChange.at)}${r.lastChange.by ? ` by ${r.lastChange.by}` : ''}`
+                    )}
+                  </td>
                   <td>
                     {r.status === 'submitted' ? (
                       <span className="muted">Submitted {r.submitted ? formatDate(r.submitted.at) : ''}</span>
