@@ -247,11 +247,11 @@ export async function findVisibleRound(db: Executor, user: CurrentUser, roundId:
     .where('r.id', '=', roundId)
     .executeTakeFirst();
   if (!round) return null;
+  // The areas the round's teams are in: the round is visible to reviewers of any of them.
   const scope = await db
     .selectFrom('responses as s')
     .innerJoin('teams as t', 't.id', 's.team_id')
-    .select((eb) => [eb.fn.countAll<number>().as('teams'), sql<number>`count(distinct t.area_id)::int`.as('areas')])
-    .select(sql<number[]>`array_agg(distinct t.area_id)`.as('area_ids'))
+    .select(sql<number[] | null>`array_agg(distinct t.area_id)`.as('area_ids'))
     .where('s.round_id', '=', roundId)
     .executeTakeFirstOrThrow();
   const areaIds = (scope.area_ids ?? []).map(Number);
@@ -275,12 +275,12 @@ export async function requireVisibleRound(db: Executor, user: CurrentUser, round
 export async function setRoundStatus(db: DB, user: CurrentUser, roundId: number, status: 'open' | 'closed') {
   if (!hasPermission(user, 'round:manage')) throw new ResponseRefusal(403, 'Only reviewers and administrators can open or close rounds.');
   return db.transaction().execute(async (trx) => {
+    // Lock the round row first, so two people opening and closing it at once are applied one after the other.
+    if (Number.isSafeInteger(roundId) && roundId > 0) await trx.selectFrom('rounds').select('id').where('id', '=', roundId).forUpdate().execute();
     const round = await requireVisibleRound(trx, user, roundId);
     if (!round.whollyInScope) {
       throw new ResponseRefusal(403, 'This round includes teams outside the areas you review: ask an authority-wide reviewer or an administrator to open or close it.');
     }
-    // Lock the round so a close and a save cannot interleave (saves read the round's status in their transaction).
-    await trx.selectFrom('rounds').select('id').where('id', '=', roundId).forUpdate().execute();
     if (round.status === status) return { ...round, changed: false };
     const now = new Date();
     const updated = await trx
