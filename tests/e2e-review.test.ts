@@ -145,6 +145,16 @@ describe.skipIf(!hasChromium)('a reviewer compares, returns, and starts the next
     expect(unconfirmed.length).toBeGreaterThan(20);
     expect(unconfirmed.every((c) => !c.confirmed && c.submitted)).toBe(true);
     await expect.poll(() => page.getByRole('textbox', { name: /Describe the team briefly/ }).inputValue()).toBe(CORRECTED);
+    const panel = page.getByTestId('carried');
+    await panel.getByText(new RegExp(`${unconfirmed.length} answers from the last phase are still to be confirmed`)).waitFor();
     await screenshot(page, 'manager-carried-answers');
+
+    // Confirming a page's carried answers leaves the values as they are and lowers the count the reviewer sees.
+    await panel.getByRole('button', { name: /Confirm all \d+ carried answers on this page/ }).click();
+    await expect
+      .poll(async () => Object.values((await api(`/api/v1/responses/${phase2Id}`)).body.carried as Record<string, { confirmed: boolean }>).filter((c) => c.confirmed).length, { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    const after = (await api(`/api/v1/responses/${phase2Id}`)).body;
+    expect(after.data).toEqual(carried.data);
   });
 });
