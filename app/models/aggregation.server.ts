@@ -65,6 +65,22 @@ export const insightsQuerySchema = z
       .regex(/^\d{1,9}$/, 'must be a round id')
       .transform(Number)
       .optional(),
+    /** A heatmap cell to open: question/row/team id. */
+    cell: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,100}\/[A-Za-z0-9_.-]{1,100}\/\d{1,9}$/, 'must be question/row/team id')
+      .optional(),
+    /** The question a phase comparison shows (its name in the later round's version). */
+    question: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be a question name')
+      .optional(),
+    /** A team whose own monthly series the activity page draws. */
+    team: z
+      .string()
+      .regex(/^\d{1,9}$/, 'must be a team id')
+      .transform(Number)
+      .optional(),
   })
   .strict();
 

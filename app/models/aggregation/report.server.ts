@@ -55,9 +55,7 @@ export async function teamReport(db: Executor, user: CurrentUser, responseId: nu
     runAggregate(db, sql<{ question: string; row_key: string; column_key: string; median: number; n: number }>`
       select a.question, a.row_key, a.column_key, percentile_cont(0.5) within group (order by a.value_numeric) as median, count(*)::int as n
       from answers a
-      where a.round_id = ${response.round_id} and a.value_type = 'numeric'
-        and a.question in (select question from answers where response_id = ${responseId} and value_type = 'numeric')
-        and ${inScope(scope)}
+      where a.round_id = ${response.round_id} and a.value_type = 'numeric' and ${inScope(scope)}
       group by a.question, a.row_key, a.column_key`),
   ]);
   const key = (q: string, r: string, c: string) => `${q}\u0000${r}\u0000${c}`;

@@ -1,0 +1,258 @@
+import { Form } from '@remix-run/react';
+import { formatNumber, formatPercent } from '~/utils/format';
+import { monthLabel, SERIES_STYLES, SeriesChart, SeriesLegend } from './series-chart';
+
+type Point = { period: string; value: number | null; teams: number };
+type Assessment = { period: string; value: number | null; baseline: number | null; threshold: number | null; rise: number | null; spike: boolean };
+export type ActivityGroupView = { key: string; label: string; area?: string; series: { key: string; title: string; points: Point[]; spikes: Assessment[] }[]; joint: { period: string; series: string[] }[] };
+export type SpikeRow = { where: string; level: 'all' | 'area' | 'team'; series: string; period: string; value: number; baseline: number; rise: number | null; threshold: number };
+
+export type ActivityView = {
+  question: { name: string; title: string };
+  columns: { key: string; title: string }[];
+  overall: ActivityGroupView;
+  byArea: ActivityGroupView[] | null;
+  team: ActivityGroupView | null;
+  teams: { id: string; label: string; area: string }[] | null;
+  spikes: SpikeRow[];
+  joint: { where: string; level: 'all' | 'area' | 'team'; period: string; series: string[] }[];
+  rule: string;
+};
+
+function SeriesTable({ group, caption }: { group: ActivityGroupView; caption: string }) {
+  const periods = group.series[0]?.points.map((p) => p.period) ?? [];
+  const jointPeriods = new Set(group.joint.map((j) => j.period));
+  return (
+    <div className="wide-table">
+      <table className="figure-table">
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Month</th>
+            {group.series.map((s) => (
+              <th key={s.key} scope="col" className="num">
+                {s.title}
+              </th>
+            ))}
+            <th scope="col" className="num">
+              Teams reporting
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {periods.map((period, i) => {
+            const anySpike = group.series.some((s) => s.spikes[i]?.spike);
+            return (
+              <tr key={period} className={anySpike ? 'is-spike' : undefined}>
+                <th scope="row">
+                  {monthLabel(period)}
+                  {jointPeriods.has(period) ? (
+                    <>
+                      {' '}
+                      <span className="spike-flag">joint spike</span>
+                    </>
+                  ) : null}
+                </th>
+                {group.series.map((s) => (
+                  <td key={s.key} className="num">
+                    {formatNumber(s.points[i]?.value, 0)}
+                    {s.spikes[i]?.spike ? (
+                      <>
+                        {' '}
+                        <span className="spike-flag" title={`Above ${formatNumber(s.spikes[i].threshold, 1)} (median of the six months before: ${formatNumber(s.spikes[i].baseline, 1)})`}>
+                          spike
+                        </span>
+                      </>
+                    ) : null}
+                  </td>
+                ))}
+                <td className="num">{Math.max(0, ...group.series.map((s) => s.points[i]?.teams ?? 0))}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Small multiples: a chart per activity series, each on its own scale, with a line per group (all teams, or areas). */
+function SmallMultiples({
+  lines,
+  columns,
+  joint,
+  idPrefix,
+  heading,
+}: {
+  lines: { key: string; label: string; group: ActivityGroupView }[];
+  columns: { key: string; title: string }[];
+  joint: { period: string }[];
+  idPrefix: string;
+  heading: string;
+}) {
+  return (
+    <figure className="chart">
+      <figcaption>
+        <strong>{heading}</strong>
+      </figcaption>
+      <SeriesLegend series={lines.map((l) => ({ key: l.key, title: l.label }))} joint={joint.length > 0} />
+      <div className="multiples">
+        {columns.map((column) => {
+          const series = lines.flatMap((l) => {
+            const s = l.group.series.find((x) => x.key === column.key);
+            return s ? [{ key: l.key, title: l.label, points: s.points, spikes: s.spikes }] : [];
+          });
+          return (
+            <div key={column.key} className="multiple">
+              <p className="multiple-title">{column.title}</p>
+              <SeriesChart id={`${idPrefix}-${column.key}`} series={series} joint={joint} title={`${heading}: ${column.title}`} width={330} height={210} />
+            </div>
+          );
+        })}
+      </div>
+    </figure>
+  );
+}
+
+export function ActivitySection({ activity, selectedTeam, hidden }: { activity: ActivityView; selectedTeam: string | null; hidden: Record<string, string> }) {
+  const titleOf = (key: string) => activity.columns.find((c) => c.key === key)?.title ?? key;
+  return (
+    <section className="section" aria-labelledby="activity">
+      <h2 id="activity">{activity.question.title}: month by month</h2>
+      <p className="rule">
+        <strong>The spike rule.</strong> {activity.rule}
+      </p>
+
+      <SmallMultiples
+        lines={[{ key: 'all', label: 'All teams in scope', group: activity.overall }]}
+        columns={activity.columns}
+        joint={activity.overall.joint}
+        idPrefix="activity-all"
+        heading="All teams in scope: totals per month"
+      />
+      <SeriesTable group={activity.overall} caption="All teams in scope: totals per month" />
+
+      <h3 id="spikes">Spikes</h3>
+      {activity.joint.length ? (
+        <ul>
+          {activity.joint.map((j) => (
+            <li key={`${j.where}-${j.period}`}>
+              <strong>
+                {j.where}, {monthLabel(j.period)}:
+              </strong>{' '}
+              joint spike in {j.series.map(titleOf).join(', ').toLowerCase()}.
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p>No month in which three or more series spike together.</p>
+      )}
+      {activity.spikes.length ? (
+        <details className="more" open={activity.spikes.length <= 40}>
+          <summary>Every spike ({activity.spikes.length})</summary>
+          <div className="wide-table">
+            <table className="figure-table">
+              <caption>Months above the spike threshold</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Where</th>
+                  <th scope="col">Series</th>
+                  <th scope="col">Month</th>
+                  <th scope="col" className="num">
+                    Value
+                  </th>
+                  <th scope="col" className="num">
+                    Median of the 6 months before
+                  </th>
+                  <th scope="col" className="num">
+                    Threshold
+                  </th>
+                  <th scope="col" className="num">
+                    Rise
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {activity.spikes.map((s, i) => (
+                  <tr key={i}>
+                    <th scope="row">{s.where}</th>
+                    <td>{titleOf(s.series)}</td>
+                    <td>{monthLabel(s.period)}</td>
+                    <td className="num">{formatNumber(s.value, 0)}</td>
+                    <td className="num">{formatNumber(s.baseline, 1)}</td>
+                    <td className="num">{formatNumber(s.threshold, 1)}</td>
+                    <td className="num">{s.rise === null ? '–' : `+${formatPercent(s.rise, 0)}`}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </details>
+      ) : (
+        <p>No month is a spike.</p>
+      )}
+
+      {activity.byArea ? (
+        <>
+          <h3>By area</h3>
+          {activity.byArea.length <= SERIES_STYLES.length ? (
+            <SmallMultiples
+              lines={activity.byArea.map((area) => ({ key: area.key, label: area.label, group: area }))}
+              columns={activity.columns}
+              joint={[]}
+              idPrefix="activity-area"
+              heading="Totals per month, one line per area (joint spikes by area are listed under Spikes)"
+            />
+          ) : null}
+          {activity.byArea.map((area) => (
+            <details key={area.key} className="more">
+              <summary>{area.label}: the figures</summary>
+              <SeriesTable group={area} caption={`${area.label}: totals per month`} />
+            </details>
+          ))}
+        </>
+      ) : (
+        <p className="muted">Per-area series are drawn when the figures cover 20 areas or fewer: choose an area above, or use the export.</p>
+      )}
+
+      {activity.teams ? (
+        <>
+          <h3 id="one-team">One team’s series</h3>
+          <Form method="get" className="insights-filters no-print" preventScrollReset>
+            {Object.entries(hidden).map(([name, value]) => (
+              <input key={name} type="hidden" name={name} value={value} />
+            ))}
+            <div className="field">
+              <label htmlFor="activity-team">Team</label>
+              <select id="activity-team" name="team" defaultValue={selectedTeam ?? ''}>
+                <option value="">Choose a team</option>
+                {activity.teams.map((t) => (
+                  <option key={t.id} value={t.id}>
+                    {t.label} ({t.area})
+                  </option>
+                ))}
+              </select>
+            </div>
+            <button type="submit" className="button button--secondary">
+              Show the team
+            </button>
+          </Form>
+          {activity.team ? (
+            <>
+              <SmallMultiples
+                lines={[{ key: activity.team.key, label: activity.team.label, group: activity.team }]}
+                columns={activity.columns}
+                joint={activity.team.joint}
+                idPrefix="activity-team"
+                heading={`${activity.team.label}: per month`}
+              />
+              <SeriesTable group={activity.team} caption={`${activity.team.label}: per month`} />
+            </>
+          ) : null}
+        </>
+      ) : (
+        <p className="muted">Each team’s own series can be drawn when the figures cover 150 teams or fewer: choose an area above.</p>
+      )}
+    </section>
+  );
+}

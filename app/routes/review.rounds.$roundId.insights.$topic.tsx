@@ -1,0 +1,165 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Form, Link, useLoaderData } from '@remix-run/react';
+import { getDb } from '../../db/index';
+import {
+  DEFAULT_CASELOAD_REFERENCE,
+  insightsRequest,
+  QueryError,
+  ROUND_NOT_VISIBLE,
+  roundTopics,
+  TEAM_TYPE_OPTIONS,
+  topicPage,
+  type ActivityFigures,
+} from '~/models/aggregation.server';
+import { findingQuestions } from '~/models/aggregation/heatmap.server';
+import { ActivitySection, type ActivityView, type SpikeRow } from '~/components/charts/activity-section';
+import { QuestionFigure } from '~/components/charts/question-figure';
+import { CaseloadsSection, VacanciesSection } from '~/components/charts/staffing-section';
+import { ThresholdsSection } from '~/components/charts/thresholds-section';
+import { FilterForm, filterSearch, InsightsNav, ScopeNote } from '~/components/insights-nav';
+import { requireUserWithPermission } from '~/utils/session.server';
+import insightsCss from '~/styles/insights.css?url';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: insightsCss }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.page.topic.title ?? 'Topic'}: ${data?.page.scope.round.name ?? ''} – Stocktake` }];
+
+/** The activity figures as the page draws them: every spike in one table, one team's series at a time. */
+function activityView(activity: ActivityFigures, team: number | undefined): ActivityView {
+  const spikes: SpikeRow[] = [];
+  const joint: ActivityView['joint'] = [];
+  const groups = [
+    { level: 'all' as const, groups: [activity.overall] },
+    { level: 'area' as const, groups: activity.byArea ?? [] },
+    { level: 'team' as const, groups: activity.byTeam ?? [] },
+  ];
+  for (const { level, groups: list } of groups) {
+    for (const group of list) {
+      const where = level === 'team' ? `${group.label} (${group.area})` : group.label;
+      for (const s of group.series) {
+        for (const p of s.spikes) {
+          if (p.spike) spikes.push({ where, level, series: s.key, period: p.period, value: p.value!, baseline: p.baseline!, rise: p.rise, threshold: p.threshold! });
+        }
+      }
+      for (const j of group.joint) joint.push({ where, level, period: j.period, series: j.series });
+    }
+  }
+  const order = { all: 0, area: 1, team: 2 };
+  spikes.sort((a, b) => order[a.level] - order[b.level] || a.period.localeCompare(b.period) || a.where.localeCompare(b.where));
+  return {
+    question: activity.question,
+    columns: activity.columns,
+    overall: activity.overall,
+    byArea: activity.byArea,
+    team: activity.byTeam?.find((g) => g.key === String(team)) ?? null,
+    teams: activity.byTeam?.map((g) => ({ id: g.key, label: g.label, area: g.area ?? '' })) ?? null,
+    spikes,
+    joint,
+    rule: activity.rule,
+  };
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'aggregate:read');
+  const url = new URL(request.url);
+  const db = getDb();
+  let loaded;
+  try {
+    loaded = await insightsRequest(db, user, /^\d{1,9}$/.test(params.roundId ?? '') ? Number(params.roundId) : 0, url.searchParams, [
+      'area',
+      'teamType',
+      'includeInProgress',
+      'reference',
+      'compare',
+      'team',
+    ]);
+  } catch (error) {
+    if (error instanceof QueryError) throw new Response(error.message, { status: 400 });
+    throw error;
+  }
+  if (!loaded) throw new Response(ROUND_NOT_VISIBLE, { status: 404 });
+  const { scope, query, compare } = loaded;
+  const page = await topicPage(db, scope, params.topic ?? '', { reference: query.reference, compare });
+  if (!page) throw new Response(`This round’s questionnaire has no topic “${params.topic}”.`, { status: 404 });
+  const { activity, ...rest } = page;
+  return {
+    page: rest,
+    activity: activity ? activityView(activity, query.team) : null,
+    topics: roundTopics(scope).map((t) => ({ id: t.id, title: t.title })),
+    hasHeatmap: findingQuestions(scope).length > 0,
+    reportLinks: scope.responses.map((r) => [r.teamId, r.responseId] as const),
+    search: url.search,
+    query,
+    teamTypes: TEAM_TYPE_OPTIONS,
+    defaultReference: DEFAULT_CASELOAD_REFERENCE,
+  };
+}
+
+export default function TopicPage() {
+  const { page, activity, topics, hasHeatmap, reportLinks, search, query, teamTypes, defaultReference } = useLoaderData<typeof loader>();
+  const { scope, topic, questions, thresholds, staffing } = page;
+  const round = scope.round;
+  const links = new Map(reportLinks);
+  const keep = filterSearch(search);
+  const filterOptions = { areas: scope.areas, teamTypes, selected: { area: scope.filter.area?.slug ?? null, teamType: scope.filter.teamType, includeInProgress: scope.filter.includeInProgress } };
+  const hidden: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(keep.slice(1))) hidden[key] = value;
+  if (query.reference) hidden.reference = String(query.reference);
+  const referenceForm = (
+    <Form method="get" className="insights-filters no-print" aria-label="Caseload reference" preventScrollReset>
+      {Object.entries(hidden)
+        .filter(([key]) => key !== 'reference')
+        .map(([name, value]) => (
+          <input key={name} type="hidden" name={name} value={value} />
+        ))}
+      <div className="field">
+        <label htmlFor="reference">Caseload reference</label>
+        <input id="reference" name="reference" type="number" min={1} max={200} step="0.5" defaultValue={query.reference ?? defaultReference} inputMode="decimal" />
+      </div>
+      <button type="submit" className="button button--secondary">
+        Use this reference
+      </button>
+    </Form>
+  );
+  return (
+    <>
+      <InsightsNav round={round} current="topic" search={search} hasHeatmap={hasHeatmap} />
+      <h1>{topic.title}</h1>
+      <p>{topic.description}</p>
+      <p className="muted">
+        {round.name} · {round.questionnaire}, version {round.version}
+      </p>
+      <FilterForm options={filterOptions} hidden={{ reference: query.reference, compare: query.compare }} />
+      <ScopeNote counts={scope.counts} filter={scope.filter} />
+      <nav aria-label="Other topics" className="no-print">
+        <details className="more">
+          <summary>Other topics</summary>
+          <ul>
+            {topics.map((t) => (
+              <li key={t.id}>
+                {t.id === topic.id ? (
+                  <strong aria-current="page">{t.title}</strong>
+                ) : (
+                  <Link to={`/review/rounds/${round.id}/insights/${t.id}${keep}`}>{t.title}</Link>
+                )}
+              </li>
+            ))}
+          </ul>
+        </details>
+      </nav>
+
+      {activity ? <ActivitySection activity={activity} selectedTeam={query.team ? String(query.team) : null} hidden={hidden} /> : null}
+      {thresholds ? (
+        <ThresholdsSection t={thresholds} reportLinks={links} compareLink={thresholds.comparison ? `/review/rounds/${round.id}/phases?compare=${thresholds.comparison.round.id}` : null} />
+      ) : null}
+      {staffing && topic.id === 'staffing-vacancies' ? <VacanciesSection s={staffing} reportLinks={links} /> : null}
+      {staffing && topic.id === 'caseloads' ? <CaseloadsSection s={staffing} reportLinks={links} referenceForm={referenceForm} /> : null}
+
+      <section className="section" aria-labelledby="questions">
+        <h2 id="questions">Every question on this topic ({questions.length})</h2>
+        {questions.map((q) => (
+          <QuestionFigure key={q.name} q={q} reportLinks={links} />
+        ))}
+      </section>
+    </>
+  );
+}

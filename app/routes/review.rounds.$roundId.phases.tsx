@@ -1,0 +1,208 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { Form, useLoaderData } from '@remix-run/react';
+import { getDb } from '../../db/index';
+import {
+  comparableQuestions,
+  describeScope,
+  insightsRequest,
+  phaseComparison,
+  PHASE_TEAM_LIMIT,
+  QueryError,
+  ROUND_NOT_VISIBLE,
+  sameQuestionnaireRounds,
+  TEAM_TYPE_OPTIONS,
+} from '~/models/aggregation.server';
+import { findingQuestions } from '~/models/aggregation/heatmap.server';
+import { BoxPlot } from '~/components/charts/box-plot';
+import { StatsTable } from '~/components/charts/question-figure';
+import { FilterForm, filterSearch, InsightsNav, ScopeNote } from '~/components/insights-nav';
+import { requireUserWithPermission } from '~/utils/session.server';
+import { formatNumber } from '~/utils/format';
+import insightsCss from '~/styles/insights.css?url';
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: insightsCss }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Phase comparison: ${data?.scope.round.name ?? ''} – Stocktake` }];
+
+/** The question to show by default: the average caseload if the questionnaire asks it, else the first. */
+const PREFERRED = ['average_caseload', 'threshold_change'];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'aggregate:read');
+  const url = new URL(request.url);
+  const db = getDb();
+  let loaded;
+  try {
+    loaded = await insightsRequest(db, user, /^\d{1,9}$/.test(params.roundId ?? '') ? Number(params.roundId) : 0, url.searchParams, [
+      'area',
+      'teamType',
+      'includeInProgress',
+      'compare',
+      'question',
+    ]);
+  } catch (error) {
+    if (error instanceof QueryError) throw new Response(error.message, { status: 400 });
+    throw error;
+  }
+  if (!loaded) throw new Response(ROUND_NOT_VISIBLE, { status: 404 });
+  const { scope, compare, query } = loaded;
+  const rounds = await sameQuestionnaireRounds(db, user, scope);
+  const base = {
+    scope: describeScope(scope),
+    rounds: rounds.map((r) => ({ id: r.id, name: r.name, version: r.version })),
+    compareId: compare?.round.id ?? null,
+    hasHeatmap: findingQuestions(scope).length > 0,
+    search: url.search,
+    teamTypes: TEAM_TYPE_OPTIONS,
+    limit: PHASE_TEAM_LIMIT,
+  };
+  if (!compare) return { ...base, questions: [], comparison: null };
+  // The earlier round is the one created first.
+  const [earlier, later] = compare.round.id < scope.round.id ? [compare, scope] : [scope, compare];
+  const questions = await comparableQuestions(db, earlier, later);
+  const chosen = query.question ? questions.find((q) => q.name === query.question) : (questions.find((q) => PREFERRED.includes(q.name)) ?? questions[0]);
+  if (query.question && !chosen) throw new Response(`question: “${query.question}” is not a number or rating asked in both rounds.`, { status: 400 });
+  const comparison = chosen ? await phaseComparison(db, earlier, later, chosen) : null;
+  return { ...base, questions: questions.map((q) => ({ name: q.name, title: q.title, earlierName: q.earlierName })), comparison };
+}
+
+function Change({ value, digits = 1 }: { value: number | null; digits?: number }) {
+  if (value === null) return <>–</>;
+  if (value === 0) return <>no change</>;
+  return (
+    <span className={value > 0 ? 'change-up' : 'change-down'}>
+      {value > 0 ? '▲ +' : '▼ −'}
+      {formatNumber(Math.abs(value), digits)}
+    </span>
+  );
+}
+
+export default function Phases() {
+  const { scope, rounds, compareId, questions, comparison, search, teamTypes, hasHeatmap, limit } = useLoaderData<typeof loader>();
+  const round = scope.round;
+  const keep = new URLSearchParams(filterSearch(search).slice(1));
+  return (
+    <>
+      <InsightsNav round={round} current="phases" search={search} hasHeatmap={hasHeatmap} />
+      <h1>Phase comparison</h1>
+      <p>One number or rating, asked in two rounds of {round.questionnaire}, overall and team by team. Questions renamed between versions are followed through the mapping.</p>
+      <FilterForm
+        options={{ areas: scope.areas, teamTypes, selected: { area: scope.filter.area?.slug ?? null, teamType: scope.filter.teamType, includeInProgress: scope.filter.includeInProgress } }}
+        hidden={{ compare: compareId, question: comparison?.question.name }}
+      />
+      <ScopeNote counts={scope.counts} filter={scope.filter} />
+      {rounds.length ? (
+        <Form method="get" className="insights-filters" aria-label="What to compare">
+          {[...keep].map(([name, value]) => (
+            <input key={name} type="hidden" name={name} value={value} />
+          ))}
+          <div className="field">
+            <label htmlFor="compare">Compare with</label>
+            <select id="compare" name="compare" defaultValue={compareId ?? ''}>
+              {compareId === null ? <option value="">Choose a round</option> : null}
+              {rounds.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name} (version {r.version})
+                </option>
+              ))}
+            </select>
+          </div>
+          {questions.length ? (
+            <div className="field">
+              <label htmlFor="question">Question</label>
+              <select id="question" name="question" defaultValue={comparison?.question.name ?? ''}>
+                {questions.map((q) => (
+                  <option key={q.name} value={q.name}>
+                    {q.title.length > 90 ? `${q.title.slice(0, 89)}…` : q.title}
+                    {q.earlierName !== q.name ? ` (was ${q.earlierName})` : ''}
+                  </option>
+                ))}
+              </select>
+            </div>
+          ) : null}
+          <button type="submit" className="button">
+            Compare
+          </button>
+        </Form>
+      ) : (
+        <p>There is no other round of this questionnaire that you can see, so there is nothing to compare with yet.</p>
+      )}
+      {compareId !== null && !questions.length ? <p>The two rounds share no number or rating question.</p> : null}
+      {comparison ? (
+        <section className="section" aria-labelledby="comparison">
+          <h2 id="comparison">{comparison.question.title}</h2>
+          <p className="muted">
+            <code>{comparison.question.earlierName}</code> in {comparison.earlier.round.name}
+            {comparison.question.earlierName !== comparison.question.name ? (
+              <>
+                , renamed <code>{comparison.question.name}</code>
+              </>
+            ) : null}{' '}
+            in {comparison.later.round.name}.
+          </p>
+          <div className="figure-pair figure-pair--side">
+            <figure className="chart">
+              <figcaption>Each round: box from lower to upper quartile, thick line at the median, whiskers to the lowest and highest</figcaption>
+              <BoxPlot
+                rows={[comparison.earlier, comparison.later].flatMap((side) => (side.stats ? [{ key: String(side.round.id), label: side.round.name, ...side.stats }] : []))}
+                label={comparison.question.title}
+              />
+            </figure>
+            <div>
+              <StatsTable
+                caption="Overall, over the teams in each round’s figures"
+                firstHeader="Round"
+                rows={[comparison.earlier, comparison.later].flatMap((side) => (side.stats ? [{ key: String(side.round.id), label: side.round.name, ...side.stats }] : []))}
+              />
+              <p>
+                Change in the mean: <Change value={comparison.change.mean} digits={2} />; in the median: <Change value={comparison.change.median} digits={2} />.
+              </p>
+            </div>
+          </div>
+          <h3>Team by team</h3>
+          <p>
+            {comparison.paired.n} teams answered in both rounds: {comparison.paired.up} went up, {comparison.paired.down} down, {comparison.paired.same} stayed the same. Their
+            mean change <Change value={comparison.paired.meanChange} digits={2} />, median change <Change value={comparison.paired.medianChange} digits={2} />.
+          </p>
+          {comparison.teamCount > comparison.teams.length ? (
+            <p>
+              The {comparison.teams.length} largest changes of {comparison.teamCount} teams (choose an area to see every team, max {limit}).
+            </p>
+          ) : null}
+          <div className="wide-table">
+            <table className="figure-table">
+              <caption className="visually-hidden">Each team’s answer in both rounds, largest changes first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Team</th>
+                  <th scope="col">Area</th>
+                  <th scope="col" className="num">
+                    {comparison.earlier.round.name}
+                  </th>
+                  <th scope="col" className="num">
+                    {comparison.later.round.name}
+                  </th>
+                  <th scope="col" className="num">
+                    Change
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {comparison.teams.map((t) => (
+                  <tr key={t.teamId}>
+                    <th scope="row">{t.teamName}</th>
+                    <td>{t.areaName}</td>
+                    <td className="num">{t.earlier === null ? <span className="unanswered">not answered</span> : formatNumber(t.earlier, 2)}</td>
+                    <td className="num">{t.later === null ? <span className="unanswered">not answered</span> : formatNumber(t.later, 2)}</td>
+                    <td className="num">
+                      <Change value={t.change} digits={2} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      ) : null}
+    </>
+  );
+}
