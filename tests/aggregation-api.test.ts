@@ -143,7 +143,7 @@ describe('insights pages', () => {
       headers: headers.reviewer,
       params: { roundId: String(f.rounds.jar.id) },
     })) as Awaited<ReturnType<typeof heatmapLoader>>;
-    expect(data.heatmap.teams?.map((t) => t.teamName)).toEqual(['Alpha Duty', 'Bravo CP', 'Charlie Duty']);
+    expect(data.heatmap.teams?.map((t) => t.teamName)).toEqual(['Alpha Duty', 'Bravo CP', 'Charlie Duty', 'Delta CP']);
     expect(data.cell?.details.find((d) => d.key === 'action')?.value).toBe('Add a second duty manager.');
   });
 

@@ -324,7 +324,13 @@ describe('mini-JAR heatmap', () => {
     const section = heatmap.sections.find((s) => s.question === 'jar_identifying_concerns')!;
     expect(section.rows[0]).toMatchObject({ key: 'ident_01', counts: { met: 1, not_met: 1, not_applicable: 1 }, rated: 3 });
     expect(section.rows[1]).toMatchObject({ key: 'ident_02', counts: { partly_met: 1 }, rated: 1 });
-    expect(heatmap.teams!.map((t) => t.teamName)).toEqual(['Alpha Duty', 'Bravo CP', 'Charlie Duty']);
+    // Every team of the round is a column; Delta has not submitted, so its column is empty and says so.
+    expect(heatmap.teams!.map((t) => [t.teamName, t.counted])).toEqual([
+      ['Alpha Duty', true],
+      ['Bravo CP', true],
+      ['Charlie Duty', true],
+      ['Delta CP', false],
+    ]);
     expect(heatmap.cells!['jar_identifying_concerns/ident_01']).toEqual({ [f.teams.alpha.id]: 'met', [f.teams.bravo.id]: 'not_met', [f.teams.charlie.id]: 'not_applicable' });
     const cell = (await heatmapCell(test.db, scope, 'jar_identifying_concerns', 'ident_02', f.teams.alpha.id))!;
     expect(cell.rating).toEqual({ value: 'partly_met', text: 'Partly met' });

@@ -13,6 +13,7 @@ import {
   TEAM_TYPE_OPTIONS,
 } from '~/models/aggregation.server';
 import { FilterForm, filterSearch, InsightsNav, ScopeNote } from '~/components/insights-nav';
+import { statusLabel } from '~/components/status-tag';
 import { requireUserWithPermission } from '~/utils/session.server';
 import insightsCss from '~/styles/insights.css?url';
 
@@ -154,7 +155,7 @@ export default function Heatmap() {
           <span className="swatch rating-none" aria-hidden="true">
             ·
           </span>
-          Not rated
+          Not rated, or the response is not submitted (the team’s name says so)
         </li>
       </ul>
 
@@ -188,8 +189,11 @@ export default function Heatmap() {
                     </th>
                   ))}
                   {teams.map((t) => (
-                    <th key={t.teamId} scope="col">
-                      <span className="team-head">{t.teamName}</span>
+                    <th key={t.teamId} scope="col" className={t.counted ? undefined : 'not-counted'}>
+                      <span className="team-head">
+                        {t.teamName}
+                        {t.counted ? null : <em> ({statusLabel(t.status).toLowerCase()})</em>}
+                      </span>
                     </th>
                   ))}
                 </tr>
@@ -217,7 +221,7 @@ export default function Heatmap() {
                             </td>
                           ))}
                           {teams.map((t, c) => {
-                            const value = heatmap.cells?.[id]?.[t.teamId];
+                            const value = t.counted ? heatmap.cells?.[id]?.[t.teamId] : undefined;
                             const key = `${section.question}/${row.key}/${t.teamId}`;
                             return (
                               <td key={t.teamId} className={`cell rating-${value ?? 'none'}`}>
@@ -225,7 +229,7 @@ export default function Heatmap() {
                                   id={`cell-${key.replace(/[^A-Za-z0-9_-]/g, '-')}`}
                                   to={cellHref(section.question, row.key, t.teamId)}
                                   className={`rating-${value ?? 'none'}`}
-                                  aria-label={`${t.teamName}: ${label(value)} (${row.key})`}
+                                  aria-label={`${t.teamName}: ${t.counted ? label(value) : statusLabel(t.status).toLowerCase()} (${row.key})`}
                                   aria-current={cell?.key === key ? 'true' : undefined}
                                   data-r={r}
                                   data-c={c}

@@ -21,8 +21,11 @@ export type HeatmapFigures = {
     title: string;
     rows: { key: string; title: string; counts: Record<string, number>; rated: number }[];
   }[];
-  /** Teams with a response in scope, by area then name; null when there are more than HEATMAP_TEAM_LIMIT. */
-  teams: { teamId: number; teamName: string; areaId: number; areaName: string }[] | null;
+  /**
+   * Every team of the round matching the filters, by area then name, whether or not its response counts (so the
+   * heatmap shows who has not submitted); null when there are more than HEATMAP_TEAM_LIMIT.
+   */
+  teams: { teamId: number; teamName: string; areaId: number; areaName: string; counted: boolean; status: string }[] | null;
   /** cells[`${question}/${row}`][teamId] = rating value */
   cells: Record<string, Record<number, string>> | null;
 };
@@ -42,7 +45,7 @@ export async function heatmapFigures(db: Executor, scope: Scope, options: { cell
   const choices = questions[0].detail.columns!.find((c) => c.name === RATING_COLUMN)!.choices!;
   const names = questions.map((q) => q.name);
   const topics = [...new Set(questions.map((q) => q.topic))];
-  const showCells = (options.cells ?? true) && scope.responses.length <= HEATMAP_TEAM_LIMIT;
+  const showCells = (options.cells ?? true) && scope.matching.length <= HEATMAP_TEAM_LIMIT;
   const where = sql`a.round_id = ${scope.round.id} and a.topic in (${sql.join(topics)}) and a.question in (${sql.join(names)})
     and a.column_key = ${RATING_COLUMN} and a.value_type = 'choice' and ${inScope(scope)}`;
   const [counts, cells] = await Promise.all([
@@ -55,6 +58,7 @@ export async function heatmapFigures(db: Executor, scope: Scope, options: { cell
           select a.question, a.row_key, a.team_id, a.value_choice as value from answers a where ${where}`)
       : Promise.resolve(null),
   ]);
+  const included = new Set(scope.responses.map((r) => r.responseId));
   const countMap = new Map<string, Record<string, number>>();
   for (const r of counts.rows) {
     const key = cellId(r.question, r.row_key);
@@ -76,9 +80,9 @@ export async function heatmapFigures(db: Executor, scope: Scope, options: { cell
       }),
     })),
     teams: showCells
-      ? [...scope.responses]
+      ? [...scope.matching]
           .sort((a, b) => compareNames(a.areaName, b.areaName) || compareNames(a.teamName, b.teamName))
-          .map((r) => ({ teamId: r.teamId, teamName: r.teamName, areaId: r.areaId, areaName: r.areaName }))
+          .map((r) => ({ teamId: r.teamId, teamName: r.teamName, areaId: r.areaId, areaName: r.areaName, counted: included.has(r.responseId), status: r.status }))
       : null,
     cells: cellMap,
   };

@@ -50,16 +50,18 @@ function statsOf(row: Record<string, unknown> | undefined): NumericStats | null 
   return { n: Number(row.n), sum: Number(row.sum), mean: Number(row.mean), min: Number(row.min), q1, median, q3, max: Number(row.max) };
 }
 
+const topicOf = (scope: Scope, name: string) => scope.version.catalogue.get(name)?.topic ?? '';
+
 export async function phaseComparison(db: Executor, earlier: Scope, later: Scope, question: ComparableQuestion): Promise<PhaseComparison> {
   const side = (scope: Scope, name: string) =>
     sql`(select a.team_id, a.value_numeric as value from answers a
-        where a.round_id = ${scope.round.id} and a.question = ${name} and a.row_key = '' and a.column_key = ''
+        where a.round_id = ${scope.round.id} and a.topic = ${topicOf(scope, name)} and a.question = ${name} and a.row_key = '' and a.column_key = ''
           and a.value_type = 'numeric' and ${inScope(scope)})`;
   const stats = (scope: Scope, name: string) => sql<Record<string, unknown>>`
     select count(*)::int as n, sum(a.value_numeric) as sum, avg(a.value_numeric) as mean, min(a.value_numeric) as min,
       max(a.value_numeric) as max, percentile_cont(array[0.25, 0.5, 0.75]) within group (order by a.value_numeric) as quartiles
     from answers a
-    where a.round_id = ${scope.round.id} and a.question = ${name} and a.row_key = '' and a.column_key = ''
+    where a.round_id = ${scope.round.id} and a.topic = ${topicOf(scope, name)} and a.question = ${name} and a.row_key = '' and a.column_key = ''
       and a.value_type = 'numeric' and ${inScope(scope)}`;
   const [earlierStats, laterStats, paired, teams] = await Promise.all([
     runAggregate(db, stats(earlier, question.earlierName)),

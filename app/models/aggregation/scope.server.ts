@@ -37,6 +37,8 @@ export type Scope = {
   /** The responses the figures rest on, by team name. */
   responses: ScopedResponse[];
   /** Every response of the round the caller may see that matches the area and team type filters, whatever its status. */
+  matching: ScopedResponse[];
+  /** Every response of the round the caller may see that matches the area and team type filters, whatever its status. */
   counts: { teams: number; submitted: number; inProgress: number; returned: number; notStarted: number; included: number };
   /** Areas (of the caller's) that have teams in the round, for filter menus. */
   areas: { id: number; name: string; slug: string }[];
@@ -96,8 +98,10 @@ export async function loadScope(db: Executor, user: CurrentUser, roundId: number
   rows.sort((a, b) => compareNames(a.teamName, b.teamName) || a.teamId - b.teamId);
 
   const statuses = new Set(includedStatuses(filter));
-  const matching = rows.filter((r) => (filter.areaId === null || r.areaId === filter.areaId) && (filter.teamType === null || r.teamType === filter.teamType));
-  const responses = matching.filter((r) => statuses.has(r.status)).map(({ areaSlug: _slug, ...r }) => r);
+  const matching = rows
+    .filter((r) => (filter.areaId === null || r.areaId === filter.areaId) && (filter.teamType === null || r.teamType === filter.teamType))
+    .map(({ areaSlug: _slug, ...r }) => r);
+  const responses = matching.filter((r) => statuses.has(r.status));
   const included = new Set(responses.map((r) => r.responseId));
   let excludedResponseIds = rows.filter((r) => !included.has(r.responseId)).map((r) => r.responseId);
   if (visibleAreas) {
@@ -119,6 +123,7 @@ export async function loadScope(db: Executor, user: CurrentUser, roundId: number
     version,
     filter,
     responses,
+    matching,
     counts: {
       teams: matching.length,
       submitted: count('submitted'),

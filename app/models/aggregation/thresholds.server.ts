@@ -115,9 +115,9 @@ async function phaseChanges(db: Executor, before: Scope, after: Scope, question:
     select team_id, before, after, compared from (
       select y.team_id, x.value_numeric as before, y.value_numeric as after, count(*) over ()::int as compared
       from answers y
-      join answers x on x.team_id = y.team_id and x.round_id = ${before.round.id} and x.question = ${earlierName}
+      join answers x on x.team_id = y.team_id and x.round_id = ${before.round.id} and x.topic = ${before.version.catalogue.get(earlierName)?.topic ?? question.topic} and x.question = ${earlierName}
         and x.row_key = '' and x.column_key = '' and x.value_type = 'numeric' and ${inScope(before, sql.ref('x.response_id'))}
-      where y.round_id = ${after.round.id} and y.question = ${question.name} and y.row_key = '' and y.column_key = ''
+      where y.round_id = ${after.round.id} and y.topic = ${question.topic} and y.question = ${question.name} and y.row_key = '' and y.column_key = ''
         and y.value_type = 'numeric' and ${inScope(after, sql.ref('y.response_id'))}
     ) paired -- changed teams first; "compared" counts every pair, changed or not
     order by abs(after - before) desc, team_id

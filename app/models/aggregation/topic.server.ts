@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/index';
 import type { TeamType } from '../../../db/schema';
 import type { CatalogueQuestion } from '../catalogue.server';
@@ -81,29 +81,62 @@ function isRating(question: CatalogueQuestion) {
   return question.type === 'rating' && question.valueType === 'numeric' && Boolean(question.detail.choices?.length);
 }
 
-/** The numeric summaries of every numeric answer (whole question or cell) of a topic: one pass in index order. */
+/** A topic whose numeric cells pass this many is summarised in two queries side by side (two cores, two halves). */
+const SPLIT_CELLS = 40;
+
+/**
+ * The parts a topic's numeric cells are read in: one range of the index each, so every part streams in index order.
+ * Small topics are one part; a topic with a large numeric matrix (the monthly activity table) is split at the middle
+ * row of its largest matrix, so the two halves run on two connections at once.
+ */
+function numericParts(scope: Scope, topic: string): RawBuilder<boolean>[][] {
+  const questions = topicQuestions(scope, topic);
+  const cellsOf = (q: CatalogueQuestion) =>
+    q.valueType === 'numeric' ? 1 : q.valueType === 'matrix' ? (q.detail.items?.length ?? (q.detail.rows?.length ?? 0) * (q.detail.columns ?? []).filter((c) => c.valueType === 'numeric').length) : 0;
+  const total = questions.reduce((n, q) => n + cellsOf(q), 0);
+  const largest = [...questions].filter((q) => q.valueType === 'matrix' && q.detail.rows?.length).sort((a, b) => cellsOf(b) - cellsOf(a))[0];
+  if (total <= SPLIT_CELLS || !largest || cellsOf(largest) < total / 2) return [[sql<boolean>`true`]];
+  const rows = largest.detail.rows!.map((r) => r.value).sort();
+  const middle = rows[Math.floor(rows.length / 2)];
+  const others = questions.filter((q) => q.name !== largest.name && cellsOf(q) > 0).map((q) => q.name);
+  // Each condition is one range of the index; a part with two is read as two ranges, not one filtered scan.
+  return [
+    [sql<boolean>`a.question = ${largest.name} and a.row_key < ${middle}`],
+    [sql<boolean>`a.question = ${largest.name} and a.row_key >= ${middle}`, ...(others.length ? [sql<boolean>`a.question in (${sql.join(others)})`] : [])],
+  ];
+}
+
+/** The numeric summaries of every numeric answer (whole question or cell) of a topic: streamed in index order. */
 export async function numericCellStats(db: Executor, scope: Scope, topic: string) {
-  const result = await runAggregate(db, sql<NumericRow>`
+  const range = (condition: RawBuilder<boolean>) => sql`
     select a.question, a.row_key, a.column_key, count(*)::int as n, sum(a.value_numeric) as sum, avg(a.value_numeric) as mean,
       min(a.value_numeric) as min, max(a.value_numeric) as max,
       percentile_cont(array[0.25, 0.5, 0.75]) within group (order by a.value_numeric) as quartiles
     from answers a
-    where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric' and ${inScope(scope)}
-    group by a.question, a.row_key, a.column_key`);
-  return new Map(result.rows.map((r) => [cellKey(r.question, r.row_key, r.column_key), toStats(r)]));
+    where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric' and ${condition} and ${inScope(scope)}
+    group by a.question, a.row_key, a.column_key`;
+  const results = await Promise.all(
+    numericParts(scope, topic).map((part) => runAggregate(db, sql<NumericRow>`${sql.join(part.map(range), sql` union all `)}`)),
+  );
+  return new Map(results.flatMap((r) => r.rows).map((r) => [cellKey(r.question, r.row_key, r.column_key), toStats(r)]));
 }
 
+/** Areas get their own figures for each number up to this many (150 national areas would be a page of their own). */
+export const AREA_GROUP_LIMIT = 20;
+
+/** Each whole numeric question's figures by team type, and by area when the scope has few enough areas. */
 async function numericGroupStats(db: Executor, scope: Scope, topic: string, questions: string[]) {
   if (!questions.length) return [];
+  const byArea = new Set(scope.responses.map((r) => r.areaId)).size <= AREA_GROUP_LIMIT;
   const result = await runAggregate(db, sql<NumericRow & { area_id: number | null; team_type: TeamType | null }>`
-    select a.question, t.area_id, t.team_type, count(*)::int as n, sum(a.value_numeric) as sum, avg(a.value_numeric) as mean,
-      min(a.value_numeric) as min, max(a.value_numeric) as max,
+    select a.question, ${byArea ? sql`t.area_id` : sql`null::int`} as area_id, t.team_type, count(*)::int as n, sum(a.value_numeric) as sum,
+      avg(a.value_numeric) as mean, min(a.value_numeric) as min, max(a.value_numeric) as max,
       percentile_cont(array[0.25, 0.5, 0.75]) within group (order by a.value_numeric) as quartiles
     from answers a
     join teams t on t.id = a.team_id
     where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric' and a.row_key = '' and a.column_key = ''
       and a.question in (${sql.join(questions)}) and ${inScope(scope)}
-    group by grouping sets ((a.question, t.area_id), (a.question, t.team_type))`);
+    group by grouping sets ((a.question, t.team_type)${byArea ? sql`, (a.question, t.area_id)` : sql``})`);
   return result.rows;
 }
 
@@ -269,3 +302,6 @@ export async function topicQuestionFigures(db: Executor, scope: Scope, topic: st
     return { ...base, kind: 'matrix', answered, matrix: { rows, columns: columns.map(({ key, title, kind, multiple, choices: c }) => ({ key, title, kind, multiple, ...(c ? { choices: c } : {}) })), cells } };
   });
 }
+
+/** For the benchmark's profiling only. */
+export const __internals = { numericGroupStats, textAnswers, teamValues };
