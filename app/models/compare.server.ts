@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { sql } from 'kysely';
+
 import type { Executor } from '../../db/index';
 import { canSeeTeam, hasPermission } from '~/utils/permissions';
 import { nameThrough, versionPath } from './carry-forward.server';
@@ -9,6 +9,7 @@ import { surveysDir } from './registry.server';
 import { ResponseRefusal } from './responses.server';
 import { requireVisibleRound } from './rounds.server';
 import type { CurrentUser } from './users.server';
+import { teamVisibleTo } from './access.server';
 
 /**
  * Comparisons for reviewers: several teams of one round side by side, and one team across two rounds (phases),
@@ -177,7 +178,7 @@ export type TeamsComparisonRequest = { teams?: string[]; area?: string; topic?: 
 /** The round and the teams in it the user may compare (with their responses' data), for the picker and the table. */
 export async function comparableTeams(db: Executor, user: CurrentUser, roundId: number) {
   const round = await requireVisibleRound(db, user, roundId);
-  let query = db
+  const query = db
     .selectFrom('responses as s')
     .innerJoin('teams as t', 't.id', 's.team_id')
     .innerJoin('areas as a', 'a.id', 't.area_id')
@@ -185,11 +186,7 @@ export async function comparableTeams(db: Executor, user: CurrentUser, roundId: 
     .where('s.round_id', '=', roundId)
     .orderBy('a.name')
     .orderBy('t.name');
-  if (!user.isAdmin && user.reviewerAreaIds !== 'all') {
-    const areaIds = Array.isArray(user.reviewerAreaIds) ? user.reviewerAreaIds : [];
-    query = areaIds.length ? query.where('t.area_id', 'in', areaIds) : query.where(sql<boolean>`false`);
-  }
-  const teams = (await query.execute()).filter((t) => canSeeTeam(user, t));
+  const teams = await query.where(teamVisibleTo(user)).execute();
   const version = await getQuestionnaireVersion(db, round.questionnaire_version_id);
   return { round, version, teams, topics: topicsOf([...version.catalogue.values()]) };
 }

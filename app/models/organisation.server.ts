@@ -1,5 +1,6 @@
 import type { Executor } from '../../db/index';
 import type { CurrentUser } from './users.server';
+import { teamVisibleTo } from './access.server';
 
 export async function listAreas(db: Executor) {
   return db.selectFrom('areas').select(['id', 'slug', 'name']).orderBy('name').execute();
@@ -7,25 +8,14 @@ export async function listAreas(db: Executor) {
 
 /** The teams the user may see (all, an area's, or their own), with their area. */
 export async function listVisibleTeams(db: Executor, user: CurrentUser) {
-  let query = db
+  const query = db
     .selectFrom('teams as t')
     .innerJoin('areas as a', 'a.id', 't.area_id')
     .select(['t.id', 't.slug', 't.name', 't.team_type', 't.area_id', 'a.name as area_name', 'a.slug as area_slug'])
     .where('t.archived_at', 'is', null)
     .orderBy('a.name')
     .orderBy('t.name');
-  if (!user.isAdmin && user.reviewerAreaIds !== 'all') {
-    const areaIds = user.reviewerAreaIds ?? [];
-    const teamIds = user.managedTeamIds;
-    if (!areaIds.length && !teamIds.length) return [];
-    query = query.where((eb) =>
-      eb.or([
-        ...(areaIds.length ? [eb('t.area_id', 'in', areaIds)] : []),
-        ...(teamIds.length ? [eb('t.id', 'in', teamIds)] : []),
-      ]),
-    );
-  }
-  return query.execute();
+  return query.where(teamVisibleTo(user)).execute();
 }
 
 export async function listUsers(db: Executor) {

@@ -8,6 +8,7 @@ import { recordAudit } from './audit.server';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
 import type { CurrentUser } from './users.server';
 import { assessAnswers, checkShape, type AnswerError, type Assessment } from './validation.server';
+import { teamVisibleTo } from './access.server';
 
 /**
  * A refusal from the domain, with the HTTP status it maps to. Routes turn it into problem+json (API) or a message
@@ -395,17 +396,7 @@ export async function listVisibleResponses(db: Executor, user: CurrentUser, filt
     .orderBy('t.name');
   if (filter.roundId) query = query.where('s.round_id', '=', filter.roundId);
   if (filter.teamId) query = query.where('s.team_id', '=', filter.teamId);
-  if (!user.isAdmin && user.reviewerAreaIds !== 'all') {
-    const areaIds = user.reviewerAreaIds ?? [];
-    query = query.where((eb) =>
-      eb.or([
-        ...(areaIds.length ? [eb('t.area_id', 'in', areaIds)] : []),
-        ...(user.managedTeamIds.length ? [eb('t.id', 'in', user.managedTeamIds)] : []),
-        ...(!areaIds.length && !user.managedTeamIds.length ? [sql<boolean>`false`] : []),
-      ]),
-    );
-  }
-  return query.execute();
+  return query.where(teamVisibleTo(user)).execute();
 }
 
 /** Responses of the given teams (the manager's start page), newest round first. */

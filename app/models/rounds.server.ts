@@ -11,6 +11,7 @@ import { getQuestionnaireVersion } from './questionnaires.server';
 import { ResponseRefusal } from './responses.server';
 import { progressOf } from './validation.server';
 import type { CurrentUser } from './users.server';
+import { teamVisibleTo } from './access.server';
 
 export type NewRound = {
   name: string;
@@ -302,7 +303,7 @@ export async function setRoundStatus(db: DB, user: CurrentUser, roundId: number,
 
 /** Rounds with their questionnaire and how many of the user's visible responses each holds, by status. */
 export async function listRounds(db: Executor, user: CurrentUser) {
-  let query = db
+  const query = db
     .selectFrom('rounds as r')
     .innerJoin('questionnaire_versions as v', 'v.id', 'r.questionnaire_version_id')
     .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
@@ -327,12 +328,7 @@ export async function listRounds(db: Executor, user: CurrentUser) {
     .groupBy(['r.id', 'q.title', 'q.slug', 'v.version'])
     .orderBy('r.created_at', 'desc')
     .orderBy('r.id', 'desc');
-  if (!user.isAdmin && user.reviewerAreaIds !== 'all') {
-    const areaIds = user.reviewerAreaIds ?? [];
-    if (!areaIds.length) return [];
-    query = query.where('t.area_id', 'in', areaIds);
-  }
-  const rows = await query.execute();
+  const rows = await query.where(teamVisibleTo(user)).execute();
   return rows.map((r) => ({ ...r, responses: Number(r.responses), submitted: Number(r.submitted), in_progress: Number(r.in_progress), returned: Number(r.returned) }));
 }
 
@@ -387,7 +383,7 @@ export type OverviewFilter = {
  */
 export async function roundOverview(db: Executor, user: CurrentUser, roundId: number, filter: OverviewFilter = {}, now = new Date()) {
   const round = await requireVisibleRound(db, user, roundId);
-  let query = db
+  const query = db
     .selectFrom('responses as s')
     .innerJoin('teams as t', 't.id', 's.team_id')
     .innerJoin('areas as a', 'a.id', 't.area_id')
@@ -415,11 +411,7 @@ export async function roundOverview(db: Executor, user: CurrentUser, roundId: nu
       'a.name as area_name',
     ])
     .where('s.round_id', '=', roundId);
-  if (!isAuthorityWide(user)) {
-    const areaIds = Array.isArray(user.reviewerAreaIds) ? user.reviewerAreaIds : [];
-    query = areaIds.length ? query.where('t.area_id', 'in', areaIds) : query.where(sql<boolean>`false`);
-  }
-  const all = (await query.execute()).map((r) => {
+  const all = (await query.where(teamVisibleTo(user)).execute()).map((r) => {
     const carried = summariseCarried(r.carried);
     return {
       responseId: r.response_id,
