@@ -131,15 +131,18 @@ export default function Phases() {
         <section className="section" aria-labelledby="comparison">
           <h2 id="comparison">{comparison.question.title}</h2>
           <p className="muted">
-            <code>{comparison.question.earlierName}</code> in {comparison.earlier.round.name}
-            {comparison.question.earlierName !== comparison.question.name ? (
+            {comparison.question.earlierName === comparison.question.name ? (
               <>
-                , renamed <code>{comparison.question.name}</code>
+                Asked as <code>{comparison.question.name}</code> in both rounds.
               </>
-            ) : null}{' '}
-            in {comparison.later.round.name}.
+            ) : (
+              <>
+                Asked as <code>{comparison.question.earlierName}</code> in {comparison.earlier.round.name}, renamed <code>{comparison.question.name}</code> in{' '}
+                {comparison.later.round.name}.
+              </>
+            )}
           </p>
-          <div className="figure-pair figure-pair--side">
+          <div className="figure-pair">
             <figure className="chart">
               <figcaption>Each round: box from lower to upper quartile, thick line at the median, whiskers to the lowest and highest</figcaption>
               <BoxPlot

@@ -10,7 +10,8 @@ export type BoxRow = { key: string; label: string; n: number; min: number; q1: n
  */
 export function BoxPlot({ rows, label, width = 640, reference }: { rows: BoxRow[]; label: string; width?: number; reference?: { value: number; label: string } }) {
   if (!rows.length) return null;
-  const labelWidth = Math.min(220, Math.max(90, ...rows.map((r) => r.label.length * 7 + 16)));
+  const labelWidth = Math.min(240, Math.max(90, ...rows.map((r) => r.label.length * 7.6 + 16)));
+  const maxChars = Math.floor((labelWidth - 12) / 7.6);
   const rowHeight = 30;
   const top = reference ? 22 : 8;
   const height = top + rows.length * rowHeight + 30;
@@ -43,7 +44,7 @@ export function BoxPlot({ rows, label, width = 640, reference }: { rows: BoxRow[
         return (
           <g key={r.key}>
             <text x={labelWidth - 8} y={cy + 4} textAnchor="end" fontSize={13}>
-              {r.label.length > 30 ? `${r.label.slice(0, 29)}…` : r.label}
+              {r.label.length > maxChars ? `${r.label.slice(0, maxChars - 1)}…` : r.label}
             </text>
             <line x1={x(r.min)} x2={x(r.max)} y1={cy} y2={cy} stroke="#0b0c0c" strokeWidth={1.5} />
             <line x1={x(r.min)} x2={x(r.min)} y1={cy - 6} y2={cy + 6} stroke="#0b0c0c" strokeWidth={1.5} />

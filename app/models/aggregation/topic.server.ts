@@ -302,6 +302,3 @@ export async function topicQuestionFigures(db: Executor, scope: Scope, topic: st
     return { ...base, kind: 'matrix', answered, matrix: { rows, columns: columns.map(({ key, title, kind, multiple, choices: c }) => ({ key, title, kind, multiple, ...(c ? { choices: c } : {}) })), cells } };
   });
 }
-
-/** For the benchmark's profiling only. */
-export const __internals = { numericGroupStats, textAnswers, teamValues };
