@@ -7,7 +7,7 @@ import { surveysDir } from './registry.server';
 import type { CurrentUser } from './users.server';
 import { activityFigures, activityQuestion, activityTotals, type ActivityFigures, type ActivityGroup } from './aggregation/activity.server';
 import { heatmapFigures, findingQuestions } from './aggregation/heatmap.server';
-import { loadScope, type AggregateFilter, type Scope } from './aggregation/scope.server';
+import { loadScope, UnknownAreaError, type AggregateFilter, type Scope } from './aggregation/scope.server';
 import { DEFAULT_CASELOAD_REFERENCE, hasStaffingQuestions, staffingFigures, type StaffingFigures } from './aggregation/staffing.server';
 import { thresholdFigures, thresholdQuestion, type ThresholdFigures } from './aggregation/thresholds.server';
 import { topicQuestionFigures, topicQuestions, versionTopics, type QuestionFigures } from './aggregation/topic.server';
@@ -113,12 +113,13 @@ export function parseInsightsQuery(params: URLSearchParams, allowed: (keyof Insi
 
 /** The scope a query asks for: the area by slug (or id) among the round's areas the user may see. */
 export async function scopeForQuery(db: Executor, user: CurrentUser, roundId: number, query: InsightsQuery): Promise<Scope | null> {
-  const base: AggregateFilter = { areaId: null, teamType: query.teamType ?? null, includeInProgress: query.includeInProgress ?? false };
-  const unfiltered = await loadScope(db, user, roundId, { ...base, areaId: null });
-  if (!unfiltered || !query.area) return unfiltered;
-  const area = unfiltered.areas.find((a) => a.slug === query.area || String(a.id) === query.area);
-  if (!area) throw new QueryError('area', `no area "${query.area}" has teams in this round that you can see (use one of ${unfiltered.areas.map((a) => a.slug).join(', ') || 'none'})`);
-  return loadScope(db, user, roundId, { ...base, areaId: area.id });
+  const filter: AggregateFilter & { area?: string } = { areaId: null, teamType: query.teamType ?? null, includeInProgress: query.includeInProgress ?? false, area: query.area };
+  try {
+    return await loadScope(db, user, roundId, filter);
+  } catch (error) {
+    if (error instanceof UnknownAreaError) throw new QueryError('area', error.message);
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

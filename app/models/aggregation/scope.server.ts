@@ -20,6 +20,16 @@ export type AggregateFilter = {
 
 export const DEFAULT_FILTER: AggregateFilter = { areaId: null, teamType: null, includeInProgress: false };
 
+/** An area asked for by slug (or id) that has no team in the round the caller may see. */
+export class UnknownAreaError extends Error {
+  constructor(
+    public area: string,
+    public known: string[],
+  ) {
+    super(`no area "${area}" has teams in this round that you can see (use one of ${known.join(', ') || 'none'})`);
+  }
+}
+
 export type ScopedResponse = {
   responseId: number;
   teamId: number;
@@ -70,7 +80,12 @@ export type ScopeRound = {
  * The round as the caller may see it, with the responses the filter selects; null when the round does not exist or
  * holds no team the caller may see (reviewers of other areas, managers).
  */
-export async function loadScope(db: Executor, user: CurrentUser, roundId: number, filter: AggregateFilter = DEFAULT_FILTER): Promise<Scope | null> {
+export async function loadScope(
+  db: Executor,
+  user: CurrentUser,
+  roundId: number,
+  requested: AggregateFilter & { area?: string } = DEFAULT_FILTER,
+): Promise<Scope | null> {
   if (!Number.isSafeInteger(roundId) || roundId <= 0) return null;
   if (!hasPermission(user, 'aggregate:read')) return null;
   const allVisible = user.isAdmin || user.reviewerAreaIds === 'all';
@@ -114,6 +129,15 @@ export async function loadScope(db: Executor, user: CurrentUser, roundId: number
   // A plain sort (listings sort their own few rows with compareNames; a collator over 9,000 names costs 10 ms).
   rows.sort((a, b) => (a.teamName < b.teamName ? -1 : a.teamName > b.teamName ? 1 : a.teamId - b.teamId));
 
+  const areas = new Map<number, { id: number; name: string; slug: string }>();
+  for (const r of rows) areas.set(r.areaId, { id: r.areaId, name: r.areaName, slug: r.areaSlug });
+  // An area named by slug (or id) is resolved here, among the areas the caller may see in this round.
+  let filter: AggregateFilter = { areaId: requested.areaId, teamType: requested.teamType, includeInProgress: requested.includeInProgress };
+  if (requested.area !== undefined) {
+    const area = [...areas.values()].find((a) => a.slug === requested.area || String(a.id) === requested.area);
+    if (!area) throw new UnknownAreaError(requested.area, [...areas.values()].map((a) => a.slug).sort());
+    filter = { ...filter, areaId: area.id };
+  }
   const statuses = new Set(includedStatuses(filter));
   const matching = rows
     .filter((r) => (filter.areaId === null || r.areaId === filter.areaId) && (filter.teamType === null || r.teamType === filter.teamType))
@@ -132,8 +156,6 @@ export async function loadScope(db: Executor, user: CurrentUser, roundId: number
       .execute();
     excludedResponseIds = excludedResponseIds.concat(hidden.map((h) => h.id));
   }
-  const areas = new Map<number, { id: number; name: string; slug: string }>();
-  for (const r of rows) areas.set(r.areaId, { id: r.areaId, name: r.areaName, slug: r.areaSlug });
   const count = (status: ResponseStatus) => matching.filter((r) => r.status === status).length;
   return {
     round,
