@@ -10,6 +10,7 @@ import {
   type AggregateFilter,
   type QuestionFigures,
   type Scope,
+  isSmallScope,
 } from '../app/models/aggregation.server';
 import { stableNames } from '../app/models/aggregation/lineage.server';
 import { buildAggregationFixture, type AggregationFixture } from './helpers/aggregation-fixtures';
@@ -341,6 +342,28 @@ describe('mini-JAR heatmap', () => {
       ['target_date', '2009-03-31'],
     ]);
     expect(await heatmapCell(test.db, scope, 'jar_identifying_concerns', 'ident_02', f.teams.delta.id)).toBeNull(); // not submitted
+  });
+});
+
+describe('small scopes', () => {
+  it('read the answers response by response, with the same figures as the index ranges', async () => {
+    // One area of many reads its teams' answers through the response index (scopedAnswers). Padding the round's
+    // outside list with ids that match nothing makes this fixture's scopes "small" without changing any figure.
+    const phase1 = await scopeOf(f.rounds.phase1.id, { includeInProgress: true });
+    const phase2 = await scopeOf(f.rounds.phase2.id);
+    const small = (scope: Scope): Scope => ({ ...scope, excludedResponseIds: [...scope.excludedResponseIds, ...Array.from({ length: 100 }, (_, i) => 900_000 + i)] });
+    expect(isSmallScope(phase1)).toBe(false);
+    expect(isSmallScope(small(phase1))).toBe(true);
+    for (const topic of ['caseloads', 'staffing-vacancies', 'referrals-activity', 'thresholds', 'supervision', 'climbie-compliance']) {
+      const large = await topicPage(test.db, phase1, topic, { compare: null });
+      expect(await topicPage(test.db, small(phase1), topic, { compare: null }), topic).toEqual(large);
+    }
+    const compared = await topicPage(test.db, phase2, 'thresholds', { compare: phase1 });
+    expect(await topicPage(test.db, small(phase2), 'thresholds', { compare: small(phase1) })).toEqual(compared);
+    const jar = await scopeOf(f.rounds.jar.id);
+    expect(await heatmapFigures(test.db, small(jar))).toEqual(await heatmapFigures(test.db, jar));
+    const question = (await comparableQuestions(test.db, phase1, phase2)).find((q) => q.name === 'average_caseload')!;
+    expect(await phaseComparison(test.db, small(phase1), small(phase2), question)).toEqual(await phaseComparison(test.db, phase1, phase2, question));
   });
 });
 

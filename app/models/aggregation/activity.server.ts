@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../../../db/index';
 import type { CatalogueQuestion } from '../catalogue.server';
 import { describeSpikeRule, detectSpikes, jointSpikes, SPIKE_RULE, type JointSpike, type SpikeAssessment } from '../spikes';
-import { compareNames, inScope, runAggregate, type Scope } from './scope.server';
+import { compareNames, inScope, runAggregate, scopedAnswers, type Scope } from './scope.server';
 import { TEAM_LIST_LIMIT } from './topic.server';
 
 /**
@@ -73,7 +73,7 @@ function group(key: string, label: string, question: CatalogueQuestion, cells: C
 export async function activityTotals(db: Executor, scope: Scope, question: CatalogueQuestion): Promise<Cell[]> {
   const result = await runAggregate(db, sql<Cell>`
     select a.row_key, a.column_key, sum(a.value_numeric) as total, count(*)::int as teams
-    from answers a
+    from ${scopedAnswers(scope)}
     where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
       and a.value_type = 'numeric' and ${inScope(scope)}
     group by a.row_key, a.column_key`);
@@ -101,7 +101,7 @@ export async function activityFigures(
       ? runAggregate(db, sql<Cell & { area_id: number | null; team_id: number | null }>`
           select t.area_id, ${wantTeams ? sql`a.team_id` : sql`null::int`} as team_id, a.row_key, a.column_key,
             sum(a.value_numeric) as total, count(*)::int as teams
-          from answers a
+          from ${scopedAnswers(scope)}
           join teams t on t.id = a.team_id
           where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
             and a.value_type = 'numeric' and ${inScope(scope)}

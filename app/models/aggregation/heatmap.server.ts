@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../../db/index';
 import type { CatalogueQuestion } from '../catalogue.server';
-import { compareNames, inScope, runAggregate, teamsById, type Scope } from './scope.server';
+import { compareNames, inScope, runAggregate, scopedAnswers, teamsById, type Scope } from './scope.server';
 
 /**
  * The mini-JAR heatmap: a row per finding (a row of one of the matrix's section questions), a column per team
@@ -51,11 +51,11 @@ export async function heatmapFigures(db: Executor, scope: Scope, options: { cell
   const [counts, cells] = await Promise.all([
     runAggregate(db, sql<{ question: string; row_key: string; value: string; n: number }>`
       select a.question, a.row_key, a.value_choice as value, count(*)::int as n
-      from answers a where ${where}
+      from ${scopedAnswers(scope)} where ${where}
       group by a.question, a.row_key, a.value_choice`),
     showCells
       ? runAggregate(db, sql<{ question: string; row_key: string; team_id: number; value: string }>`
-          select a.question, a.row_key, a.team_id, a.value_choice as value from answers a where ${where}`)
+          select a.question, a.row_key, a.team_id, a.value_choice as value from ${scopedAnswers(scope)} where ${where}`)
       : Promise.resolve(null),
   ]);
   const included = new Set(scope.responses.map((r) => r.responseId));

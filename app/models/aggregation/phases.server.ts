@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../../../db/index';
 import type { CatalogueQuestion } from '../catalogue.server';
 import { sameQuestionIn } from './lineage.server';
-import { inScope, runAggregate, teamsById, type Scope } from './scope.server';
+import { inScope, runAggregate, scopedAnswers, teamsById, type Scope } from './scope.server';
 import type { NumericStats } from './topic.server';
 
 /**
@@ -54,13 +54,13 @@ const topicOf = (scope: Scope, name: string) => scope.version.catalogue.get(name
 
 export async function phaseComparison(db: Executor, earlier: Scope, later: Scope, question: ComparableQuestion): Promise<PhaseComparison> {
   const side = (scope: Scope, name: string) =>
-    sql`(select a.team_id, a.value_numeric as value from answers a
+    sql`(select a.team_id, a.value_numeric as value from ${scopedAnswers(scope)}
         where a.round_id = ${scope.round.id} and a.topic = ${topicOf(scope, name)} and a.question = ${name} and a.row_key = '' and a.column_key = ''
           and a.value_type = 'numeric' and ${inScope(scope)})`;
   const stats = (scope: Scope, name: string) => sql<Record<string, unknown>>`
     select count(*)::int as n, sum(a.value_numeric) as sum, avg(a.value_numeric) as mean, min(a.value_numeric) as min,
       max(a.value_numeric) as max, percentile_cont(array[0.25, 0.5, 0.75]) within group (order by a.value_numeric) as quartiles
-    from answers a
+    from ${scopedAnswers(scope)}
     where a.round_id = ${scope.round.id} and a.topic = ${topicOf(scope, name)} and a.question = ${name} and a.row_key = '' and a.column_key = ''
       and a.value_type = 'numeric' and ${inScope(scope)}`;
   const [earlierStats, laterStats, paired, teams] = await Promise.all([

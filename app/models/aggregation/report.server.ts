@@ -4,7 +4,7 @@ import { TEAM_TYPE_LABELS, type ResponseStatus } from '../../../db/schema';
 import type { CatalogueQuestion } from '../catalogue.server';
 import { findVisibleResponse } from '../responses.server';
 import type { CurrentUser } from '../users.server';
-import { DEFAULT_FILTER, inScope, loadScope, runAggregate } from './scope.server';
+import { DEFAULT_FILTER, inScope, loadScope, runAggregate, scopedAnswers } from './scope.server';
 
 /**
  * A printable report of one team's response: every answer, page by page, and beside each number the median of the
@@ -54,7 +54,7 @@ export async function teamReport(db: Executor, user: CurrentUser, responseId: nu
       .execute() as Promise<AnswerRow[]>,
     runAggregate(db, sql<{ question: string; row_key: string; column_key: string; median: number; n: number }>`
       select a.question, a.row_key, a.column_key, percentile_cont(0.5) within group (order by a.value_numeric) as median, count(*)::int as n
-      from answers a
+      from ${scopedAnswers(scope)}
       where a.round_id = ${response.round_id} and a.value_type = 'numeric' and ${inScope(scope)}
       group by a.question, a.row_key, a.column_key`),
   ]);

@@ -183,6 +183,31 @@ function intArray(ids: number[]): RawBuilder<unknown> {
 }
 
 /**
+ * A scope is small when it holds few of the round's responses (one area of many, say): its answers are then best
+ * fetched response by response through the (response_id, question) index, rather than by reading the topic's whole
+ * range of the aggregation indexes and filtering it.
+ */
+export function isSmallScope(scope: Pick<Scope, 'responses' | 'excludedResponseIds'>): boolean {
+  const included = scope.responses.length;
+  return included <= 2000 && included * 4 <= included + scope.excludedResponseIds.length;
+}
+
+/**
+ * The answers table as a FROM item under `alias`: for a small scope joined from the scope's response ids (so
+ * PostgreSQL reads the responses' own answers), otherwise the table itself (the queries' index ranges, filtered
+ * by inScope()). Use it with inScope() on the same alias.
+ */
+export function scopedAnswers(scope: Pick<Scope, 'responses' | 'excludedResponseIds'>, alias = 'a'): RawBuilder<unknown> {
+  if (!/^[a-z]\w*$/.test(alias)) throw new Error('alias must be a plain identifier');
+  if (!isSmallScope(scope) || !scope.responses.length) return sql.raw(`answers ${alias}`);
+  // OFFSET 0 keeps the subquery as it is (no flattening into a join the planner would turn back into a range scan),
+  // so each response's answers are read through answers_response_idx: a few hundred rows per response.
+  const a = sql.raw(alias);
+  return sql`(unnest(${intArray(scope.responses.map((r) => r.responseId))}) as ${a}_scope(response_id)
+    cross join lateral (select * from answers where answers.response_id = ${a}_scope.response_id offset 0) ${a})`;
+}
+
+/**
  * The condition that limits answers (alias `a`) to the scope, for queries that already filter on the round.
  * It names whichever is shorter: the responses in scope, or those of the round outside it (none: no condition).
  * Both are constant lists, which PostgreSQL hashes, and neither breaks the index order the grouping relies on.

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../../db/index';
 import type { TeamType } from '../../../db/schema';
-import { compareNames, inScope, runAggregate, teamsById, type Scope } from './scope.server';
+import { compareNames, inScope, runAggregate, scopedAnswers, teamsById, type Scope } from './scope.server';
 import { TEAM_LIST_LIMIT } from './topic.server';
 
 /**
@@ -117,7 +117,7 @@ export async function staffingFigures(db: Executor, scope: Scope, reference = DE
   const value = (role: Role) => sql`max(a.value_numeric) filter (where a.question = ${STAFFING_QUESTIONS[role]})`;
   const part = (type: 'numeric' | 'choice', names: string[]) =>
     sql`select a.team_id, a.question, ${type === 'numeric' ? sql`a.value_numeric, null::text as value_choice` : sql`null::float8 as value_numeric, a.value_choice`}
-      from answers a
+      from ${scopedAnswers(scope)}
       where a.round_id = ${scope.round.id} and a.topic in (${sql.join(topicsOf(names))}) and a.value_type = ${type}
         and a.question in (${sql.join(names)}) and a.row_key = '' and a.column_key = '' and ${inScope(scope)}`;
   // One row per team with its staffing figures side by side (numbers and the yes/no each from their own index).

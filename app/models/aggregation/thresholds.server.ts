@@ -3,7 +3,7 @@ import type { Executor } from '../../../db/index';
 import { TEAM_TYPE_LABELS, type TeamType } from '../../../db/schema';
 import type { CatalogueQuestion } from '../catalogue.server';
 import { sameQuestionIn } from './lineage.server';
-import { compareNames, inScope, runAggregate, teamsById, type Scope } from './scope.server';
+import { compareNames, inScope, runAggregate, scopedAnswers, teamsById, type Scope } from './scope.server';
 
 /**
  * Thresholds: the rating of how the level of concern at which a team acts has changed (threshold_change, from
@@ -58,14 +58,14 @@ export async function thresholdFigures(db: Executor, scope: Scope, compare: Scop
   const [distribution, largest, comparison] = await Promise.all([
     runAggregate(db, sql<{ area_id: number | null; team_type: TeamType | null; whole: number; value: number; n: number }>`
       select t.area_id, t.team_type, grouping(t.area_id, t.team_type) as whole, a.value_numeric as value, count(*)::int as n
-      from answers a
+      from ${scopedAnswers(scope)}
       join teams t on t.id = a.team_id
       where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
         and a.row_key = '' and a.value_type = 'numeric' and ${inScope(scope)}
       group by grouping sets ((a.value_numeric), (t.area_id, a.value_numeric), (t.team_type, a.value_numeric))`),
     runAggregate(db, sql<{ team_id: number; value: number; explanation: string | null; changed: number }>`
       select a.team_id, a.value_numeric as value, d.value_text as explanation, count(*) over ()::int as changed
-      from answers a
+      from ${scopedAnswers(scope)}
       join teams t on t.id = a.team_id
       left join answers d on d.response_id = a.response_id and d.question = ${explanation?.name ?? ''} and d.row_key = '' and d.column_key = ''
       where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
@@ -114,8 +114,8 @@ async function phaseChanges(db: Executor, before: Scope, after: Scope, question:
   const result = await runAggregate(db, sql<{ team_id: number; before: number; after: number; compared: number }>`
     select team_id, before, after, compared from (
       select y.team_id, x.value_numeric as before, y.value_numeric as after, count(*) over ()::int as compared
-      from answers y
-      join answers x on x.team_id = y.team_id and x.round_id = ${before.round.id} and x.topic = ${before.version.catalogue.get(earlierName)?.topic ?? question.topic} and x.question = ${earlierName}
+      from ${scopedAnswers(after, 'y')}
+      join ${scopedAnswers(before, 'x')} on x.team_id = y.team_id and x.round_id = ${before.round.id} and x.topic = ${before.version.catalogue.get(earlierName)?.topic ?? question.topic} and x.question = ${earlierName}
         and x.row_key = '' and x.column_key = '' and x.value_type = 'numeric' and ${inScope(before, sql.ref('x.response_id'))}
       where y.round_id = ${after.round.id} and y.topic = ${question.topic} and y.question = ${question.name} and y.row_key = '' and y.column_key = ''
         and y.value_type = 'numeric' and ${inScope(after, sql.ref('y.response_id'))}

@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/index';
 import type { TeamType } from '../../../db/schema';
 import type { CatalogueQuestion } from '../catalogue.server';
-import { compareNames, inScope, runAggregate, teamsById, type Scope } from './scope.server';
+import { compareNames, inScope, isSmallScope, runAggregate, scopedAnswers, teamsById, type Scope } from './scope.server';
 
 /**
  * The figures of one topic: every question of the round's questionnaire version that carries the topic, summarised
@@ -95,7 +95,7 @@ function numericParts(scope: Scope, topic: string): RawBuilder<boolean>[][] {
     q.valueType === 'numeric' ? 1 : q.valueType === 'matrix' ? (q.detail.items?.length ?? (q.detail.rows?.length ?? 0) * (q.detail.columns ?? []).filter((c) => c.valueType === 'numeric').length) : 0;
   const total = questions.reduce((n, q) => n + cellsOf(q), 0);
   const largest = [...questions].filter((q) => q.valueType === 'matrix' && q.detail.rows?.length).sort((a, b) => cellsOf(b) - cellsOf(a))[0];
-  if (total <= SPLIT_CELLS || !largest || cellsOf(largest) < total / 2) return [[sql<boolean>`true`]];
+  if (isSmallScope(scope) || total <= SPLIT_CELLS || !largest || cellsOf(largest) < total / 2) return [[sql<boolean>`true`]];
   const rows = largest.detail.rows!.map((r) => r.value).sort();
   const middle = rows[Math.floor(rows.length / 2)];
   const others = questions.filter((q) => q.name !== largest.name && cellsOf(q) > 0).map((q) => q.name);
@@ -112,7 +112,7 @@ export async function numericCellStats(db: Executor, scope: Scope, topic: string
     select a.question, a.row_key, a.column_key, count(*)::int as n, sum(a.value_numeric) as sum, avg(a.value_numeric) as mean,
       min(a.value_numeric) as min, max(a.value_numeric) as max,
       percentile_cont(array[0.25, 0.5, 0.75]) within group (order by a.value_numeric) as quartiles
-    from answers a
+    from ${scopedAnswers(scope)}
     where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric' and ${condition} and ${inScope(scope)}
     group by a.question, a.row_key, a.column_key`;
   const results = await Promise.all(
@@ -132,7 +132,7 @@ async function numericGroupStats(db: Executor, scope: Scope, topic: string, ques
     select a.question, ${byArea ? sql`t.area_id` : sql`null::int`} as area_id, t.team_type, count(*)::int as n, sum(a.value_numeric) as sum,
       avg(a.value_numeric) as mean, min(a.value_numeric) as min, max(a.value_numeric) as max,
       percentile_cont(array[0.25, 0.5, 0.75]) within group (order by a.value_numeric) as quartiles
-    from answers a
+    from ${scopedAnswers(scope)}
     join teams t on t.id = a.team_id
     where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric' and a.row_key = '' and a.column_key = ''
       and a.question in (${sql.join(questions)}) and ${inScope(scope)}
@@ -144,7 +144,7 @@ async function teamValues(db: Executor, scope: Scope, topic: string, questions: 
   if (!questions.length) return [];
   const result = await runAggregate(db, sql<{ question: string; team_id: number; value: number }>`
     select a.question, a.team_id, a.value_numeric as value
-    from answers a
+    from ${scopedAnswers(scope)}
     where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric' and a.row_key = '' and a.column_key = ''
       and a.question in (${sql.join(questions)}) and ${inScope(scope)}`);
   return result.rows;
@@ -156,7 +156,7 @@ export async function choiceCounts(db: Executor, scope: Scope, topic: string, ra
   const ratings = ratingQuestions.length
     ? sql`union all
       select a.question, a.row_key, a.column_key, a.value_numeric::text as value, a.response_id
-      from answers a
+      from ${scopedAnswers(scope)}
       where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric'
         and a.question in (${sql.join(ratingQuestions)}) and ${inScope(scope)}`
     : sql``;
@@ -164,7 +164,7 @@ export async function choiceCounts(db: Executor, scope: Scope, topic: string, ra
     select c.question, c.row_key, c.column_key, c.value, count(*)::int as n, count(distinct c.response_id)::int as respondents
     from (
       select a.question, a.row_key, a.column_key, a.value_choice as value, a.response_id
-      from answers a
+      from ${scopedAnswers(scope)}
       where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'choice' and ${inScope(scope)}
       ${ratings}
     ) c
@@ -184,7 +184,7 @@ async function textAnswers(db: Executor, scope: Scope, topic: string) {
   // fetched cell by cell so a question with thousands of answers costs no more than one with a hundred.
   const totals = await runAggregate(db, sql<{ question: string; row_key: string; column_key: string; total: number }>`
     select a.question, a.row_key, a.column_key, count(*)::int as total
-    from answers a
+    from ${scopedAnswers(scope)}
     where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'text' and ${inScope(scope)}
     group by a.question, a.row_key, a.column_key`);
   const byCell = new Map<string, TextFigures>();
@@ -195,7 +195,7 @@ async function textAnswers(db: Executor, scope: Scope, topic: string) {
     from (values ${cells}) as c(question, row_key, column_key)
     cross join lateral (
       select a.team_id, a.value_text as text
-      from answers a
+      from ${scopedAnswers(scope)}
       where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'text'
         and a.question = c.question and a.row_key = c.row_key and a.column_key = c.column_key and ${inScope(scope)}
       order by a.team_id
