@@ -88,7 +88,7 @@ const PER_TEAM = `
     'nqsw_average_caseload', 'nqsw_caseload_protected')
   group by a.team_id`;
 
-async function staffing(client: Sql, roundId: number, reference: number) {
+async function staffing(client: Sql, roundId: number, reference: number, overallOnly = false) {
   await client.unsafe(
     `with per_team as (${PER_TEAM}), teams_in as (select p.*, t.area_id from per_team p join teams t on t.id = p.team_id)
      select area_id, count(*),
@@ -101,9 +101,10 @@ async function staffing(client: Sql, roundId: number, reference: number) {
        count(*) filter (where highest > $2), count(*) filter (where nqsw > 0), sum(nqsw),
        count(*) filter (where nqsw > 0 and nqsw_protected), count(*) filter (where nqsw > 0 and not nqsw_protected),
        avg(nqsw_average) filter (where nqsw > 0), avg(average) filter (where nqsw > 0 and nqsw_average is not null)
-     from teams_in group by grouping sets ((), (area_id))`,
+     from teams_in group by grouping sets ((), (area_id)) having ${overallOnly ? 'grouping(area_id) = 1' : 'true'}`,
     [roundId, reference],
   );
+  if (overallOnly) return;
   await client.unsafe(
     `with per_team as (${PER_TEAM})
      select * from (select *, vacant / nullif(establishment, 0) as rate, row_number() over (order by highest desc nulls last, team_id) as rank from per_team) x
@@ -154,10 +155,10 @@ export async function referenceTopicPage(client: Sql, input: { roundId: number; 
   if (topic === 'staffing-vacancies' || topic === 'caseloads') await staffing(client, roundId, input.reference);
 }
 
-/** The start page's headline figures: staffing, the monthly activity totals and the thresholds distribution. */
+/** The start page's headline figures: overall staffing, the monthly activity totals, the thresholds distribution. */
 export async function referenceInsights(client: Sql, input: { roundId: number; reference: number }) {
   await scope(client, input.roundId);
-  await staffing(client, input.roundId, input.reference);
+  await staffing(client, input.roundId, input.reference, true);
   await client.unsafe(
     `select a.row_key, a.column_key, sum(a.value_numeric), count(*)
      from answers a join responses r on r.id = a.response_id
@@ -166,5 +167,11 @@ export async function referenceInsights(client: Sql, input: { roundId: number; r
      group by a.row_key, a.column_key`,
     [input.roundId],
   );
-  await thresholds(client, input.roundId, null);
+  await client.unsafe(
+    `select a.value_numeric, count(*)
+     from answers a join responses r on r.id = a.response_id
+     where a.round_id = $1 and a.topic = 'thresholds' and a.question = 'threshold_change' and r.status = 'submitted'
+     group by a.value_numeric`,
+    [input.roundId],
+  );
 }

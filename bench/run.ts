@@ -4,7 +4,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { sql } from 'kysely';
 import type { DB } from '../db/index';
-import { loadScope, roundInsights, roundTopics, topicPage, type AggregateFilter, type Scope } from '../app/models/aggregation.server';
+import { insightsRequest, loadScope, roundInsights, roundTopics, topicPage, type AggregateFilter, type Scope } from '../app/models/aggregation.server';
 import type { CurrentUser } from '../app/models/users.server';
 import { BENCH_ROUNDS } from './generate';
 import { referenceInsights, referenceTopicPage } from './reference';
@@ -45,7 +45,7 @@ export async function runBenchmarks(db: DB, options: { runs: number; write: bool
     const counts = await sql<{ round_id: number; answers: string }>`select round_id, count(*) as answers from answers group by round_id`.execute(db);
     const totalAnswers = counts.rows.reduce((sum, r) => sum + Number(r.answers), 0);
     const teams = Number((await db.selectFrom('teams').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-    const areaRow = await db.selectFrom('areas').select(['id', 'name']).where('slug', '=', 'bench-area-001').executeTakeFirstOrThrow();
+    const areaRow = await db.selectFrom('areas').select(['id', 'name', 'slug']).where('slug', '=', 'bench-area-001').executeTakeFirstOrThrow();
 
     const filters: { name: string; filter: AggregateFilter }[] = [
       { name: 'all teams', filter: { areaId: null, teamType: null, includeInProgress: false } },
@@ -86,7 +86,10 @@ export async function runBenchmarks(db: DB, options: { runs: number; write: bool
       'Start page (headline figures)',
       filters[0].name,
       topicRows.get('staffing-vacancies')! + topicRows.get('caseloads')! + topicRows.get('referrals-activity')! + topicRows.get('thresholds')!,
-      async () => roundInsights(db, await scopeFor(phase2.id, filters[0].filter), { reference: REFERENCE_CASELOAD }),
+      async () => {
+        const loaded = (await insightsRequest(db, admin, phase2.id, new URLSearchParams(), undefined, { compare: false }))!;
+        return roundInsights(db, loaded.scope, { reference: REFERENCE_CASELOAD });
+      },
       () => referenceInsights(client, { roundId: phase2.id, reference: REFERENCE_CASELOAD }),
     );
     for (const { name, filter } of filters) {
@@ -97,9 +100,10 @@ export async function runBenchmarks(db: DB, options: { runs: number; write: bool
           name,
           topicRows.get(topic.id) ?? 0,
           async () => {
-            const scope = await scopeFor(phase2.id, filter);
-            const compare = topic.id === 'thresholds' ? await scopeFor(phase1.id, filter) : null;
-            return topicPage(db, scope, topic.id, { reference: REFERENCE_CASELOAD, compare });
+            // As the topic page's loader does it: parameters → scope (and the earlier round's, for thresholds) → figures.
+            const params = new URLSearchParams(filter.areaId === null ? {} : { area: areaRow.slug });
+            const loaded = (await insightsRequest(db, admin, phase2.id, params, undefined, { compare: topic.id === 'thresholds' }))!;
+            return topicPage(db, loaded.scope, topic.id, { reference: REFERENCE_CASELOAD, compare: loaded.compare });
           },
           () =>
             filter.areaId === null
@@ -233,9 +237,10 @@ responses submitted.
 
 ## What is timed
 
-- **Stocktake**: what a page's loader runs: \`loadScope\` (the round, the caller's teams, the filter) and the page's
-  figures (\`topicPage\` or \`roundInsights\` from \`app/models/aggregation.server.ts\`), as an administrator
-  (every team), through Kysely and the app's connection pool.
+- **Stocktake**: what a page's loader runs: \`insightsRequest\` (the parameters, the round, the caller's teams, the
+  filter, and for thresholds the earlier round's) and the page's figures (\`topicPage\` or \`roundInsights\` from
+  \`app/models/aggregation.server.ts\`), as an administrator (every team), through Kysely and the app's connection
+  pool (10 connections).
 - **Reference**: plain hand-written SQL for the same figures (\`bench/reference.ts\`): answers joined to responses for
   the status and to teams for areas and types, statement by statement on one postgres.js connection.
 - Each pair runs once to warm up, then ${input.runs} times alternately; the table shows medians in milliseconds.

@@ -225,9 +225,9 @@ export async function roundInsights(db: Executor, scope: Scope, options: { refer
   const all = [...scope.version.catalogue.values()];
   const activity = activityQuestion(all);
   const [staffing, totals, thresholds, heatmap] = await Promise.all([
-    hasStaffingQuestions(scope) ? staffingFigures(db, scope, reference) : null,
+    hasStaffingQuestions(scope) ? staffingFigures(db, scope, reference, { headline: true }) : null,
     activity ? activityTotals(db, scope, activity) : null,
-    thresholdQuestion(scope) ? thresholdFigures(db, scope, null) : null,
+    thresholdQuestion(scope) ? thresholdFigures(db, scope, null, { headline: true }) : null,
     findingQuestions(scope).length ? heatmapFigures(db, scope, { cells: false }) : null,
   ]);
   let activityHeadline: RoundInsights['headlines']['activity'] = null;
@@ -280,15 +280,29 @@ export async function insightsRequest(
   roundId: number,
   params: URLSearchParams,
   allowed?: (keyof InsightsQuery)[],
+  options: { compare?: boolean } = {},
 ): Promise<InsightsRequest | null> {
   const query = parseInsightsQuery(params, allowed);
-  const scope = await scopeForQuery(db, user, roundId, query);
+  // The earlier round (asked for, or the one this round follows) is loaded beside this one, not after it.
+  const wantCompare = options.compare ?? true;
+  let compareId: number | null = null;
+  if (wantCompare) {
+    compareId = query.compare ?? (await db.selectFrom('rounds').select('follows_round_id').where('id', '=', roundId).executeTakeFirst())?.follows_round_id ?? null;
+    if (compareId === roundId) throw new QueryError('compare', 'must be another round');
+  }
+  const filter = { areaId: null, teamType: query.teamType ?? null, includeInProgress: query.includeInProgress ?? false, area: query.area };
+  const [scope, other] = await Promise.all([
+    scopeForQuery(db, user, roundId, query),
+    compareId
+      ? loadScope(db, user, compareId, filter).catch((error) => {
+          if (error instanceof UnknownAreaError) return null; // the area had no teams in the earlier round
+          throw error;
+        })
+      : Promise.resolve(null),
+  ]);
   if (!scope) return null;
   let compare: Scope | null = null;
-  const compareId = query.compare ?? scope.round.follows_round_id;
   if (compareId) {
-    if (compareId === roundId) throw new QueryError('compare', 'must be another round');
-    const other = await loadScope(db, user, compareId, scope.filter);
     if (!other && query.compare) throw new QueryError('compare', `no round ${compareId} that you can see`);
     if (other && other.version.slug !== scope.version.slug) {
       if (query.compare) throw new QueryError('compare', `round ${compareId} uses another questionnaire (${other.version.title})`);

@@ -18,7 +18,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     const db = getDb();
     let loaded;
     try {
-      loaded = await insightsRequest(db, user, roundId, new URL(request.url).searchParams);
+      const params = new URL(request.url).searchParams;
+      // The earlier round is only needed for the thresholds' changes between phases (or when asked for).
+      loaded = await insightsRequest(db, user, roundId, params, undefined, { compare: params.has('compare') || params.get('topic') === 'thresholds' });
     } catch (error) {
       if (error instanceof QueryError) throw problem(400, error.message, { errors: [{ path: error.parameter, message: error.message }] });
       throw error;

@@ -26,7 +26,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
   let loaded;
   try {
-    loaded = await insightsRequest(db, user, /^\d{1,9}$/.test(params.roundId ?? '') ? Number(params.roundId) : 0, url.searchParams, ['area', 'teamType', 'includeInProgress', 'cell']);
+    loaded = await insightsRequest(db, user, /^\d{1,9}$/.test(params.roundId ?? '') ? Number(params.roundId) : 0, url.searchParams, ['area', 'teamType', 'includeInProgress', 'cell'], {
+      compare: false,
+    });
   } catch (error) {
     if (error instanceof QueryError) throw new Response(error.message, { status: 400 });
     throw error;

@@ -64,14 +64,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
   let loaded;
   try {
-    loaded = await insightsRequest(db, user, /^\d{1,9}$/.test(params.roundId ?? '') ? Number(params.roundId) : 0, url.searchParams, [
-      'area',
-      'teamType',
-      'includeInProgress',
-      'reference',
-      'compare',
-      'team',
-    ]);
+    const roundId = /^\d{1,9}$/.test(params.roundId ?? '') ? Number(params.roundId) : 0;
+    const allowed = ['area', 'teamType', 'includeInProgress', 'reference', 'compare', 'team'] as const;
+    // Only the thresholds page compares with the earlier round (unless a comparison is asked for).
+    loaded = await insightsRequest(db, user, roundId, url.searchParams, [...allowed], { compare: params.topic === 'thresholds' || url.searchParams.has('compare') });
   } catch (error) {
     if (error instanceof QueryError) throw new Response(error.message, { status: 400 });
     throw error;

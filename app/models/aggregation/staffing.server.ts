@@ -105,7 +105,13 @@ export function hasStaffingQuestions(scope: Pick<Scope, 'version'>): boolean {
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-export async function staffingFigures(db: Executor, scope: Scope, reference = DEFAULT_CASELOAD_REFERENCE): Promise<StaffingFigures | null> {
+/** The figures; with `headline`, only the overall group (no areas, no team lists: the start page's cards). */
+export async function staffingFigures(
+  db: Executor,
+  scope: Scope,
+  reference = DEFAULT_CASELOAD_REFERENCE,
+  options: { headline?: boolean } = {},
+): Promise<StaffingFigures | null> {
   if (!hasStaffingQuestions(scope)) return null;
   const asked = Object.fromEntries(
     Object.entries(STAFFING_QUESTIONS).map(([role, name]) => [role, scope.version.catalogue.has(name)]),
@@ -157,6 +163,7 @@ export async function staffingFigures(db: Executor, scope: Scope, reference = DE
         avg(average) filter (where nqsw > 0 and nqsw_average is not null) as mean_caseload_nqsw_teams
       from teams_in
       group by grouping sets ((), (area_id))
+      having ${options.headline ? sql`grouping(area_id) = 1` : sql`true`}
     ),
     listed as (
       select * from (
@@ -165,7 +172,7 @@ export async function staffingFigures(db: Executor, scope: Scope, reference = DE
           row_number() over (order by highest desc nulls last, team_id) as by_highest
         from per_team
       ) ranked
-      where ${listAll ? sql`true` : sql`false`} or vacancy_rate > ${HIGH_VACANCY_RATE} or by_highest <= 10
+      where ${options.headline ? sql`false` : sql`${listAll ? sql`true` : sql`false`} or vacancy_rate > ${HIGH_VACANCY_RATE} or by_highest <= 10`}
     )
     select (select coalesce(json_agg(g), '[]'::json) from grouped g) as groups,
            (select coalesce(json_agg(l), '[]'::json) from listed l) as listed`);

@@ -49,7 +49,8 @@ function explanationQuestion(scope: Pick<Scope, 'version'>, question: CatalogueQ
   return q && q.valueType === 'text' ? q : null;
 }
 
-export async function thresholdFigures(db: Executor, scope: Scope, compare: Scope | null = null): Promise<ThresholdFigures | null> {
+/** The figures; with `headline`, only the overall distribution (the start page's card). */
+export async function thresholdFigures(db: Executor, scope: Scope, compare: Scope | null = null, options: { headline?: boolean } = {}): Promise<ThresholdFigures | null> {
   const question = thresholdQuestion(scope);
   if (!question) return null;
   const choices = question.detail.choices!;
@@ -57,21 +58,28 @@ export async function thresholdFigures(db: Executor, scope: Scope, compare: Scop
   const explanation = explanationQuestion(scope, question);
   const [distribution, largest, comparison] = await Promise.all([
     runAggregate(db, sql<{ area_id: number | null; team_type: TeamType | null; whole: number; value: number; n: number }>`
-      select t.area_id, t.team_type, grouping(t.area_id, t.team_type) as whole, a.value_numeric as value, count(*)::int as n
+      select ${options.headline ? sql`null::int as area_id, null::text as team_type, 3` : sql`t.area_id, t.team_type, grouping(t.area_id, t.team_type)`} as whole,
+        a.value_numeric as value, count(*)::int as n
       from ${scopedAnswers(scope)}
       join teams t on t.id = a.team_id
       where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
         and a.row_key = '' and a.value_type = 'numeric' and ${inScope(scope)}
-      group by grouping sets ((a.value_numeric), (t.area_id, a.value_numeric), (t.team_type, a.value_numeric))`),
-    runAggregate(db, sql<{ team_id: number; value: number; explanation: string | null; changed: number }>`
-      select a.team_id, a.value_numeric as value, d.value_text as explanation, count(*) over ()::int as changed
-      from ${scopedAnswers(scope)}
-      join teams t on t.id = a.team_id
-      left join answers d on d.response_id = a.response_id and d.question = ${explanation?.name ?? ''} and d.row_key = '' and d.column_key = ''
-      where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
-        and a.row_key = '' and a.value_type = 'numeric' and a.value_numeric <> 0 and ${inScope(scope)}
-      order by abs(a.value_numeric) desc, a.value_numeric, t.name, t.id
-      limit ${LARGEST_CHANGES_LIMIT}`),
+      group by grouping sets ((a.value_numeric)${options.headline ? sql`` : sql`, (t.area_id, a.value_numeric), (t.team_type, a.value_numeric)`})`),
+    // The 20 largest first, then their explanations (20 lookups, not one per team that reported a change).
+    options.headline ? Promise.resolve({ rows: [] as { team_id: number; value: number; explanation: string | null; changed: number }[] }) : runAggregate(db, sql<{ team_id: number; value: number; explanation: string | null; changed: number }>`
+      select l.team_id, l.value, d.value_text as explanation, l.changed
+      from (
+        select a.team_id, a.response_id, a.value_numeric as value, count(*) over ()::int as changed,
+          row_number() over (order by abs(a.value_numeric) desc, a.value_numeric, t.name, t.id) as position
+        from ${scopedAnswers(scope)}
+        join teams t on t.id = a.team_id
+        where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
+          and a.row_key = '' and a.value_type = 'numeric' and a.value_numeric <> 0 and ${inScope(scope)}
+        order by position
+        limit ${LARGEST_CHANGES_LIMIT}
+      ) l
+      left join answers d on d.response_id = l.response_id and d.question = ${explanation?.name ?? ''} and d.row_key = '' and d.column_key = ''
+      order by l.position`),
     compare ? phaseChanges(db, compare, scope, question) : Promise.resolve(null),
   ]);
   const rows = distribution.rows.map((r) => ({ ...r, whole: Number(r.whole), value: Number(r.value), n: Number(r.n) }));
@@ -102,7 +110,9 @@ export async function thresholdFigures(db: Executor, scope: Scope, compare: Scop
     byArea,
     byTeamType,
     largest: largestRows,
-    changed: Number(largest.rows[0]?.changed ?? 0),
+    changed: options.headline
+      ? overall.counts.reduce((n, count, i) => (Number(choices[i].value) !== 0 ? n + count : n), 0)
+      : Number(largest.rows[0]?.changed ?? 0),
     comparison,
   };
 }
