@@ -1,5 +1,5 @@
 import { Form, Link } from '@remix-run/react';
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 
 /** Moves between a round's insights pages and back to the round, keeping the filters. */
 export function InsightsNav({
@@ -15,6 +15,12 @@ export function InsightsNav({
 }) {
   const base = `/review/rounds/${round.id}`;
   const keep = filterSearch(search);
+  // Printing opens the folded tables (team lists, per-area figures), so the paper copy has every figure.
+  useEffect(() => {
+    const open = () => document.querySelectorAll<HTMLDetailsElement>('details.more').forEach((d) => (d.open = true));
+    window.addEventListener('beforeprint', open);
+    return () => window.removeEventListener('beforeprint', open);
+  }, []);
   const items: { key: typeof current; to: string; label: string }[] = [
     { key: 'insights', to: `${base}/insights${keep}`, label: 'Insights by topic' },
     ...(hasHeatmap ? [{ key: 'heatmap' as const, to: `${base}/heatmap${keep}`, label: 'Mini-JAR heatmap' }] : []),

@@ -100,6 +100,8 @@ export default function Heatmap() {
     if (last && last.id === t.areaId) last.count++;
     else areas.push({ id: t.areaId, name: t.areaName, count: 1 });
   }
+  // The first team of each area gets a heavier rule on its left, so the area groups read as groups.
+  const areaStarts = new Set(teams.filter((t, i) => i === 0 || teams[i - 1].areaId !== t.areaId).map((t) => t.teamId));
   let rowIndex = -1;
   return (
     <>
@@ -178,7 +180,7 @@ export default function Heatmap() {
                     Teams per rating
                   </th>
                   {areas.map((a) => (
-                    <th key={a.id} scope="colgroup" colSpan={a.count} className="area-head">
+                    <th key={a.id} scope="colgroup" colSpan={a.count} className="area-head area-start">
                       {a.name}
                     </th>
                   ))}
@@ -191,7 +193,7 @@ export default function Heatmap() {
                     </th>
                   ))}
                   {teams.map((t) => (
-                    <th key={t.teamId} scope="col" className={t.counted ? undefined : 'not-counted'}>
+                    <th key={t.teamId} scope="col" className={[t.counted ? '' : 'not-counted', areaStarts.has(t.teamId) ? 'area-start' : ''].join(' ').trim() || undefined}>
                       <span className="team-head">
                         {t.teamName}
                         {t.counted ? null : <em> ({statusLabel(t.status).toLowerCase()})</em>}
@@ -226,7 +228,7 @@ export default function Heatmap() {
                             const value = t.counted ? heatmap.cells?.[id]?.[t.teamId] : undefined;
                             const key = `${section.question}/${row.key}/${t.teamId}`;
                             return (
-                              <td key={t.teamId} className={`cell rating-${value ?? 'none'}`}>
+                              <td key={t.teamId} className={`cell rating-${value ?? 'none'}${areaStarts.has(t.teamId) ? ' area-start' : ''}`}>
                                 <Link
                                   id={`cell-${key.replace(/[^A-Za-z0-9_-]/g, '-')}`}
                                   to={cellHref(section.question, row.key, t.teamId)}

@@ -107,7 +107,7 @@ export function VacanciesSection({ s, reportLinks }: { s: StaffingFigures; repor
       {s.teams ? (
         <>
           <figure className="chart">
-            <figcaption>Each team’s vacancy rate, by area (dashed line: {formatPercent(s.highVacancyRate, 0)})</figcaption>
+            <figcaption>Each team’s vacancy rate in per cent, by area (dashed line: {formatPercent(s.highVacancyRate, 0)})</figcaption>
             <DotPlot
               dots={s.teams.filter((t) => t.vacancyRate !== null).map((t) => ({ key: String(t.teamId), label: t.teamName, group: t.areaName, value: Math.round(t.vacancyRate! * 1000) / 10 }))}
               label="Vacancy rate (%)"
