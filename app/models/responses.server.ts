@@ -369,46 +369,14 @@ export async function describeResponse(db: Executor, response: VisibleResponse) 
   };
 }
 
-/** Responses the user may see, optionally for one round and/or team. */
-export async function listVisibleResponses(db: Executor, user: CurrentUser, filter: { roundId?: number; teamId?: number } = {}) {
-  let query = db
-    .selectFrom('responses as s')
-    .innerJoin('teams as t', 't.id', 's.team_id')
-    .innerJoin('rounds as r', 'r.id', 's.round_id')
-    .innerJoin('questionnaire_versions as v', 'v.id', 's.questionnaire_version_id')
-    .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
-    .select([
-      's.id',
-      's.status',
-      's.revision',
-      's.updated_at',
-      's.submitted_at',
-      's.answered_count',
-      's.answerable_count',
-      'r.id as round_id',
-      'r.name as round_name',
-      't.id as team_id',
-      't.name as team_name',
-      'q.slug',
-      'v.version',
-    ])
-    .orderBy('r.id', 'desc')
-    .orderBy('t.name');
-  if (filter.roundId) query = query.where('s.round_id', '=', filter.roundId);
-  if (filter.teamId) query = query.where('s.team_id', '=', filter.teamId);
-  return query.where(teamVisibleTo(user)).execute();
-}
-
-/** Responses of the given teams (the manager's start page), newest round first. */
-export async function listTeamResponses(db: Executor, teamIds: number[]) {
-  if (!teamIds.length) return [];
+/** The joins and columns every list of responses shows: round, team, questionnaire version, status and progress. */
+function responseListQuery(db: Executor) {
   return db
     .selectFrom('responses as s')
-    .innerJoin('rounds as r', 'r.id', 's.round_id')
     .innerJoin('teams as t', 't.id', 's.team_id')
+    .innerJoin('rounds as r', 'r.id', 's.round_id')
     .innerJoin('questionnaire_versions as v', 'v.id', 's.questionnaire_version_id')
     .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
-    .leftJoin('users as u', 'u.id', 's.updated_by')
     .select([
       's.id',
       's.status',
@@ -417,17 +385,34 @@ export async function listTeamResponses(db: Executor, teamIds: number[]) {
       's.submitted_at',
       's.answered_count',
       's.answerable_count',
-      's.return_reason',
-      'u.name as updated_by_name',
       'r.id as round_id',
       'r.name as round_name',
-      'r.due_date',
-      'r.status as round_status',
       't.id as team_id',
       't.name as team_name',
+      'v.version',
+    ]);
+}
+
+/** Responses the user may see, optionally for one round and/or team. */
+export async function listVisibleResponses(db: Executor, user: CurrentUser, filter: { roundId?: number; teamId?: number } = {}) {
+  let query = responseListQuery(db).select('q.slug').where(teamVisibleTo(user)).orderBy('r.id', 'desc').orderBy('t.name');
+  if (filter.roundId) query = query.where('s.round_id', '=', filter.roundId);
+  if (filter.teamId) query = query.where('s.team_id', '=', filter.teamId);
+  return query.execute();
+}
+
+/** Responses of the given teams (the manager's start page), newest round first, with who changed each last. */
+export async function listTeamResponses(db: Executor, teamIds: number[]) {
+  if (!teamIds.length) return [];
+  return responseListQuery(db)
+    .leftJoin('users as u', 'u.id', 's.updated_by')
+    .select([
+      's.return_reason',
+      'u.name as updated_by_name',
+      'r.due_date',
+      'r.status as round_status',
       'q.title as questionnaire_title',
       'q.slug as questionnaire_slug',
-      'v.version',
       'v.id as version_id',
     ])
     .where('s.team_id', 'in', teamIds)
