@@ -191,3 +191,22 @@ function redactUrl(url: string): string {
     return 'postgres://…';
   }
 }
+
+/** PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back and can run again. */
+const RETRYABLE_CODES = new Set(['40P01', '40001']);
+
+/**
+ * Runs a transaction again (up to `attempts` times in all) when PostgreSQL rolled it back to break a deadlock.
+ * For transactions that change shared rows in more than one statement (a save that starts a carried-forward
+ * response moves its answer tallies and then changes them), where two at once can, rarely, wait on each other.
+ */
+export async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (attempt >= attempts || typeof code !== 'string' || !RETRYABLE_CODES.has(code)) throw error;
+    }
+  }
+}

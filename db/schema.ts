@@ -173,6 +173,36 @@ export interface AnswersTable {
   value_choice: string | null;
 }
 
+/** How many responses of a status and team type gave a value to a numeric answer (see app/models/tallies.server.ts). */
+export interface AnswerTalliesTable {
+  round_id: number;
+  topic: string;
+  question: string;
+  row_key: string;
+  column_key: string;
+  value: number;
+  status: ResponseStatus;
+  team_type: TeamType;
+  responses: number;
+}
+
+/** One response's staffing and caseload answers side by side (see app/models/aggregation/staffing.server.ts). */
+export interface ResponseStaffingTable {
+  response_id: number;
+  round_id: number;
+  team_id: number;
+  establishment: number | null;
+  permanent: number | null;
+  agency: number | null;
+  vacant: number | null;
+  workers: number | null;
+  average: number | null;
+  highest: number | null;
+  nqsw: number | null;
+  nqsw_average: number | null;
+  nqsw_protected: boolean | null;
+}
+
 export interface SessionsTable {
   id: string;
   user_id: number;
@@ -216,6 +246,8 @@ export interface Database {
   responses: ResponsesTable;
   response_revisions: ResponseRevisionsTable;
   answers: AnswersTable;
+  answer_tallies: AnswerTalliesTable;
+  response_staffing: ResponseStaffingTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   audit_events: AuditEventsTable;

@@ -1,6 +1,8 @@
 import type { Executor } from '../../db/index';
 import type { ValueType } from '../../db/schema';
 import type { CatalogueQuestion } from './catalogue.server';
+import { refreshResponseStaffing, touchesStaffing } from './aggregation/staffing.server';
+import { tallyAnswerChange, type TalliedAnswer } from './tallies.server';
 
 /** One typed answer value: a whole question, a matrix cell, or one selected choice of a checkbox. */
 export type AnswerCell = {
@@ -71,7 +73,11 @@ export function answerCells(question: CatalogueQuestion, value: unknown): Answer
   return result;
 }
 
-/** Rewrites the answer rows of the given questions of a response from its data (in the caller's transaction). */
+/**
+ * Rewrites the answer rows of the given questions of a response from its data (in the caller's transaction), and
+ * what is kept with them: the answer tallies (app/models/tallies.server.ts) and the response's row of staffing
+ * figures (app/models/aggregation/staffing.server.ts).
+ */
 export async function rewriteAnswers(
   trx: Executor,
   target: { responseId: number; roundId: number; teamId: number },
@@ -80,10 +86,12 @@ export async function rewriteAnswers(
   questions: string[] | 'all',
 ): Promise<void> {
   const names = questions === 'all' ? [...catalogue.keys()] : questions.filter((name) => catalogue.has(name));
+  const returning = ['topic', 'question', 'row_key', 'column_key', 'value_type', 'value_numeric'] as const;
+  let removed: TalliedAnswer[] = [];
   if (questions === 'all') {
-    await trx.deleteFrom('answers').where('response_id', '=', target.responseId).execute();
+    removed = await trx.deleteFrom('answers').where('response_id', '=', target.responseId).returning(returning).execute();
   } else if (names.length) {
-    await trx.deleteFrom('answers').where('response_id', '=', target.responseId).where('question', 'in', names).execute();
+    removed = await trx.deleteFrom('answers').where('response_id', '=', target.responseId).where('question', 'in', names).returning(returning).execute();
   }
   const rows = names.flatMap((name) =>
     answerCells(catalogue.get(name)!, data[name]).map((c) => ({
@@ -97,4 +105,6 @@ export async function rewriteAnswers(
   for (let i = 0; i < rows.length; i += 1000) {
     await trx.insertInto('answers').values(rows.slice(i, i + 1000)).execute();
   }
+  await tallyAnswerChange(trx, target.responseId, removed, rows);
+  if (touchesStaffing(names)) await refreshResponseStaffing(trx, target.responseId);
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { DB, Executor } from '../../db/index';
+import { retryOnDeadlock, type DB, type Executor } from '../../db/index';
 import { jsonb, textArray } from '../../db/json';
 import type { CarriedAnswers, ResponseStatus, RevisionKind } from '../../db/schema';
 import { canSeeTeam } from '~/utils/permissions';
@@ -169,10 +169,11 @@ export type SaveResult = { revision: number; updatedAt: Date; changed: string[];
  * Applies one change to a response: the one function behind autosave and `PATCH /api/v1/responses/{id}`.
  * Per-question optimistic concurrency: the change applies when none of the questions it touches changed after
  * `baseRevision` (or they already hold the same value); otherwise a 409 lists the conflicts and nothing is written.
- * The response, its revision row and its answers rows change in one transaction.
+ * The response, its revision row, its answers rows and the answer tallies change in one transaction (run again if
+ * PostgreSQL breaks a deadlock with another save: see retryOnDeadlock).
  */
 export async function saveResponseChange(db: DB, user: CurrentUser, responseId: number, change: ResponseChange): Promise<SaveResult> {
-  return db.transaction().execute(async (trx) => {
+  return retryOnDeadlock(() => db.transaction().execute(async (trx) => {
     const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
     checkEditable(user, response);
     if (change.changeId) {
@@ -257,7 +258,7 @@ export async function saveResponseChange(db: DB, user: CurrentUser, responseId: 
     });
     await rewriteAnswers(trx, { responseId, roundId: response.round_id, teamId: response.team_id }, version.catalogue, next, changed);
     return { revision, updatedAt: now, changed, progress };
-  });
+  }));
 }
 
 function normalise(value: unknown): unknown {

@@ -1,10 +1,14 @@
 import type { Migration } from 'kysely';
 import * as initialSchema from './20261126_000001_initial_schema';
 import * as aggregationIndexes from './20261126_000100_aggregation_indexes';
+import * as answerTallies from './20261126_000200_answer_tallies';
+import * as responseStaffing from './20261126_000300_response_staffing';
 
 // Listed in code (not read from the folder) so migrations run the same under Vitest, tsx and the built server.
 // Never edit a migration after it lands: add the next one here.
 export const migrations: Record<string, Migration> = {
   '20261126_000001_initial_schema': initialSchema,
   '20261126_000100_aggregation_indexes': aggregationIndexes,
+  '20261126_000200_answer_tallies': answerTallies,
+  '20261126_000300_response_staffing': responseStaffing,
 };

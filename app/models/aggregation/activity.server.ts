@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../../../db/index';
 import type { CatalogueQuestion } from '../catalogue.server';
 import { describeSpikeRule, detectSpikes, jointSpikes, SPIKE_RULE, type JointSpike, type SpikeAssessment } from '../spikes';
-import { compareNames, inScope, runAggregate, scopedAnswers, type Scope } from './scope.server';
+import { compareNames, inScope, runAggregate, scopedAnswers, talliesInScope, type Scope } from './scope.server';
 import { TEAM_LIST_LIMIT } from './topic.server';
 
 /**
@@ -69,8 +69,19 @@ function group(key: string, label: string, question: CatalogueQuestion, cells: C
   return { key, label, ...(area ? { area } : {}), series, joint };
 }
 
-/** Sums per month and column across the scope (one pass over the matrix's answers, in index order). */
+/**
+ * Sums per month and column across the scope: from the answer tallies when the scope allows, otherwise in one pass
+ * over the matrix's answers, in index order.
+ */
 export async function activityTotals(db: Executor, scope: Scope, question: CatalogueQuestion): Promise<Cell[]> {
+  if (scope.tally) {
+    const tallied = await runAggregate(db, sql<Cell>`
+      select t.row_key, t.column_key, sum(t.value * t.responses) as total, sum(t.responses)::int as teams
+      from answer_tallies t
+      where t.topic = ${question.topic} and t.question = ${question.name} and ${talliesInScope(scope)}
+      group by t.row_key, t.column_key`);
+    return tallied.rows;
+  }
   const result = await runAggregate(db, sql<Cell>`
     select a.row_key, a.column_key, sum(a.value_numeric) as total, count(*)::int as teams
     from ${scopedAnswers(scope)}

@@ -52,8 +52,19 @@ export type Scope = {
   counts: { teams: number; submitted: number; inProgress: number; returned: number; notStarted: number; included: number };
   /** Areas (of the caller's) that have teams in the round, for filter menus. */
   areas: { id: number; name: string; slug: string }[];
-  /** The round's response ids outside the scope (the SQL filter uses whichever list is shorter). */
-  excludedResponseIds: number[];
+  /**
+   * The round's response ids outside the scope, when they were loaded (the SQL filter uses whichever list is
+   * shorter); null for a scope of one area or of a reviewer's areas, whose own list is the filter.
+   */
+  excludedResponseIds: number[] | null;
+  /** How many responses the round has in all (every area, whatever their status). */
+  roundResponses: number;
+  /**
+   * Set when the scope is every response of the round with the included statuses (of one team type, or of all):
+   * numeric figures can then come from the answer tallies (app/models/tallies.server.ts) instead of the answers.
+   * Null for scopes of an area, or of a reviewer who sees only some areas.
+   */
+  tally: { statuses: ResponseStatus[]; teamType: TeamType | null } | null;
 };
 
 export function includedStatuses(filter: Pick<AggregateFilter, 'includeInProgress'>): ResponseStatus[] {
@@ -91,9 +102,18 @@ export async function loadScope(
   const allVisible = user.isAdmin || user.reviewerAreaIds === 'all';
   const visibleAreas = allVisible ? null : Array.isArray(user.reviewerAreaIds) ? user.reviewerAreaIds : [];
   if (visibleAreas && !visibleAreas.length) return null;
-  // The round's responses come back as one row of arrays: at national scale (9,000 teams) that is about half the
-  // time of 9,000 row objects.
-  const [round, lists, areaRows] = await Promise.all([
+  // With an area asked for, only that area's responses are loaded (after a count per area, which also gives the
+  // filter menu its areas); otherwise every response of the round the caller may see. They come back as one row of
+  // arrays: at national scale (9,000 teams) that is about half the time of 9,000 row objects.
+  const wantsArea = requested.areaId !== null || requested.area !== undefined;
+  const listResponses = (areaIds: number[] | null) =>
+    sql<{ ids: number[] | null; teams: number[] | null; statuses: ResponseStatus[] | null; names: string[] | null; areas: number[] | null; types: TeamType[] | null }>`
+      select array_agg(r.id) as ids, array_agg(r.team_id) as teams, array_agg(r.status) as statuses, array_agg(t.name) as names,
+        array_agg(t.area_id) as areas, array_agg(t.team_type) as types
+      from responses r
+      join teams t on t.id = r.team_id
+      where r.round_id = ${roundId} ${areaIds ? sql`and t.area_id in (${sql.join(areaIds.length ? areaIds : [-1])})` : sql``}`.execute(db);
+  const [round, areaRows, perArea, everyone] = await Promise.all([
     db
       .selectFrom('rounds as r')
       .innerJoin('questionnaire_versions as v', 'v.id', 'r.questionnaire_version_id')
@@ -101,16 +121,30 @@ export async function loadScope(
       .select(['r.id', 'r.name', 'r.status', 'r.due_date', 'r.questionnaire_version_id', 'r.follows_round_id', 'q.slug as questionnaire_slug', 'q.title as questionnaire_title', 'v.version'])
       .where('r.id', '=', roundId)
       .executeTakeFirst(),
-    sql<{ ids: number[] | null; teams: number[] | null; statuses: ResponseStatus[] | null; names: string[] | null; areas: number[] | null; types: TeamType[] | null }>`
-      select array_agg(r.id) as ids, array_agg(r.team_id) as teams, array_agg(r.status) as statuses, array_agg(t.name) as names,
-        array_agg(t.area_id) as areas, array_agg(t.team_type) as types
-      from responses r
-      join teams t on t.id = r.team_id
-      where r.round_id = ${roundId} ${visibleAreas ? sql`and t.area_id in (${sql.join(visibleAreas)})` : sql``}`.execute(db),
     db.selectFrom('areas').select(['id', 'name', 'slug']).execute(),
+    wantsArea || visibleAreas
+      ? sql<{ area_id: number; responses: number }>`
+          select t.area_id, count(*)::int as responses from responses r join teams t on t.id = r.team_id
+          where r.round_id = ${roundId} group by t.area_id`.execute(db).then((r) => r.rows.map((a) => ({ areaId: Number(a.area_id), responses: Number(a.responses) })))
+      : null,
+    wantsArea ? null : listResponses(visibleAreas),
   ]);
-  const list = lists.rows[0] ?? { ids: null, teams: null, statuses: null, names: null, areas: null, types: null };
+  if (!round) return null;
   const areaById = new Map(areaRows.map((a) => [a.id, a]));
+  const visible = (areaId: number) => !visibleAreas || visibleAreas.includes(areaId);
+  const menu = (areaIds: Iterable<number>) =>
+    [...new Set(areaIds)].map((id) => areaById.get(id)!).sort((a, b) => compareNames(a.name, b.name));
+  // Areas (of the caller's) with teams in the round, for the filter menu and to resolve an area named by slug.
+  const areasInRound = perArea ? menu(perArea.filter((a) => visible(a.areaId)).map((a) => a.areaId)) : null;
+  if (visibleAreas && !areasInRound!.length) return null;
+  let filter: AggregateFilter = { areaId: requested.areaId, teamType: requested.teamType, includeInProgress: requested.includeInProgress };
+  if (requested.area !== undefined) {
+    const area = areasInRound!.find((a) => a.slug === requested.area || String(a.id) === requested.area);
+    if (!area) throw new UnknownAreaError(requested.area, areasInRound!.map((a) => a.slug).sort());
+    filter = { ...filter, areaId: area.id };
+  }
+  const lists = everyone ?? (await listResponses(filter.areaId !== null && visible(filter.areaId) ? [filter.areaId] : []));
+  const list = lists.rows[0] ?? { ids: null, teams: null, statuses: null, names: null, areas: null, types: null };
   const rows = (list.ids ?? []).map((id, i) => {
     const area = areaById.get(Number(list.areas![i]))!;
     return {
@@ -120,42 +154,23 @@ export async function loadScope(
       teamName: list.names![i],
       areaId: area.id,
       areaName: area.name,
-      areaSlug: area.slug,
       teamType: list.types![i],
     };
   });
-  if (!round || (visibleAreas && !rows.length)) return null;
   const version = await getQuestionnaireVersion(db, round.questionnaire_version_id);
   // A plain sort (listings sort their own few rows with compareNames; a collator over 9,000 names costs 10 ms).
   rows.sort((a, b) => (a.teamName < b.teamName ? -1 : a.teamName > b.teamName ? 1 : a.teamId - b.teamId));
 
-  const areas = new Map<number, { id: number; name: string; slug: string }>();
-  for (const r of rows) areas.set(r.areaId, { id: r.areaId, name: r.areaName, slug: r.areaSlug });
-  // An area named by slug (or id) is resolved here, among the areas the caller may see in this round.
-  let filter: AggregateFilter = { areaId: requested.areaId, teamType: requested.teamType, includeInProgress: requested.includeInProgress };
-  if (requested.area !== undefined) {
-    const area = [...areas.values()].find((a) => a.slug === requested.area || String(a.id) === requested.area);
-    if (!area) throw new UnknownAreaError(requested.area, [...areas.values()].map((a) => a.slug).sort());
-    filter = { ...filter, areaId: area.id };
-  }
   const statuses = new Set(includedStatuses(filter));
-  const matching = rows
-    .filter((r) => (filter.areaId === null || r.areaId === filter.areaId) && (filter.teamType === null || r.teamType === filter.teamType))
-    .map(({ areaSlug: _slug, ...r }) => r);
+  const matching = rows.filter(
+    (r) => (filter.areaId === null || r.areaId === filter.areaId) && (filter.teamType === null || r.teamType === filter.teamType),
+  );
   const responses = matching.filter((r) => statuses.has(r.status));
+  // The round's other responses, listed only when every response of the round was loaded (no area asked for, and
+  // the caller sees every area); otherwise the SQL filter names the responses in scope.
   const included = new Set(responses.map((r) => r.responseId));
-  let excludedResponseIds = rows.filter((r) => !included.has(r.responseId)).map((r) => r.responseId);
-  if (visibleAreas) {
-    // Responses of teams in areas the caller may not see are outside the scope too.
-    const hidden = await db
-      .selectFrom('responses as r')
-      .innerJoin('teams as t', 't.id', 'r.team_id')
-      .select('r.id')
-      .where('r.round_id', '=', roundId)
-      .where((eb) => eb.not(eb('t.area_id', 'in', visibleAreas)))
-      .execute();
-    excludedResponseIds = excludedResponseIds.concat(hidden.map((h) => h.id));
-  }
+  const excludedResponseIds = wantsArea || visibleAreas ? null : rows.filter((r) => !included.has(r.responseId)).map((r) => r.responseId);
+  const roundResponses = perArea ? perArea.reduce((n, a) => n + a.responses, 0) : rows.length;
   const count = (status: ResponseStatus) => matching.filter((r) => r.status === status).length;
   return {
     round,
@@ -171,8 +186,10 @@ export async function loadScope(
       notStarted: count('not_started'),
       included: responses.length,
     },
-    areas: [...areas.values()].sort((a, b) => compareNames(a.name, b.name)),
+    areas: areasInRound ?? menu(rows.map((r) => r.areaId)),
     excludedResponseIds,
+    roundResponses,
+    tally: !visibleAreas && filter.areaId === null ? { statuses: [...statuses], teamType: filter.teamType } : null,
   };
 }
 
@@ -187,9 +204,9 @@ function intArray(ids: number[]): RawBuilder<unknown> {
  * fetched response by response through the (response_id, question) index, rather than by reading the topic's whole
  * range of the aggregation indexes and filtering it.
  */
-export function isSmallScope(scope: Pick<Scope, 'responses' | 'excludedResponseIds'>): boolean {
+export function isSmallScope(scope: Pick<Scope, 'responses' | 'roundResponses'>): boolean {
   const included = scope.responses.length;
-  return included <= 2000 && included * 4 <= included + scope.excludedResponseIds.length;
+  return included <= 2000 && included * 4 <= scope.roundResponses;
 }
 
 /**
@@ -197,7 +214,7 @@ export function isSmallScope(scope: Pick<Scope, 'responses' | 'excludedResponseI
  * PostgreSQL reads the responses' own answers), otherwise the table itself (the queries' index ranges, filtered
  * by inScope()). Use it with inScope() on the same alias.
  */
-export function scopedAnswers(scope: Pick<Scope, 'responses' | 'excludedResponseIds'>, alias = 'a'): RawBuilder<unknown> {
+export function scopedAnswers(scope: Pick<Scope, 'responses' | 'roundResponses'>, alias = 'a'): RawBuilder<unknown> {
   if (!/^[a-z]\w*$/.test(alias)) throw new Error('alias must be a plain identifier');
   if (!isSmallScope(scope) || !scope.responses.length) return sql.raw(`answers ${alias}`);
   // OFFSET 0 keeps the subquery as it is (no flattening into a join the planner would turn back into a range scan),
@@ -209,14 +226,16 @@ export function scopedAnswers(scope: Pick<Scope, 'responses' | 'excludedResponse
 
 /**
  * The condition that limits answers (alias `a`) to the scope, for queries that already filter on the round.
- * It names whichever is shorter: the responses in scope, or those of the round outside it (none: no condition).
+ * It names whichever is shorter: the responses in scope, or those of the round outside it (none: no condition)
+ * when that list was loaded.
  * Both are constant lists, which PostgreSQL hashes, and neither breaks the index order the grouping relies on.
  */
 export function inScope(scope: Pick<Scope, 'responses' | 'excludedResponseIds'>, column: RawBuilder<unknown> = sql.ref('a.response_id')): RawBuilder<boolean> {
   const included = scope.responses.map((r) => r.responseId);
   if (!included.length) return sql<boolean>`false`;
-  if (!scope.excludedResponseIds.length) return sql<boolean>`true`;
-  if (scope.excludedResponseIds.length < included.length) return sql<boolean>`${column} <> all(${intArray(scope.excludedResponseIds)})`;
+  const excluded = scope.excludedResponseIds;
+  if (excluded && !excluded.length) return sql<boolean>`true`;
+  if (excluded && excluded.length < included.length) return sql<boolean>`${column} <> all(${intArray(excluded)})`;
   return sql<boolean>`${column} = any(${intArray(included)})`;
 }
 
@@ -227,6 +246,14 @@ export function isTeamType(value: string): value is TeamType {
 /** Team names, areas and types of the scope by team id (for listings). */
 export function teamsById(scope: Pick<Scope, 'responses'>): Map<number, ScopedResponse> {
   return new Map(scope.responses.map((r) => [r.teamId, r]));
+}
+
+/** The answer tallies of a scope with `tally` set, as a condition on alias `t` (round, statuses, team type). */
+export function talliesInScope(scope: Pick<Scope, 'round' | 'tally'>): RawBuilder<boolean> {
+  if (!scope.tally) throw new Error('the scope cannot be read from the tallies');
+  const { statuses, teamType } = scope.tally;
+  if (!statuses.length) return sql<boolean>`false`;
+  return sql<boolean>`t.round_id = ${scope.round.id} and t.status in (${sql.join(statuses)}) ${teamType ? sql`and t.team_type = ${teamType}` : sql``} and t.responses > 0`;
 }
 
 /**

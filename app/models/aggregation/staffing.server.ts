@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/index';
 import type { TeamType } from '../../../db/schema';
-import { compareNames, inScope, runAggregate, scopedAnswers, teamsById, type Scope } from './scope.server';
+import { compareNames, inScope, runAggregate, teamsById, type Scope } from './scope.server';
 import { TEAM_LIST_LIMIT } from './topic.server';
 
 /**
@@ -103,6 +103,64 @@ export function hasStaffingQuestions(scope: Pick<Scope, 'version'>): boolean {
   return (has(STAFFING_QUESTIONS.establishment) && has(STAFFING_QUESTIONS.vacant)) || has(STAFFING_QUESTIONS.average);
 }
 
+const STAFFING_NAMES = new Set<string>(Object.values(STAFFING_QUESTIONS));
+
+/** Whether any of the questions is one the staffing figures read. */
+export function touchesStaffing(questions: string[]): boolean {
+  return questions.some((name) => STAFFING_NAMES.has(name));
+}
+
+/** The response_staffing rows of the responses that match `condition` (on answers `a`), from their answers. */
+function staffingRows(condition: RawBuilder<boolean>) {
+  const value = (role: Role) => sql`max(a.value_numeric) filter (where a.question = ${STAFFING_QUESTIONS[role]} and a.value_type = 'numeric')`;
+  return sql`
+    select a.response_id, min(a.round_id) as round_id, min(a.team_id) as team_id,
+      ${value('establishment')} as establishment, ${value('permanent')} as permanent, ${value('agency')} as agency,
+      ${value('vacant')} as vacant, ${value('workers')} as workers, ${value('average')} as average,
+      ${value('highest')} as highest, ${value('nqsw')} as nqsw, ${value('nqswAverage')} as nqsw_average,
+      bool_or(a.value_choice = 'true') filter (where a.question = ${STAFFING_QUESTIONS.nqswProtected} and a.value_type = 'choice') as nqsw_protected
+    from answers a
+    where ${condition} and a.question in (${sql.join([...STAFFING_NAMES])}) and a.row_key = '' and a.column_key = ''
+      and a.value_type in ('numeric', 'choice')
+    group by a.response_id`;
+}
+
+const COLUMN_NAMES = ['response_id', 'round_id', 'team_id', 'establishment', 'permanent', 'agency', 'vacant', 'workers', 'average', 'highest', 'nqsw', 'nqsw_average', 'nqsw_protected'];
+const STAFFING_COLUMNS = sql.raw(COLUMN_NAMES.join(', '));
+const columnsOf = (alias: string) => sql.raw(COLUMN_NAMES.map((c) => `${alias}.${c}`).join(', '));
+
+/**
+ * Rewrites a response's row of staffing figures from its answers (in the caller's transaction, after the answers
+ * changed). rewriteAnswers calls it whenever a staffing question is rewritten; no row means no staffing answers.
+ */
+export async function refreshResponseStaffing(trx: Executor, responseId: number): Promise<void> {
+  await sql`delete from response_staffing where response_id = ${responseId}`.execute(trx);
+  await sql`insert into response_staffing (${STAFFING_COLUMNS}) ${staffingRows(sql<boolean>`a.response_id = ${responseId}`)}`.execute(trx);
+}
+
+/** Rebuilds every response's staffing row from the answers (after a bulk load that went around rewriteAnswers). */
+export async function recountResponseStaffing(db: Executor): Promise<void> {
+  const run = async (trx: Executor) => {
+    await sql`lock table response_staffing in exclusive mode`.execute(trx);
+    await sql`delete from response_staffing`.execute(trx);
+    await sql`insert into response_staffing (${STAFFING_COLUMNS}) ${staffingRows(sql<boolean>`true`)}`.execute(trx);
+  };
+  if (db.isTransaction) await run(db);
+  else await db.transaction().execute(run);
+}
+
+/** Response ids whose staffing row differs from their answers (none, unless something wrote around it). */
+export async function checkResponseStaffing(db: Executor): Promise<number[]> {
+  const result = await sql<{ response_id: number }>`
+    with fresh as (${staffingRows(sql<boolean>`true`)})
+    select coalesce(s.response_id, f.response_id) as response_id
+    from response_staffing s
+    full join fresh f on f.response_id = s.response_id
+    where (${columnsOf('s')}) is distinct from (${columnsOf('f')})
+    order by 1`.execute(db);
+  return result.rows.map((r) => Number(r.response_id));
+}
+
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 /** The figures; with `headline`, only the overall group (no areas, no team lists: the start page's cards). */
@@ -116,25 +174,12 @@ export async function staffingFigures(
   const asked = Object.fromEntries(
     Object.entries(STAFFING_QUESTIONS).map(([role, name]) => [role, scope.version.catalogue.has(name)]),
   ) as Record<Role, boolean>;
-  const catalogue = scope.version.catalogue;
-  const numeric = Object.values(STAFFING_QUESTIONS).filter((name) => catalogue.get(name)?.valueType === 'numeric');
-  const choices = Object.values(STAFFING_QUESTIONS).filter((name) => catalogue.get(name)?.valueType === 'choice');
-  const topicsOf = (names: string[]) => [...new Set(names.map((name) => catalogue.get(name)!.topic))];
-  const value = (role: Role) => sql`max(a.value_numeric) filter (where a.question = ${STAFFING_QUESTIONS[role]})`;
-  const part = (type: 'numeric' | 'choice', names: string[]) =>
-    sql`select a.team_id, a.question, ${type === 'numeric' ? sql`a.value_numeric, null::text as value_choice` : sql`null::float8 as value_numeric, a.value_choice`}
-      from ${scopedAnswers(scope)}
-      where a.round_id = ${scope.round.id} and a.topic in (${sql.join(topicsOf(names))}) and a.value_type = ${type}
-        and a.question in (${sql.join(names)}) and a.row_key = '' and a.column_key = '' and ${inScope(scope)}`;
-  // One row per team with its staffing figures side by side (numbers and the yes/no each from their own index).
+  // One row per team with its staffing figures side by side, kept with the answers (table response_staffing).
   const perTeam = sql`
-    select a.team_id,
-      ${value('establishment')} as establishment, ${value('permanent')} as permanent, ${value('agency')} as agency,
-      ${value('vacant')} as vacant, ${value('workers')} as workers, ${value('average')} as average,
-      ${value('highest')} as highest, ${value('nqsw')} as nqsw, ${value('nqswAverage')} as nqsw_average,
-      bool_or(a.value_choice = 'true') filter (where a.question = ${STAFFING_QUESTIONS.nqswProtected}) as nqsw_protected
-    from (${part('numeric', numeric)}${choices.length ? sql` union all ${part('choice', choices)}` : sql``}) a
-    group by a.team_id`;
+    select s.team_id, s.establishment, s.permanent, s.agency, s.vacant, s.workers, s.average, s.highest, s.nqsw,
+      s.nqsw_average, s.nqsw_protected
+    from response_staffing s
+    where s.round_id = ${scope.round.id} and ${inScope(scope, sql.ref('s.response_id'))}`;
   const listAll = scope.responses.length <= TEAM_LIST_LIMIT;
   // One statement: the per-team rows are computed once and feed both the groups and the listed teams.
   const result = await runAggregate(db, sql<{ groups: Record<string, unknown>[]; listed: Record<string, unknown>[] }>`

@@ -2,7 +2,8 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/index';
 import type { TeamType } from '../../../db/schema';
 import type { CatalogueQuestion } from '../catalogue.server';
-import { compareNames, inScope, isSmallScope, runAggregate, scopedAnswers, teamsById, type Scope } from './scope.server';
+import { summariseCounts } from './quantiles';
+import { compareNames, inScope, isSmallScope, runAggregate, scopedAnswers, talliesInScope, teamsById, type Scope } from './scope.server';
 
 /**
  * The figures of one topic: every question of the round's questionnaire version that carries the topic, summarised
@@ -106,8 +107,12 @@ function numericParts(scope: Scope, topic: string): RawBuilder<boolean>[][] {
   ];
 }
 
-/** The numeric summaries of every numeric answer (whole question or cell) of a topic: streamed in index order. */
+/**
+ * The numeric summaries of every numeric answer (whole question or cell) of a topic: from the answer tallies when the
+ * scope allows (a few rows per cell and value), otherwise streamed from the answers in index order.
+ */
 export async function numericCellStats(db: Executor, scope: Scope, topic: string) {
+  if (scope.tally) return talliedCellStats(db, scope, topic);
   const range = (condition: RawBuilder<boolean>) => sql`
     select a.question, a.row_key, a.column_key, count(*)::int as n, sum(a.value_numeric) as sum, avg(a.value_numeric) as mean,
       min(a.value_numeric) as min, max(a.value_numeric) as max,
@@ -121,13 +126,33 @@ export async function numericCellStats(db: Executor, scope: Scope, topic: string
   return new Map(results.flatMap((r) => r.rows).map((r) => [cellKey(r.question, r.row_key, r.column_key), toStats(r)]));
 }
 
+/** Each cell's values with their counts, from the tallies, summarised as PostgreSQL would summarise the answers. */
+async function talliedCellStats(db: Executor, scope: Scope, topic: string) {
+  const result = await runAggregate(db, sql<{ question: string; row_key: string; column_key: string; vals: number[]; counts: number[] }>`
+    select question, row_key, column_key, array_agg(value order by value) as vals, array_agg(n order by value) as counts
+    from (
+      select t.question, t.row_key, t.column_key, t.value, sum(t.responses)::int as n
+      from answer_tallies t
+      where t.topic = ${topic} and ${talliesInScope(scope)}
+      group by t.question, t.row_key, t.column_key, t.value
+    ) v
+    group by question, row_key, column_key`);
+  const stats = new Map<string, NumericStats>();
+  for (const r of result.rows) {
+    const summary = summariseCounts(r.vals.map(Number), r.counts.map(Number));
+    if (summary) stats.set(cellKey(r.question, r.row_key, r.column_key), summary);
+  }
+  return stats;
+}
+
 /** Areas get their own figures for each number up to this many (150 national areas would be a page of their own). */
 export const AREA_GROUP_LIMIT = 20;
 
 /** Each whole numeric question's figures by team type, and by area when the scope has few enough areas. */
-async function numericGroupStats(db: Executor, scope: Scope, topic: string, questions: string[]) {
+export async function numericGroupStats(db: Executor, scope: Scope, topic: string, questions: string[]) {
   if (!questions.length) return [];
   const byArea = new Set(scope.responses.map((r) => r.areaId)).size <= AREA_GROUP_LIMIT;
+  if (scope.tally && !byArea) return talliedTeamTypeStats(db, scope, topic, questions);
   const result = await runAggregate(db, sql<NumericRow & { area_id: number | null; team_type: TeamType | null }>`
     select a.question, ${byArea ? sql`t.area_id` : sql`null::int`} as area_id, t.team_type, count(*)::int as n, sum(a.value_numeric) as sum,
       avg(a.value_numeric) as mean, min(a.value_numeric) as min, max(a.value_numeric) as max,
@@ -140,6 +165,25 @@ async function numericGroupStats(db: Executor, scope: Scope, topic: string, ques
   return result.rows;
 }
 
+/** Each whole numeric question's figures by team type, from the tallies (which count by team type). */
+export async function talliedTeamTypeStats(db: Executor, scope: Scope, topic: string, questions: string[]) {
+  const result = await runAggregate(db, sql<{ question: string; team_type: TeamType; vals: number[]; counts: number[] }>`
+    select question, team_type, array_agg(value order by value) as vals, array_agg(n order by value) as counts
+    from (
+      select t.question, t.team_type, t.value, sum(t.responses)::int as n
+      from answer_tallies t
+      where t.topic = ${topic} and t.question in (${sql.join(questions)}) and t.row_key = '' and t.column_key = '' and ${talliesInScope(scope)}
+      group by t.question, t.team_type, t.value
+    ) v
+    group by question, team_type`);
+  return result.rows.flatMap((r) => {
+    const summary = summariseCounts(r.vals.map(Number), r.counts.map(Number));
+    if (!summary) return [];
+    const { q1, median, q3, ...rest } = summary;
+    return [{ question: r.question, row_key: '', column_key: '', area_id: null, team_type: r.team_type, ...rest, quartiles: [q1, median, q3] }];
+  });
+}
+
 async function teamValues(db: Executor, scope: Scope, topic: string, questions: string[]) {
   if (!questions.length) return [];
   const result = await runAggregate(db, sql<{ question: string; team_id: number; value: number }>`
@@ -150,32 +194,54 @@ async function teamValues(db: Executor, scope: Scope, topic: string, questions: 
   return result.rows;
 }
 
-/** Counts per choice, and the responses answering, of every choice answer (and rating) of a topic. */
+/**
+ * Counts per choice, and the responses answering, of every choice answer (and rating) of a topic. Each count streams
+ * from the choice index in its order; ratings come from the tallies when the scope allows. A single choice is one
+ * answer row per response, so its respondents are the sum of its counts; only questions where a response can pick
+ * several choices (checkboxes, matrix columns of them) need a count of distinct responses.
+ */
 export async function choiceCounts(db: Executor, scope: Scope, topic: string, ratingQuestions: string[] = []) {
-  // Two index-only scans (choices, and the ratings among the numbers), counted together.
-  const ratings = ratingQuestions.length
-    ? sql`union all
-      select a.question, a.row_key, a.column_key, a.value_numeric::text as value, a.response_id
-      from ${scopedAnswers(scope)}
-      where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric'
-        and a.question in (${sql.join(ratingQuestions)}) and ${inScope(scope)}`
-    : sql``;
-  const result = await runAggregate(db, sql<{ question: string; row_key: string; column_key: string; value: string | null; n: number; respondents: number }>`
-    select c.question, c.row_key, c.column_key, c.value, count(*)::int as n, count(distinct c.response_id)::int as respondents
-    from (
-      select a.question, a.row_key, a.column_key, a.value_choice as value, a.response_id
-      from ${scopedAnswers(scope)}
-      where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'choice' and ${inScope(scope)}
-      ${ratings}
-    ) c
-    group by grouping sets ((c.question, c.row_key, c.column_key, c.value), (c.question, c.row_key, c.column_key))`);
+  type Count = { question: string; row_key: string; column_key: string; value: string; n: number };
+  const multiple = topicQuestions(scope, topic)
+    .filter((q) => q.valueType === 'multiple' || (q.valueType === 'matrix' && (q.detail.columns ?? []).some((c) => c.multiple)))
+    .map((q) => q.name);
+  const choices = runAggregate(db, sql<Count>`
+    select a.question, a.row_key, a.column_key, a.value_choice as value, count(*)::int as n
+    from ${scopedAnswers(scope)}
+    where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'choice' and ${inScope(scope)}
+    group by a.question, a.row_key, a.column_key, a.value_choice`);
+  const ratings = !ratingQuestions.length
+    ? Promise.resolve({ rows: [] as Count[] })
+    : scope.tally
+      ? runAggregate(db, sql<Count>`
+          select t.question, t.row_key, t.column_key, t.value::text as value, sum(t.responses)::int as n
+          from answer_tallies t
+          where t.topic = ${topic} and t.question in (${sql.join(ratingQuestions)}) and ${talliesInScope(scope)}
+          group by t.question, t.row_key, t.column_key, t.value`)
+      : runAggregate(db, sql<Count>`
+          select a.question, a.row_key, a.column_key, a.value_numeric::text as value, count(*)::int as n
+          from ${scopedAnswers(scope)}
+          where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric'
+            and a.question in (${sql.join(ratingQuestions)}) and ${inScope(scope)}
+          group by a.question, a.row_key, a.column_key, a.value_numeric`);
+  const distinct = multiple.length
+    ? runAggregate(db, sql<{ question: string; row_key: string; column_key: string; respondents: number }>`
+        select a.question, a.row_key, a.column_key, count(distinct a.response_id)::int as respondents
+        from ${scopedAnswers(scope)}
+        where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'choice'
+          and a.question in (${sql.join(multiple)}) and ${inScope(scope)}
+        group by a.question, a.row_key, a.column_key`)
+    : Promise.resolve({ rows: [] });
+  const [choiceRows, ratingRows, distinctRows] = await Promise.all([choices, ratings, distinct]);
   const counts = new Map<string, Map<string, number>>();
   const respondents = new Map<string, number>();
-  for (const r of result.rows) {
+  const several = new Set(multiple);
+  for (const r of [...choiceRows.rows, ...ratingRows.rows]) {
     const key = cellKey(r.question, r.row_key, r.column_key);
-    if (r.value === null) respondents.set(key, Number(r.respondents));
-    else counts.set(key, (counts.get(key) ?? new Map()).set(r.value, Number(r.n)));
+    counts.set(key, (counts.get(key) ?? new Map()).set(r.value, Number(r.n)));
+    if (!several.has(r.question)) respondents.set(key, (respondents.get(key) ?? 0) + Number(r.n));
   }
+  for (const r of distinctRows.rows) respondents.set(cellKey(r.question, r.row_key, r.column_key), Number(r.respondents));
   return { counts, respondents };
 }
 

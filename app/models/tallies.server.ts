@@ -1,0 +1,125 @@
+import { sql } from 'kysely';
+import type { Executor } from '../../db/index';
+import type { ResponseStatus, TeamType } from '../../db/schema';
+
+/**
+ * Answer tallies (table answer_tallies): for each round, numeric answer (a whole question or a matrix cell) and
+ * value, how many responses of each status and team type gave that value. National figures (every team of a round,
+ * or every team of one type) are taken from them instead of from every team's answers; see
+ * docs/decisions/006-answer-tallies.md.
+ *
+ * They change in the same transaction as what they count:
+ *  - answers: rewriteAnswers (app/models/answers.server.ts), the only writer of answers, calls tallyAnswerChange
+ *    with the rows it removed and added;
+ *  - a response's status and a team's type: database triggers (migration 20261126_000200_answer_tallies).
+ * Every statement that changes tallies changes them in key order, so two transactions never wait on each other's
+ * tally rows in opposite orders within one statement (a transaction that runs two such statements can still meet
+ * another in a deadlock, which PostgreSQL breaks; see retryOnDeadlock in db/index.ts).
+ */
+
+/** An answer row as far as tallies are concerned. */
+export type TalliedAnswer = {
+  topic: string;
+  question: string;
+  row_key: string;
+  column_key: string;
+  value_type: string;
+  value_numeric: number | null;
+};
+
+const tallied = (a: TalliedAnswer) => a.value_type === 'numeric' && a.value_numeric !== null && Number.isFinite(a.value_numeric);
+
+/** Rows per statement when applying changes (eight parameters a row, well under PostgreSQL's 65,535). */
+const CHUNK = 1000;
+
+/**
+ * Applies the net effect of replacing `removed` by `added` among one response's answers (in the caller's
+ * transaction, after the answers changed). An answer rewritten to the value it had changes nothing.
+ */
+export async function tallyAnswerChange(trx: Executor, responseId: number, removed: TalliedAnswer[], added: TalliedAnswer[]): Promise<void> {
+  const net = new Map<string, { answer: TalliedAnswer; delta: number }>();
+  const count = (answer: TalliedAnswer, delta: number) => {
+    if (!tallied(answer)) return;
+    const key = JSON.stringify([answer.topic, answer.question, answer.row_key, answer.column_key, answer.value_numeric]);
+    const entry = net.get(key);
+    if (entry) entry.delta += delta;
+    else net.set(key, { answer, delta });
+  };
+  for (const a of removed) count(a, -1);
+  for (const a of added) count(a, 1);
+  const changes = [...net.values()].filter((c) => c.delta !== 0);
+  if (!changes.length) return;
+  const owner = await trx
+    .selectFrom('responses as s')
+    .innerJoin('teams as t', 't.id', 's.team_id')
+    .select(['s.round_id', 's.status', 't.team_type'])
+    .where('s.id', '=', responseId)
+    .executeTakeFirstOrThrow();
+  for (let i = 0; i < changes.length; i += CHUNK) {
+    const values = changes.slice(i, i + CHUNK).map(
+      ({ answer: a, delta }) =>
+        sql`(${a.topic}::text, ${a.question}::text, ${a.row_key}::text, ${a.column_key}::text, ${a.value_numeric}::double precision, ${delta}::int)`,
+    );
+    // Sorted by key in SQL (the triggers sort the same way, by the same collation).
+    await sql`
+      insert into answer_tallies as t (round_id, topic, question, row_key, column_key, value, status, team_type, responses)
+      select ${owner.round_id}::int, v.topic, v.question, v.row_key, v.column_key, v.value, ${owner.status}::text, ${owner.team_type}::text, v.delta
+      from (values ${sql.join(values)}) as v(topic, question, row_key, column_key, value, delta)
+      order by 1, 2, 3, 4, 5, 6, 7, 8
+      on conflict (round_id, topic, question, row_key, column_key, value, status, team_type)
+      do update set responses = t.responses + excluded.responses`.execute(trx);
+  }
+}
+
+const recountQuery = (roundId: number | null) => sql`
+  select a.round_id, a.topic, a.question, a.row_key, a.column_key, a.value_numeric as value, s.status, t.team_type, count(*)::int as responses
+  from answers a
+  join responses s on s.id = a.response_id
+  join teams t on t.id = s.team_id
+  where a.value_type = 'numeric' and a.value_numeric is not null ${roundId === null ? sql`` : sql`and a.round_id = ${roundId}`}
+  group by 1, 2, 3, 4, 5, 6, 7, 8`;
+
+/**
+ * Recounts the tallies from the answers (one round, or all): after a bulk load that wrote answers directly (the
+ * benchmark generator), or to repair. Takes the table's lock for the recount, so no save interleaves with it.
+ */
+export async function recountTallies(db: Executor, roundId: number | null = null): Promise<void> {
+  const run = async (trx: Executor) => {
+    await sql`lock table answer_tallies in exclusive mode`.execute(trx);
+    await sql`delete from answer_tallies ${roundId === null ? sql`` : sql`where round_id = ${roundId}`}`.execute(trx);
+    await sql`insert into answer_tallies (round_id, topic, question, row_key, column_key, value, status, team_type, responses)
+      ${recountQuery(roundId)}`.execute(trx);
+  };
+  if (db.isTransaction) await run(db);
+  else await db.transaction().execute(run);
+}
+
+export type TallyMismatch = {
+  round_id: number;
+  topic: string;
+  question: string;
+  row_key: string;
+  column_key: string;
+  value: number;
+  status: ResponseStatus;
+  team_type: TeamType;
+  tallied: number;
+  counted: number;
+};
+
+/** Where the tallies differ from a count of the answers (none, unless something wrote around them). */
+export async function checkTallies(db: Executor, roundId: number | null = null): Promise<TallyMismatch[]> {
+  const result = await sql<TallyMismatch>`
+    with counted as (${recountQuery(roundId)}),
+    tallied as (select * from answer_tallies where responses > 0 ${roundId === null ? sql`` : sql`and round_id = ${roundId}`})
+    select coalesce(t.round_id, c.round_id) as round_id, coalesce(t.topic, c.topic) as topic, coalesce(t.question, c.question) as question,
+      coalesce(t.row_key, c.row_key) as row_key, coalesce(t.column_key, c.column_key) as column_key, coalesce(t.value, c.value) as value,
+      coalesce(t.status, c.status) as status, coalesce(t.team_type, c.team_type) as team_type,
+      coalesce(t.responses, 0) as tallied, coalesce(c.responses, 0) as counted
+    from tallied t
+    full join counted c using (round_id, topic, question, row_key, column_key, value, status, team_type)
+    where coalesce(t.responses, 0) <> coalesce(c.responses, 0)
+    order by 1, 2, 3, 4, 5, 6, 7, 8
+    limit 100`.execute(db);
+  return result.rows;
+}
