@@ -13,6 +13,8 @@ import { sql } from 'kysely';
 import type { DB } from '../db/index';
 import { TEAM_TYPES, type TeamType } from '../db/schema';
 import { answerCells } from '../app/models/answers.server';
+import { recountTallies } from '../app/models/tallies.server';
+import { recountResponseStaffing } from '../app/models/aggregation/staffing.server';
 import { getQuestionnaireVersion } from '../app/models/questionnaires.server';
 import { createRng, generateSelfAssessmentV1, type DemoTeam } from '../db/seed/answers';
 
@@ -221,8 +223,14 @@ export async function generateBenchData(db: DB, client: Sql, progress: Progress)
     progress(`index ${index.name}…`);
     await client.unsafe(index.definition);
   }
+  // The COPY went around rewriteAnswers, which keeps the answer tallies and staffing rows: build them from the answers.
+  progress('answer tallies and staffing rows…');
+  await recountTallies(db);
+  await recountResponseStaffing(db);
   progress('vacuum analyze…');
   await client`vacuum analyze answers`;
+  await client`vacuum analyze answer_tallies`;
+  await client`vacuum analyze response_staffing`;
   await client`analyze responses`;
   await client`analyze teams`;
   progress(`generated in ${((Date.now() - started) / 1000).toFixed(0)} s`);

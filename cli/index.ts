@@ -10,6 +10,8 @@ import { createApiToken } from '../app/models/auth.server';
 import { seedDemo, demoLogins } from '../db/seed/seed';
 import { formatLogins } from '../db/seed/demo';
 import { progressLine } from '../scripts/startup';
+import { checkTallies, recountTallies } from '../app/models/tallies.server';
+import { checkResponseStaffing, recountResponseStaffing } from '../app/models/aggregation/staffing.server';
 
 class UsageError extends Error {}
 
@@ -56,6 +58,32 @@ const commands: Record<string, Command> = {
       } finally {
         await closeDatabase();
       }
+    },
+  },
+  'db check': {
+    usage: 'db check [--repair]',
+    summary: 'Check the figures kept with the answers (answer tallies, staffing rows) against a count of the answers; --repair recounts them.',
+    options: {
+      repair: { type: 'boolean', description: 'recount the kept figures from the answers when they differ' },
+    },
+    run: async (values) => {
+      await withDatabase(async (db) => {
+        const tallies = await checkTallies(db);
+        const staffing = await checkResponseStaffing(db);
+        if (!tallies.length && !staffing.length) {
+          console.log('The answer tallies and staffing rows match the answers.');
+          return;
+        }
+        for (const t of tallies.slice(0, 20)) {
+          console.log(`tally: round ${t.round_id} ${t.question} [${t.row_key}|${t.column_key}] = ${t.value} (${t.status}, ${t.team_type}): kept ${t.tallied}, counted ${t.counted}`);
+        }
+        if (staffing.length) console.log(`staffing rows that differ from their answers: responses ${staffing.slice(0, 20).join(', ')}${staffing.length > 20 ? '…' : ''}`);
+        if (!values.repair) throw new Error('The kept figures differ from the answers: run `npm run cli -- db check --repair` to recount them.');
+        log('Recounting…');
+        await recountTallies(db);
+        await recountResponseStaffing(db);
+        console.log('Recounted the answer tallies and staffing rows from the answers.');
+      });
     },
   },
   'surveys check': {
