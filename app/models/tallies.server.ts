@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Executor } from '../../db/index';
-import type { ResponseStatus, TeamType } from '../../db/schema';
+import type { AnswerTalliesTable } from '../../db/schema';
 
 /**
  * Answer tallies (table answer_tallies): for each round, numeric answer (a whole question or a matrix cell) and
@@ -94,18 +94,7 @@ export async function recountTallies(db: Executor, roundId: number | null = null
   else await db.transaction().execute(run);
 }
 
-export type TallyMismatch = {
-  round_id: number;
-  topic: string;
-  question: string;
-  row_key: string;
-  column_key: string;
-  value: number;
-  status: ResponseStatus;
-  team_type: TeamType;
-  tallied: number;
-  counted: number;
-};
+export type TallyMismatch = Omit<Selectable<AnswerTalliesTable>, 'responses'> & { tallied: number; counted: number };
 
 /** Where the tallies differ from a count of the answers (none, unless something wrote around them). */
 export async function checkTallies(db: Executor, roundId: number | null = null): Promise<TallyMismatch[]> {

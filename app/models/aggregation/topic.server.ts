@@ -126,23 +126,32 @@ export async function numericCellStats(db: Executor, scope: Scope, topic: string
   return new Map(results.flatMap((r) => r.rows).map((r) => [cellKey(r.question, r.row_key, r.column_key), toStats(r)]));
 }
 
-/** Each cell's values with their counts, from the tallies, summarised as PostgreSQL would summarise the answers. */
-async function talliedCellStats(db: Executor, scope: Scope, topic: string) {
-  const result = await runAggregate(db, sql<{ question: string; row_key: string; column_key: string; vals: number[]; counts: number[] }>`
-    select question, row_key, column_key, array_agg(value order by value) as vals, array_agg(n order by value) as counts
+/**
+ * Each numeric cell's values with their counts, from the tallies (by team type too when asked; only the given
+ * questions' whole answers when `wholeQuestions` is set), summarised as PostgreSQL would summarise the answers.
+ */
+async function talliedSummaries(db: Executor, scope: Scope, topic: string, options: { byTeamType: boolean; wholeQuestions?: string[] }) {
+  const type = options.byTeamType ? sql`t.team_type` : sql`null::text`;
+  const whole = options.wholeQuestions;
+  const result = await runAggregate(db, sql<{ question: string; row_key: string; column_key: string; team_type: TeamType | null; vals: number[]; counts: number[] }>`
+    select question, row_key, column_key, team_type, array_agg(value order by value) as vals, array_agg(n order by value) as counts
     from (
-      select t.question, t.row_key, t.column_key, t.value, sum(t.responses)::int as n
+      select t.question, t.row_key, t.column_key, ${type} as team_type, t.value, sum(t.responses)::int as n
       from answer_tallies t
       where t.topic = ${topic} and ${talliesInScope(scope)}
-      group by t.question, t.row_key, t.column_key, t.value
+        ${whole ? sql`and t.question in (${sql.join(whole)}) and t.row_key = '' and t.column_key = ''` : sql``}
+      group by t.question, t.row_key, t.column_key, ${type}, t.value
     ) v
-    group by question, row_key, column_key`);
-  const stats = new Map<string, NumericStats>();
-  for (const r of result.rows) {
+    group by question, row_key, column_key, team_type`);
+  return result.rows.flatMap((r) => {
     const summary = summariseCounts(r.vals.map(Number), r.counts.map(Number));
-    if (summary) stats.set(cellKey(r.question, r.row_key, r.column_key), summary);
-  }
-  return stats;
+    return summary ? [{ question: r.question, row_key: r.row_key, column_key: r.column_key, team_type: r.team_type, summary }] : [];
+  });
+}
+
+async function talliedCellStats(db: Executor, scope: Scope, topic: string) {
+  const rows = await talliedSummaries(db, scope, topic, { byTeamType: false });
+  return new Map<string, NumericStats>(rows.map((r) => [cellKey(r.question, r.row_key, r.column_key), r.summary]));
 }
 
 /** Areas get their own figures for each number up to this many (150 national areas would be a page of their own). */
@@ -167,21 +176,16 @@ export async function numericGroupStats(db: Executor, scope: Scope, topic: strin
 
 /** Each whole numeric question's figures by team type, from the tallies (which count by team type). */
 export async function talliedTeamTypeStats(db: Executor, scope: Scope, topic: string, questions: string[]) {
-  const result = await runAggregate(db, sql<{ question: string; team_type: TeamType; vals: number[]; counts: number[] }>`
-    select question, team_type, array_agg(value order by value) as vals, array_agg(n order by value) as counts
-    from (
-      select t.question, t.team_type, t.value, sum(t.responses)::int as n
-      from answer_tallies t
-      where t.topic = ${topic} and t.question in (${sql.join(questions)}) and t.row_key = '' and t.column_key = '' and ${talliesInScope(scope)}
-      group by t.question, t.team_type, t.value
-    ) v
-    group by question, team_type`);
-  return result.rows.flatMap((r) => {
-    const summary = summariseCounts(r.vals.map(Number), r.counts.map(Number));
-    if (!summary) return [];
-    const { q1, median, q3, ...rest } = summary;
-    return [{ question: r.question, row_key: '', column_key: '', area_id: null, team_type: r.team_type, ...rest, quartiles: [q1, median, q3] }];
-  });
+  const rows = await talliedSummaries(db, scope, topic, { byTeamType: true, wholeQuestions: questions });
+  return rows.map(({ question, team_type, summary: { q1, median, q3, ...rest } }) => ({
+    question,
+    row_key: '',
+    column_key: '',
+    area_id: null,
+    team_type,
+    ...rest,
+    quartiles: [q1, median, q3],
+  }));
 }
 
 async function teamValues(db: Executor, scope: Scope, topic: string, questions: string[]) {
