@@ -9,6 +9,7 @@ import { loadScope, roundInsights, roundTopics, topicPage, type AggregateFilter,
 import { summariseCounts } from '../app/models/aggregation/quantiles';
 import { checkResponseStaffing, recountResponseStaffing } from '../app/models/aggregation/staffing.server';
 import { numericGroupStats, talliedTeamTypeStats, topicQuestions } from '../app/models/aggregation/topic.server';
+import { roundMedians } from '../app/models/aggregation/report.server';
 import { confirmCarried } from '../app/models/carry-forward.server';
 import { saveResponseChange, submitResponse } from '../app/models/responses.server';
 import { returnResponse } from '../app/models/review.server';
@@ -237,6 +238,8 @@ describe('figures from the tallies', () => {
           expectSameFigures(tallied, counted, `${round.name} ${JSON.stringify(filter)} ${topic.id}`);
         }
         expectSameFigures(await roundInsights(test.db, scope), await roundInsights(test.db, fromAnswers), `${round.name} headlines`);
+        // The team report's medians beside each number.
+        expectSameFigures(Object.fromEntries(await roundMedians(test.db, scope)), Object.fromEntries(await roundMedians(test.db, fromAnswers)), `${round.name} medians`);
       }
     }
   });

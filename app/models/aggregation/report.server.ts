@@ -4,7 +4,8 @@ import { TEAM_TYPE_LABELS, type ResponseStatus } from '../../../db/schema';
 import type { CatalogueQuestion } from '../catalogue.server';
 import { findVisibleResponse } from '../responses.server';
 import type { CurrentUser } from '../users.server';
-import { DEFAULT_FILTER, inScope, loadScope, runAggregate, scopedAnswers } from './scope.server';
+import { DEFAULT_FILTER, inScope, loadScope, runAggregate, scopedAnswers, type Scope } from './scope.server';
+import { cellKey, talliedCellStats } from './topic.server';
 
 /**
  * A printable report of one team's response: every answer, page by page, and beside each number the median of the
@@ -39,6 +40,20 @@ export type TeamReport = {
 
 type AnswerRow = { question: string; row_key: string; column_key: string; value_type: string; value_numeric: number | null; value_text: string | null; value_choice: string | null };
 
+/** The round's median of every numeric answer (whole question or cell) and how many it rests on. */
+export async function roundMedians(db: Executor, scope: Scope): Promise<Map<string, { median: number; n: number }>> {
+  if (scope.tally) {
+    const stats = await talliedCellStats(db, scope, null);
+    return new Map([...stats].map(([cell, s]) => [cell, { median: s.median, n: s.n }]));
+  }
+  const result = await runAggregate(db, sql<{ question: string; row_key: string; column_key: string; median: number; n: number }>`
+    select a.question, a.row_key, a.column_key, percentile_cont(0.5) within group (order by a.value_numeric) as median, count(*)::int as n
+    from ${scopedAnswers(scope)}
+    where a.round_id = ${scope.round.id} and a.value_type = 'numeric' and ${inScope(scope)}
+    group by a.question, a.row_key, a.column_key`);
+  return new Map(result.rows.map((m) => [cellKey(m.question, m.row_key, m.column_key), { median: Number(m.median), n: Number(m.n) }]));
+}
+
 export async function teamReport(db: Executor, user: CurrentUser, responseId: number): Promise<TeamReport | null> {
   const response = await findVisibleResponse(db, user, responseId);
   if (!response) return null;
@@ -52,14 +67,10 @@ export async function teamReport(db: Executor, user: CurrentUser, responseId: nu
       .where('response_id', '=', responseId)
       .orderBy('id')
       .execute() as Promise<AnswerRow[]>,
-    runAggregate(db, sql<{ question: string; row_key: string; column_key: string; median: number; n: number }>`
-      select a.question, a.row_key, a.column_key, percentile_cont(0.5) within group (order by a.value_numeric) as median, count(*)::int as n
-      from ${scopedAnswers(scope)}
-      where a.round_id = ${response.round_id} and a.value_type = 'numeric' and ${inScope(scope)}
-      group by a.question, a.row_key, a.column_key`),
+    roundMedians(db, scope),
   ]);
-  const key = (q: string, r: string, c: string) => `${q}\u0000${r}\u0000${c}`;
-  const medianMap = new Map(medians.rows.map((m) => [key(m.question, m.row_key, m.column_key), { median: Number(m.median), n: Number(m.n) }]));
+  const key = cellKey;
+  const medianMap = medians;
   const byCell = new Map<string, AnswerRow[]>();
   for (const a of answers) byCell.set(key(a.question, a.row_key, a.column_key), [...(byCell.get(key(a.question, a.row_key, a.column_key)) ?? []), a]);
 

@@ -64,7 +64,8 @@ function toStats(row: Pick<NumericRow, 'n' | 'sum' | 'mean' | 'min' | 'max' | 'q
   return { n: Number(row.n), sum: Number(row.sum), mean: Number(row.mean), min: Number(row.min), q1, median, q3, max: Number(row.max) };
 }
 
-const cellKey = (question: string, row: string, column: string) => `${question}\u0000${row}\u0000${column}`;
+/** The key of a numeric, choice or text cell in the maps of figures. */
+export const cellKey = (question: string, row: string, column: string) => `${question}\u0000${row}\u0000${column}`;
 
 /** The questions of the scope's version that carry the topic, in questionnaire order. */
 export function topicQuestions(scope: Pick<Scope, 'version'>, topic: string): CatalogueQuestion[] {
@@ -127,10 +128,11 @@ export async function numericCellStats(db: Executor, scope: Scope, topic: string
 }
 
 /**
- * Each numeric cell's values with their counts, from the tallies (by team type too when asked; only the given
- * questions' whole answers when `wholeQuestions` is set), summarised as PostgreSQL would summarise the answers.
+ * Each numeric cell's values with their counts, from the tallies (of one topic or, with null, all; by team type too
+ * when asked; only the given questions' whole answers when `wholeQuestions` is set), summarised as PostgreSQL would
+ * summarise the answers.
  */
-async function talliedSummaries(db: Executor, scope: Scope, topic: string, options: { byTeamType: boolean; wholeQuestions?: string[] }) {
+async function talliedSummaries(db: Executor, scope: Scope, topic: string | null, options: { byTeamType: boolean; wholeQuestions?: string[] }) {
   const type = options.byTeamType ? sql`t.team_type` : sql`null::text`;
   const whole = options.wholeQuestions;
   const result = await runAggregate(db, sql<{ question: string; row_key: string; column_key: string; team_type: TeamType | null; vals: number[]; counts: number[] }>`
@@ -138,7 +140,7 @@ async function talliedSummaries(db: Executor, scope: Scope, topic: string, optio
     from (
       select t.question, t.row_key, t.column_key, ${type} as team_type, t.value, sum(t.responses)::int as n
       from answer_tallies t
-      where t.topic = ${topic} and ${talliesInScope(scope)}
+      where ${topic === null ? sql`true` : sql`t.topic = ${topic}`} and ${talliesInScope(scope)}
         ${whole ? sql`and t.question in (${sql.join(whole)}) and t.row_key = '' and t.column_key = ''` : sql``}
       group by t.question, t.row_key, t.column_key, ${type}, t.value
     ) v
@@ -149,7 +151,8 @@ async function talliedSummaries(db: Executor, scope: Scope, topic: string, optio
   });
 }
 
-async function talliedCellStats(db: Executor, scope: Scope, topic: string) {
+/** Every numeric cell's figures from the tallies: of one topic, or of every topic (null). */
+export async function talliedCellStats(db: Executor, scope: Scope, topic: string | null) {
   const rows = await talliedSummaries(db, scope, topic, { byTeamType: false });
   return new Map<string, NumericStats>(rows.map((r) => [cellKey(r.question, r.row_key, r.column_key), r.summary]));
 }
