@@ -4,7 +4,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { sql } from 'kysely';
 import type { DB } from '../db/index';
-import { insightsRequest, loadScope, roundInsights, roundTopics, topicPage, type AggregateFilter, type Scope } from '../app/models/aggregation.server';
+import { insightsRequest, loadScope, roundInsights, roundTopics, teamReport, topicPage, type AggregateFilter, type Scope } from '../app/models/aggregation.server';
 import type { CurrentUser } from '../app/models/users.server';
 import { BENCH_ROUNDS } from './generate';
 import { referenceInsights, referenceTopicPage } from './reference';
@@ -109,6 +109,29 @@ export async function runBenchmarks(db: DB, options: { runs: number; write: bool
         return roundInsights(db, loaded.scope, { reference: REFERENCE_CASELOAD });
       },
       () => referenceInsights(client, { roundId: phase2.id, reference: REFERENCE_CASELOAD }),
+    );
+    // The printable team report: one team's answers with the round's median beside each number.
+    const reported = base.responses[Math.floor(base.responses.length / 2)];
+    const numericRows = Number(
+      (await sql<{ n: string }>`select count(*) as n from answers where round_id = ${phase2.id} and value_type = 'numeric'`.execute(db)).rows[0].n,
+    );
+    await measure(
+      'Team report (printable)',
+      filters[0].name,
+      numericRows,
+      () => teamReport(db, admin, reported.responseId),
+      async () => {
+        await client.unsafe(`select question, row_key, column_key, value_type, value_numeric, value_text, value_choice from answers where response_id = $1 order by id`, [
+          reported.responseId,
+        ]);
+        await client.unsafe(
+          `select a.question, a.row_key, a.column_key, percentile_cont(0.5) within group (order by a.value_numeric), count(*)
+           from answers a join responses r on r.id = a.response_id
+           where a.round_id = $1 and a.value_type = 'numeric' and r.status = 'submitted'
+           group by a.question, a.row_key, a.column_key`,
+          [phase2.id],
+        );
+      },
     );
     for (const { name, params: query, condition } of filters) {
       for (const topic of topics) {
@@ -264,7 +287,8 @@ responses submitted.
 - **Reference**: plain hand-written SQL for the same figures (\`bench/reference.ts\`): answers joined to responses for
   the status and to teams for areas and types, statement by statement on one postgres.js connection.
 - Each pair runs once to warm up, then ${input.runs} times alternately; the table shows medians in milliseconds.
-- "Rows" is the answer rows of the topic in the round (before the status, area and team-type filters).
+- "Rows" is the answer rows of the topic in the round (before the status, area and team-type filters); for the team
+  report, the round's numeric answers (the medians are taken over all of them).
 - The target: each page within ${MAX_RATIO} × the reference and under ${BUDGET_MS} ms.
 
 | page | filter | rows | Stocktake (ms) | reference (ms) | ratio | on target |
