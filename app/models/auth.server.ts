@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/index';
 import { recordAudit } from './audit.server';
-import { dummyPasswordHash, randomToken, tokenHash, verifyPassword } from './passwords.server';
+import { dummyPasswordHash, hashPassword, MIN_PASSWORD_LENGTH, randomToken, tokenHash, verifyPassword } from './passwords.server';
 import { findUserByEmail, loadCurrentUser, type CurrentUser } from './users.server';
 
 export const SESSION_DAYS = 14;
@@ -57,6 +57,34 @@ export async function revokeSession(db: Executor, token: string): Promise<void> 
     .returning('user_id')
     .executeTakeFirst();
   if (revoked) await recordAudit(db, { actorId: revoked.user_id, action: 'session.logout', entityType: 'user', entityId: revoked.user_id });
+}
+
+export { MIN_PASSWORD_LENGTH };
+
+/**
+ * Changes the user's password after checking the current one, and signs out their other sessions (the one making
+ * the change, `keepSessionToken`, stays). Returns a message for the form when it is refused.
+ */
+export async function changePassword(
+  db: Executor,
+  user: CurrentUser,
+  input: { current: string; next: string; keepSessionToken: string | null },
+): Promise<{ ok: true } | { ok: false; field: 'current' | 'next'; message: string }> {
+  const row = await db.selectFrom('users').select(['password_hash']).where('id', '=', user.id).executeTakeFirst();
+  if (!row?.password_hash || !(await verifyPassword(input.current, row.password_hash))) {
+    return { ok: false, field: 'current', message: 'Your current password is not right.' };
+  }
+  if (input.next.length < MIN_PASSWORD_LENGTH) return { ok: false, field: 'next', message: `Use at least ${MIN_PASSWORD_LENGTH} characters.` };
+  if (input.next === input.current) return { ok: false, field: 'next', message: 'Choose a password different from your current one.' };
+  const hash = await hashPassword(input.next);
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ password_hash: hash }).where('id', '=', user.id).execute();
+    let others = trx.updateTable('sessions').set({ revoked_at: new Date() }).where('user_id', '=', user.id).where('revoked_at', 'is', null);
+    if (input.keepSessionToken) others = others.where('id', '<>', tokenHash(input.keepSessionToken));
+    await others.execute();
+    await recordAudit(trx, { actorId: user.id, action: 'user.password_change', entityType: 'user', entityId: user.id });
+  });
+  return { ok: true };
 }
 
 const TOKEN_PREFIX = 'stk_';

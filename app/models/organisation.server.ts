@@ -1,4 +1,7 @@
-import type { Executor } from '../../db/index';
+import { sql } from 'kysely';
+import type { DB, Executor } from '../../db/index';
+import type { TeamType } from '../../db/schema';
+import { recordAudit } from './audit.server';
 import type { CurrentUser } from './users.server';
 import { teamVisibleTo } from './access.server';
 
@@ -32,4 +35,96 @@ export async function listUsers(db: Executor) {
       .filter((m) => m.user_id === u.id)
       .map((m) => (m.role === 'admin' ? 'Administrator' : m.role === 'reviewer' ? `Reviewer (${m.area_name ?? 'all of Kent'})` : `Manager of ${m.team_name}`)),
   }));
+}
+
+/** A change to the organisation refused with the form field it concerns and what to do. */
+export class OrganisationInputError extends Error {
+  constructor(
+    public field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A URL-safe identifier from a name ("East Kent – Duty 2" → "east-kent-duty-2"). */
+export function slugify(name: string): string {
+  return (
+    name
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'team'
+  );
+}
+
+async function freeSlug(db: Executor, table: 'teams' | 'areas', name: string): Promise<string> {
+  const base = slugify(name);
+  const taken = new Set(
+    (await db.selectFrom(table).select('slug').where('slug', 'like', `${base}%`).execute()).map((r) => r.slug),
+  );
+  if (!taken.has(base)) return base;
+  for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
+}
+
+export type NewTeam = { name: string; teamType: TeamType } & ({ areaId: number; newArea?: undefined } | { areaId?: undefined; newArea: string });
+
+/**
+ * Adds a team to an area (an existing one, or a new one made here). Names are unique within an area and areas'
+ * names unique, ignoring case; identifiers (slugs) are made from the names. Recorded in the audit log.
+ */
+export async function addTeam(db: DB, actor: CurrentUser, input: NewTeam) {
+  return db.transaction().execute(async (trx) => {
+    let areaId: number;
+    if (input.newArea !== undefined) {
+      const name = input.newArea.trim();
+      const existing = await trx.selectFrom('areas').select('id').where(sql`lower(name)`, '=', name.toLowerCase()).executeTakeFirst();
+      if (existing) throw new OrganisationInputError('newArea', `There is already an area called “${name}”: choose it from the list instead.`);
+      const area = await trx.insertInto('areas').values({ name, slug: await freeSlug(trx, 'areas', name) }).returning(['id', 'slug']).executeTakeFirstOrThrow();
+      await recordAudit(trx, { actorId: actor.id, action: 'area.create', entityType: 'area', entityId: area.id, details: { name, slug: area.slug } });
+      areaId = area.id;
+    } else {
+      const area = await trx.selectFrom('areas').select('id').where('id', '=', input.areaId).executeTakeFirst();
+      if (!area) throw new OrganisationInputError('areaId', 'Choose an area from the list.');
+      areaId = area.id;
+    }
+    const name = input.name.trim();
+    const clash = await trx
+      .selectFrom('teams')
+      .select('id')
+      .where('area_id', '=', areaId)
+      .where(sql`lower(name)`, '=', name.toLowerCase())
+      .executeTakeFirst();
+    if (clash) throw new OrganisationInputError('name', `The area already has a team called “${name}”.`);
+    const team = await trx
+      .insertInto('teams')
+      .values({ name, slug: await freeSlug(trx, 'teams', name), area_id: areaId, team_type: input.teamType })
+      .returning(['id', 'slug', 'name'])
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, { actorId: actor.id, action: 'team.create', entityType: 'team', entityId: team.id, details: { name, areaId, teamType: input.teamType } });
+    return team;
+  });
+}
+
+/**
+ * Disables a user (they can no longer sign in; their sessions and API tokens stop working at once) or enables
+ * them again. Their history stays. An administrator cannot disable their own account.
+ */
+export async function setUserDisabled(db: DB, actor: CurrentUser, userId: number, disabled: boolean) {
+  if (disabled && userId === actor.id) throw new OrganisationInputError('userId', 'You cannot disable your own account.');
+  return db.transaction().execute(async (trx) => {
+    const user = await trx.selectFrom('users').select(['id', 'email', 'disabled_at']).where('id', '=', userId).forUpdate().executeTakeFirst();
+    if (!user) throw new OrganisationInputError('userId', 'No such user.');
+    if (Boolean(user.disabled_at) === disabled) return { ...user, changed: false };
+    const now = new Date();
+    await trx.updateTable('users').set({ disabled_at: disabled ? now : null }).where('id', '=', userId).execute();
+    if (disabled) {
+      await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+      await trx.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+    }
+    await recordAudit(trx, { actorId: actor.id, action: disabled ? 'user.disable' : 'user.enable', entityType: 'user', entityId: userId, details: { email: user.email } });
+    return { ...user, disabled_at: disabled ? now : null, changed: true };
+  });
 }

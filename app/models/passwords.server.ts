@@ -8,6 +8,9 @@ const COST = { N: 32768, r: 8, p: 1 };
 const KEY_LENGTH = 64;
 const MAX_MEMORY = 64 * 1024 * 1024;
 
+/** The shortest password Stocktake accepts. */
+export const MIN_PASSWORD_LENGTH = 10;
+
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.randomBytes(16);
   const key = await scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { ...COST, maxmem: MAX_MEMORY });

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../../db/index';
 import type { Role } from '../../db/schema';
 import { recordAudit } from './audit.server';
-import { hashPassword } from './passwords.server';
+import { hashPassword, MIN_PASSWORD_LENGTH } from './passwords.server';
 
 /** Who is asking, with the scope of every role they hold. */
 export type CurrentUser = {
@@ -56,7 +56,15 @@ export async function findUserByEmail(db: Executor, email: string) {
     .executeTakeFirst();
 }
 
-export class UserInputError extends Error {}
+export class UserInputError extends Error {
+  constructor(
+    message: string,
+    /** The form field it concerns, when it came from a form. */
+    public field?: string,
+  ) {
+    super(message);
+  }
+}
 
 export type NewUser = {
   email: string;
@@ -67,12 +75,24 @@ export type NewUser = {
   teamSlug?: string;
 };
 
+/**
+ * From the administration page: a new user with a role and a first password, or another role for an existing user
+ * (whose password is then left alone: the field must be empty). Returns whether an account was created.
+ */
+export async function addUserFromAdmin(db: Executor, input: NewUser, actorId: number): Promise<{ created: boolean }> {
+  const existing = await findUserByEmail(db, input.email);
+  if (existing && input.password) throw new UserInputError('That email already has an account: leave the password empty to give it this role.', 'password');
+  if (!existing && !input.password) throw new UserInputError('Set a first password for the new account.', 'password');
+  await createUserWithRole(db, { ...input, password: existing ? null : input.password }, actorId);
+  return { created: !existing };
+}
+
 /** Creates a user with one role; an existing user (same email) gains the role instead. */
 export async function createUserWithRole(db: Executor, input: NewUser, actorId: number | null = null) {
   const email = input.email.trim().toLowerCase();
   if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw new UserInputError(`"${input.email}" is not an email address`);
-  if (input.password !== null && input.password.length < 10) {
-    throw new UserInputError('passwords must be at least 10 characters long');
+  if (input.password !== null && input.password.length < MIN_PASSWORD_LENGTH) {
+    throw new UserInputError(`passwords must be at least ${MIN_PASSWORD_LENGTH} characters long`, 'password');
   }
   let areaId: number | null = null;
   let teamId: number | null = null;

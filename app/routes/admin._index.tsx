@@ -1,9 +1,10 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { useLoaderData } from '@remix-run/react';
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { TEAM_TYPE_LABELS } from '../../db/schema';
 import { listQuestionnaires } from '~/models/questionnaires.server';
-import { listUsers, listVisibleTeams } from '~/models/organisation.server';
+import { listUsers, listVisibleTeams, OrganisationInputError, setUserDisabled } from '~/models/organisation.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatDateTime } from '~/utils/format';
 
@@ -13,14 +14,45 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'organisation:manage');
   const db = getDb();
   const [questionnaires, teams, users] = await Promise.all([listQuestionnaires(db), listVisibleTeams(db, user), listUsers(db)]);
-  return { questionnaires, teams, users };
+  const url = new URL(request.url);
+  const added = url.searchParams.get('added');
+  const name = url.searchParams.get('name')?.slice(0, 200) ?? '';
+  const notice =
+    added === 'team' ? `Added the team ${name}.` : added === 'user' ? `Added ${name}.` : added === 'role' ? `Gave ${name} the new role.` : null;
+  return { questionnaires, teams, users, me: user.id, notice };
+}
+
+const UserAction = z.object({
+  intent: z.enum(['disable', 'enable'], { errorMap: () => ({ message: 'intent must be disable or enable' }) }),
+  userId: z.coerce.number({ invalid_type_error: 'userId must be a user id' }).int().positive('userId must be a user id'),
+});
+
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'organisation:manage');
+  const parsed = UserAction.safeParse(Object.fromEntries(await request.formData()));
+  if (!parsed.success) return data({ error: parsed.error.issues[0].message, done: null }, { status: 400 });
+  try {
+    const result = await setUserDisabled(getDb(), user, parsed.data.userId, parsed.data.intent === 'disable');
+    const done = parsed.data.intent === 'disable' ? `Disabled ${result.email}: they are signed out and cannot sign in.` : `Enabled ${result.email} again.`;
+    return { error: null, done };
+  } catch (error) {
+    if (error instanceof OrganisationInputError) return data({ error: error.message, done: null }, { status: error.field === 'userId' && error.message === 'No such user.' ? 404 : 409 });
+    throw error;
+  }
 }
 
 export default function Admin() {
-  const { questionnaires, teams, users } = useLoaderData<typeof loader>();
+  const { questionnaires, teams, users, me, notice } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
   return (
     <>
       <h1>Administration</h1>
+      {notice ? (
+        <p className="notice notice--success" role="status">
+          {notice}
+        </p>
+      ) : null}
       <h2 id="questionnaires">Published questionnaire versions</h2>
       <p>
         Versions are published from the <code>surveys/</code> folder at start-up or with <code>npm run surveys:publish</code>. A
@@ -51,6 +83,11 @@ export default function Admin() {
         </table>
       </div>
       <h2 id="teams">Teams ({teams.length})</h2>
+      <p>
+        <Link to="/admin/teams/new" className="button button--secondary">
+          Add a team
+        </Link>
+      </p>
       <div className="table-wrap">
         <table aria-labelledby="teams">
           <thead>
@@ -77,8 +114,24 @@ export default function Admin() {
       </div>
       <h2 id="users">Users ({users.length})</h2>
       <p>
-        Create users with <code>npm run cli -- user create --email … --name … --password-stdin --role …</code>.
+        <Link to="/admin/users/new" className="button button--secondary">
+          Add a user
+        </Link>
       </p>
+      <p>
+        Disabling a user signs them out everywhere and revokes their API tokens; what they did stays in every history. (Users can also
+        be created with <code>npm run cli -- user create</code>.)
+      </p>
+      {actionData?.error ? (
+        <p className="field-error" role="alert">
+          {actionData.error}
+        </p>
+      ) : null}
+      {actionData?.done ? (
+        <p className="notice notice--success" role="status">
+          {actionData.done}
+        </p>
+      ) : null}
       <div className="table-wrap">
         <table aria-labelledby="users">
           <thead>
@@ -86,6 +139,7 @@ export default function Admin() {
               <th scope="col">Email</th>
               <th scope="col">Name</th>
               <th scope="col">Roles</th>
+              <th scope="col">Account</th>
             </tr>
           </thead>
           <tbody>
@@ -94,6 +148,26 @@ export default function Admin() {
                 <td>{u.email}</td>
                 <td>{u.name}</td>
                 <td>{u.roles.join('; ') || 'None'}</td>
+                <td>
+                  {u.disabled_at ? 'Disabled ' : 'Active '}
+                  {u.id === me ? (
+                    '(you)'
+                  ) : (
+                    <Form method="post" className="inline-form">
+                      <input type="hidden" name="userId" value={u.id} />
+                      <button
+                        type="submit"
+                        name="intent"
+                        value={u.disabled_at ? 'enable' : 'disable'}
+                        className="button button--small button--secondary"
+                        disabled={navigation.state === 'submitting'}
+                      >
+                        {u.disabled_at ? 'Enable' : 'Disable'}
+                        <span className="visually-hidden"> {u.email}</span>
+                      </button>
+                    </Form>
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -2,8 +2,9 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
-import { createApiToken, listApiTokens, revokeApiToken } from '~/models/auth.server';
-import { requireUser } from '~/utils/session.server';
+import { changePassword, createApiToken, listApiTokens, MIN_PASSWORD_LENGTH, revokeApiToken } from '~/models/auth.server';
+import { requireUser, sessionTokenFrom } from '~/utils/session.server';
+import { ErrorSummary, TextField, type FieldErrors } from '~/components/form-errors';
 import { formatDateTime } from '~/utils/format';
 
 export const meta: MetaFunction = () => [{ title: 'Your profile – Stocktake' }];
@@ -11,18 +12,31 @@ export const meta: MetaFunction = () => [{ title: 'Your profile – Stocktake' }
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const tokens = await listApiTokens(getDb(), user.id);
-  return { user: { name: user.name, email: user.email }, tokens };
+  return { user: { name: user.name, email: user.email }, tokens, minLength: MIN_PASSWORD_LENGTH };
 }
 
-const TokenAction = z.discriminatedUnion('intent', [
+const ProfileAction = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('create'), name: z.string().trim().min(1, 'Give the token a name, such as the script that will use it').max(100) }),
   z.object({ intent: z.literal('revoke'), tokenId: z.coerce.number().int().positive() }),
+  z.object({ intent: z.literal('password'), current: z.string().max(200), next: z.string().max(200, 'Keep the password under 200 characters'), confirm: z.string().max(200) }),
 ]);
+
+type PasswordErrors = Partial<Record<'current' | 'next' | 'confirm', string>>;
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const parsed = TokenAction.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = ProfileAction.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return data({ error: parsed.error.issues[0].message, token: null }, { status: 400 });
+  if (parsed.data.intent === 'password') {
+    const { current, next, confirm } = parsed.data;
+    const passwordErrors: PasswordErrors = {};
+    if (!current) passwordErrors.current = 'Enter your current password';
+    if (next !== confirm) passwordErrors.confirm = 'The two new passwords are not the same';
+    if (Object.keys(passwordErrors).length) return data({ error: null, token: null, passwordErrors }, { status: 400 });
+    const result = await changePassword(getDb(), user, { current, next, keepSessionToken: await sessionTokenFrom(request) });
+    if (!result.ok) return data({ error: null, token: null, passwordErrors: { [result.field]: result.message } as PasswordErrors }, { status: 400 });
+    return { error: null, token: null, passwordChanged: true };
+  }
   if (parsed.data.intent === 'create') {
     const { token } = await createApiToken(getDb(), user.id, parsed.data.name);
     return { error: null, token };
@@ -33,8 +47,9 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function Profile() {
-  const { user, tokens } = useLoaderData<typeof loader>();
+  const { user, tokens, minLength } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
+  const passwordErrors: FieldErrors = (actionData && 'passwordErrors' in actionData ? actionData.passwordErrors : undefined) ?? {};
   return (
     <>
       <h1>Your profile</h1>
@@ -44,6 +59,30 @@ export default function Profile() {
         <dt>Email</dt>
         <dd>{user.email}</dd>
       </dl>
+      <h2 id="password-heading">Password</h2>
+      {actionData && 'passwordChanged' in actionData && actionData.passwordChanged ? (
+        <p className="notice notice--success" role="status">
+          Your password has been changed. Your other sessions have been signed out.
+        </p>
+      ) : null}
+      <ErrorSummary errors={passwordErrors} fieldIds={{ current: 'current-password', next: 'new-password', confirm: 'confirm-password' }} />
+      <Form method="post" className="panel" aria-labelledby="password-heading">
+        <input type="hidden" name="intent" value="password" />
+        <TextField id="current-password" field="current" label="Current password" type="password" autoComplete="current-password" errors={passwordErrors} />
+        <TextField
+          id="new-password"
+          field="next"
+          label="New password"
+          type="password"
+          autoComplete="new-password"
+          errors={passwordErrors}
+          hint={`At least ${minLength} characters. Changing it signs out your other sessions.`}
+        />
+        <TextField id="confirm-password" field="confirm" label="New password again" type="password" autoComplete="new-password" errors={passwordErrors} />
+        <button type="submit" className="button">
+          Change password
+        </button>
+      </Form>
       <h2>API tokens</h2>
       <p>A token lets a script use the Stocktake API as you, with your access. Keep it secret; revoke it when it is no longer needed.</p>
       {actionData?.error ? <p className="field-error" role="alert">{actionData.error}</p> : null}

@@ -1,0 +1,108 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { z } from 'zod';
+import { getDb } from '../../db/index';
+import { TEAM_TYPE_LABELS, TEAM_TYPES } from '../../db/schema';
+import { describedBy, ErrorSummary, FieldError, fieldErrorsFrom, TextField, type FieldErrors } from '~/components/form-errors';
+import { addTeam, listAreas, OrganisationInputError } from '~/models/organisation.server';
+import { requireUserWithPermission } from '~/utils/session.server';
+
+export const meta: MetaFunction = () => [{ title: 'Add a team – Administration – Stocktake' }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requireUserWithPermission(request, 'organisation:manage');
+  return { areas: await listAreas(getDb()), teamTypes: TEAM_TYPES.map((value) => ({ value, label: TEAM_TYPE_LABELS[value] })) };
+}
+
+const NEW_AREA = 'new';
+
+const TeamForm = z
+  .object({
+    name: z.string().trim().min(2, 'Enter the team’s name').max(120, 'Keep the name under 120 characters'),
+    areaId: z.string().min(1, 'Choose the team’s area, or “A new area”'),
+    newArea: z.string().trim().max(120, 'Keep the area’s name under 120 characters'),
+    teamType: z.enum(TEAM_TYPES, { errorMap: () => ({ message: 'Choose the team’s type' }) }),
+  })
+  .superRefine((form, ctx) => {
+    if (form.areaId === NEW_AREA && form.newArea.length < 2) ctx.addIssue({ code: 'custom', path: ['newArea'], message: 'Enter the new area’s name' });
+    if (form.areaId !== NEW_AREA && !/^\d{1,9}$/.test(form.areaId)) ctx.addIssue({ code: 'custom', path: ['areaId'], message: 'Choose an area from the list' });
+  });
+
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'organisation:manage');
+  const form = await request.formData();
+  const parsed = TeamForm.safeParse({
+    name: form.get('name') ?? '',
+    areaId: form.get('areaId') ?? '',
+    newArea: form.get('newArea') ?? '',
+    teamType: form.get('teamType') ?? '',
+  });
+  if (!parsed.success) return data({ errors: fieldErrorsFrom(parsed.error.issues) }, { status: 400 });
+  const input = parsed.data;
+  try {
+    const team = await addTeam(getDb(), user, {
+      name: input.name,
+      teamType: input.teamType,
+      ...(input.areaId === NEW_AREA ? { newArea: input.newArea } : { areaId: Number(input.areaId) }),
+    });
+    return redirect(`/admin?added=team&name=${encodeURIComponent(team.name)}`);
+  } catch (error) {
+    if (error instanceof OrganisationInputError) return data({ errors: { [error.field]: error.message } as FieldErrors }, { status: 409 });
+    throw error;
+  }
+}
+
+export default function AddTeam() {
+  const { areas, teamTypes } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const errors: FieldErrors = actionData?.errors ?? {};
+  return (
+    <>
+      <p className="breadcrumbs">
+        <Link to="/admin">Administration</Link> › Add a team
+      </p>
+      <h1>Add a team</h1>
+      <p>A team takes part in the rounds that include it. Give its manager an account on the “Add a user” page.</p>
+      <ErrorSummary errors={errors} />
+      <Form method="post" noValidate>
+        <TextField id="name" field="name" label="Team name" errors={errors} maxLength={120} required hint="As the team is known, for example “Canterbury Duty and Initial Assessment”." />
+        <div className="field">
+          <label htmlFor="areaId">Area</label>
+          <FieldError field="areaId" errors={errors} />
+          <select id="areaId" name="areaId" required defaultValue="" aria-describedby={describedBy('areaId', errors)} aria-invalid={errors.areaId ? true : undefined}>
+            <option value="" disabled>
+              Choose an area
+            </option>
+            {areas.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name}
+              </option>
+            ))}
+            <option value={NEW_AREA}>A new area (name it below)</option>
+          </select>
+        </div>
+        <TextField id="newArea" field="newArea" label="New area’s name" errors={errors} maxLength={120} hint="Only when you chose “A new area” above." />
+        <div className="field">
+          <label htmlFor="teamType">Team type</label>
+          <FieldError field="teamType" errors={errors} />
+          <select id="teamType" name="teamType" required defaultValue="" aria-describedby={describedBy('teamType', errors)} aria-invalid={errors.teamType ? true : undefined}>
+            <option value="" disabled>
+              Choose a type
+            </option>
+            {teamTypes.map((t) => (
+              <option key={t.value} value={t.value}>
+                {t.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="button-row">
+          <button type="submit" className="button" disabled={navigation.state === 'submitting'}>
+            {navigation.state === 'submitting' ? 'Adding…' : 'Add the team'}
+          </button>
+        </div>
+      </Form>
+    </>
+  );
+}

@@ -1,0 +1,148 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { z } from 'zod';
+import { getDb } from '../../db/index';
+import { describedBy, ErrorSummary, FieldError, fieldErrorsFrom, TextField, type FieldErrors } from '~/components/form-errors';
+import { MIN_PASSWORD_LENGTH } from '~/models/auth.server';
+import { listAreas, listVisibleTeams } from '~/models/organisation.server';
+import { addUserFromAdmin, UserInputError } from '~/models/users.server';
+import { requireUserWithPermission } from '~/utils/session.server';
+
+export const meta: MetaFunction = () => [{ title: 'Add a user – Administration – Stocktake' }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'organisation:manage');
+  const db = getDb();
+  const [areas, teams] = await Promise.all([listAreas(db), listVisibleTeams(db, user)]);
+  return { areas, teams: teams.map((t) => ({ slug: t.slug, name: t.name, areaName: t.area_name })), minLength: MIN_PASSWORD_LENGTH };
+}
+
+const UserForm = z
+  .object({
+    email: z.string().trim().toLowerCase().email('Enter an email address, like name@example.org'),
+    name: z.string().trim().min(2, 'Enter the person’s name').max(120, 'Keep the name under 120 characters'),
+    role: z.enum(['admin', 'reviewer', 'manager'], { errorMap: () => ({ message: 'Choose a role' }) }),
+    reviewerArea: z.string(),
+    team: z.string(),
+    password: z.string().max(200, 'Keep the password under 200 characters'),
+  })
+  .superRefine((form, ctx) => {
+    if (form.role === 'manager' && !form.team) ctx.addIssue({ code: 'custom', path: ['team'], message: 'Choose the team this manager runs' });
+    if (form.password && form.password.length < MIN_PASSWORD_LENGTH) {
+      ctx.addIssue({ code: 'custom', path: ['password'], message: `Use at least ${MIN_PASSWORD_LENGTH} characters` });
+    }
+  });
+
+export async function action({ request }: ActionFunctionArgs) {
+  const user = await requireUserWithPermission(request, 'organisation:manage');
+  const form = await request.formData();
+  const parsed = UserForm.safeParse({
+    email: form.get('email') ?? '',
+    name: form.get('name') ?? '',
+    role: form.get('role') ?? '',
+    reviewerArea: form.get('reviewerArea') ?? '',
+    team: form.get('team') ?? '',
+    password: form.get('password') ?? '',
+  });
+  if (!parsed.success) return data({ errors: fieldErrorsFrom(parsed.error.issues), message: null }, { status: 400 });
+  const input = parsed.data;
+  try {
+    const { created } = await addUserFromAdmin(
+      getDb(),
+      {
+        email: input.email,
+        name: input.name,
+        role: input.role,
+        password: input.password || null,
+        ...(input.role === 'reviewer' && input.reviewerArea ? { areaSlug: input.reviewerArea } : {}),
+        ...(input.role === 'manager' ? { teamSlug: input.team } : {}),
+      },
+      user.id,
+    );
+    return redirect(`/admin?added=${created ? 'user' : 'role'}&name=${encodeURIComponent(input.email)}`);
+  } catch (error) {
+    if (!(error instanceof UserInputError)) throw error;
+    return data({ errors: (error.field ? { [error.field]: error.message } : {}) as FieldErrors, message: error.field ? null : error.message }, { status: 409 });
+  }
+}
+
+export default function AddUser() {
+  const { areas, teams, minLength } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const errors: FieldErrors = actionData?.errors ?? {};
+  return (
+    <>
+      <p className="breadcrumbs">
+        <Link to="/admin">Administration</Link> › Add a user
+      </p>
+      <h1>Add a user</h1>
+      <p>
+        Give the person their email address and first password yourself, by a safe route; they can change the password on their profile
+        page. An email that already has an account gets the role added, and keeps its password.
+      </p>
+      <ErrorSummary message={actionData?.message} errors={errors} fieldIds={{ role: 'role-admin' }} />
+      <Form method="post" noValidate>
+        <TextField id="email" field="email" label="Email address" type="email" autoComplete="off" errors={errors} required />
+        <TextField id="name" field="name" label="Name" errors={errors} maxLength={120} required hint="Shown beside everything they change." />
+        <fieldset className="field" aria-describedby={describedBy('role', errors)}>
+          <legend>Role</legend>
+          <FieldError field="role" errors={errors} />
+          <div className="option">
+            <label>
+              <input type="radio" id="role-manager" name="role" value="manager" /> Team manager: completes their team’s questionnaires (choose the team below)
+            </label>
+          </div>
+          <div className="option">
+            <label>
+              <input type="radio" id="role-reviewer" name="role" value="reviewer" /> Reviewer: follows rounds, compares teams, returns responses
+            </label>
+          </div>
+          <div className="option">
+            <label>
+              <input type="radio" id="role-admin" name="role" value="admin" /> Administrator: questionnaires, rounds, teams and users
+            </label>
+          </div>
+        </fieldset>
+        <div className="field">
+          <label htmlFor="team">Team (managers)</label>
+          <FieldError field="team" errors={errors} />
+          <select id="team" name="team" defaultValue="" aria-describedby={describedBy('team', errors)} aria-invalid={errors.team ? true : undefined}>
+            <option value="">No team</option>
+            {teams.map((t) => (
+              <option key={t.slug} value={t.slug}>
+                {t.name} ({t.areaName})
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="reviewerArea">Area reviewed (reviewers)</label>
+          <FieldError field="reviewerArea" errors={errors} />
+          <select id="reviewerArea" name="reviewerArea" defaultValue="" aria-describedby={describedBy('reviewerArea', errors)}>
+            <option value="">Every area</option>
+            {areas.map((a) => (
+              <option key={a.slug} value={a.slug}>
+                {a.name} only
+              </option>
+            ))}
+          </select>
+        </div>
+        <TextField
+          id="password"
+          field="password"
+          label="First password"
+          type="password"
+          autoComplete="new-password"
+          errors={errors}
+          hint={`At least ${minLength} characters. Leave it empty when the email already has an account.`}
+        />
+        <div className="button-row">
+          <button type="submit" className="button" disabled={navigation.state === 'submitting'}>
+            {navigation.state === 'submitting' ? 'Adding…' : 'Add the user'}
+          </button>
+        </div>
+      </Form>
+    </>
+  );
+}
