@@ -47,8 +47,12 @@ export async function runBenchmarks(db: DB, options: { runs: number; write: bool
     const teams = Number((await db.selectFrom('teams').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     const areaRow = await db.selectFrom('areas').select(['id', 'name', 'slug']).where('slug', '=', 'bench-area-001').executeTakeFirstOrThrow();
 
-    // The page's query string and the reference's condition on responses `r` for each filter.
-    const filters: { name: string; filter: AggregateFilter; params: Record<string, string>; condition: string }[] = [
+    // A reviewer of ten areas (600 teams): their pages read their teams' answers, not the national tallies.
+    const regionAreas = (await db.selectFrom('areas').select('id').where('slug', 'like', 'bench-area-%').orderBy('id').limit(10).execute()).map((a) => a.id);
+    const regionReviewer: CurrentUser = { ...admin, isAdmin: false, reviewerAreaIds: regionAreas };
+    // The page's query string and the reference's condition on responses `r` for each filter (as an administrator,
+    // unless a user is given).
+    const filters: { name: string; filter: AggregateFilter; params: Record<string, string>; condition: string; user?: CurrentUser }[] = [
       { name: 'all teams', filter: { areaId: null, teamType: null, includeInProgress: false }, params: {}, condition: `r.status = 'submitted'` },
       {
         name: 'all teams, in progress too',
@@ -61,6 +65,13 @@ export async function runBenchmarks(db: DB, options: { runs: number; write: bool
         filter: { areaId: null, teamType: 'duty-initial-assessment', includeInProgress: false },
         params: { teamType: 'duty-initial-assessment' },
         condition: `r.status = 'submitted' and r.team_id in (select id from teams where team_type = 'duty-initial-assessment')`,
+      },
+      {
+        name: 'a reviewer of 10 areas',
+        filter: { areaId: null, teamType: null, includeInProgress: false },
+        params: {},
+        condition: `r.status = 'submitted' and r.team_id in (select id from teams where area_id in (${regionAreas.join(', ')}))`,
+        user: regionReviewer,
       },
       {
         name: `one area (${areaRow.name})`,
@@ -133,7 +144,7 @@ export async function runBenchmarks(db: DB, options: { runs: number; write: bool
         );
       },
     );
-    for (const { name, params: query, condition } of filters) {
+    for (const { name, params: query, condition, user } of filters) {
       for (const topic of topics) {
         if (name !== filters[0].name && !['referrals-activity', 'caseloads', 'thresholds'].includes(topic.id)) continue;
         await measure(
@@ -143,7 +154,7 @@ export async function runBenchmarks(db: DB, options: { runs: number; write: bool
           async () => {
             // As the topic page's loader does it: parameters → scope (and the earlier round's, for thresholds) → figures.
             const params = new URLSearchParams(query);
-            const loaded = (await insightsRequest(db, admin, phase2.id, params, undefined, { compare: topic.id === 'thresholds' }))!;
+            const loaded = (await insightsRequest(db, user ?? admin, phase2.id, params, undefined, { compare: topic.id === 'thresholds' }))!;
             return topicPage(db, loaded.scope, topic.id, { reference: REFERENCE_CASELOAD, compare: loaded.compare });
           },
           () =>

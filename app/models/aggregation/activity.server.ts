@@ -84,7 +84,7 @@ export async function activityTotals(db: Executor, scope: Scope, question: Catal
   }
   const result = await runAggregate(db, sql<Cell>`
     select a.row_key, a.column_key, sum(a.value_numeric) as total, count(*)::int as teams
-    from ${scopedAnswers(scope)}
+    from ${scopedAnswers(scope, 'a', [question.name])}
     where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
       and a.value_type = 'numeric' and ${inScope(scope)}
     group by a.row_key, a.column_key`);
@@ -112,7 +112,7 @@ export async function activityFigures(
       ? runAggregate(db, sql<Cell & { area_id: number | null; team_id: number | null }>`
           select t.area_id, ${wantTeams ? sql`a.team_id` : sql`null::int`} as team_id, a.row_key, a.column_key,
             sum(a.value_numeric) as total, count(*)::int as teams
-          from ${scopedAnswers(scope)}
+          from ${scopedAnswers(scope, 'a', [question.name])}
           join teams t on t.id = a.team_id
           where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
             and a.value_type = 'numeric' and ${inScope(scope)}

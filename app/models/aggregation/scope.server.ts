@@ -212,16 +212,19 @@ export function isSmallScope(scope: Pick<Scope, 'responses' | 'roundResponses'>)
 /**
  * The answers table as a FROM item under `alias`: for a small scope joined from the scope's response ids (so
  * PostgreSQL reads the responses' own answers), otherwise the table itself (the queries' index ranges, filtered
- * by inScope()). Use it with inScope() on the same alias.
+ * by inScope()). Use it with inScope() on the same alias; `questions`, when given, must include every question the
+ * query reads.
  */
-export function scopedAnswers(scope: Pick<Scope, 'responses' | 'roundResponses'>, alias = 'a'): RawBuilder<unknown> {
+export function scopedAnswers(scope: Pick<Scope, 'responses' | 'roundResponses'>, alias = 'a', questions?: string[]): RawBuilder<unknown> {
   if (!/^[a-z]\w*$/.test(alias)) throw new Error('alias must be a plain identifier');
   if (!isSmallScope(scope) || !scope.responses.length) return sql.raw(`answers ${alias}`);
   // OFFSET 0 keeps the subquery as it is (no flattening into a join the planner would turn back into a range scan),
-  // so each response's answers are read through answers_response_idx: a few hundred rows per response.
+  // so each response's answers are read through answers_response_idx: a few hundred rows per response, or only the
+  // given questions' rows when the caller names them (the index is on response and question).
   const a = sql.raw(alias);
+  const only = questions?.length ? sql`and answers.question in (${sql.join(questions)})` : sql``;
   return sql`(unnest(${intArray(scope.responses.map((r) => r.responseId))}) as ${a}_scope(response_id)
-    cross join lateral (select * from answers where answers.response_id = ${a}_scope.response_id offset 0) ${a})`;
+    cross join lateral (select * from answers where answers.response_id = ${a}_scope.response_id ${only} offset 0) ${a})`;
 }
 
 /**

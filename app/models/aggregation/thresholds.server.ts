@@ -60,7 +60,7 @@ export async function thresholdFigures(db: Executor, scope: Scope, compare: Scop
     runAggregate(db, sql<{ area_id: number | null; team_type: TeamType | null; whole: number; value: number; n: number }>`
       select ${options.headline ? sql`null::int as area_id, null::text as team_type, 3` : sql`t.area_id, t.team_type, grouping(t.area_id, t.team_type)`} as whole,
         a.value_numeric as value, count(*)::int as n
-      from ${scopedAnswers(scope)}
+      from ${scopedAnswers(scope, 'a', [question.name])}
       join teams t on t.id = a.team_id
       where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
         and a.row_key = '' and a.value_type = 'numeric' and ${inScope(scope)}
@@ -71,7 +71,7 @@ export async function thresholdFigures(db: Executor, scope: Scope, compare: Scop
       from (
         select a.team_id, a.response_id, a.value_numeric as value, count(*) over ()::int as changed,
           row_number() over (order by abs(a.value_numeric) desc, a.value_numeric, t.name, t.id) as position
-        from ${scopedAnswers(scope)}
+        from ${scopedAnswers(scope, 'a', [question.name])}
         join teams t on t.id = a.team_id
         where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
           and a.row_key = '' and a.value_type = 'numeric' and a.value_numeric <> 0 and ${inScope(scope)}
@@ -124,8 +124,8 @@ async function phaseChanges(db: Executor, before: Scope, after: Scope, question:
   const result = await runAggregate(db, sql<{ team_id: number; before: number; after: number; compared: number }>`
     select team_id, before, after, compared from (
       select y.team_id, x.value_numeric as before, y.value_numeric as after, count(*) over ()::int as compared
-      from ${scopedAnswers(after, 'y')}
-      join ${scopedAnswers(before, 'x')} on x.team_id = y.team_id and x.round_id = ${before.round.id} and x.topic = ${before.version.catalogue.get(earlierName)?.topic ?? question.topic} and x.question = ${earlierName}
+      from ${scopedAnswers(after, 'y', [question.name])}
+      join ${scopedAnswers(before, 'x', [earlierName])} on x.team_id = y.team_id and x.round_id = ${before.round.id} and x.topic = ${before.version.catalogue.get(earlierName)?.topic ?? question.topic} and x.question = ${earlierName}
         and x.row_key = '' and x.column_key = '' and x.value_type = 'numeric' and ${inScope(before, sql.ref('x.response_id'))}
       where y.round_id = ${after.round.id} and y.topic = ${question.topic} and y.question = ${question.name} and y.row_key = '' and y.column_key = ''
         and y.value_type = 'numeric' and ${inScope(after, sql.ref('y.response_id'))}

@@ -72,6 +72,11 @@ export function topicQuestions(scope: Pick<Scope, 'version'>, topic: string): Ca
   return [...scope.version.catalogue.values()].filter((q) => q.topic === topic).sort((a, b) => a.position - b.position);
 }
 
+/** The answers of a topic's questions in the scope (see scopedAnswers). */
+function topicAnswers(scope: Scope, topic: string) {
+  return scopedAnswers(scope, 'a', topicQuestions(scope, topic).map((q) => q.name));
+}
+
 /** Topics of the scope's version, in the order they first appear, with their question counts. */
 export function versionTopics(scope: Pick<Scope, 'version'>): { id: string; questions: number }[] {
   const topics = new Map<string, number>();
@@ -118,7 +123,7 @@ export async function numericCellStats(db: Executor, scope: Scope, topic: string
     select a.question, a.row_key, a.column_key, count(*)::int as n, sum(a.value_numeric) as sum, avg(a.value_numeric) as mean,
       min(a.value_numeric) as min, max(a.value_numeric) as max,
       percentile_cont(array[0.25, 0.5, 0.75]) within group (order by a.value_numeric) as quartiles
-    from ${scopedAnswers(scope)}
+    from ${topicAnswers(scope, topic)}
     where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric' and ${condition} and ${inScope(scope)}
     group by a.question, a.row_key, a.column_key`;
   const results = await Promise.all(
@@ -169,7 +174,7 @@ export async function numericGroupStats(db: Executor, scope: Scope, topic: strin
     select a.question, ${byArea ? sql`t.area_id` : sql`null::int`} as area_id, t.team_type, count(*)::int as n, sum(a.value_numeric) as sum,
       avg(a.value_numeric) as mean, min(a.value_numeric) as min, max(a.value_numeric) as max,
       percentile_cont(array[0.25, 0.5, 0.75]) within group (order by a.value_numeric) as quartiles
-    from ${scopedAnswers(scope)}
+    from ${topicAnswers(scope, topic)}
     join teams t on t.id = a.team_id
     where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric' and a.row_key = '' and a.column_key = ''
       and a.question in (${sql.join(questions)}) and ${inScope(scope)}
@@ -195,7 +200,7 @@ async function teamValues(db: Executor, scope: Scope, topic: string, questions: 
   if (!questions.length) return [];
   const result = await runAggregate(db, sql<{ question: string; team_id: number; value: number }>`
     select a.question, a.team_id, a.value_numeric as value
-    from ${scopedAnswers(scope)}
+    from ${topicAnswers(scope, topic)}
     where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric' and a.row_key = '' and a.column_key = ''
       and a.question in (${sql.join(questions)}) and ${inScope(scope)}`);
   return result.rows;
@@ -214,7 +219,7 @@ export async function choiceCounts(db: Executor, scope: Scope, topic: string, ra
     .map((q) => q.name);
   const choices = runAggregate(db, sql<Count>`
     select a.question, a.row_key, a.column_key, a.value_choice as value, count(*)::int as n
-    from ${scopedAnswers(scope)}
+    from ${topicAnswers(scope, topic)}
     where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'choice' and ${inScope(scope)}
     group by a.question, a.row_key, a.column_key, a.value_choice`);
   const ratings = !ratingQuestions.length
@@ -227,14 +232,14 @@ export async function choiceCounts(db: Executor, scope: Scope, topic: string, ra
           group by t.question, t.row_key, t.column_key, t.value`)
       : runAggregate(db, sql<Count>`
           select a.question, a.row_key, a.column_key, a.value_numeric::text as value, count(*)::int as n
-          from ${scopedAnswers(scope)}
+          from ${topicAnswers(scope, topic)}
           where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric'
             and a.question in (${sql.join(ratingQuestions)}) and ${inScope(scope)}
           group by a.question, a.row_key, a.column_key, a.value_numeric`);
   const distinct = multiple.length
     ? runAggregate(db, sql<{ question: string; row_key: string; column_key: string; respondents: number }>`
         select a.question, a.row_key, a.column_key, count(distinct a.response_id)::int as respondents
-        from ${scopedAnswers(scope)}
+        from ${topicAnswers(scope, topic)}
         where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'choice'
           and a.question in (${sql.join(multiple)}) and ${inScope(scope)}
         group by a.question, a.row_key, a.column_key`)
@@ -257,7 +262,7 @@ async function textAnswers(db: Executor, scope: Scope, topic: string) {
   // fetched cell by cell so a question with thousands of answers costs no more than one with a hundred.
   const totals = await runAggregate(db, sql<{ question: string; row_key: string; column_key: string; total: number }>`
     select a.question, a.row_key, a.column_key, count(*)::int as total
-    from ${scopedAnswers(scope)}
+    from ${topicAnswers(scope, topic)}
     where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'text' and ${inScope(scope)}
     group by a.question, a.row_key, a.column_key`);
   const byCell = new Map<string, TextFigures>();
@@ -268,7 +273,7 @@ async function textAnswers(db: Executor, scope: Scope, topic: string) {
     from (values ${cells}) as c(question, row_key, column_key)
     cross join lateral (
       select a.team_id, a.value_text as text
-      from ${scopedAnswers(scope)}
+      from ${topicAnswers(scope, topic)}
       where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'text'
         and a.question = c.question and a.row_key = c.row_key and a.column_key = c.column_key and ${inScope(scope)}
       order by a.team_id
