@@ -106,17 +106,19 @@ export async function activityFigures(
   const areaIds = new Set(scope.responses.map((r) => r.areaId));
   const wantAreas = breakdowns && areaIds.size <= AREA_SERIES_LIMIT;
   const wantTeams = breakdowns && scope.responses.length <= TEAM_LIST_LIMIT;
-  // Per-team series imply per-area ones (the area set is cheap when teams are few).
+  // Per-team series imply per-area ones (the area set is cheap when teams are few). Grouped byte by byte (collation
+  // "C"): these groups are sorted, and that is cheaper than sorting by the database's collation.
+  const cells = sql`a.row_key collate "C", a.column_key collate "C"`;
   const groupedQuery =
     wantAreas || wantTeams
       ? runAggregate(db, sql<Cell & { area_id: number | null; team_id: number | null }>`
-          select t.area_id, ${wantTeams ? sql`a.team_id` : sql`null::int`} as team_id, a.row_key, a.column_key,
+          select t.area_id, ${wantTeams ? sql`a.team_id` : sql`null::int`} as team_id, a.row_key collate "C" as row_key, a.column_key collate "C" as column_key,
             sum(a.value_numeric) as total, count(*)::int as teams
           from ${scopedAnswers(scope, 'a', [question.name])}
           join teams t on t.id = a.team_id
           where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
             and a.value_type = 'numeric' and ${inScope(scope)}
-          group by grouping sets ((t.area_id, a.row_key, a.column_key)${wantTeams ? sql`, (a.team_id, a.row_key, a.column_key)` : sql``})`).then((r) => r.rows)
+          group by grouping sets ((t.area_id, ${cells}) ${wantTeams ? sql`, (a.team_id, ${cells})` : sql``})`).then((r) => r.rows)
       : Promise.resolve([]);
   const [overall, grouped] = await Promise.all([totals ?? activityTotals(db, scope, question), groupedQuery]);
   const areas = new Map(scope.responses.map((r) => [r.areaId, r.areaName]));

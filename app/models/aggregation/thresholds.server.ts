@@ -121,14 +121,25 @@ export async function thresholdFigures(db: Executor, scope: Scope, compare: Scop
 async function phaseChanges(db: Executor, before: Scope, after: Scope, question: CatalogueQuestion): Promise<ThresholdFigures['comparison']> {
   const earlierName = await sameQuestionIn(db, after.version.id, question.name, before.version.id);
   if (!earlierName || before.version.slug !== after.version.slug) return null;
+  // Each round's ratings are read once (materialised), then paired by team: joining the two reads directly could
+  // run one side again for every row of the other.
   const result = await runAggregate(db, sql<{ team_id: number; before: number; after: number; compared: number }>`
-    select team_id, before, after, compared from (
-      select y.team_id, x.value_numeric as before, y.value_numeric as after, count(*) over ()::int as compared
+    with later as materialized (
+      select y.team_id, y.value_numeric as value
       from ${scopedAnswers(after, 'y', [question.name])}
-      join ${scopedAnswers(before, 'x', [earlierName])} on x.team_id = y.team_id and x.round_id = ${before.round.id} and x.topic = ${before.version.catalogue.get(earlierName)?.topic ?? question.topic} and x.question = ${earlierName}
-        and x.row_key = '' and x.column_key = '' and x.value_type = 'numeric' and ${inScope(before, sql.ref('x.response_id'))}
       where y.round_id = ${after.round.id} and y.topic = ${question.topic} and y.question = ${question.name} and y.row_key = '' and y.column_key = ''
         and y.value_type = 'numeric' and ${inScope(after, sql.ref('y.response_id'))}
+    ),
+    earlier as materialized (
+      select x.team_id, x.value_numeric as value
+      from ${scopedAnswers(before, 'x', [earlierName])}
+      where x.round_id = ${before.round.id} and x.topic = ${before.version.catalogue.get(earlierName)?.topic ?? question.topic} and x.question = ${earlierName}
+        and x.row_key = '' and x.column_key = '' and x.value_type = 'numeric' and ${inScope(before, sql.ref('x.response_id'))}
+    )
+    select team_id, before, after, compared from (
+      select l.team_id, e.value as before, l.value as after, count(*) over ()::int as compared
+      from later l
+      join earlier e on e.team_id = l.team_id
     ) paired -- changed teams first; "compared" counts every pair, changed or not
     order by abs(after - before) desc, team_id
     limit ${CHANGES_LIMIT}`);
