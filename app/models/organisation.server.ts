@@ -42,6 +42,8 @@ export class OrganisationInputError extends Error {
   constructor(
     public field: string,
     message: string,
+    /** 404 when the thing asked for does not exist, 409 when the change conflicts with what does. */
+    public status: 404 | 409 = 409,
   ) {
     super(message);
   }
@@ -116,7 +118,7 @@ export async function setUserDisabled(db: DB, actor: CurrentUser, userId: number
   if (disabled && userId === actor.id) throw new OrganisationInputError('userId', 'You cannot disable your own account.');
   return db.transaction().execute(async (trx) => {
     const user = await trx.selectFrom('users').select(['id', 'email', 'disabled_at']).where('id', '=', userId).forUpdate().executeTakeFirst();
-    if (!user) throw new OrganisationInputError('userId', 'No such user.');
+    if (!user) throw new OrganisationInputError('userId', 'No such user.', 404);
     if (Boolean(user.disabled_at) === disabled) return { ...user, changed: false };
     const now = new Date();
     await trx.updateTable('users').set({ disabled_at: disabled ? now : null }).where('id', '=', userId).execute();

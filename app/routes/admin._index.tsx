@@ -36,7 +36,7 @@ export async function action({ request }: ActionFunctionArgs) {
     const done = parsed.data.intent === 'disable' ? `Disabled ${result.email}: they are signed out and cannot sign in.` : `Enabled ${result.email} again.`;
     return { error: null, done };
   } catch (error) {
-    if (error instanceof OrganisationInputError) return data({ error: error.message, done: null }, { status: error.field === 'userId' && error.message === 'No such user.' ? 404 : 409 });
+    if (error instanceof OrganisationInputError) return data({ error: error.message, done: null }, { status: error.status });
     throw error;
   }
 }
