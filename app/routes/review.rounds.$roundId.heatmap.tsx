@@ -7,11 +7,9 @@ import {
   heatmapCell,
   heatmapFigures,
   HEATMAP_TEAM_LIMIT,
-  insightsRequest,
-  QueryError,
-  ROUND_NOT_VISIBLE,
   TEAM_TYPE_OPTIONS,
 } from '~/models/aggregation.server';
+import { requireInsightsRequest } from '~/utils/insights.server';
 import { FilterForm, filterSearch, InsightsNav, ScopeNote } from '~/components/insights-nav';
 import { statusLabel } from '~/components/status-tag';
 import { requireUserWithPermission } from '~/utils/session.server';
@@ -24,17 +22,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'aggregate:read');
   const url = new URL(request.url);
   const db = getDb();
-  let loaded;
-  try {
-    loaded = await insightsRequest(db, user, /^\d{1,9}$/.test(params.roundId ?? '') ? Number(params.roundId) : 0, url.searchParams, ['area', 'teamType', 'includeInProgress', 'cell'], {
-      compare: false,
-    });
-  } catch (error) {
-    if (error instanceof QueryError) throw new Response(error.message, { status: 400 });
-    throw error;
-  }
-  if (!loaded) throw new Response(ROUND_NOT_VISIBLE, { status: 404 });
-  const { scope, query } = loaded;
+  const { scope, query } = await requireInsightsRequest(user, request, params, ['area', 'teamType', 'includeInProgress', 'cell'], { compare: false });
   const heatmap = await heatmapFigures(db, scope);
   if (!heatmap) throw new Response('This round’s questionnaire has no mini-JAR matrix (a matrix with a rating column), so there is no heatmap.', { status: 404 });
   let cell = null;

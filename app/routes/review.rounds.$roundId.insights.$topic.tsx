@@ -3,14 +3,12 @@ import { Form, Link, useLoaderData } from '@remix-run/react';
 import { getDb } from '../../db/index';
 import {
   DEFAULT_CASELOAD_REFERENCE,
-  insightsRequest,
-  QueryError,
-  ROUND_NOT_VISIBLE,
   roundTopics,
   TEAM_TYPE_OPTIONS,
   topicPage,
   type ActivityFigures,
 } from '~/models/aggregation.server';
+import { requireInsightsRequest } from '~/utils/insights.server';
 import { findingQuestions } from '~/models/aggregation/heatmap.server';
 import { ActivitySection, type ActivityView, type SpikeRow } from '~/components/charts/activity-section';
 import { QuestionFigure } from '~/components/charts/question-figure';
@@ -62,18 +60,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'aggregate:read');
   const url = new URL(request.url);
   const db = getDb();
-  let loaded;
-  try {
-    const roundId = /^\d{1,9}$/.test(params.roundId ?? '') ? Number(params.roundId) : 0;
-    const allowed = ['area', 'teamType', 'includeInProgress', 'reference', 'compare', 'team'] as const;
-    // Only the thresholds page compares with the earlier round (unless a comparison is asked for).
-    loaded = await insightsRequest(db, user, roundId, url.searchParams, [...allowed], { compare: params.topic === 'thresholds' || url.searchParams.has('compare') });
-  } catch (error) {
-    if (error instanceof QueryError) throw new Response(error.message, { status: 400 });
-    throw error;
-  }
-  if (!loaded) throw new Response(ROUND_NOT_VISIBLE, { status: 404 });
-  const { scope, query, compare } = loaded;
+  // Only the thresholds page compares with the earlier round (unless a comparison is asked for).
+  const { scope, query, compare } = await requireInsightsRequest(user, request, params, ['area', 'teamType', 'includeInProgress', 'reference', 'compare', 'team'], {
+    compare: params.topic === 'thresholds' || url.searchParams.has('compare'),
+  });
   const page = await topicPage(db, scope, params.topic ?? '', { reference: query.reference, compare });
   if (!page) throw new Response(`This round’s questionnaire has no topic “${params.topic}”.`, { status: 404 });
   const { activity, ...rest } = page;

@@ -3,13 +3,11 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { getDb } from '../../db/index';
 import {
   HIGH_VACANCY_RATE,
-  insightsRequest,
   KENT_AVERAGE_CASELOAD,
-  QueryError,
-  ROUND_NOT_VISIBLE,
   roundInsights,
   TEAM_TYPE_OPTIONS,
 } from '~/models/aggregation.server';
+import { requireInsightsRequest } from '~/utils/insights.server';
 import { FilterForm, filterSearch, InsightsNav, ScopeNote } from '~/components/insights-nav';
 import { monthLabel } from '~/components/charts/series-chart';
 import { requireUserWithPermission } from '~/utils/session.server';
@@ -23,16 +21,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'aggregate:read');
   const url = new URL(request.url);
   const db = getDb();
-  let loaded;
-  try {
-    loaded = await insightsRequest(db, user, /^\d{1,9}$/.test(params.roundId ?? '') ? Number(params.roundId) : 0, url.searchParams, ['area', 'teamType', 'includeInProgress', 'reference'], {
-      compare: false,
-    });
-  } catch (error) {
-    if (error instanceof QueryError) throw new Response(error.message, { status: 400 });
-    throw error;
-  }
-  if (!loaded) throw new Response(ROUND_NOT_VISIBLE, { status: 404 });
+  const loaded = await requireInsightsRequest(user, request, params, ['area', 'teamType', 'includeInProgress', 'reference'], { compare: false });
   const insights = await roundInsights(db, loaded.scope, { reference: loaded.query.reference });
   return { insights, search: url.search, query: loaded.query, kentAverage: KENT_AVERAGE_CASELOAD, highVacancy: HIGH_VACANCY_RATE, teamTypes: TEAM_TYPE_OPTIONS };
 }

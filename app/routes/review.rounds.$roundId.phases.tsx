@@ -4,14 +4,12 @@ import { getDb } from '../../db/index';
 import {
   comparableQuestions,
   describeScope,
-  insightsRequest,
   phaseComparison,
   PHASE_TEAM_LIMIT,
-  QueryError,
-  ROUND_NOT_VISIBLE,
   sameQuestionnaireRounds,
   TEAM_TYPE_OPTIONS,
 } from '~/models/aggregation.server';
+import { requireInsightsRequest } from '~/utils/insights.server';
 import { findingQuestions } from '~/models/aggregation/heatmap.server';
 import { BoxPlot } from '~/components/charts/box-plot';
 import { StatsTable } from '~/components/charts/question-figure';
@@ -30,21 +28,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'aggregate:read');
   const url = new URL(request.url);
   const db = getDb();
-  let loaded;
-  try {
-    loaded = await insightsRequest(db, user, /^\d{1,9}$/.test(params.roundId ?? '') ? Number(params.roundId) : 0, url.searchParams, [
-      'area',
-      'teamType',
-      'includeInProgress',
-      'compare',
-      'question',
-    ]);
-  } catch (error) {
-    if (error instanceof QueryError) throw new Response(error.message, { status: 400 });
-    throw error;
-  }
-  if (!loaded) throw new Response(ROUND_NOT_VISIBLE, { status: 404 });
-  const { scope, compare, query } = loaded;
+  const { scope, compare, query } = await requireInsightsRequest(user, request, params, ['area', 'teamType', 'includeInProgress', 'compare', 'question']);
   const rounds = await sameQuestionnaireRounds(db, user, scope);
   const base = {
     scope: describeScope(scope),
