@@ -8,12 +8,16 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ServerBuild } from '@remix-run/node';
 import { prepareDatabase, StartupError } from './scripts/startup';
+import { checkServingConfig, config, ConfigError } from './app/utils/config.server';
 
 const dev = process.argv.includes('--dev');
+// Set, not only read: React, Remix and Express take the mode from process.env.NODE_ENV too.
 process.env.NODE_ENV ??= dev ? 'development' : 'production';
 
 async function main() {
   const startedAt = Date.now();
+  const settings = config(); // a bad variable stops the start here, with a message naming it
+  checkServingConfig(settings);
   const { db, target, logins } = await prepareDatabase({ seedIfEmpty: true, log: (line) => console.log(line) });
 
   const [{ default: express }, { createRequestHandler }, { default: compression }] = await Promise.all([
@@ -31,17 +35,16 @@ async function main() {
     app.use(vite.middlewares);
     build = () => vite.ssrLoadModule('virtual:remix/server-build') as Promise<ServerBuild>;
   } else {
-    const buildDir = path.resolve(process.env.STOCKTAKE_BUILD_DIR ?? 'build');
+    const buildDir = settings.STOCKTAKE_BUILD_DIR;
     const serverBuild = path.join(buildDir, 'server/index.js');
     if (!fs.existsSync(serverBuild)) throw new StartupError('There is no production build: run `npm run build` first (npm start does this for you).');
     app.use('/assets', express.static(path.join(buildDir, 'client/assets'), { immutable: true, maxAge: '1y' }));
     app.use(express.static(path.join(buildDir, 'client'), { maxAge: '1h' }));
     build = (await import(pathToFileURL(serverBuild).href)) as ServerBuild;
   }
-  app.all('*', createRequestHandler({ build, mode: process.env.NODE_ENV }));
+  app.all('*', createRequestHandler({ build, mode: settings.NODE_ENV }));
 
-  const port = Number(process.env.PORT ?? 3000);
-  const host = process.env.HOST ?? '0.0.0.0';
+  const { PORT: port, HOST: host } = settings;
   const server = app.listen(port, host, () => {
     console.log(`Stocktake is serving http://localhost:${port} (${target}) — ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
     if (logins) console.log(logins);
@@ -71,7 +74,7 @@ async function main() {
 }
 
 main().catch(async (error) => {
-  console.error(error instanceof StartupError ? error.message : error);
+  console.error(error instanceof StartupError || error instanceof ConfigError ? error.message : error);
   const { closeDatabase } = await import('./db/index');
   await closeDatabase().catch(() => {});
   process.exit(1);

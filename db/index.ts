@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, type MigrationResultSet } from 'kysely';
 import type { Database } from './schema';
+import { config, type Config } from '../app/utils/config.server';
 import { migrations } from './migrations';
 
 export type DB = Kysely<Database>;
@@ -22,14 +23,10 @@ type Opened = { db: DB; target: DatabaseTarget; close: () => Promise<void> };
 // separately, finds the same instance here rather than creating a second pool or a second PGlite.
 const registry = globalThis as typeof globalThis & { __stocktakeDatabase?: Opened };
 
-export function resolveTarget(env: NodeJS.ProcessEnv = process.env): DatabaseTarget {
-  if (env.DATABASE_URL) {
-    if (!/^postgres(ql)?:\/\//.test(env.DATABASE_URL)) {
-      throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL');
-    }
-    return { kind: 'postgres', url: env.DATABASE_URL };
-  }
-  return { kind: 'embedded', dataDir: path.resolve(env.STOCKTAKE_DATA_DIR ?? 'data') };
+/** The database the configuration names: DATABASE_URL (checked by the config schema), else the embedded one. */
+export function resolveTarget(settings: Pick<Config, 'DATABASE_URL' | 'STOCKTAKE_DATA_DIR'> = config()): DatabaseTarget {
+  if (settings.DATABASE_URL) return { kind: 'postgres', url: settings.DATABASE_URL };
+  return { kind: 'embedded', dataDir: settings.STOCKTAKE_DATA_DIR };
 }
 
 /** Creates a Kysely instance for the target without registering it as the process's database. */
@@ -40,7 +37,7 @@ export async function connect(target: DatabaseTarget): Promise<Opened> {
       import('kysely-postgres-js'),
     ]);
     const client = postgres(target.url, {
-      max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+      max: config().DATABASE_POOL_SIZE,
       onnotice: () => {},
       // timestamptz and date come back as Date / ISO strings as with PGlite.
       types: { date: { to: DATE_OID, from: [DATE_OID], serialize: (v: string) => v, parse: (v: string) => v } },

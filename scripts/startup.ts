@@ -5,27 +5,25 @@ import { DatabaseLockedError, describeTarget, migrateToLatest, openDatabase, res
 import { formatLogins, isSeeded, DEMO_EMAIL_DOMAIN } from '../db/seed/demo';
 import { loadRegistry, publishRegistry, RegistryError, formatProblem } from '../app/models/registry.server';
 import { demoLogins, seedDemo } from '../db/seed/seed';
+import { config, useSessionSecret } from '../app/utils/config.server';
 
 /** A failure with a message meant for the operator: printed without a stack trace. */
 export class StartupError extends Error {}
 
 /**
  * SESSION_SECRET signs the session cookie. In embedded mode it is generated once and kept in the data folder;
- * with a server database it must be set in production (several app processes must share it).
+ * with a server database it must be set in production (several app processes must share it: checkServingConfig).
  */
 export function ensureSessionSecret(target: ReturnType<typeof resolveTarget>, log: (line: string) => void): void {
-  if (process.env.SESSION_SECRET) return;
+  if (config().SESSION_SECRET) return;
   if (target.kind === 'embedded') {
     const file = path.join(target.dataDir, 'session-secret');
     if (!fs.existsSync(file)) fs.writeFileSync(file, crypto.randomBytes(32).toString('base64url') + '\n', { mode: 0o600 });
-    process.env.SESSION_SECRET = fs.readFileSync(file, 'utf8').trim();
+    useSessionSecret(fs.readFileSync(file, 'utf8').trim());
     return;
   }
-  if (process.env.NODE_ENV === 'production') {
-    throw new StartupError('SESSION_SECRET is required when DATABASE_URL points at a PostgreSQL server in production (set the same random value, 32+ characters, on every app process).');
-  }
   log('SESSION_SECRET is not set: using a random one for this process (sessions end when it stops).');
-  process.env.SESSION_SECRET = crypto.randomBytes(32).toString('base64url');
+  useSessionSecret(crypto.randomBytes(32).toString('base64url'));
 }
 
 export async function publishSurveys(db: DB, log: (line: string) => void): Promise<void> {

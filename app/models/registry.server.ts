@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Executor } from '../../db/index';
 import { jsonb } from '../../db/json';
 import type { VersionMapping } from '../../db/schema';
+import { config } from '../utils/config.server';
 import { type CatalogueQuestion, SUPPORTED_TYPES, DISPLAY_TYPES, catalogueOf, createModel } from './catalogue.server';
 import { recordAudit } from './audit.server';
 
@@ -15,7 +16,7 @@ import { recordAudit } from './audit.server';
  */
 
 export function surveysDir(): string {
-  return path.resolve(process.env.STOCKTAKE_SURVEYS_DIR ?? 'surveys');
+  return config().STOCKTAKE_SURVEYS_DIR;
 }
 export const LOCK_FILE = 'published.lock.json';
 

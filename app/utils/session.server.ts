@@ -3,17 +3,19 @@ import { getDb } from '../../db/index';
 import { userFromApiToken, userFromSessionToken, SESSION_DAYS } from '~/models/auth.server';
 import { primaryRole, type CurrentUser } from '~/models/users.server';
 import { hasPermission, type Permission } from '~/utils/permissions';
-import { env } from './env.server';
+import { config } from './config.server';
 import { problem } from './problem.server';
 
 let cookie: ReturnType<typeof createCookie> | undefined;
 function sessionCookie() {
+  const secret = config().SESSION_SECRET;
+  if (!secret) throw new Error('SESSION_SECRET is not set: server.ts sets one at start (scripts/startup.ts)');
   cookie ??= createCookie('stocktake_session', {
     httpOnly: true,
     sameSite: 'lax',
     path: '/',
     maxAge: SESSION_DAYS * 24 * 60 * 60,
-    secrets: [env().SESSION_SECRET],
+    secrets: [secret],
   });
   return cookie;
 }
