@@ -11,7 +11,7 @@ import { getQuestionnaireVersion } from './questionnaires.server';
 import { ResponseRefusal } from './responses.server';
 import { progressOf } from './validation.server';
 import type { CurrentUser } from './users.server';
-import { canReviewArea, reviewedAreaIds, teamVisibleTo } from './access.server';
+import { canReviewArea, reviewedAreaIds, teamReviewedBy, teamVisibleTo } from './access.server';
 
 export type NewRound = {
   name: string;
@@ -293,7 +293,7 @@ export async function setRoundStatus(db: DB, user: CurrentUser, roundId: number,
   });
 }
 
-/** Rounds with their questionnaire and how many of the user's visible responses each holds, by status. */
+/** Rounds the user reviews, with their questionnaire and how many of the user's visible responses each holds, by status. */
 export async function listRounds(db: Executor, user: CurrentUser) {
   const query = db
     .selectFrom('rounds as r')
@@ -320,7 +320,10 @@ export async function listRounds(db: Executor, user: CurrentUser) {
     .groupBy(['r.id', 'q.title', 'q.slug', 'v.version'])
     .orderBy('r.created_at', 'desc')
     .orderBy('r.id', 'desc');
-  const rows = await query.where(teamVisibleTo(user)).execute();
+  // Counts cover the teams the user sees; a round is listed only if it holds a team they review (as
+  // findVisibleRound decides), not for a team they only manage.
+  const reviewed = reviewedAreaIds(user) === 'all' ? query : query.having(sql<boolean>`bool_or(${teamReviewedBy(user)})`);
+  const rows = await reviewed.where(teamVisibleTo(user)).execute();
   return rows.map((r) => ({ ...r, responses: Number(r.responses), submitted: Number(r.submitted), in_progress: Number(r.in_progress), returned: Number(r.returned) }));
 }
 
