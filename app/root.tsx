@@ -27,7 +27,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       role: primaryRole(user),
       canReview: permissions.has('round:manage'),
       canAdminister: permissions.has('organisation:manage'),
-      managesTeam: user.managedTeamIds.length > 0,
+      managesTeam: permissions.has('response:edit-own'),
     },
     demo,
   };

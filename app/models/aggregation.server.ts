@@ -5,6 +5,7 @@ import type { Executor } from '../../db/index';
 import { TEAM_TYPES, TEAM_TYPE_LABELS } from '../../db/schema';
 import { surveysDir } from './registry.server';
 import type { CurrentUser } from './users.server';
+import { reviewedAreaIds, teamReviewedBy } from './access.server';
 import { activityFigures, activityQuestion, activityTotals, type ActivityFigures, type ActivityGroup } from './aggregation/activity.server';
 import { heatmapFigures, findingQuestions } from './aggregation/heatmap.server';
 import { loadScope, UnknownAreaError, type AggregateFilter, type Scope } from './aggregation/scope.server';
@@ -313,8 +314,8 @@ export async function insightsRequest(
 
 /** Rounds of the same questionnaire as the scope's, that the user can see, for the phase picker. */
 export async function sameQuestionnaireRounds(db: Executor, user: CurrentUser, scope: Scope) {
-  const areaIds = user.isAdmin || user.reviewerAreaIds === 'all' ? null : Array.isArray(user.reviewerAreaIds) ? user.reviewerAreaIds : [];
-  if (areaIds && !areaIds.length) return [];
+  const reviewed = reviewedAreaIds(user);
+  if (reviewed !== 'all' && !reviewed.length) return [];
   let query = db
     .selectFrom('rounds as r')
     .innerJoin('questionnaire_versions as v', 'v.id', 'r.questionnaire_version_id')
@@ -324,14 +325,14 @@ export async function sameQuestionnaireRounds(db: Executor, user: CurrentUser, s
     .where('r.id', '<>', scope.round.id)
     .orderBy('r.created_at')
     .orderBy('r.id');
-  if (areaIds) {
+  if (reviewed !== 'all') {
     query = query.where(({ exists, selectFrom }) =>
       exists(
         selectFrom('responses as s')
           .innerJoin('teams as t', 't.id', 's.team_id')
           .select('s.id')
           .whereRef('s.round_id', '=', 'r.id')
-          .where('t.area_id', 'in', areaIds),
+          .where(teamReviewedBy(user, 't')),
       ),
     );
   }

@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import type { Executor } from '../../db/index';
-import { canSeeTeam, hasPermission } from '~/utils/permissions';
+import { hasPermission } from '~/utils/permissions';
 import { nameThrough, versionPath } from './carry-forward.server';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
 import { surveysDir } from './registry.server';
 import { ResponseRefusal } from './responses.server';
 import { requireVisibleRound } from './rounds.server';
 import type { CurrentUser } from './users.server';
-import { teamVisibleTo } from './access.server';
+import { canSeeTeam, teamVisibleTo } from './access.server';
 
 /**
  * Comparisons for reviewers: several teams of one round side by side, and one team across two rounds (phases),

@@ -1,24 +1,43 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { DB, Executor } from '../../db/index';
 import type { TeamType } from '../../db/schema';
 import { recordAudit } from './audit.server';
 import type { CurrentUser } from './users.server';
-import { teamVisibleTo } from './access.server';
+import { teamManagedBy, teamReviewedBy, teamVisibleTo } from './access.server';
 
 export async function listAreas(db: Executor) {
   return db.selectFrom('areas').select(['id', 'slug', 'name']).orderBy('name').execute();
 }
 
-/** The teams the user may see (all, an area's, or their own), with their area. */
-export async function listVisibleTeams(db: Executor, user: CurrentUser) {
-  const query = db
+/** Active teams with their area, by area and name, limited by one of the access conditions. */
+function activeTeams(db: Executor, condition: RawBuilder<boolean>) {
+  return db
     .selectFrom('teams as t')
     .innerJoin('areas as a', 'a.id', 't.area_id')
     .select(['t.id', 't.slug', 't.name', 't.team_type', 't.area_id', 'a.name as area_name', 'a.slug as area_slug'])
     .where('t.archived_at', 'is', null)
+    .where(condition)
     .orderBy('a.name')
-    .orderBy('t.name');
-  return query.where(teamVisibleTo(user)).execute();
+    .orderBy('t.name')
+    .execute();
+}
+
+/** The teams the user may see (all, an area's, or their own), with their area. */
+export async function listVisibleTeams(db: Executor, user: CurrentUser) {
+  return activeTeams(db, teamVisibleTo(user));
+}
+
+/** The teams the user manages (their start page), with their area. */
+export async function listManagedTeams(db: Executor, user: CurrentUser) {
+  return activeTeams(db, teamManagedBy(user));
+}
+
+/**
+ * The teams of the areas the user reviews, which a new round of theirs may include: not a team they only manage
+ * (a reviewer of one area who manages a team in another cannot add it).
+ */
+export async function listReviewedTeams(db: Executor, user: CurrentUser) {
+  return activeTeams(db, teamReviewedBy(user));
 }
 
 export async function listUsers(db: Executor) {

@@ -2,13 +2,12 @@ import { sql } from 'kysely';
 import { retryOnDeadlock, type DB, type Executor } from '../../db/index';
 import { jsonb, textArray } from '../../db/json';
 import type { CarriedAnswers, ResponseStatus, RevisionKind } from '../../db/schema';
-import { canSeeTeam } from '~/utils/permissions';
 import { rewriteAnswers } from './answers.server';
 import { recordAudit } from './audit.server';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
 import type { CurrentUser } from './users.server';
 import { assessAnswers, checkShape, type AnswerError, type Assessment } from './validation.server';
-import { teamVisibleTo } from './access.server';
+import { canManageTeam, canSeeTeam, teamManagedBy, teamVisibleTo } from './access.server';
 
 /**
  * A refusal from the domain, with the HTTP status it maps to. Routes turn it into problem+json (API) or a message
@@ -94,7 +93,7 @@ export async function requireVisibleResponse(db: Executor, user: CurrentUser, re
 
 /** Why the user may not change this response now, or null when they may. */
 export function editBlocker(user: CurrentUser, response: Pick<VisibleResponse, 'team_id' | 'status' | 'round_status'>): { status: 403 | 409; message: string } | null {
-  if (!user.managedTeamIds.includes(response.team_id)) {
+  if (!canManageTeam(user, response.team_id)) {
     return { status: 403, message: "Only the team's managers can change its responses." };
   }
   if (response.round_status === 'closed') return { status: 409, message: 'The round is closed: its responses can no longer be changed.' };
@@ -402,9 +401,8 @@ export async function listVisibleResponses(db: Executor, user: CurrentUser, filt
   return query.execute();
 }
 
-/** Responses of the given teams (the manager's start page), newest round first, with who changed each last. */
-export async function listTeamResponses(db: Executor, teamIds: number[]) {
-  if (!teamIds.length) return [];
+/** Responses of the teams the user manages (the manager's start page), newest round first, with who changed each last. */
+export async function listManagedResponses(db: Executor, user: CurrentUser) {
   return responseListQuery(db)
     .leftJoin('users as u', 'u.id', 's.updated_by')
     .select([
@@ -416,7 +414,7 @@ export async function listTeamResponses(db: Executor, teamIds: number[]) {
       'q.slug as questionnaire_slug',
       'v.id as version_id',
     ])
-    .where('s.team_id', 'in', teamIds)
+    .where(teamManagedBy(user))
     .orderBy('r.created_at', 'desc')
     .orderBy('t.name')
     .execute();

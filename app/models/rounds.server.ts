@@ -11,7 +11,7 @@ import { getQuestionnaireVersion } from './questionnaires.server';
 import { ResponseRefusal } from './responses.server';
 import { progressOf } from './validation.server';
 import type { CurrentUser } from './users.server';
-import { teamVisibleTo } from './access.server';
+import { canReviewArea, reviewedAreaIds, teamReviewedBy, teamVisibleTo } from './access.server';
 
 export type NewRound = {
   name: string;
@@ -161,25 +161,17 @@ export type RoundRequest = {
   followsRoundId?: number | null;
 };
 
-function inScope(user: CurrentUser, areaId: number): boolean {
-  return user.isAdmin || user.reviewerAreaIds === 'all' || (Array.isArray(user.reviewerAreaIds) && user.reviewerAreaIds.includes(areaId));
-}
-
-function isAuthorityWide(user: CurrentUser): boolean {
-  return user.isAdmin || user.reviewerAreaIds === 'all';
-}
-
 /** The team ids a selection stands for, all within the user's scope; anything outside it is refused by name. */
 async function resolveTeams(db: Executor, user: CurrentUser, selection: TeamSelection, followsRoundId: number | null | undefined): Promise<number[]> {
   const teams = await db.selectFrom('teams').select(['id', 'area_id', 'team_type', 'archived_at']).execute();
-  const active = teams.filter((t) => t.archived_at === null && inScope(user, t.area_id));
+  const active = teams.filter((t) => t.archived_at === null && canReviewArea(user, t.area_id));
   switch (selection.by) {
     case 'all':
       return active.map((t) => t.id);
     case 'area': {
       const areas = await db.selectFrom('areas').select(['id', 'name']).execute();
       const errors = selection.areaIds
-        .filter((id) => !areas.some((a) => a.id === id) || !inScope(user, id))
+        .filter((id) => !areas.some((a) => a.id === id) || !canReviewArea(user, id))
         .map((id) => ({ path: 'teams.areaIds', message: `area ${id} does not exist or is outside the areas you review` }));
       if (errors.length) throw new ResponseRefusal(422, 'Some areas cannot be included in this round; nothing was created.', { errors });
       return active.filter((t) => selection.areaIds.includes(t.area_id)).map((t) => t.id);
@@ -256,9 +248,9 @@ export async function findVisibleRound(db: Executor, user: CurrentUser, roundId:
     .where('s.round_id', '=', roundId)
     .executeTakeFirstOrThrow();
   const areaIds = (scope.area_ids ?? []).map(Number);
-  const visible = isAuthorityWide(user) || areaIds.some((id) => inScope(user, id));
+  const visible = reviewedAreaIds(user) === 'all' || areaIds.some((id) => canReviewArea(user, id));
   if (!visible) return null;
-  return { ...round, area_ids: areaIds, whollyInScope: areaIds.every((id) => inScope(user, id)) };
+  return { ...round, area_ids: areaIds, whollyInScope: areaIds.every((id) => canReviewArea(user, id)) };
 }
 
 export type VisibleRound = NonNullable<Awaited<ReturnType<typeof findVisibleRound>>>;
@@ -301,7 +293,7 @@ export async function setRoundStatus(db: DB, user: CurrentUser, roundId: number,
   });
 }
 
-/** Rounds with their questionnaire and how many of the user's visible responses each holds, by status. */
+/** Rounds the user reviews, with their questionnaire and how many of the user's visible responses each holds, by status. */
 export async function listRounds(db: Executor, user: CurrentUser) {
   const query = db
     .selectFrom('rounds as r')
@@ -328,7 +320,10 @@ export async function listRounds(db: Executor, user: CurrentUser) {
     .groupBy(['r.id', 'q.title', 'q.slug', 'v.version'])
     .orderBy('r.created_at', 'desc')
     .orderBy('r.id', 'desc');
-  const rows = await query.where(teamVisibleTo(user)).execute();
+  // Counts cover the teams the user sees; a round is listed only if it holds a team they review (as
+  // findVisibleRound decides), not for a team they only manage.
+  const reviewed = reviewedAreaIds(user) === 'all' ? query : query.having(sql<boolean>`bool_or(${teamReviewedBy(user)})`);
+  const rows = await reviewed.where(teamVisibleTo(user)).execute();
   return rows.map((r) => ({ ...r, responses: Number(r.responses), submitted: Number(r.submitted), in_progress: Number(r.in_progress), returned: Number(r.returned) }));
 }
 

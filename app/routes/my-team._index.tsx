@@ -2,8 +2,8 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { getDb } from '../../db/index';
 import { TEAM_TYPE_LABELS } from '../../db/schema';
-import { listVisibleTeams } from '~/models/organisation.server';
-import { listTeamResponses } from '~/models/responses.server';
+import { listManagedTeams } from '~/models/organisation.server';
+import { listManagedResponses } from '~/models/responses.server';
 import { Progress, StatusTag } from '~/components/status-tag';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { daysUntil, formatDate, formatDateTime } from '~/utils/format';
@@ -13,8 +13,7 @@ export const meta: MetaFunction = () => [{ title: 'My team – Stocktake' }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'response:edit-own');
   const db = getDb();
-  const teams = (await listVisibleTeams(db, { ...user, isAdmin: false, reviewerAreaIds: null })).filter((t) => user.managedTeamIds.includes(t.id));
-  const responses = await listTeamResponses(db, user.managedTeamIds);
+  const [teams, responses] = await Promise.all([listManagedTeams(db, user), listManagedResponses(db, user)]);
   return { teams, responses };
 }
 

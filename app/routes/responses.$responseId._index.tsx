@@ -6,6 +6,7 @@ import { Survey } from 'survey-react-ui';
 import surveyCss from 'survey-core/survey-core.fontless.min.css?url';
 import '~/lib/survey-properties';
 import { getDb } from '../../db/index';
+import { canManageTeam } from '~/models/access.server';
 import { editBlocker, findVisibleResponse } from '~/models/responses.server';
 import { getQuestionnaireVersion } from '~/models/questionnaires.server';
 import { AutosaveQueue, type ConflictInfo, type SaveState } from '~/components/questionnaire/autosave';
@@ -28,7 +29,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
   const response = await findVisibleResponse(db, user, Number(params.responseId));
   if (!response) throw new Response('No response with that id exists, or it belongs to a team you cannot see.', { status: 404 });
-  if (!user.managedTeamIds.includes(response.team_id)) throw redirect(`/review/responses/${response.id}`);
+  if (!canManageTeam(user, response.team_id)) throw redirect(`/review/responses/${response.id}`);
   const version = await getQuestionnaireVersion(db, response.questionnaire_version_id);
   const blocker = editBlocker(user, response);
   const titles = Object.fromEntries([...version.catalogue.values()].map((q) => [q.name, q.title]));

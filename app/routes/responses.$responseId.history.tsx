@@ -3,6 +3,7 @@ import { Form, Link, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { getQuestionnaireVersion } from '~/models/questionnaires.server';
+import { canManageTeam } from '~/models/access.server';
 import { findVisibleResponse, listRevisions, valueAtRevision } from '~/models/responses.server';
 import { requireUser } from '~/utils/session.server';
 import { formatDateTime } from '~/utils/format';
@@ -41,7 +42,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   }
   return {
     response: { id: response.id, revision: response.revision, team: response.team_name, round: response.round_name },
-    isManager: user.managedTeamIds.includes(response.team_id),
+    isManager: canManageTeam(user, response.team_id),
     questionnaire: { title: version.title, version: version.version },
     questions,
     revisions: await listRevisions(db, response.id),

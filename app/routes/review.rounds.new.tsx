@@ -4,7 +4,7 @@ import { useEffect, useRef } from 'react';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { TEAM_TYPE_LABELS, TEAM_TYPES } from '../../db/schema';
-import { listVisibleTeams } from '~/models/organisation.server';
+import { listReviewedTeams } from '~/models/organisation.server';
 import { listQuestionnaires } from '~/models/questionnaires.server';
 import { ResponseRefusal } from '~/models/responses.server';
 import { createRoundForUser, isoDateSchema, listRounds, teamSelectionSchema, type TeamSelection } from '~/models/rounds.server';
@@ -18,9 +18,7 @@ export const meta: MetaFunction = () => [{ title: 'New round – Review – Stoc
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'round:manage');
   const db = getDb();
-  const [versions, allTeams, rounds] = await Promise.all([listQuestionnaires(db), listVisibleTeams(db, user), listRounds(db, user)]);
-  // Only teams the user reviews (a reviewer who also manages a team outside their area cannot add it).
-  const teams = allTeams.filter((t) => user.isAdmin || user.reviewerAreaIds === 'all' || (Array.isArray(user.reviewerAreaIds) && user.reviewerAreaIds.includes(t.area_id)));
+  const [versions, teams, rounds] = await Promise.all([listQuestionnaires(db), listReviewedTeams(db, user), listRounds(db, user)]);
   const areas = [...new Map(teams.map((t) => [t.area_id, { id: t.area_id, name: t.area_name }])).values()];
   const followsParam = Number(new URL(request.url).searchParams.get('follows'));
   const follows = rounds.find((r) => r.id === followsParam) ?? null;

@@ -1,6 +1,9 @@
 import type { CurrentUser } from '~/models/users.server';
 
-/** What a role allows. Checked on the server in every loader and action, whatever the page shows. */
+/**
+ * What a role allows. Checked on the server in every loader and action, whatever the page shows. Which teams and
+ * areas a role reaches is decided in app/models/access.server.ts, not here.
+ */
 export type Permission =
   | 'questionnaire:publish'
   | 'organisation:manage'
@@ -25,11 +28,4 @@ export function permissionsOf(user: Pick<CurrentUser, 'isAdmin' | 'reviewerAreaI
 
 export function hasPermission(user: Pick<CurrentUser, 'isAdmin' | 'reviewerAreaIds' | 'managedTeamIds'>, permission: Permission): boolean {
   return permissionsOf(user).has(permission);
-}
-
-/** Whether the user may see a team's responses: their own team as manager, their area or all as reviewer, all as admin. */
-export function canSeeTeam(user: Pick<CurrentUser, 'isAdmin' | 'reviewerAreaIds' | 'managedTeamIds'>, team: { id: number; area_id: number }): boolean {
-  if (user.isAdmin || user.reviewerAreaIds === 'all') return true;
-  if (user.reviewerAreaIds && user.reviewerAreaIds.includes(team.area_id)) return true;
-  return user.managedTeamIds.includes(team.id);
 }

@@ -4,6 +4,7 @@ import { TEAM_TYPES, type ResponseStatus, type TeamType } from '../../../db/sche
 import { getQuestionnaireVersion, type VersionInfo } from '../questionnaires.server';
 import { hasPermission } from '~/utils/permissions';
 import type { CurrentUser } from '../users.server';
+import { reviewedAreaIds } from '../access.server';
 
 /**
  * Which responses a figure rests on: one round, the teams the caller may see, optionally one area and one team type,
@@ -99,8 +100,9 @@ export async function loadScope(
 ): Promise<Scope | null> {
   if (!Number.isSafeInteger(roundId) || roundId <= 0) return null;
   if (!hasPermission(user, 'aggregate:read')) return null;
-  const allVisible = user.isAdmin || user.reviewerAreaIds === 'all';
-  const visibleAreas = allVisible ? null : Array.isArray(user.reviewerAreaIds) ? user.reviewerAreaIds : [];
+  // Figures cover the areas the user reviews (null: every area), never a team they only manage.
+  const reviewed = reviewedAreaIds(user);
+  const visibleAreas = reviewed === 'all' ? null : reviewed;
   if (visibleAreas && !visibleAreas.length) return null;
   // With an area asked for, only that area's responses are loaded (after a count per area, which also gives the
   // filter menu its areas); otherwise every response of the round the caller may see. They come back as one row of
