@@ -1,4 +1,4 @@
-import type { DB, Executor } from '../../db/index';
+import type { Executor } from '../../db/index';
 import { jsonb } from '../../db/json';
 import type { CarriedAnswers, ResponseStatus, VersionMapping } from '../../db/schema';
 import { rewriteAnswers } from './answers.server';
@@ -226,7 +226,7 @@ export function summariseCarried(carried: CarriedAnswers | null | undefined): Ca
  * ('page:<name>'). A revision of kind 'confirm' records it; the answers themselves do not change. Answers already
  * confirmed are left as they are; confirming nothing new writes nothing.
  */
-export async function confirmCarried(db: DB, user: CurrentUser, responseId: number, target: string[] | `page:${string}`) {
+export async function confirmCarried(db: Executor, user: CurrentUser, responseId: number, target: string[] | `page:${string}`) {
   return db.transaction().execute(async (trx) => {
     const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
     const blocker = editBlocker(user, response);

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { retryOnDeadlock, type DB, type Executor } from '../../db/index';
+import { retryOnDeadlock, type Executor } from '../../db/index';
 import { jsonb, textArray } from '../../db/json';
 import type { CarriedAnswers, ResponseStatus, RevisionKind } from '../../db/schema';
 import { canSeeTeam } from '~/utils/permissions';
@@ -172,7 +172,7 @@ export type SaveResult = { revision: number; updatedAt: Date; changed: string[];
  * The response, its revision row, its answers rows and the answer tallies change in one transaction (run again if
  * PostgreSQL breaks a deadlock with another save: see retryOnDeadlock).
  */
-export async function saveResponseChange(db: DB, user: CurrentUser, responseId: number, change: ResponseChange): Promise<SaveResult> {
+export async function saveResponseChange(db: Executor, user: CurrentUser, responseId: number, change: ResponseChange): Promise<SaveResult> {
   return retryOnDeadlock(() => db.transaction().execute(async (trx) => {
     const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
     checkEditable(user, response);
@@ -311,7 +311,7 @@ export async function appendRevision(
  * Submits a response: full validation on the server (required answers included) against the revision the user saw.
  * Records who submitted and when, as a revision of its own.
  */
-export async function submitResponse(db: DB, user: CurrentUser, responseId: number, input: { revision: number }) {
+export async function submitResponse(db: Executor, user: CurrentUser, responseId: number, input: { revision: number }) {
   return db.transaction().execute(async (trx) => {
     const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
     checkEditable(user, response);

@@ -1,4 +1,4 @@
-import type { DB, Executor } from '../../db/index';
+import type { Executor } from '../../db/index';
 import { jsonb } from '../../db/json';
 import { hasPermission } from '~/utils/permissions';
 import { recordAudit } from './audit.server';
@@ -22,7 +22,7 @@ export type ReturnRequest = { reason: string; questions?: string[] };
  * to look at. The response becomes 'returned' (the manager can change and resubmit it); the return is a revision of
  * its own, so both submissions and the return between them stay in the history.
  */
-export async function returnResponse(db: DB, user: CurrentUser, responseId: number, request: ReturnRequest) {
+export async function returnResponse(db: Executor, user: CurrentUser, responseId: number, request: ReturnRequest) {
   if (!hasPermission(user, 'response:return')) throw new ResponseRefusal(403, 'Only reviewers and administrators can return responses.');
   return db.transaction().execute(async (trx) => {
     const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
