@@ -1,11 +1,10 @@
 import { sql } from 'kysely';
 import { retryOnDeadlock, type Executor } from '../../db/index';
-import { jsonb, textArray } from '../../db/json';
-import type { CarriedAnswers, ResponseStatus, RevisionKind } from '../../db/schema';
+import { textArray } from '../../db/json';
+import type { CarriedAnswers } from '../../db/schema';
 import { canSeeTeam } from '~/utils/permissions';
-import { rewriteAnswers } from './answers.server';
-import { recordAudit } from './audit.server';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
+import { commitRevision, startedStatus } from './revisions.server';
 import type { CurrentUser } from './users.server';
 import { assessAnswers, checkShape, type AnswerError, type Assessment } from './validation.server';
 import { teamVisibleTo } from './access.server';
@@ -226,38 +225,18 @@ export async function saveResponseChange(db: Executor, user: CurrentUser, respon
       return { revision: response.revision, updatedAt: response.updated_at, changed: [], progress: { answered: response.answered_count, answerable: response.answerable_count } };
     }
 
-    const revision = response.revision + 1;
-    const now = new Date();
-    const carried = confirmCarried(response.carried, changed);
-    const status: ResponseStatus = response.status === 'not_started' ? 'in_progress' : response.status;
-    await trx
-      .updateTable('responses')
-      .set({
-        data: jsonb(next),
-        revision,
-        status,
-        current_page: page,
-        updated_at: now,
-        updated_by: user.id,
-        answered_count: progress.answered,
-        answerable_count: progress.answerable,
-        ...(carried ? { carried: jsonb(carried) } : {}),
-      })
-      .where('id', '=', responseId)
-      .execute();
-    await appendRevision(trx, {
-      responseId,
-      revision,
-      baseRevision: change.baseRevision,
+    const { revision, at } = await commitRevision(trx, response, {
       kind: 'edit',
       authorId: user.id,
-      questions: changed,
+      baseRevision: change.baseRevision,
+      answers: { data: next, progress, catalogue: version.catalogue, questions: changed },
+      status: startedStatus(response.status),
+      currentPage: page,
+      carried: markCarriedConfirmed(response.carried, changed) ?? undefined,
       changes: changed.map((question) => ({ question, old: data[question] ?? null, new: next[question] ?? null })),
       clientChangeId: change.changeId ?? null,
-      at: now,
     });
-    await rewriteAnswers(trx, { responseId, roundId: response.round_id, teamId: response.team_id }, version.catalogue, next, changed);
-    return { revision, updatedAt: now, changed, progress };
+    return { revision, updatedAt: at, changed, progress };
   }));
 }
 
@@ -266,45 +245,16 @@ function normalise(value: unknown): unknown {
   return value ?? undefined;
 }
 
-/** Changing a carried-forward answer confirms it. Returns the new map, or null when nothing changed. */
-function confirmCarried(carried: CarriedAnswers, questions: string[]): CarriedAnswers | null {
+/**
+ * Marks carried-forward answers as confirmed: a manager changed them (a save) or confirmed them as they stand.
+ * Returns the new map, or null when none of the questions was a carried answer still to confirm.
+ */
+export function markCarriedConfirmed(carried: CarriedAnswers, questions: string[]): CarriedAnswers | null {
   const pending = questions.filter((q) => carried[q] && !carried[q].confirmed);
   if (!pending.length) return null;
   const next = { ...carried };
   for (const q of pending) next[q] = { ...next[q], confirmed: true };
   return next;
-}
-
-export async function appendRevision(
-  trx: Executor,
-  entry: {
-    responseId: number;
-    revision: number;
-    baseRevision: number;
-    kind: RevisionKind;
-    authorId: number | null;
-    questions: string[];
-    changes: unknown;
-    note?: string | null;
-    clientChangeId?: string | null;
-    at?: Date;
-  },
-): Promise<void> {
-  await trx
-    .insertInto('response_revisions')
-    .values({
-      response_id: entry.responseId,
-      revision: entry.revision,
-      base_revision: entry.baseRevision,
-      kind: entry.kind,
-      author_id: entry.authorId,
-      questions: textArray(entry.questions),
-      changes: jsonb(entry.changes),
-      note: entry.note ?? null,
-      client_change_id: entry.clientChangeId ?? null,
-      created_at: entry.at ?? new Date(),
-    })
-    .execute();
 }
 
 /**
@@ -326,25 +276,15 @@ export async function submitResponse(db: Executor, user: CurrentUser, responseId
     if (errors.length) {
       throw new ResponseRefusal(422, `The response cannot be submitted yet: ${errors.length} answer${errors.length === 1 ? ' needs' : 's need'} attention.`, { errors });
     }
-    const revision = response.revision + 1;
-    const now = new Date();
-    await trx
-      .updateTable('responses')
-      .set({ status: 'submitted', submitted_at: now, submitted_by: user.id, revision, updated_at: now, updated_by: user.id })
-      .where('id', '=', responseId)
-      .execute();
-    await appendRevision(trx, {
-      responseId,
-      revision,
-      baseRevision: response.revision,
+    const { revision, at } = await commitRevision(trx, response, {
       kind: 'submit',
       authorId: user.id,
-      questions: [],
+      status: 'submitted',
+      submitted: true,
       changes: { resubmission: Boolean(response.returned_at) },
-      at: now,
+      audit: { action: 'response.submit' },
     });
-    await recordAudit(trx, { actorId: user.id, action: 'response.submit', entityType: 'response', entityId: responseId, details: { revision } });
-    return { revision, submittedAt: now };
+    return { revision, submittedAt: at };
   });
 }
 
