@@ -1,5 +1,5 @@
 import postgres from 'postgres';
-import { connect, migrateToLatest, type DB } from '../db/index';
+import { connect, migrateToLatest, type Executor } from '../db/index';
 import { loadRegistry, publishRegistry, RegistryError } from '../app/models/registry.server';
 
 export const DEFAULT_BENCH_URL = 'postgres://postgres@127.0.0.1:5432/stocktake_bench';
@@ -26,7 +26,7 @@ export async function openBenchDatabase(url: string, options: { recreate: boolea
     await admin.end();
   }
   const opened = await connect({ kind: 'postgres', url });
-  const db: DB = opened.db;
+  const db: Executor = opened.db;
   await migrateToLatest(db);
   try {
     await publishRegistry(db, loadRegistry());

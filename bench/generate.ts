@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Sql } from 'postgres';
 import { sql } from 'kysely';
-import type { DB } from '../db/index';
+import type { Executor } from '../db/index';
 import { TEAM_TYPES, type TeamType } from '../db/schema';
 import { answerCells } from '../app/models/answers.server';
 import { recountTallies } from '../app/models/tallies.server';
@@ -100,7 +100,7 @@ function copyField(value: unknown): string {
 }
 const copyLine = (fields: unknown[]) => fields.map(copyField).join('\t') + '\n';
 
-export async function benchDataPresent(db: DB): Promise<boolean> {
+export async function benchDataPresent(db: Executor): Promise<boolean> {
   const rounds = await db.selectFrom('rounds').select('id').where('name', 'in', [...BENCH_ROUNDS]).execute();
   if (rounds.length !== BENCH_ROUNDS.length) return false;
   const teams = await db.selectFrom('teams').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -108,7 +108,7 @@ export async function benchDataPresent(db: DB): Promise<boolean> {
 }
 
 /** Creates areas, teams, rounds, responses and answers. The database must be freshly migrated and published. */
-export async function generateBenchData(db: DB, client: Sql, progress: Progress): Promise<void> {
+export async function generateBenchData(db: Executor, client: Sql, progress: Progress): Promise<void> {
   const started = Date.now();
   const versions = await db
     .selectFrom('questionnaire_versions as v')

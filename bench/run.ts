@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
 import { sql } from 'kysely';
-import type { DB } from '../db/index';
+import type { Executor } from '../db/index';
 import { insightsRequest, loadScope, roundInsights, roundTopics, teamReport, topicPage, type AggregateFilter, type Scope } from '../app/models/aggregation.server';
 import type { CurrentUser } from '../app/models/users.server';
 import { BENCH_ROUNDS } from './generate';
@@ -32,7 +32,7 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
-export async function runBenchmarks(db: DB, options: { runs: number; write: boolean; log: (line: string) => void; url: string }) {
+export async function runBenchmarks(db: Executor, options: { runs: number; write: boolean; log: (line: string) => void; url: string }) {
   const { log } = options;
   // The reference runs on its own single connection, plain postgres.js.
   // JIT is off for the reference as for the app (see runAggregate): a server setting, not part of the SQL.

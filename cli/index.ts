@@ -3,7 +3,7 @@
  * Errors go to stderr with a non-zero exit code; progress of long work goes to stderr too.
  */
 import { parseArgs } from 'node:util';
-import { closeDatabase, describeTarget, migrateToLatest, openDatabase, resolveTarget, DatabaseLockedError, type DB } from '../db/index';
+import { closeDatabase, describeTarget, migrateToLatest, openDatabase, resolveTarget, DatabaseLockedError, type Executor } from '../db/index';
 import { loadRegistry, publishRegistry, formatProblem, RegistryError } from '../app/models/registry.server';
 import { createUserWithRole, findUserByEmail, UserInputError } from '../app/models/users.server';
 import { createApiToken } from '../app/models/auth.server';
@@ -24,7 +24,7 @@ type Command = {
 
 const log = (line: string) => process.stderr.write(line + '\n');
 
-async function withDatabase<T>(fn: (db: DB) => Promise<T>): Promise<T> {
+async function withDatabase<T>(fn: (db: Executor) => Promise<T>): Promise<T> {
   const target = resolveTarget();
   log(`Database: ${describeTarget(target)}`);
   const db = await openDatabase(target);

@@ -5,8 +5,10 @@ import type { Database } from './schema';
 import { config, type Config } from '../app/utils/config.server';
 import { migrations } from './migrations';
 
-export type DB = Kysely<Database>;
-/** A database handle or an open transaction: every domain function takes one of these first. */
+/**
+ * The database or an open transaction (Kysely's Transaction is a Kysely): every domain function takes one first.
+ * A function that opens its own transaction (`db.transaction()`) needs the database itself: Kysely refuses to nest.
+ */
 export type Executor = Kysely<Database>;
 
 export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string } | { kind: 'memory'; loadDataDir?: Blob };
@@ -17,7 +19,7 @@ export class DatabaseLockedError extends Error {}
 const DATE_OID = 1082;
 const PGLITE_PARSERS = { [DATE_OID]: (value: string) => value };
 
-type Opened = { db: DB; target: DatabaseTarget; close: () => Promise<void> };
+type Opened = { db: Executor; target: DatabaseTarget; close: () => Promise<void> };
 
 // One Kysely instance per process. The server (server.ts, run by tsx) opens it; the Remix build, bundled
 // separately, finds the same instance here rather than creating a second pool or a second PGlite.
@@ -129,7 +131,7 @@ function isRunning(pid: number): boolean {
 }
 
 /** Opens the process's database (once) and runs pending migrations. */
-export async function openDatabase(target: DatabaseTarget = resolveTarget()): Promise<DB> {
+export async function openDatabase(target: DatabaseTarget = resolveTarget()): Promise<Executor> {
   if (registry.__stocktakeDatabase) return registry.__stocktakeDatabase.db;
   const opened = await connect(target);
   registry.__stocktakeDatabase = opened;
@@ -137,11 +139,11 @@ export async function openDatabase(target: DatabaseTarget = resolveTarget()): Pr
 }
 
 /** Uses an already-created instance as the process's database (tests). */
-export function useDatabase(db: DB, close: () => Promise<void> = () => db.destroy()): void {
+export function useDatabase(db: Executor, close: () => Promise<void> = () => db.destroy()): void {
   registry.__stocktakeDatabase = { db, target: { kind: 'memory' }, close };
 }
 
-export function getDb(): DB {
+export function getDb(): Executor {
   const opened = registry.__stocktakeDatabase;
   if (!opened) throw new Error('The database is not open: openDatabase() must run when the process starts');
   return opened.db;
@@ -161,7 +163,7 @@ export async function closeDatabase(): Promise<void> {
  * Applies pending migrations. Kysely takes a PostgreSQL advisory lock for the run, so two processes starting
  * at once against one server apply each migration exactly once.
  */
-export async function migrateToLatest(db: DB): Promise<MigrationResultSet> {
+export async function migrateToLatest(db: Executor): Promise<MigrationResultSet> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const result = await migrator.migrateToLatest();
   if (result.error) {

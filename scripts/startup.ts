@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DatabaseLockedError, describeTarget, migrateToLatest, openDatabase, resolveTarget, type DB } from '../db/index';
+import { DatabaseLockedError, describeTarget, migrateToLatest, openDatabase, resolveTarget, type Executor } from '../db/index';
 import { formatLogins, isSeeded, DEMO_EMAIL_DOMAIN } from '../db/seed/demo';
 import { loadRegistry, publishRegistry, RegistryError, formatProblem } from '../app/models/registry.server';
 import { demoLogins, seedDemo } from '../db/seed/seed';
@@ -26,7 +26,7 @@ export function ensureSessionSecret(target: ReturnType<typeof resolveTarget>, lo
   useSessionSecret(crypto.randomBytes(32).toString('base64url'));
 }
 
-export async function publishSurveys(db: DB, log: (line: string) => void): Promise<void> {
+export async function publishSurveys(db: Executor, log: (line: string) => void): Promise<void> {
   const registry = loadRegistry();
   try {
     const result = await publishRegistry(db, registry);
@@ -42,7 +42,7 @@ export async function publishSurveys(db: DB, log: (line: string) => void): Promi
 /** Opens and migrates the database, publishes questionnaires and seeds a new embedded database with demo data. */
 export async function prepareDatabase(options: { seedIfEmpty: boolean; log: (line: string) => void }) {
   const target = resolveTarget();
-  let db: DB;
+  let db: Executor;
   try {
     db = await openDatabase(target);
   } catch (error) {

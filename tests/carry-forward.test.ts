@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerCells } from '../app/models/answers.server';
-import { carryAnswers, confirmCarried, fitToQuestion, nameThrough, versionPath } from '../app/models/carry-forward.server';
+import { carryAnswers, confirmCarriedAnswers, fitToQuestion, nameThrough, versionPath } from '../app/models/carry-forward.server';
 import { getQuestionnaireVersion } from '../app/models/questionnaires.server';
 import { loadRegistry, publishRegistry } from '../app/models/registry.server';
 import { saveResponseChange, submitResponse, valueAtRevision } from '../app/models/responses.server';
@@ -298,12 +298,12 @@ describe('confirming carried answers', () => {
   it('confirms listed questions or a whole page as a revision of its own, without changing any answer', async () => {
     const { response } = await carriedResponse();
     const answersBefore = await answersMatchData(response.id);
-    const one = await confirmCarried(test.db, managers[0], response.id, ['establishment']);
+    const one = await confirmCarriedAnswers(test.db, managers[0], response.id, ['establishment']);
     expect(one).toMatchObject({ revision: 2, confirmed: ['establishment'], carried: { carried: 5, confirmed: 1, unconfirmed: 4 } });
-    const page = await confirmCarried(test.db, managers[0], response.id, 'page:activity');
+    const page = await confirmCarriedAnswers(test.db, managers[0], response.id, 'page:activity');
     expect(page.confirmed.sort()).toEqual(['monthly', 'practice']);
     expect(page.carried.unconfirmed).toBe(2);
-    const again = await confirmCarried(test.db, managers[0], response.id, ['establishment']);
+    const again = await confirmCarriedAnswers(test.db, managers[0], response.id, ['establishment']);
     expect(again).toMatchObject({ revision: 3, confirmed: [] }); // nothing new: nothing written
 
     const row = await test.db.selectFrom('responses').selectAll().where('id', '=', response.id).executeTakeFirstOrThrow();
@@ -325,13 +325,13 @@ describe('confirming carried answers', () => {
 
   it('refuses what cannot be confirmed: not carried (422), unknown page (422), another team (404), a reviewer (403), a closed round (409)', async () => {
     const { round, response, other } = await carriedResponse();
-    await expect(confirmCarried(test.db, managers[0], response.id, ['new_question'])).rejects.toMatchObject({ status: 422, extra: { errors: [{ path: 'new_question', message: /not carried/ }] } });
-    await expect(confirmCarried(test.db, managers[0], response.id, ['nonsense'])).rejects.toMatchObject({ status: 422 });
-    await expect(confirmCarried(test.db, managers[0], response.id, 'page:nowhere')).rejects.toMatchObject({ status: 422 });
-    await expect(confirmCarried(test.db, managers[0], other.id, ['establishment'])).rejects.toMatchObject({ status: 404 });
-    await expect(confirmCarried(test.db, reviewer, response.id, ['establishment'])).rejects.toMatchObject({ status: 403 });
+    await expect(confirmCarriedAnswers(test.db, managers[0], response.id, ['new_question'])).rejects.toMatchObject({ status: 422, extra: { errors: [{ path: 'new_question', message: /not carried/ }] } });
+    await expect(confirmCarriedAnswers(test.db, managers[0], response.id, ['nonsense'])).rejects.toMatchObject({ status: 422 });
+    await expect(confirmCarriedAnswers(test.db, managers[0], response.id, 'page:nowhere')).rejects.toMatchObject({ status: 422 });
+    await expect(confirmCarriedAnswers(test.db, managers[0], other.id, ['establishment'])).rejects.toMatchObject({ status: 404 });
+    await expect(confirmCarriedAnswers(test.db, reviewer, response.id, ['establishment'])).rejects.toMatchObject({ status: 403 });
     await test.db.updateTable('rounds').set({ status: 'closed' }).where('id', '=', round.id).execute();
-    await expect(confirmCarried(test.db, managers[0], response.id, ['establishment'])).rejects.toMatchObject({ status: 409, extra: { reason: 'round_closed' } });
+    await expect(confirmCarriedAnswers(test.db, managers[0], response.id, ['establishment'])).rejects.toMatchObject({ status: 409, extra: { reason: 'round_closed' } });
     const row = await test.db.selectFrom('responses').select(['revision', 'carried']).where('id', '=', response.id).executeTakeFirstOrThrow();
     expect(row.revision).toBe(1);
     expect(Object.values(row.carried).every((c) => !c.confirmed)).toBe(true);

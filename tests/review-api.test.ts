@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confirmCarried } from '../app/models/carry-forward.server';
+import { confirmCarriedAnswers } from '../app/models/carry-forward.server';
 import { createRound } from '../app/models/rounds.server';
 import { saveResponseChange, submitResponse } from '../app/models/responses.server';
 import type { CurrentUser } from '../app/models/users.server';
@@ -264,7 +264,7 @@ describe('rounds through the API', () => {
     const next = await call(createRoundAction, eastReviewer, 'POST', '/api/v1/rounds', {}, { name: 'Next', questionnaire: { slug: 'fixture-check', version: 2 }, dueDate: '2009-03-13', followsRoundId: round.id });
     await call(patchRound, eastReviewer, 'PATCH', `/api/v1/rounds/${next.body.id}`, { roundId: String(next.body.id) }, { status: 'closed' });
     const response = (await test.db.selectFrom('responses').select('id').where('round_id', '=', next.body.id).where('team_id', '=', eastTeams[0].id).executeTakeFirstOrThrow()).id;
-    await expect(confirmCarried(test.db, eastManager, response, ['establishment'])).rejects.toMatchObject({ status: 409, extra: { reason: 'round_closed' } });
+    await expect(confirmCarriedAnswers(test.db, eastManager, response, ['establishment'])).rejects.toMatchObject({ status: 409, extra: { reason: 'round_closed' } });
   });
 
   it("gives another area's round the same 404 as a round that does not exist", async () => {

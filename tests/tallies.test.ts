@@ -10,7 +10,7 @@ import { summariseCounts } from '../app/models/aggregation/quantiles';
 import { checkResponseStaffing, recountResponseStaffing } from '../app/models/aggregation/staffing.server';
 import { numericGroupStats, talliedTeamTypeStats, topicQuestions } from '../app/models/aggregation/topic.server';
 import { roundMedians } from '../app/models/aggregation/report.server';
-import { confirmCarried } from '../app/models/carry-forward.server';
+import { confirmCarriedAnswers } from '../app/models/carry-forward.server';
 import { saveResponseChange, submitResponse } from '../app/models/responses.server';
 import { returnResponse } from '../app/models/review.server';
 import { createRound } from '../app/models/rounds.server';
@@ -157,7 +157,7 @@ describe('keeping the tallies', () => {
     );
     await expectExact();
     const carried = await responseOf(second.id, teams[1].id);
-    await confirmCarried(test.db, managers[1], carried.id, ['average_caseload']);
+    await confirmCarriedAnswers(test.db, managers[1], carried.id, ['average_caseload']);
     await expectExact();
     const started = await responseOf(second.id, teams[0].id);
     await saveResponseChange(test.db, managers[0], started.id, { baseRevision: started.revision, set: { average_caseload: 12 }, unset: [] });

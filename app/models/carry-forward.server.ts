@@ -1,11 +1,10 @@
-import type { DB, Executor } from '../../db/index';
+import type { Executor } from '../../db/index';
 import { jsonb } from '../../db/json';
 import type { CarriedAnswers, ResponseStatus, VersionMapping } from '../../db/schema';
-import { rewriteAnswers } from './answers.server';
-import { recordAudit } from './audit.server';
 import type { CatalogueQuestion } from './catalogue.server';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
-import { appendRevision, editBlocker, requireVisibleResponse, ResponseRefusal } from './responses.server';
+import { editBlocker, markCarriedConfirmed, requireVisibleResponse, ResponseRefusal } from './responses.server';
+import { commitRevision, startedStatus } from './revisions.server';
 import type { CurrentUser } from './users.server';
 import { checkShape, progressOf, type AnswerError } from './validation.server';
 
@@ -174,7 +173,8 @@ export async function carryForwardResponse(
   );
   const progress = progressOf(target.version, outcome.data);
   const now = new Date();
-  const hasAnswers = outcome.carried.length > 0;
+  // Inserted as carried, at revision 0; the carried answers are then its first revision, written as every revision
+  // is (answers rows and tallies with it). With nothing carried the response stays as a fresh one is, at revision 0.
   const inserted = await trx
     .insertInto('responses')
     .values({
@@ -184,23 +184,19 @@ export async function carryForwardResponse(
       data: jsonb(outcome.data),
       carried: jsonb(carried),
       carried_from_response_id: earlier.id,
-      revision: hasAnswers ? 1 : 0,
+      revision: 0,
       answered_count: progress.answered,
       answerable_count: progress.answerable,
       created_at: now,
       updated_at: now,
-      updated_by: hasAnswers ? actorId : null,
     })
-    .returning('id')
+    .returning(['id', 'revision', 'round_id', 'team_id'])
     .executeTakeFirstOrThrow();
-  if (hasAnswers) {
-    await appendRevision(trx, {
-      responseId: inserted.id,
-      revision: 1,
-      baseRevision: 0,
+  if (outcome.carried.length) {
+    await commitRevision(trx, inserted, {
       kind: 'carry_forward',
       authorId: actorId,
-      questions: outcome.carried.map((c) => c.question),
+      answers: { data: outcome.data, progress, catalogue: target.version.catalogue, questions: outcome.carried.map((c) => c.question) },
       // Same shape as an edit ({question, old, new}) so a value at any revision can be read back the same way.
       changes: outcome.carried.map((c) => ({ question: c.question, old: null, new: outcome.data[c.question], fromQuestion: c.from })),
       note: `Carried forward from ${earlier.round_name} (response ${earlier.id}${submitted ? ', submitted' : ', never submitted'}). Not carried: ${
@@ -208,7 +204,6 @@ export async function carryForwardResponse(
       }.`,
       at: now,
     });
-    await rewriteAnswers(trx, { responseId: inserted.id, roundId: target.roundId, teamId: target.teamId }, target.version.catalogue, outcome.data, 'all');
   }
   return { responseId: inserted.id, outcome };
 }
@@ -226,7 +221,7 @@ export function summariseCarried(carried: CarriedAnswers | null | undefined): Ca
  * ('page:<name>'). A revision of kind 'confirm' records it; the answers themselves do not change. Answers already
  * confirmed are left as they are; confirming nothing new writes nothing.
  */
-export async function confirmCarried(db: DB, user: CurrentUser, responseId: number, target: string[] | `page:${string}`) {
+export async function confirmCarriedAnswers(db: Executor, user: CurrentUser, responseId: number, target: string[] | `page:${string}`) {
   return db.transaction().execute(async (trx) => {
     const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
     const blocker = editBlocker(user, response);
@@ -255,33 +250,15 @@ export async function confirmCarried(db: DB, user: CurrentUser, responseId: numb
     const pending = questions.filter((name) => !carried[name].confirmed);
     if (!pending.length) return { revision: response.revision, confirmed: [] as string[], carried: summariseCarried(carried) };
 
-    const next: CarriedAnswers = { ...carried };
-    for (const name of pending) next[name] = { ...next[name], confirmed: true };
-    const revision = response.revision + 1;
-    const now = new Date();
-    await trx
-      .updateTable('responses')
-      .set({
-        carried: jsonb(next),
-        revision,
-        status: response.status === 'not_started' ? 'in_progress' : response.status,
-        updated_at: now,
-        updated_by: user.id,
-      })
-      .where('id', '=', responseId)
-      .execute();
-    // `questions` stays empty: confirming changes no value, so it must not count as a conflicting change to them.
-    await appendRevision(trx, {
-      responseId,
-      revision,
-      baseRevision: response.revision,
+    const next = markCarriedConfirmed(carried, pending)!;
+    const { revision } = await commitRevision(trx, response, {
       kind: 'confirm',
       authorId: user.id,
-      questions: [],
+      status: startedStatus(response.status),
+      carried: next,
       changes: { confirmed: pending, ...(typeof target === 'string' ? { page: target.slice('page:'.length) } : {}) },
-      at: now,
+      audit: { action: 'response.confirm_carried', details: { questions: pending } },
     });
-    await recordAudit(trx, { actorId: user.id, action: 'response.confirm_carried', entityType: 'response', entityId: responseId, details: { questions: pending, revision } });
     return { revision, confirmed: pending, carried: summariseCarried(next) };
   });
 }

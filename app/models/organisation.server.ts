@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { DB, Executor } from '../../db/index';
+import type { Executor } from '../../db/index';
 import type { TeamType } from '../../db/schema';
 import { recordAudit } from './audit.server';
 import type { CurrentUser } from './users.server';
@@ -96,7 +96,7 @@ export type NewTeam = { name: string; teamType: TeamType } & ({ areaId: number; 
  * Adds a team to an area (an existing one, or a new one made here). Names are unique within an area and areas'
  * names unique, ignoring case; identifiers (slugs) are made from the names. Recorded in the audit log.
  */
-export async function addTeam(db: DB, actor: CurrentUser, input: NewTeam) {
+export async function addTeam(db: Executor, actor: CurrentUser, input: NewTeam) {
   return db.transaction().execute(async (trx) => {
     let areaId: number;
     if (input.newArea !== undefined) {
@@ -133,7 +133,7 @@ export async function addTeam(db: DB, actor: CurrentUser, input: NewTeam) {
  * Disables a user (they can no longer sign in; their sessions and API tokens stop working at once) or enables
  * them again. Their history stays. An administrator cannot disable their own account.
  */
-export async function setUserDisabled(db: DB, actor: CurrentUser, userId: number, disabled: boolean) {
+export async function setUserDisabled(db: Executor, actor: CurrentUser, userId: number, disabled: boolean) {
   if (disabled && userId === actor.id) throw new OrganisationInputError('userId', 'You cannot disable your own account.');
   return db.transaction().execute(async (trx) => {
     const user = await trx.selectFrom('users').select(['id', 'email', 'disabled_at']).where('id', '=', userId).forUpdate().executeTakeFirst();

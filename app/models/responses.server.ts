@@ -1,10 +1,9 @@
 import { sql } from 'kysely';
-import { retryOnDeadlock, type DB, type Executor } from '../../db/index';
-import { jsonb, textArray } from '../../db/json';
-import type { CarriedAnswers, ResponseStatus, RevisionKind } from '../../db/schema';
-import { rewriteAnswers } from './answers.server';
-import { recordAudit } from './audit.server';
+import { retryOnDeadlock, type Executor } from '../../db/index';
+import { textArray } from '../../db/json';
+import type { CarriedAnswers } from '../../db/schema';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
+import { commitRevision, startedStatus } from './revisions.server';
 import type { CurrentUser } from './users.server';
 import { assessAnswers, checkShape, type AnswerError, type Assessment } from './validation.server';
 import { canManageTeam, canSeeTeam, teamManagedBy, teamVisibleTo } from './access.server';
@@ -171,7 +170,7 @@ export type SaveResult = { revision: number; updatedAt: Date; changed: string[];
  * The response, its revision row, its answers rows and the answer tallies change in one transaction (run again if
  * PostgreSQL breaks a deadlock with another save: see retryOnDeadlock).
  */
-export async function saveResponseChange(db: DB, user: CurrentUser, responseId: number, change: ResponseChange): Promise<SaveResult> {
+export async function saveResponseChange(db: Executor, user: CurrentUser, responseId: number, change: ResponseChange): Promise<SaveResult> {
   return retryOnDeadlock(() => db.transaction().execute(async (trx) => {
     const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
     checkEditable(user, response);
@@ -225,38 +224,18 @@ export async function saveResponseChange(db: DB, user: CurrentUser, responseId: 
       return { revision: response.revision, updatedAt: response.updated_at, changed: [], progress: { answered: response.answered_count, answerable: response.answerable_count } };
     }
 
-    const revision = response.revision + 1;
-    const now = new Date();
-    const carried = confirmCarried(response.carried, changed);
-    const status: ResponseStatus = response.status === 'not_started' ? 'in_progress' : response.status;
-    await trx
-      .updateTable('responses')
-      .set({
-        data: jsonb(next),
-        revision,
-        status,
-        current_page: page,
-        updated_at: now,
-        updated_by: user.id,
-        answered_count: progress.answered,
-        answerable_count: progress.answerable,
-        ...(carried ? { carried: jsonb(carried) } : {}),
-      })
-      .where('id', '=', responseId)
-      .execute();
-    await appendRevision(trx, {
-      responseId,
-      revision,
-      baseRevision: change.baseRevision,
+    const { revision, at } = await commitRevision(trx, response, {
       kind: 'edit',
       authorId: user.id,
-      questions: changed,
+      baseRevision: change.baseRevision,
+      answers: { data: next, progress, catalogue: version.catalogue, questions: changed },
+      status: startedStatus(response.status),
+      currentPage: page,
+      carried: markCarriedConfirmed(response.carried, changed) ?? undefined,
       changes: changed.map((question) => ({ question, old: data[question] ?? null, new: next[question] ?? null })),
       clientChangeId: change.changeId ?? null,
-      at: now,
     });
-    await rewriteAnswers(trx, { responseId, roundId: response.round_id, teamId: response.team_id }, version.catalogue, next, changed);
-    return { revision, updatedAt: now, changed, progress };
+    return { revision, updatedAt: at, changed, progress };
   }));
 }
 
@@ -265,8 +244,11 @@ function normalise(value: unknown): unknown {
   return value ?? undefined;
 }
 
-/** Changing a carried-forward answer confirms it. Returns the new map, or null when nothing changed. */
-function confirmCarried(carried: CarriedAnswers, questions: string[]): CarriedAnswers | null {
+/**
+ * Marks carried-forward answers as confirmed: a manager changed them (a save) or confirmed them as they stand.
+ * Returns the new map, or null when none of the questions was a carried answer still to confirm.
+ */
+export function markCarriedConfirmed(carried: CarriedAnswers, questions: string[]): CarriedAnswers | null {
   const pending = questions.filter((q) => carried[q] && !carried[q].confirmed);
   if (!pending.length) return null;
   const next = { ...carried };
@@ -274,43 +256,11 @@ function confirmCarried(carried: CarriedAnswers, questions: string[]): CarriedAn
   return next;
 }
 
-export async function appendRevision(
-  trx: Executor,
-  entry: {
-    responseId: number;
-    revision: number;
-    baseRevision: number;
-    kind: RevisionKind;
-    authorId: number | null;
-    questions: string[];
-    changes: unknown;
-    note?: string | null;
-    clientChangeId?: string | null;
-    at?: Date;
-  },
-): Promise<void> {
-  await trx
-    .insertInto('response_revisions')
-    .values({
-      response_id: entry.responseId,
-      revision: entry.revision,
-      base_revision: entry.baseRevision,
-      kind: entry.kind,
-      author_id: entry.authorId,
-      questions: textArray(entry.questions),
-      changes: jsonb(entry.changes),
-      note: entry.note ?? null,
-      client_change_id: entry.clientChangeId ?? null,
-      created_at: entry.at ?? new Date(),
-    })
-    .execute();
-}
-
 /**
  * Submits a response: full validation on the server (required answers included) against the revision the user saw.
  * Records who submitted and when, as a revision of its own.
  */
-export async function submitResponse(db: DB, user: CurrentUser, responseId: number, input: { revision: number }) {
+export async function submitResponse(db: Executor, user: CurrentUser, responseId: number, input: { revision: number }) {
   return db.transaction().execute(async (trx) => {
     const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
     checkEditable(user, response);
@@ -325,25 +275,15 @@ export async function submitResponse(db: DB, user: CurrentUser, responseId: numb
     if (errors.length) {
       throw new ResponseRefusal(422, `The response cannot be submitted yet: ${errors.length} answer${errors.length === 1 ? ' needs' : 's need'} attention.`, { errors });
     }
-    const revision = response.revision + 1;
-    const now = new Date();
-    await trx
-      .updateTable('responses')
-      .set({ status: 'submitted', submitted_at: now, submitted_by: user.id, revision, updated_at: now, updated_by: user.id })
-      .where('id', '=', responseId)
-      .execute();
-    await appendRevision(trx, {
-      responseId,
-      revision,
-      baseRevision: response.revision,
+    const { revision, at } = await commitRevision(trx, response, {
       kind: 'submit',
       authorId: user.id,
-      questions: [],
+      status: 'submitted',
+      submitted: true,
       changes: { resubmission: Boolean(response.returned_at) },
-      at: now,
+      audit: { action: 'response.submit' },
     });
-    await recordAudit(trx, { actorId: user.id, action: 'response.submit', entityType: 'response', entityId: responseId, details: { revision } });
-    return { revision, submittedAt: now };
+    return { revision, submittedAt: at };
   });
 }
 

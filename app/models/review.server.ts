@@ -1,10 +1,9 @@
-import type { DB, Executor } from '../../db/index';
-import { jsonb } from '../../db/json';
+import type { Executor } from '../../db/index';
 import { hasPermission } from '~/utils/permissions';
-import { recordAudit } from './audit.server';
 import { getQuestionnaireVersion } from './questionnaires.server';
 import { displayValue, rawValue, rowsOf } from './compare.server';
-import { appendRevision, listRevisions, requireVisibleResponse, ResponseRefusal, type VisibleResponse } from './responses.server';
+import { listRevisions, requireVisibleResponse, ResponseRefusal, type VisibleResponse } from './responses.server';
+import { commitRevision } from './revisions.server';
 import type { CurrentUser } from './users.server';
 
 export const MAX_RETURN_REASON = 4000;
@@ -22,7 +21,7 @@ export type ReturnRequest = { reason: string; questions?: string[] };
  * to look at. The response becomes 'returned' (the manager can change and resubmit it); the return is a revision of
  * its own, so both submissions and the return between them stay in the history.
  */
-export async function returnResponse(db: DB, user: CurrentUser, responseId: number, request: ReturnRequest) {
+export async function returnResponse(db: Executor, user: CurrentUser, responseId: number, request: ReturnRequest) {
   if (!hasPermission(user, 'response:return')) throw new ResponseRefusal(403, 'Only reviewers and administrators can return responses.');
   return db.transaction().execute(async (trx) => {
     const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
@@ -47,36 +46,16 @@ export async function returnResponse(db: DB, user: CurrentUser, responseId: numb
     }
     // Keep the questionnaire's order, whatever order they were marked in.
     const marked = [...version.catalogue.keys()].filter((name) => questions.includes(name));
-    const revision = response.revision + 1;
-    const now = new Date();
-    await trx
-      .updateTable('responses')
-      .set({
-        status: 'returned',
-        revision,
-        returned_at: now,
-        returned_by: user.id,
-        return_reason: reason,
-        return_questions: jsonb(marked),
-        updated_at: now,
-        updated_by: user.id,
-      })
-      .where('id', '=', responseId)
-      .execute();
-    // `questions` stays empty: a return changes no answer (the marked questions are in `changes`).
-    await appendRevision(trx, {
-      responseId,
-      revision,
-      baseRevision: response.revision,
+    const { revision, at } = await commitRevision(trx, response, {
       kind: 'return',
       authorId: user.id,
-      questions: [],
+      status: 'returned',
+      returned: { reason, questions: marked },
       changes: { reason, questions: marked },
       note: reason,
-      at: now,
+      audit: { action: 'response.return', details: { questions: marked } },
     });
-    await recordAudit(trx, { actorId: user.id, action: 'response.return', entityType: 'response', entityId: responseId, details: { revision, questions: marked } });
-    return { id: responseId, status: 'returned' as const, revision, returnedAt: now, reason, questions: marked };
+    return { id: responseId, status: 'returned' as const, revision, returnedAt: at, reason, questions: marked };
   });
 }
 

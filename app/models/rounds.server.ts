@@ -1,7 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import type { DB, Executor } from '../../db/index';
+import type { Executor } from '../../db/index';
 import { TEAM_TYPE_LABELS, TEAM_TYPES, type ResponseStatus, type Round, type TeamType } from '../../db/schema';
 import { hasPermission } from '~/utils/permissions';
 import { daysUntil } from '~/utils/format';
@@ -110,7 +110,7 @@ export async function createRound(db: Executor, input: NewRound, actorId: number
 
 /** Creates the next phase of an earlier round: by default the same teams (those the caller may include) and version. */
 export async function createNextPhase(
-  db: DB,
+  db: Executor,
   user: CurrentUser,
   earlierRoundId: number,
   input: { name: string; dueDate: string; questionnaireVersionId?: number; teams?: TeamSelection },
@@ -200,7 +200,7 @@ async function resolveTeams(db: Executor, user: CurrentUser, selection: TeamSele
  * Creates a round as a reviewer or administrator: checks the role, the version, the teams (an area reviewer may
  * only include teams of their areas) and the earlier round, then calls `createRound` in one transaction.
  */
-export async function createRoundForUser(db: DB, user: CurrentUser, request: RoundRequest) {
+export async function createRoundForUser(db: Executor, user: CurrentUser, request: RoundRequest) {
   if (!hasPermission(user, 'round:manage')) throw new ResponseRefusal(403, 'Only reviewers and administrators can create rounds.');
   return db.transaction().execute(async (trx) => {
     const version = await trx.selectFrom('questionnaire_versions').select('id').where('id', '=', request.questionnaireVersionId).executeTakeFirst();
@@ -265,7 +265,7 @@ export async function requireVisibleRound(db: Executor, user: CurrentUser, round
  * Opens or closes a round. Closing makes its responses read-only (saving and submitting refuse with 409). An area
  * reviewer may only open or close a round whose teams are all in their areas.
  */
-export async function setRoundStatus(db: DB, user: CurrentUser, roundId: number, status: 'open' | 'closed') {
+export async function setRoundStatus(db: Executor, user: CurrentUser, roundId: number, status: 'open' | 'closed') {
   if (!hasPermission(user, 'round:manage')) throw new ResponseRefusal(403, 'Only reviewers and administrators can open or close rounds.');
   return db.transaction().execute(async (trx) => {
     // Lock the round row first, so two people opening and closing it at once are applied one after the other.

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
-import { confirmCarried } from '~/models/carry-forward.server';
+import { confirmCarriedAnswers } from '~/models/carry-forward.server';
 import { handleApi, json, methodNotAllowed, parseId, parsePayload, readJsonBody } from '~/utils/api.server';
 import { requireApiUser } from '~/utils/session.server';
 
@@ -21,7 +21,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const user = await requireApiUser(request);
     const id = parseId(params.responseId);
     const input = parsePayload(Confirm, await readJsonBody(request));
-    const result = await confirmCarried(getDb(), user, id, 'page' in input ? `page:${input.page}` : input.questions);
+    const result = await confirmCarriedAnswers(getDb(), user, id, 'page' in input ? `page:${input.page}` : input.questions);
     return json({ id, ...result });
   });
 }

@@ -1,4 +1,4 @@
-import type { DB, Executor } from '../index';
+import type { Executor } from '../index';
 import type { TeamType } from '../schema';
 import { hashPassword } from '../../app/models/passwords.server';
 import { recordAudit } from '../../app/models/audit.server';
@@ -52,7 +52,7 @@ export async function isSeeded(db: Executor): Promise<boolean> {
 }
 
 /** Creates areas, teams and users (idempotent: existing rows by slug or email are kept). */
-export async function seedDemoOrganisation(db: DB, progress: Progress = () => {}): Promise<DemoLogin[]> {
+export async function seedDemoOrganisation(db: Executor, progress: Progress = () => {}): Promise<DemoLogin[]> {
   const teams = demoTeams();
   // One hash for every demo account (they share the published demo password); real users get their own salt.
   const passwordHash = await hashPassword(DEMO_PASSWORD);

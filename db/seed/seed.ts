@@ -1,4 +1,4 @@
-import type { DB } from '../index';
+import type { Executor } from '../index';
 import { findVersion } from '../../app/models/questionnaires.server';
 import { createRound } from '../../app/models/rounds.server';
 import { saveResponseChange, submitResponse } from '../../app/models/responses.server';
@@ -17,7 +17,7 @@ export const DEMO_ROUNDS = {
   miniJar: 'Phase 1: mini-JAR matrix (January 2009)',
 };
 
-export async function seedDemo(db: DB, options: { progress?: Progress } = {}): Promise<DemoLogin[]> {
+export async function seedDemo(db: Executor, options: { progress?: Progress } = {}): Promise<DemoLogin[]> {
   const progress = options.progress ?? (() => {});
   const logins = await seedDemoOrganisation(db, progress);
   await seedPhase1(db, progress);
@@ -28,7 +28,7 @@ function inDays(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 }
 
-async function seedPhase1(db: DB, progress: Progress) {
+async function seedPhase1(db: Executor, progress: Progress) {
   const selfAssessment = await findVersion(db, 'team-self-assessment', 1);
   const miniJar = await findVersion(db, 'mini-jar-matrix', 1);
   if (!selfAssessment || !miniJar) throw new Error('Publish the questionnaires before seeding responses (surveys publish).');
@@ -76,7 +76,7 @@ async function seedPhase1(db: DB, progress: Progress) {
 }
 
 /** The demo logins to print, read back from the database. */
-export async function demoLogins(db: DB): Promise<DemoLogin[]> {
+export async function demoLogins(db: Executor): Promise<DemoLogin[]> {
   const rows = await db
     .selectFrom('users as u')
     .innerJoin('memberships as m', 'm.user_id', 'u.id')

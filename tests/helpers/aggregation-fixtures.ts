@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { DB, Executor } from '../../db/index';
+import type { Executor } from '../../db/index';
 import { jsonb } from '../../db/json';
 import type { ResponseStatus, TeamType } from '../../db/schema';
 import { rewriteAnswers } from '../../app/models/answers.server';
@@ -23,7 +23,7 @@ import { createUser } from './factories';
  */
 
 /** Writes a response's answers directly (data, status and answer rows in one transaction), as the save function would. */
-export async function writeResponse(db: DB, responseId: number, data: Record<string, unknown>, status: ResponseStatus): Promise<void> {
+export async function writeResponse(db: Executor, responseId: number, data: Record<string, unknown>, status: ResponseStatus): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const response = await trx
       .updateTable('responses')
@@ -136,7 +136,7 @@ const JAR: Record<string, Record<string, unknown>> = {
 
 export type AggregationFixture = Awaited<ReturnType<typeof buildAggregationFixture>>;
 
-export async function buildAggregationFixture(db: DB) {
+export async function buildAggregationFixture(db: Executor) {
   await publishRegistry(db, loadRegistry(path.resolve('surveys')));
   const versions = await db
     .selectFrom('questionnaire_versions as v')

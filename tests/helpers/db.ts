@@ -2,9 +2,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { sql } from 'kysely';
 import { inject } from 'vitest';
-import { connect, migrateToLatest, useDatabase, closeDatabase, type DB } from '../../db/index';
+import { connect, migrateToLatest, useDatabase, closeDatabase, type Executor } from '../../db/index';
 
-export type TestDatabase = { db: DB; kind: 'pglite' | 'postgres'; destroy: () => Promise<void> };
+export type TestDatabase = { db: Executor; kind: 'pglite' | 'postgres'; destroy: () => Promise<void> };
 
 export const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
 

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { AppLoadContext, LoaderFunctionArgs } from '@remix-run/node';
 import path from 'node:path';
-import type { DB, Executor } from '../../db/index';
+import type { Executor } from '../../db/index';
 import type { Role, TeamType } from '../../db/schema';
 import { hashPassword } from '../../app/models/passwords.server';
 import { createSession } from '../../app/models/auth.server';
@@ -54,7 +54,7 @@ export async function createUser(
 }
 
 /** Publishes the small test questionnaire (fixture-check v1 and v2); returns the version ids by number. */
-export async function publishFixtureSurveys(db: DB, dir = FIXTURE_SURVEYS): Promise<Record<string, number>> {
+export async function publishFixtureSurveys(db: Executor, dir = FIXTURE_SURVEYS): Promise<Record<string, number>> {
   await publishRegistry(db, loadRegistry(dir));
   const rows = await db
     .selectFrom('questionnaire_versions as v')
