@@ -97,6 +97,13 @@ export interface VersionQuestionsTable {
   detail: Json<QuestionDetail>;
 }
 
+/** The role a question plays in the special figures (app/models/question-roles.ts), per published version. */
+export interface QuestionRolesTable {
+  version_id: number;
+  role: string;
+  question: string;
+}
+
 /** What a question's answers look like: rows, columns (with their own value types) and choices. */
 export type QuestionDetail = {
   rows?: { value: string; text: string }[];
@@ -242,6 +249,7 @@ export interface Database {
   questionnaires: QuestionnairesTable;
   questionnaire_versions: QuestionnaireVersionsTable;
   version_questions: VersionQuestionsTable;
+  question_roles: QuestionRolesTable;
   rounds: RoundsTable;
   responses: ResponsesTable;
   response_revisions: ResponseRevisionsTable;

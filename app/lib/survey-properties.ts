@@ -9,6 +9,10 @@ export function registerSurveyProperties(): void {
     // The topic (an id from surveys/topics.json) that a question's answers are aggregated under.
     Serializer.addProperty('question', { name: 'topic', category: 'general', visible: false });
   }
+  if (!Serializer.findProperty('question', 'role')) {
+    // The part a question plays in the special figures (app/models/question-roles.ts), e.g. "staffing-vacant".
+    Serializer.addProperty('question', { name: 'role', category: 'general', visible: false });
+  }
 }
 
 registerSurveyProperties();

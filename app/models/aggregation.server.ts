@@ -6,10 +6,11 @@ import { TEAM_TYPES, TEAM_TYPE_LABELS } from '../../db/schema';
 import { surveysDir } from './registry.server';
 import type { CurrentUser } from './users.server';
 import { reviewedAreaIds, teamReviewedBy } from './access.server';
+import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
 import { activityFigures, activityQuestion, activityTotals, type ActivityFigures, type ActivityGroup } from './aggregation/activity.server';
 import { heatmapFigures, findingQuestions } from './aggregation/heatmap.server';
 import { loadScope, UnknownAreaError, type AggregateFilter, type Scope } from './aggregation/scope.server';
-import { DEFAULT_CASELOAD_REFERENCE, hasStaffingQuestions, staffingFigures, type StaffingFigures } from './aggregation/staffing.server';
+import { DEFAULT_CASELOAD_REFERENCE, hasStaffingQuestions, staffingFigures, staffingSectionsOn, type StaffingFigures } from './aggregation/staffing.server';
 import { thresholdFigures, thresholdQuestion, type ThresholdFigures } from './aggregation/thresholds.server';
 import { topicQuestionFigures, topicQuestions, versionTopics, type QuestionFigures } from './aggregation/topic.server';
 
@@ -163,14 +164,14 @@ export type TopicPage = {
   activity: ActivityFigures | null;
   thresholds: ThresholdFigures | null;
   staffing: StaffingFigures | null;
+  /** Which staffing sections the topic shows (from the topics of the questions playing staffing and caseload roles). */
+  staffingSections: ('vacancies' | 'caseloads')[];
 };
 
 /** The topics the round's questionnaire version covers, with their question counts. */
 export function roundTopics(scope: Scope): (TopicInfo & { questions: number })[] {
   return versionTopics(scope).map((t) => ({ ...topicInfo(t.id), questions: t.questions }));
 }
-
-export const STAFFING_TOPICS = ['staffing-vacancies', 'caseloads'];
 
 /**
  * Everything on one topic's page. `compare` is the scope of an earlier round (thresholds: teams whose rating
@@ -184,7 +185,8 @@ export async function topicPage(
 ): Promise<TopicPage | null> {
   const questions = topicQuestions(scope, topicId);
   if (!questions.length) return null;
-  const activity = activityQuestion(questions);
+  const activity = activityQuestion(scope.version, topicId);
+  const staffingSections = staffingSectionsOn(scope.version, topicId);
   const figures = topicQuestionFigures(db, scope, topicId);
   // The activity series are the sums of the matrix cells, which the cell statistics already hold.
   const totals = activity
@@ -201,10 +203,15 @@ export async function topicPage(
   const [questionFigures, activityResult, thresholds, staffing] = await Promise.all([
     figures,
     activity && totals ? activityFigures(db, scope, activity, totals) : null,
-    thresholdQuestion(scope) && questions.some((q) => q.name === thresholdQuestion(scope)!.name) ? thresholdFigures(db, scope, options.compare ?? null) : null,
-    STAFFING_TOPICS.includes(topicId) ? staffingFigures(db, scope, options.reference ?? DEFAULT_CASELOAD_REFERENCE) : null,
+    thresholdQuestion(scope)?.topic === topicId ? thresholdFigures(db, scope, options.compare ?? null) : null,
+    staffingSections.length ? staffingFigures(db, scope, options.reference ?? DEFAULT_CASELOAD_REFERENCE) : null,
   ]);
-  return { scope: describeScope(scope), topic: topicInfo(topicId), questions: questionFigures, activity: activityResult, thresholds, staffing };
+  return { scope: describeScope(scope), topic: topicInfo(topicId), questions: questionFigures, activity: activityResult, thresholds, staffing, staffingSections };
+}
+
+/** Whether the topic holds the thresholds rating, whose page compares with the earlier round by default. */
+export function isThresholdsTopic(version: VersionInfo, topicId: string): boolean {
+  return thresholdQuestion({ version })?.topic === topicId;
 }
 
 export type RoundInsights = {
@@ -223,8 +230,7 @@ export type RoundInsights = {
 /** The round's headline figures (for the insights start page and the API without a topic). */
 export async function roundInsights(db: Executor, scope: Scope, options: { reference?: number } = {}): Promise<RoundInsights> {
   const reference = options.reference ?? DEFAULT_CASELOAD_REFERENCE;
-  const all = [...scope.version.catalogue.values()];
-  const activity = activityQuestion(all);
+  const activity = activityQuestion(scope.version);
   const [staffing, totals, thresholds, heatmap] = await Promise.all([
     hasStaffingQuestions(scope) ? staffingFigures(db, scope, reference, { headline: true }) : null,
     activity ? activityTotals(db, scope, activity) : null,
@@ -281,14 +287,16 @@ export async function insightsRequest(
   roundId: number,
   params: URLSearchParams,
   allowed?: (keyof InsightsQuery)[],
-  options: { compare?: boolean } = {},
+  options: { compare?: boolean | ((version: VersionInfo) => boolean) } = {},
 ): Promise<InsightsRequest | null> {
   const query = parseInsightsQuery(params, allowed);
-  // The earlier round (asked for, or the one this round follows) is loaded beside this one, not after it.
-  const wantCompare = options.compare ?? true;
+  // The earlier round (asked for, or the one this round follows) is loaded beside this one, not after it. A page
+  // may decide from the round's questionnaire version whether it compares (the thresholds topic does).
   let compareId: number | null = null;
-  if (wantCompare) {
-    compareId = query.compare ?? (await db.selectFrom('rounds').select('follows_round_id').where('id', '=', roundId).executeTakeFirst())?.follows_round_id ?? null;
+  if (options.compare !== false) {
+    const round = await db.selectFrom('rounds').select(['follows_round_id', 'questionnaire_version_id']).where('id', '=', roundId).executeTakeFirst();
+    const wanted = typeof options.compare === 'function' ? round !== undefined && options.compare(await getQuestionnaireVersion(db, round.questionnaire_version_id)) : true;
+    if (wanted) compareId = query.compare ?? round?.follows_round_id ?? null;
     if (compareId === roundId) throw new QueryError('compare', 'must be another round');
   }
   const filter = { areaId: null, teamType: query.teamType ?? null, includeInProgress: query.includeInProgress ?? false, area: query.area };

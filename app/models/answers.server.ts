@@ -106,5 +106,5 @@ export async function rewriteAnswers(
     await trx.insertInto('answers').values(rows.slice(i, i + 1000)).execute();
   }
   await tallyAnswerChange(trx, target.responseId, removed, rows);
-  if (touchesStaffing(names)) await refreshResponseStaffing(trx, target.responseId);
+  if (touchesStaffing(catalogue, names)) await refreshResponseStaffing(trx, target.responseId);
 }

@@ -10,6 +10,8 @@ export type CatalogueQuestion = {
   title: string;
   type: string;
   topic: string;
+  /** The part the question plays in the special figures (app/models/question-roles.ts), when it has one. */
+  role?: string;
   /** How the answer is stored: one value (numeric/text/choice), one per row/cell ('matrix'), or one per selected choice ('multiple'). */
   valueType: ValueType | 'matrix' | 'multiple';
   detail: QuestionDetail;
@@ -61,6 +63,7 @@ export function describeQuestion(question: Question, position: number): Catalogu
     title: question.title || question.name,
     type,
     topic: String(q.topic ?? ''),
+    ...(q.role ? { role: String(q.role) } : {}),
   };
   switch (type) {
     case 'text':

@@ -1,6 +1,7 @@
 import type { Executor } from '../../db/index';
 import type { VersionMapping } from '../../db/schema';
 import type { CatalogueQuestion } from './catalogue.server';
+import { isQuestionRole, type QuestionRole } from './question-roles';
 
 export async function listQuestionnaires(db: Executor) {
   const versions = await db
@@ -36,6 +37,8 @@ export type VersionInfo = {
   definition: Record<string, unknown>;
   mapping: VersionMapping | null;
   catalogue: Map<string, CatalogueQuestion>;
+  /** The questions that play a role in the special figures, by role (app/models/question-roles.ts). */
+  roles: Map<QuestionRole, CatalogueQuestion>;
 };
 
 // Published versions never change, so a version read once is kept for the life of the process.
@@ -51,6 +54,11 @@ export function getQuestionnaireVersion(db: Executor, versionId: number): Promis
   return cached;
 }
 
+/** Drops a version read before its roles were added (publishing adds roles to versions published without them). */
+export function forgetVersion(versionId: number): void {
+  versionCache.delete(versionId);
+}
+
 async function loadVersion(db: Executor, versionId: number): Promise<VersionInfo> {
   const version = await db
     .selectFrom('questionnaire_versions as v')
@@ -64,15 +72,32 @@ async function loadVersion(db: Executor, versionId: number): Promise<VersionInfo
     .where('version_id', '=', versionId)
     .orderBy('position')
     .execute();
-  return {
-    ...version,
-    catalogue: new Map(
-      questions.map((q) => [
-        q.name,
-        { name: q.name, position: q.position, page: q.page, title: q.title, type: q.type, topic: q.topic, valueType: q.value_type, detail: q.detail },
-      ]),
-    ),
-  };
+  const roleRows = await db.selectFrom('question_roles').select(['role', 'question']).where('version_id', '=', versionId).execute();
+  const roleOf = new Map(roleRows.map((r) => [r.question, r.role]));
+  const catalogue = new Map<string, CatalogueQuestion>(
+    questions.map((q) => [
+      q.name,
+      {
+        name: q.name,
+        position: q.position,
+        page: q.page,
+        title: q.title,
+        type: q.type,
+        topic: q.topic,
+        ...(roleOf.has(q.name) ? { role: roleOf.get(q.name) } : {}),
+        valueType: q.value_type,
+        detail: q.detail,
+      },
+    ]),
+  );
+  const roles = new Map<QuestionRole, CatalogueQuestion>();
+  for (const row of roleRows) if (isQuestionRole(row.role) && catalogue.has(row.question)) roles.set(row.role, catalogue.get(row.question)!);
+  return { ...version, catalogue, roles };
+}
+
+/** The question that plays `role` in the version, if any. */
+export function questionWithRole(version: Pick<VersionInfo, 'roles'>, role: QuestionRole): CatalogueQuestion | null {
+  return version.roles.get(role) ?? null;
 }
 
 export async function findVersion(db: Executor, slug: string, version: number) {

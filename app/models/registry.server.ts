@@ -8,6 +8,9 @@ import type { VersionMapping } from '../../db/schema';
 import { config } from '../utils/config.server';
 import { type CatalogueQuestion, SUPPORTED_TYPES, DISPLAY_TYPES, catalogueOf, createModel } from './catalogue.server';
 import { recordAudit } from './audit.server';
+import { checkRoles } from './question-roles';
+import { forgetVersion } from './questionnaires.server';
+import { recountResponseStaffing } from './aggregation/staffing.server';
 
 /**
  * The questionnaire registry: surveys/<slug>/v<N>.json (SurveyJS JSON, one file per version, never edited once
@@ -54,6 +57,11 @@ const versionMetaSchema = z
     from: z.number().int().positive().optional(),
     renamed: z.record(z.string(), z.string()).optional(),
     removed: z.array(z.string()).optional(),
+    /**
+     * Roles for a version published before roles existed (its file can no longer change): question name → role.
+     * New versions write `"role"` on the question itself.
+     */
+    roles: z.record(z.string(), z.string()).optional(),
   })
   .strict();
 
@@ -153,6 +161,8 @@ export function loadRegistry(dir: string = surveysDir()): Registry {
         continue;
       }
       const questions = checkDefinition(file, definition, topicIds, problems);
+      applyMetaRoles(metaFile, version, questions, versionMeta.roles ?? {}, problems);
+      for (const problem of checkRoles(questions)) problems.push({ file, ...problem });
       versions.push({
         version,
         file,
@@ -202,6 +212,21 @@ function checkDefinition(file: string, definition: object, topicIds: Set<string>
   }
   if (seen.size === 0) problems.push({ file, message: 'has no questions' });
   return catalogueOf(model);
+}
+
+/** Adds the roles meta.json declares for a version to its questions (refusing a question that names another role). */
+function applyMetaRoles(metaFile: string, version: number, questions: CatalogueQuestion[], roles: Record<string, string>, problems: Problem[]) {
+  const byName = new Map(questions.map((q) => [q.name, q]));
+  for (const [name, role] of Object.entries(roles)) {
+    const question = byName.get(name);
+    if (!question) {
+      problems.push({ file: metaFile, question: name, message: `is given role "${role}" for version ${version}, which has no such question` });
+    } else if (question.role !== undefined && question.role !== role) {
+      problems.push({ file: metaFile, question: name, message: `is given role "${role}" for version ${version}, but the question itself declares role "${question.role}"` });
+    } else {
+      question.role = role;
+    }
+  }
 }
 
 function checkMapping(metaFile: string, version: RegistryVersion, versions: RegistryVersion[], problems: Problem[]) {
@@ -274,6 +299,44 @@ export class RegistryError extends Error {
   }
 }
 
+function questionRoles(versionId: number, version: RegistryVersion) {
+  return version.questions.flatMap((q) => (q.role ? [{ version_id: versionId, role: q.role, question: q.name }] : []));
+}
+
+/**
+ * A version published before it declared roles gets them now (roles are read by the figures, not shown to
+ * respondents, so adding them leaves the published questionnaire as it was). A stored role never changes: a
+ * difference is refused, naming the file. True when roles were added.
+ */
+async function addMissingRoles(trx: Executor, versionId: number, version: RegistryVersion, actorId: number | null): Promise<boolean> {
+  const stored = await trx.selectFrom('question_roles').select(['role', 'question']).where('version_id', '=', versionId).execute();
+  const declared = questionRoles(versionId, version);
+  const problems: Problem[] = [];
+  for (const row of stored) {
+    const now = declared.find((d) => d.role === row.role);
+    if (!now || now.question !== row.question) {
+      problems.push({
+        file: version.file,
+        question: row.question,
+        message: `was published with role "${row.role}"${now ? `, which now names "${now.question}"` : ', which is no longer declared'}: a published version's roles never change`,
+      });
+    }
+  }
+  if (problems.length) throw new RegistryError(problems);
+  const missing = declared.filter((d) => !stored.some((row) => row.role === d.role));
+  if (!missing.length) return false;
+  await trx.insertInto('question_roles').values(missing).execute();
+  forgetVersion(versionId);
+  await recordAudit(trx, {
+    actorId,
+    action: 'questionnaire_version.roles',
+    entityType: 'questionnaire_version',
+    entityId: String(versionId),
+    details: { file: version.file, roles: Object.fromEntries(missing.map((m) => [m.question, m.role])) },
+  });
+  return true;
+}
+
 export type PublishResult = { published: string[]; unchanged: string[] };
 
 /**
@@ -290,8 +353,9 @@ export async function publishRegistry(
   const existing = await db
     .selectFrom('questionnaire_versions as v')
     .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
-    .select(['q.slug', 'v.version', 'v.sha256'])
+    .select(['v.id', 'q.slug', 'v.version', 'v.sha256'])
     .execute();
+  const versionIds = new Map(existing.map((row) => [`${row.slug}/v${row.version}.json`, row.id]));
   const inDatabase = Object.fromEntries(existing.map((row) => [`${row.slug}/v${row.version}.json`, row.sha256]));
   // Checked against the lock file (what the repository published) and the database (what this installation did).
   const byFile = new Map<string, Problem>();
@@ -303,6 +367,7 @@ export async function publishRegistry(
 
   const result: PublishResult = { published: [], unchanged: [] };
   await db.transaction().execute(async (trx) => {
+    let rolesAdded = false;
     for (const questionnaire of registry.questionnaires) {
       const row = await trx
         .insertInto('questionnaires')
@@ -315,6 +380,7 @@ export async function publishRegistry(
       for (const version of questionnaire.versions) {
         if (inDatabase[version.file]) {
           result.unchanged.push(version.file);
+          if (await addMissingRoles(trx, versionIds.get(version.file)!, version, options.actorId ?? null)) rolesAdded = true;
           continue;
         }
         const inserted = await trx
@@ -347,6 +413,8 @@ export async function publishRegistry(
               })),
             )
             .execute();
+          const roles = questionRoles(inserted.id, version);
+          if (roles.length) await trx.insertInto('question_roles').values(roles).execute();
         }
         await recordAudit(trx, {
           actorId: options.actorId ?? null,
@@ -358,6 +426,8 @@ export async function publishRegistry(
         result.published.push(version.file);
       }
     }
+    // Staffing rows are built through the roles: responses of a version that just gained its roles need theirs.
+    if (rolesAdded) await recountResponseStaffing(trx);
   });
 
   if (options.writeLockFile) {

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { getDb } from '../../db/index';
-import { insightsRequest, QueryError, ROUND_NOT_VISIBLE, roundInsights, roundTopics, topicPage } from '~/models/aggregation.server';
+import { insightsRequest, isThresholdsTopic, QueryError, ROUND_NOT_VISIBLE, roundInsights, roundTopics, topicPage } from '~/models/aggregation.server';
 import { handleApi, json } from '~/utils/api.server';
 import { problem } from '~/utils/problem.server';
 import { requireApiPermission, requireApiUser } from '~/utils/session.server';
@@ -20,7 +20,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     try {
       const params = new URL(request.url).searchParams;
       // The earlier round is only needed for the thresholds' changes between phases (or when asked for).
-      loaded = await insightsRequest(db, user, roundId, params, undefined, { compare: params.has('compare') || params.get('topic') === 'thresholds' });
+      loaded = await insightsRequest(db, user, roundId, params, undefined, {
+        compare: params.has('compare') || ((version) => params.has('topic') && isThresholdsTopic(version, params.get('topic')!)),
+      });
     } catch (error) {
       if (error instanceof QueryError) throw problem(400, error.message, { errors: [{ path: error.parameter, message: error.message }] });
       throw error;

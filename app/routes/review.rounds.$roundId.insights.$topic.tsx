@@ -3,6 +3,7 @@ import { Form, Link, useLoaderData } from '@remix-run/react';
 import { getDb } from '../../db/index';
 import {
   DEFAULT_CASELOAD_REFERENCE,
+  isThresholdsTopic,
   roundTopics,
   TEAM_TYPE_OPTIONS,
   topicPage,
@@ -60,9 +61,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'aggregate:read');
   const url = new URL(request.url);
   const db = getDb();
-  // Only the thresholds page compares with the earlier round (unless a comparison is asked for).
+  // Only the thresholds topic compares with the earlier round (unless a comparison is asked for).
   const { scope, query, compare } = await requireInsightsRequest(user, request, params, ['area', 'teamType', 'includeInProgress', 'reference', 'compare', 'team'], {
-    compare: params.topic === 'thresholds' || url.searchParams.has('compare'),
+    compare: url.searchParams.has('compare') || ((version) => isThresholdsTopic(version, params.topic ?? '')),
   });
   const page = await topicPage(db, scope, params.topic ?? '', { reference: query.reference, compare });
   if (!page) throw new Response(`This round’s questionnaire has no topic “${params.topic}”.`, { status: 404 });
@@ -82,7 +83,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export default function TopicPage() {
   const { page, activity, topics, hasHeatmap, reportLinks, search, query, teamTypes, defaultReference } = useLoaderData<typeof loader>();
-  const { scope, topic, questions, thresholds, staffing } = page;
+  const { scope, topic, questions, thresholds, staffing, staffingSections } = page;
   const round = scope.round;
   const links = new Map(reportLinks);
   const keep = filterSearch(search);
@@ -137,8 +138,8 @@ export default function TopicPage() {
       {thresholds ? (
         <ThresholdsSection t={thresholds} reportLinks={links} compareLink={thresholds.comparison ? `/review/rounds/${round.id}/phases?compare=${thresholds.comparison.round.id}` : null} />
       ) : null}
-      {staffing && topic.id === 'staffing-vacancies' ? <VacanciesSection s={staffing} reportLinks={links} /> : null}
-      {staffing && topic.id === 'caseloads' ? <CaseloadsSection s={staffing} reportLinks={links} referenceForm={referenceForm} /> : null}
+      {staffing && staffingSections.includes('vacancies') ? <VacanciesSection s={staffing} reportLinks={links} /> : null}
+      {staffing && staffingSections.includes('caseloads') ? <CaseloadsSection s={staffing} reportLinks={links} referenceForm={referenceForm} /> : null}
 
       <section className="section" aria-labelledby="questions">
         <h2 id="questions">Every question on this topic ({questions.length})</h2>

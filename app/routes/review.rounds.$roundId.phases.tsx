@@ -9,6 +9,7 @@ import {
   sameQuestionnaireRounds,
   TEAM_TYPE_OPTIONS,
 } from '~/models/aggregation.server';
+import type { QuestionRole } from '~/models/question-roles';
 import { requireInsightsRequest } from '~/utils/insights.server';
 import { findingQuestions } from '~/models/aggregation/heatmap.server';
 import { BoxPlot } from '~/components/charts/box-plot';
@@ -21,8 +22,8 @@ import insightsCss from '~/styles/insights.css?url';
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: insightsCss }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Phase comparison: ${data?.scope.round.name ?? ''} – Stocktake` }];
 
-/** The question to show by default: the average caseload if the questionnaire asks it, else the first. */
-const PREFERRED = ['average_caseload', 'threshold_change'];
+/** The question to show by default: the one playing the first of these roles that the questionnaire declares, else the first. */
+const PREFERRED_ROLES: QuestionRole[] = ['caseload-average', 'threshold-change'];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'aggregate:read');
@@ -43,7 +44,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   // The earlier round is the one created first.
   const [earlier, later] = compare.round.id < scope.round.id ? [compare, scope] : [scope, compare];
   const questions = await comparableQuestions(db, earlier, later);
-  const chosen = query.question ? questions.find((q) => q.name === query.question) : (questions.find((q) => PREFERRED.includes(q.name)) ?? questions[0]);
+  const preferred = PREFERRED_ROLES.flatMap((role) => questions.filter((q) => q.name === later.version.roles.get(role)?.name));
+  const chosen = query.question ? questions.find((q) => q.name === query.question) : (preferred[0] ?? questions[0]);
   if (query.question && !chosen) throw new Response(`question: “${query.question}” is not a number or rating asked in both rounds.`, { status: 400 });
   const comparison = chosen ? await phaseComparison(db, earlier, later, chosen) : null;
   return { ...base, questions: questions.map((q) => ({ name: q.name, title: q.title, earlierName: q.earlierName })), comparison };

@@ -1,6 +1,7 @@
 import type { Params } from '@remix-run/react';
 import { getDb } from '../../db/index';
 import { insightsRequest, QueryError, ROUND_NOT_VISIBLE, type InsightsQuery, type InsightsRequest } from '~/models/aggregation.server';
+import type { VersionInfo } from '~/models/questionnaires.server';
 import type { CurrentUser } from '~/models/users.server';
 
 /**
@@ -12,7 +13,7 @@ export async function requireInsightsRequest(
   request: Request,
   params: Params,
   allowed: (keyof InsightsQuery)[],
-  options: { compare?: boolean } = {},
+  options: { compare?: boolean | ((version: VersionInfo) => boolean) } = {},
 ): Promise<InsightsRequest> {
   const roundId = /^\d{1,9}$/.test(params.roundId ?? '') ? Number(params.roundId) : 0;
   let loaded: InsightsRequest | null;

@@ -1,13 +1,15 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../../db/index';
 import type { CatalogueQuestion } from '../catalogue.server';
+import { fitsRole } from '../question-roles';
+import type { VersionInfo } from '../questionnaires.server';
 import { describeSpikeRule, detectSpikes, jointSpikes, SPIKE_RULE, type JointSpike, type SpikeAssessment } from '../spikes';
 import { compareNames, inScope, runAggregate, scopedAnswers, talliesInScope, type Scope } from './scope.server';
 import { TEAM_LIST_LIMIT } from './topic.server';
 
 /**
- * Monthly activity: a matrix whose rows are months (YYYY-MM) and whose columns are counts (referrals, strategy
- * discussions, section 47 enquiries, initial conferences, plans started and ended). Each column becomes a series,
+ * Monthly activity: the matrix a questionnaire declares with role activity-monthly, whose rows are months (YYYY-MM)
+ * and whose columns are counts (e.g. referrals, strategy discussions, section 47 enquiries, conferences, plans). Each column becomes a series,
  * summed across the teams in scope, per area and per team, with spikes marked by the rule in ../spikes.ts.
  */
 
@@ -36,19 +38,11 @@ export type ActivityFigures = {
   rule: string;
 };
 
-const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
-
-/** The topic's monthly activity matrix, if it has one: month rows and numeric columns. */
-export function activityQuestion(questions: CatalogueQuestion[]): CatalogueQuestion | null {
-  return (
-    questions.find(
-      (q) =>
-        q.valueType === 'matrix' &&
-        (q.detail.rows?.length ?? 0) >= 2 &&
-        q.detail.rows!.every((r) => MONTH.test(r.value)) &&
-        (q.detail.columns ?? []).some((c) => c.valueType === 'numeric'),
-    ) ?? null
-  );
+/** The version's monthly activity matrix (role activity-monthly), if it declares one; with `topic`, only on that topic. */
+export function activityQuestion(version: Pick<VersionInfo, 'roles'>, topic?: string): CatalogueQuestion | null {
+  const question = version.roles.get('activity-monthly');
+  if (!question || !fitsRole('activity-monthly', question)) return null;
+  return topic === undefined || question.topic === topic ? question : null;
 }
 
 type Cell = { row_key: string; column_key: string; total: number; teams: number };

@@ -3,9 +3,12 @@ import type { Executor } from '../../../db/index';
 import type { TeamType } from '../../../db/schema';
 import { compareNames, inScope, runAggregate, teamsById, type Scope } from './scope.server';
 import { TEAM_LIST_LIMIT } from './topic.server';
+import type { CatalogueQuestion } from '../catalogue.server';
+import type { QuestionRole } from '../question-roles';
+import type { VersionInfo } from '../questionnaires.server';
 
 /**
- * Staffing and caseloads, from the team self-assessment's staffing and caseload questions:
+ * Staffing and caseloads, from the questions a questionnaire declares for the staffing and caseload roles:
  *  - vacancy rate = sum of vacant FTE / sum of establishment FTE over the teams that gave both (so large teams
  *    weigh more), authority-wide, by area and by team; teams above 25%;
  *  - agency share = agency FTE / (permanent + agency FTE): the share of filled posts held by agency staff;
@@ -20,22 +23,21 @@ export const DEFAULT_CASELOAD_REFERENCE = 18;
 export const KENT_AVERAGE_CASELOAD = 25;
 export const HIGH_VACANCY_RATE = 0.25;
 
-/** The questions the section reads, by role. */
-export const STAFFING_QUESTIONS = {
-  establishment: 'establishment_fte',
-  permanent: 'filled_permanent_fte',
-  agency: 'filled_agency_fte',
-  vacant: 'vacant_fte',
-  workers: 'case_holding_workers',
-  average: 'average_caseload',
-  highest: 'highest_caseload',
-  nqsw: 'nqsw_count',
-  nqswAverage: 'nqsw_average_caseload',
-  nqswProtected: 'nqsw_caseload_protected',
-} as const;
+/** The roles the staffing and caseload figures read (app/models/question-roles.ts), by their column in response_staffing. */
+export const STAFFING_ROLES = {
+  establishment: 'staffing-establishment',
+  permanent: 'staffing-permanent',
+  agency: 'staffing-agency',
+  vacant: 'staffing-vacant',
+  workers: 'caseload-workers',
+  average: 'caseload-average',
+  highest: 'caseload-highest',
+  nqsw: 'nqsw-count',
+  nqswAverage: 'nqsw-average-caseload',
+  nqswProtected: 'nqsw-caseload-protected',
+} as const satisfies Record<string, QuestionRole>;
 
-type Role = keyof typeof STAFFING_QUESTIONS;
-
+type Role = keyof typeof STAFFING_ROLES;
 export type StaffingGroup = {
   key: string;
   label: string;
@@ -97,33 +99,48 @@ export type StaffingFigures = {
   asked: Record<Role, boolean>;
 };
 
-/** Whether the version has the questions the section needs (at least establishment and vacant posts, or caseloads). */
+/** Whether the version declares what the section needs (establishment and vacant posts, or the average caseload). */
 export function hasStaffingQuestions(scope: Pick<Scope, 'version'>): boolean {
-  const has = (name: string) => scope.version.catalogue.get(name)?.valueType === 'numeric';
-  return (has(STAFFING_QUESTIONS.establishment) && has(STAFFING_QUESTIONS.vacant)) || has(STAFFING_QUESTIONS.average);
+  const has = (role: QuestionRole) => scope.version.roles.has(role);
+  return (has('staffing-establishment') && has('staffing-vacant')) || has('caseload-average');
 }
 
-const STAFFING_NAMES = new Set<string>(Object.values(STAFFING_QUESTIONS));
-
-/** Whether any of the questions is one the staffing figures read. */
-export function touchesStaffing(questions: string[]): boolean {
-  return questions.some((name) => STAFFING_NAMES.has(name));
+/** The staffing sections a topic's page shows: vacancies on the topic of the posts questions, caseloads on the caseloads'. */
+export function staffingSectionsOn(version: Pick<VersionInfo, 'roles'>, topicId: string): ('vacancies' | 'caseloads')[] {
+  const on = (roles: QuestionRole[]) => roles.some((role) => version.roles.get(role)?.topic === topicId);
+  return [
+    ...(on(['staffing-establishment', 'staffing-vacant']) ? (['vacancies'] as const) : []),
+    ...(on(['caseload-average', 'caseload-workers', 'caseload-highest']) ? (['caseloads'] as const) : []),
+  ];
 }
 
-/** The response_staffing rows of the responses that match `condition` (on answers `a`), from their answers. */
+const STAFFING_ROLE_NAMES: string[] = Object.values(STAFFING_ROLES);
+
+/** Whether any of the questions plays a role the staffing figures read. */
+export function touchesStaffing(catalogue: Map<string, CatalogueQuestion>, questions: string[]): boolean {
+  return questions.some((name) => STAFFING_ROLE_NAMES.includes(catalogue.get(name)?.role ?? ''));
+}
+
+/**
+ * The response_staffing rows of the responses that match `condition` (on answers `a`), from their answers: each
+ * response's questions are found through the roles its questionnaire version declares (table question_roles).
+ */
 function staffingRows(condition: RawBuilder<boolean>) {
-  const value = (role: Role) => sql`max(a.value_numeric) filter (where a.question = ${STAFFING_QUESTIONS[role]} and a.value_type = 'numeric')`;
+  const value = (role: Role) => sql`max(a.value_numeric) filter (where qr.role = ${STAFFING_ROLES[role]} and a.value_type = 'numeric')`;
   return sql`
     select a.response_id, min(a.round_id) as round_id, min(a.team_id) as team_id,
       ${value('establishment')} as establishment, ${value('permanent')} as permanent, ${value('agency')} as agency,
       ${value('vacant')} as vacant, ${value('workers')} as workers, ${value('average')} as average,
       ${value('highest')} as highest, ${value('nqsw')} as nqsw, ${value('nqswAverage')} as nqsw_average,
-      bool_or(a.value_choice = 'true') filter (where a.question = ${STAFFING_QUESTIONS.nqswProtected} and a.value_type = 'choice') as nqsw_protected
+      bool_or(a.value_choice = 'true') filter (where qr.role = ${STAFFING_ROLES.nqswProtected} and a.value_type = 'choice') as nqsw_protected
     from answers a
-    where ${condition} and a.question in (${sql.join([...STAFFING_NAMES])}) and a.row_key = '' and a.column_key = ''
+    join responses s on s.id = a.response_id
+    join question_roles qr on qr.version_id = s.questionnaire_version_id and qr.question = a.question
+    where ${condition} and qr.role in (${sql.join(STAFFING_ROLE_NAMES)}) and a.row_key = '' and a.column_key = ''
       and a.value_type in ('numeric', 'choice')
     group by a.response_id`;
 }
+
 
 const COLUMN_NAMES = ['response_id', 'round_id', 'team_id', 'establishment', 'permanent', 'agency', 'vacant', 'workers', 'average', 'highest', 'nqsw', 'nqsw_average', 'nqsw_protected'];
 const STAFFING_COLUMNS = sql.raw(COLUMN_NAMES.join(', '));
@@ -172,7 +189,7 @@ export async function staffingFigures(
 ): Promise<StaffingFigures | null> {
   if (!hasStaffingQuestions(scope)) return null;
   const asked = Object.fromEntries(
-    Object.entries(STAFFING_QUESTIONS).map(([role, name]) => [role, scope.version.catalogue.has(name)]),
+    Object.entries(STAFFING_ROLES).map(([key, role]) => [key, scope.version.roles.has(role)]),
   ) as Record<Role, boolean>;
   // One row per team with its staffing figures side by side, kept with the answers (table response_staffing).
   const perTeam = sql`

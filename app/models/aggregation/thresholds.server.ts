@@ -6,12 +6,12 @@ import { sameQuestionIn } from './lineage.server';
 import { compareNames, inScope, runAggregate, scopedAnswers, teamsById, type Scope } from './scope.server';
 
 /**
- * Thresholds: the rating of how the level of concern at which a team acts has changed (threshold_change, from
- * "much lower" −2 to "much higher" +2), by area and team type; the teams reporting the largest changes with their
- * explanations; and, between two phases, the teams whose rating changed.
+ * Thresholds: the rating of how the level of concern at which a team acts has changed (the question with role
+ * threshold-change, e.g. from "much lower" −2 to "much higher" +2), by area and team type; the teams reporting the
+ * largest changes with their explanations (role threshold-explanation); and, between two phases, the teams whose
+ * rating changed.
  */
 
-export const THRESHOLD_QUESTION = 'threshold_change';
 /** Teams listed under "largest changes". */
 export const LARGEST_CHANGES_LIMIT = 20;
 /** Teams listed under "changed between phases" (the largest changes first). */
@@ -37,15 +37,15 @@ export type ThresholdFigures = {
   };
 };
 
-/** The thresholds rating question of a version, if it has one (a numeric rating named threshold_change). */
+/** The thresholds rating question of a version, if it declares one (role threshold-change: a numeric rating). */
 export function thresholdQuestion(scope: Pick<Scope, 'version'>): CatalogueQuestion | null {
-  const q = scope.version.catalogue.get(THRESHOLD_QUESTION);
+  const q = scope.version.roles.get('threshold-change');
   return q && q.valueType === 'numeric' && q.detail.choices?.length ? q : null;
 }
 
-/** The written explanation that goes with the rating (threshold_change_detail), if the version has it. */
-function explanationQuestion(scope: Pick<Scope, 'version'>, question: CatalogueQuestion): CatalogueQuestion | null {
-  const q = scope.version.catalogue.get(`${question.name}_detail`);
+/** The written explanation that goes with the rating (role threshold-explanation), if the version declares one. */
+function explanationQuestion(scope: Pick<Scope, 'version'>): CatalogueQuestion | null {
+  const q = scope.version.roles.get('threshold-explanation');
   return q && q.valueType === 'text' ? q : null;
 }
 
@@ -55,7 +55,7 @@ export async function thresholdFigures(db: Executor, scope: Scope, compare: Scop
   if (!question) return null;
   const choices = question.detail.choices!;
   const label = (value: number) => choices.find((c) => Number(c.value) === value)?.text ?? String(value);
-  const explanation = explanationQuestion(scope, question);
+  const explanation = explanationQuestion(scope);
   const [distribution, largest, comparison] = await Promise.all([
     runAggregate(db, sql<{ area_id: number | null; team_type: TeamType | null; whole: number; value: number; n: number }>`
       select ${options.headline ? sql`null::int as area_id, null::text as team_type, 3` : sql`t.area_id, t.team_type, grouping(t.area_id, t.team_type)`} as whole,
@@ -119,7 +119,8 @@ export async function thresholdFigures(db: Executor, scope: Scope, compare: Scop
 
 /** Teams whose rating differs between an earlier round (`before`) and this one (`after`). */
 async function phaseChanges(db: Executor, before: Scope, after: Scope, question: CatalogueQuestion): Promise<ThresholdFigures['comparison']> {
-  const earlierName = await sameQuestionIn(db, after.version.id, question.name, before.version.id);
+  // The earlier round's question with the same role; else the same question through the versions' mappings.
+  const earlierName = before.version.roles.get('threshold-change')?.name ?? (await sameQuestionIn(db, after.version.id, question.name, before.version.id));
   if (!earlierName || before.version.slug !== after.version.slug) return null;
   // Each round's ratings are read once (materialised), then paired by team: joining the two reads directly could
   // run one side again for every row of the other.
