@@ -9,7 +9,7 @@ import { getQuestionnaireVersion } from '~/models/questionnaires.server';
 import { listRevisions, requireVisibleResponse, ResponseRefusal } from '~/models/responses.server';
 import { describeAnswers, MAX_RETURN_REASON, rethrowForPage, returnResponse } from '~/models/review.server';
 import { StatusTag } from '~/components/status-tag';
-import { SurveyView } from '~/components/survey-view';
+import { SurveyView } from '~/components/questionnaire/survey-view';
 import { hasPermission } from '~/utils/permissions';
 import { requireUser, requireUserWithPermission } from '~/utils/session.server';
 import { formatDate, formatDateTime } from '~/utils/format';
