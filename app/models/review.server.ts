@@ -4,16 +4,11 @@ import { hasPermission } from '~/utils/permissions';
 import { recordAudit } from './audit.server';
 import { getQuestionnaireVersion } from './questionnaires.server';
 import { displayValue, rawValue, rowsOf } from './compare.server';
-import { appendRevision, listRevisions, requireVisibleResponse, ResponseRefusal, type VisibleResponse } from './responses.server';
+import { conflict, forbidden, invalid } from './errors.server';
+import { appendRevision, listRevisions, requireVisibleResponse, type VisibleResponse } from './responses.server';
 import type { CurrentUser } from './users.server';
 
 export const MAX_RETURN_REASON = 4000;
-
-/** For page loaders: a domain refusal becomes the HTTP response the error boundary shows (404, 409…). */
-export function rethrowForPage(error: unknown): never {
-  if (error instanceof ResponseRefusal) throw new Response(error.message, { status: error.status });
-  throw error;
-}
 
 export type ReturnRequest = { reason: string; questions?: string[] };
 
@@ -23,25 +18,25 @@ export type ReturnRequest = { reason: string; questions?: string[] };
  * its own, so both submissions and the return between them stay in the history.
  */
 export async function returnResponse(db: DB, user: CurrentUser, responseId: number, request: ReturnRequest) {
-  if (!hasPermission(user, 'response:return')) throw new ResponseRefusal(403, 'Only reviewers and administrators can return responses.');
+  if (!hasPermission(user, 'response:return')) throw forbidden('Only reviewers and administrators can return responses.');
   return db.transaction().execute(async (trx) => {
     const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
     if (response.round_status === 'closed') {
-      throw new ResponseRefusal(409, 'The round is closed: reopen it before returning a response.', { reason: 'round_closed' });
+      throw conflict('The round is closed: reopen it before returning a response.', { reason: 'round_closed' });
     }
     if (response.status !== 'submitted') {
-      throw new ResponseRefusal(409, `Only a submitted response can be returned; this one is ${response.status.replace('_', ' ')}.`, { reason: 'not_submitted', status: response.status });
+      throw conflict(`Only a submitted response can be returned; this one is ${response.status.replace('_', ' ')}.`, { reason: 'not_submitted', status: response.status });
     }
     const reason = request.reason.trim();
-    if (!reason) throw new ResponseRefusal(422, 'Give the reason for returning the response.', { errors: [{ path: 'reason', message: 'is required' }] });
+    if (!reason) throw invalid('Give the reason for returning the response.', { errors: [{ path: 'reason', message: 'is required' }] });
     if (reason.length > MAX_RETURN_REASON) {
-      throw new ResponseRefusal(422, `The reason is longer than ${MAX_RETURN_REASON} characters.`, { errors: [{ path: 'reason', message: `at most ${MAX_RETURN_REASON} characters` }] });
+      throw invalid(`The reason is longer than ${MAX_RETURN_REASON} characters.`, { errors: [{ path: 'reason', message: `at most ${MAX_RETURN_REASON} characters` }] });
     }
     const version = await getQuestionnaireVersion(trx, response.questionnaire_version_id);
     const questions = [...new Set(request.questions ?? [])];
     const unknown = questions.filter((name) => !version.catalogue.has(name));
     if (unknown.length) {
-      throw new ResponseRefusal(422, 'Some of the marked questions are not in this questionnaire; nothing was returned.', {
+      throw invalid('Some of the marked questions are not in this questionnaire; nothing was returned.', {
         errors: unknown.map((name) => ({ path: `questions`, message: `"${name}" is not a question of ${version.title} version ${version.version}` })),
       });
     }

@@ -6,10 +6,12 @@ import { Survey } from 'survey-react-ui';
 import surveyCss from 'survey-core/survey-core.fontless.min.css?url';
 import '~/lib/survey-properties';
 import { getDb } from '../../db/index';
-import { editBlocker, findVisibleResponse } from '~/models/responses.server';
+import { editBlocker, requireVisibleResponse } from '~/models/responses.server';
 import { getQuestionnaireVersion } from '~/models/questionnaires.server';
 import { AutosaveQueue, type ConflictInfo, type SaveState } from '~/components/questionnaire/autosave';
 import { StatusTag } from '~/components/status-tag';
+import { rethrowForPage } from '~/utils/errors.server';
+import { requireIdParam } from '~/utils/params.server';
 import { requireUser } from '~/utils/session.server';
 import { formatDate, formatDateTime, formatTime } from '~/utils/format';
 import questionnaireCss from '~/styles/questionnaire.css?url';
@@ -26,8 +28,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const db = getDb();
-  const response = await findVisibleResponse(db, user, Number(params.responseId));
-  if (!response) throw new Response('No response with that id exists, or it belongs to a team you cannot see.', { status: 404 });
+  const response = await requireVisibleResponse(db, user, requireIdParam(params, 'responseId', 'response')).catch(rethrowForPage);
   if (!user.managedTeamIds.includes(response.team_id)) throw redirect(`/review/responses/${response.id}`);
   const version = await getQuestionnaireVersion(db, response.questionnaire_version_id);
   const blocker = editBlocker(user, response);

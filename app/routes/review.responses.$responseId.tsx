@@ -6,11 +6,13 @@ import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { summariseCarried } from '~/models/carry-forward.server';
 import { getQuestionnaireVersion } from '~/models/questionnaires.server';
-import { listRevisions, requireVisibleResponse, ResponseRefusal } from '~/models/responses.server';
-import { describeAnswers, MAX_RETURN_REASON, rethrowForPage, returnResponse } from '~/models/review.server';
+import { listRevisions, requireVisibleResponse } from '~/models/responses.server';
+import { describeAnswers, MAX_RETURN_REASON, returnResponse } from '~/models/review.server';
 import { StatusTag } from '~/components/status-tag';
 import { SurveyView } from '~/components/survey-view';
 import { hasPermission } from '~/utils/permissions';
+import { formRefusal, rethrowForPage } from '~/utils/errors.server';
+import { requireIdParam } from '~/utils/params.server';
 import { requireUser, requireUserWithPermission } from '~/utils/session.server';
 import { formatDate, formatDateTime } from '~/utils/format';
 import reviewCss from '~/styles/review.css?url';
@@ -21,14 +23,9 @@ export const links: LinksFunction = () => [
 ];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.team.name} – ${data.round.name} – Stocktake` : 'Response – Stocktake' }];
 
-function responseIdFrom(value: string | undefined): number {
-  if (!value || !/^\d{1,9}$/.test(value)) throw new Response('No response with that id exists, or it belongs to a team you cannot see.', { status: 404 });
-  return Number(value);
-}
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const id = responseIdFrom(params.responseId);
+  const id = requireIdParam(params, 'responseId', 'response');
   // A team manager works on their own page; this one is the reviewers' read-only view.
   if (!hasPermission(user, 'response:read-any')) throw redirect(`/responses/${id}`);
   const db = getDb();
@@ -84,7 +81,7 @@ const ReturnForm = z.object({
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUserWithPermission(request, 'response:return');
-  const id = responseIdFrom(params.responseId);
+  const id = requireIdParam(params, 'responseId', 'response');
   const form = await request.formData();
   const parsed = ReturnForm.safeParse({ intent: form.get('intent'), reason: form.get('reason') ?? '', questions: form.getAll('questions') });
   if (!parsed.success) {
@@ -94,11 +91,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     await returnResponse(getDb(), user, id, { reason: parsed.data.reason, questions: parsed.data.questions });
   } catch (error) {
-    if (error instanceof ResponseRefusal) {
-      const errors = (error.extra.errors as Array<{ message: string }> | undefined) ?? [];
-      return data({ error: [error.message, ...errors.map((e) => e.message)].join(' '), field: null }, { status: error.status });
-    }
-    throw error;
+    const refusal = formRefusal(error);
+    return data({ error: [refusal.message, ...refusal.errors.map((e) => e.message)].join(' '), field: null }, { status: refusal.status });
   }
   return redirect(`/review/responses/${id}?returned=1`);
 }
