@@ -5,7 +5,8 @@
 import { parseArgs } from 'node:util';
 import { closeDatabase, describeTarget, migrateToLatest, openDatabase, resolveTarget, DatabaseLockedError, type Executor } from '../db/index';
 import { loadRegistry, publishRegistry, formatProblem, RegistryError } from '../app/models/registry.server';
-import { createUserWithRole, findUserByEmail, UserInputError } from '../app/models/users.server';
+import { createUserWithRole, findUserByEmail, refuseUser } from '../app/models/users.server';
+import { DomainError } from '../app/models/errors.server';
 import { createApiToken } from '../app/models/auth.server';
 import { seedDemo, demoLogins } from '../db/seed/seed';
 import { formatLogins } from '../db/seed/demo';
@@ -163,7 +164,7 @@ const commands: Record<string, Command> = {
       if (typeof email !== 'string') throw new UsageError('give the user\'s email: token create <email>');
       await withDatabase(async (db) => {
         const user = await findUserByEmail(db, email);
-        if (!user || user.disabled_at) throw new UserInputError(`no active user has the email ${email}`);
+        if (!user || user.disabled_at) throw refuseUser(`no active user has the email ${email}`);
         const { token } = await createApiToken(db, user.id, typeof values.name === 'string' ? values.name : 'Command-line token');
         log(`Token for ${user.email} (keep it secret; revoke it on the profile page):`);
         console.log(token);
@@ -231,7 +232,7 @@ export async function main(argv: string[]): Promise<number> {
       for (const problem of error.problems) console.error(formatProblem(problem));
       return 1;
     }
-    if (error instanceof UserInputError || error instanceof DatabaseLockedError) {
+    if (error instanceof DomainError || error instanceof DatabaseLockedError) {
       console.error(`Error: ${error.message}`);
       return 1;
     }

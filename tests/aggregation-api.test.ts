@@ -93,8 +93,15 @@ describe('GET /api/v1/rounds/{id}/aggregates', () => {
 
   it('is 404 for a round the caller cannot see, 403 for a manager, 401 without a session', async () => {
     expect((await api(f.rounds.elsewhere.id, 'topic=caseloads', 'north')).status).toBe(404);
-    expect((await api(999_999, '')).status).toBe(404);
-    expect((await api('nope', '')).status).toBe(404);
+    const missing = await api(999_999, '');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ status: 404, detail: 'No round with that id exists, or it has no teams you can see.' });
+    expect((await api(f.rounds.elsewhere.id, '', 'north')).body).toEqual(missing.body);
+    for (const id of ['nope', '0', '-1', '1.5', '1e3', '99999999999']) {
+      const malformed = await api(id, '');
+      expect(malformed.status, id).toBe(404);
+      expect(malformed.body, id).toEqual(missing.body);
+    }
     const manager = await api(f.rounds.phase1.id, 'topic=caseloads', 'manager');
     expect(manager.status).toBe(403);
     expect(manager.type).toMatch(/application\/problem\+json/);
@@ -180,6 +187,20 @@ describe('insights pages', () => {
       params: { roundId: String(f.rounds.phase1.id), topic: 'weather' },
     })) as Response;
     expect(unknown.status).toBe(404);
+    // A malformed topic reads the same as one the questionnaire lacks; a malformed round id as a missing round.
+    const malformedTopic = (await callRoute(topicLoader, `/review/rounds/${f.rounds.phase1.id}/insights/Weather!`, {
+      headers: headers.reviewer,
+      params: { roundId: String(f.rounds.phase1.id), topic: 'Weather!' },
+    })) as Response;
+    expect(malformedTopic.status).toBe(404);
+    expect(await malformedTopic.text()).toBe(await unknown.text());
+    const page = async (roundId: string) => (await callRoute(insightsLoader, `/review/rounds/${roundId}/insights`, { headers: headers.reviewer, params: { roundId } })) as Response;
+    const missingRound = await (await page('999999')).text();
+    for (const id of ['nope', '0', '1e3']) {
+      const malformed = await page(id);
+      expect(malformed.status, id).toBe(404);
+      expect(await malformed.text(), id).toBe(missingRound);
+    }
     const hidden = (await callRoute(insightsLoader, `/review/rounds/${f.rounds.elsewhere.id}/insights`, { headers: headers.north, params: { roundId: String(f.rounds.elsewhere.id) } })) as Response;
     expect(hidden.status).toBe(404);
     const noHeatmap = (await callRoute(heatmapLoader, `/review/rounds/${f.rounds.phase1.id}/heatmap`, { headers: headers.reviewer, params: { roundId: String(f.rounds.phase1.id) } })) as Response;

@@ -325,7 +325,7 @@ describe('confirming carried answers', () => {
 
   it('refuses what cannot be confirmed: not carried (422), unknown page (422), another team (404), a reviewer (403), a closed round (409)', async () => {
     const { round, response, other } = await carriedResponse();
-    await expect(confirmCarriedAnswers(test.db, managers[0], response.id, ['new_question'])).rejects.toMatchObject({ status: 422, extra: { errors: [{ path: 'new_question', message: /not carried/ }] } });
+    await expect(confirmCarriedAnswers(test.db, managers[0], response.id, ['new_question'])).rejects.toMatchObject({ status: 422, errors: [{ path: 'new_question', message: /not carried/ }] });
     await expect(confirmCarriedAnswers(test.db, managers[0], response.id, ['nonsense'])).rejects.toMatchObject({ status: 422 });
     await expect(confirmCarriedAnswers(test.db, managers[0], response.id, 'page:nowhere')).rejects.toMatchObject({ status: 422 });
     await expect(confirmCarriedAnswers(test.db, managers[0], other.id, ['establishment'])).rejects.toMatchObject({ status: 404 });

@@ -37,6 +37,14 @@ describe('the history page and My team', () => {
     expect(bad.status).toBe(400);
     const hidden = (await callRoute(historyLoader, `/responses/${response.id}/history`, { headers: await sessionHeaders(test.db, outsider), params: { responseId: String(response.id) } })) as Response;
     expect(hidden.status).toBe(404);
+    // Another team's response, a missing one and a malformed id read the same.
+    const text = await hidden.text();
+    expect(text).toBe('No response with that id exists, or it belongs to a team you cannot see.');
+    for (const id of ['999999', 'abc', '0', '-1', '1.5', '1e3', '99999999999']) {
+      const page = (await callRoute(historyLoader, `/responses/${id}/history`, { headers, params: { responseId: id } })) as Response;
+      expect(page.status, id).toBe(404);
+      expect(await page.text(), id).toBe(text);
+    }
 
     const mine = (await callRoute(myTeamLoader, '/my-team', { headers })) as any;
     expect(mine.responses).toEqual([expect.objectContaining({ id: response.id, status: 'in_progress', answered_count: 2, revision: 2 })]);

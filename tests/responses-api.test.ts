@@ -180,6 +180,20 @@ describe(`saving answers (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect((await call(revisionsLoader, managerA, 'GET', b)).status).toBe(404);
   });
 
+  it('gives a malformed id the same 404 body as a missing response, for reading and writing', async () => {
+    const missing = await get(managerA, 999_999);
+    expect(missing.body).toMatchObject({ status: 404, title: 'Not found', detail: 'No response with that id exists, or it belongs to a team you cannot see.' });
+    const missingWrite = await patch(managerA, 999_999, { baseRevision: 0, set: { establishment: 1 } });
+    for (const id of ['abc', '0', '-1', '1.5', '1e3', '99999999999999999999']) {
+      const read = await get(managerA, id);
+      expect(read.status, id).toBe(404);
+      expect(read.headers.get('Content-Type'), id).toMatch(/application\/problem\+json/);
+      expect(read.body, id).toEqual(missing.body);
+      const write = await patch(managerA, id, { baseRevision: 0, set: { establishment: 1 } });
+      expect(write.body, id).toEqual(missingWrite.body);
+    }
+  });
+
   it('lets reviewers read their area only, and never write (403)', async () => {
     const { a, b } = await newResponses();
     expect((await get(eastReviewer, a)).status).toBe(200);

@@ -90,7 +90,7 @@ describe(`creating rounds (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
   it('refuses what the creator may not include (422 naming it), empty selections (422) and managers (403)', async () => {
     await expect(createRoundForUser(test.db, eastReviewer, { ...base(), teams: { by: 'picked', teamIds: [archived.id] } })).rejects.toMatchObject({
       status: 422,
-      extra: { errors: [{ path: 'teams.teamIds', message: expect.stringContaining(`team ${archived.id}`) }] },
+      errors: [{ path: 'teams.teamIds', message: expect.stringContaining(`team ${archived.id}`) }],
     });
     await expect(createRoundForUser(test.db, eastReviewer, { ...base(), teams: { by: 'area', areaIds: [west.id] } })).rejects.toMatchObject({ status: 422 });
     await expect(createRoundForUser(test.db, eastReviewer, { ...base(), teams: { by: 'type', teamTypes: ['disability'] } })).rejects.toMatchObject({

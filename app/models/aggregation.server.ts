@@ -9,7 +9,8 @@ import { reviewedAreaIds, teamReviewedBy } from './access.server';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
 import { activityFigures, activityQuestion, activityTotals, type ActivityFigures, type ActivityGroup } from './aggregation/activity.server';
 import { heatmapFigures, findingQuestions } from './aggregation/heatmap.server';
-import { loadScope, UnknownAreaError, type AggregateFilter, type Scope } from './aggregation/scope.server';
+import { loadScope, type AggregateFilter, type Scope } from './aggregation/scope.server';
+import { badParameter, isDomainError, notFound } from './errors.server';
 import { DEFAULT_CASELOAD_REFERENCE, hasStaffingQuestions, staffingFigures, staffingSectionsOn, type StaffingFigures } from './aggregation/staffing.server';
 import { thresholdFigures, thresholdQuestion, type ThresholdFigures } from './aggregation/thresholds.server';
 import { topicQuestionFigures, topicQuestions, versionTopics, type QuestionFigures } from './aggregation/topic.server';
@@ -88,27 +89,18 @@ export const insightsQuerySchema = z
 
 export type InsightsQuery = z.infer<typeof insightsQuerySchema>;
 
-export class QueryError extends Error {
-  constructor(
-    public parameter: string,
-    message: string,
-  ) {
-    super(`${parameter}: ${message}`);
-  }
-}
-
-/** Parses the query string; empty values count as absent. Unknown parameters and bad values are QueryErrors naming the parameter. */
+/** Parses the query string; empty values count as absent. Unknown parameters and bad values are 400 refusals naming the parameter. */
 export function parseInsightsQuery(params: URLSearchParams, allowed: (keyof InsightsQuery)[] = ['topic', 'area', 'teamType', 'includeInProgress', 'reference', 'compare']): InsightsQuery {
   const raw: Record<string, string> = {};
   for (const [key, value] of params) {
     if (value === '') continue;
-    if (!(allowed as string[]).includes(key)) throw new QueryError(key, `is not a parameter here (use ${allowed.join(', ')})`);
+    if (!(allowed as string[]).includes(key)) throw badParameter(key, `is not a parameter here (use ${allowed.join(', ')})`);
     raw[key] = value;
   }
   const parsed = insightsQuerySchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new QueryError(String(issue.path[0] ?? 'query'), issue.message);
+    throw badParameter(String(issue.path[0] ?? 'query'), issue.message);
   }
   return parsed.data;
 }
@@ -116,12 +108,7 @@ export function parseInsightsQuery(params: URLSearchParams, allowed: (keyof Insi
 /** The scope a query asks for: the area by slug (or id) among the round's areas the user may see. */
 export async function scopeForQuery(db: Executor, user: CurrentUser, roundId: number, query: InsightsQuery): Promise<Scope | null> {
   const filter: AggregateFilter & { area?: string } = { areaId: null, teamType: query.teamType ?? null, includeInProgress: query.includeInProgress ?? false, area: query.area };
-  try {
-    return await loadScope(db, user, roundId, filter);
-  } catch (error) {
-    if (error instanceof UnknownAreaError) throw new QueryError('area', error.message);
-    throw error;
-  }
+  return loadScope(db, user, roundId, filter);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -272,14 +259,12 @@ export async function roundInsights(db: Executor, scope: Scope, options: { refer
 // Requests: parameters → scope, for the pages and the API alike
 // ---------------------------------------------------------------------------------------------------------------
 
-export const ROUND_NOT_VISIBLE = 'No round with that id exists, or it has no teams you can see.';
-
 export type InsightsRequest = { query: InsightsQuery; scope: Scope; compare: Scope | null };
 
 /**
  * Parses the parameters and loads the scope (and, for comparisons, the earlier round's scope with the same filter:
- * `compare`, or by default the round this one follows). Throws QueryError for bad parameters; null when the round is
- * not the caller's to see.
+ * `compare`, or by default the round this one follows). Throws a 400 refusal naming the parameter for bad ones, and the round's 404 when
+ * it is not the caller's to see.
  */
 export async function insightsRequest(
   db: Executor,
@@ -288,7 +273,7 @@ export async function insightsRequest(
   params: URLSearchParams,
   allowed?: (keyof InsightsQuery)[],
   options: { compare?: boolean | ((version: VersionInfo) => boolean) } = {},
-): Promise<InsightsRequest | null> {
+): Promise<InsightsRequest> {
   const query = parseInsightsQuery(params, allowed);
   // The earlier round (asked for, or the one this round follows) is loaded beside this one, not after it. A page
   // may decide from the round's questionnaire version whether it compares (the thresholds topic does).
@@ -297,24 +282,24 @@ export async function insightsRequest(
     const round = await db.selectFrom('rounds').select(['follows_round_id', 'questionnaire_version_id']).where('id', '=', roundId).executeTakeFirst();
     const wanted = typeof options.compare === 'function' ? round !== undefined && options.compare(await getQuestionnaireVersion(db, round.questionnaire_version_id)) : true;
     if (wanted) compareId = query.compare ?? round?.follows_round_id ?? null;
-    if (compareId === roundId) throw new QueryError('compare', 'must be another round');
+    if (compareId === roundId) throw badParameter('compare', 'must be another round');
   }
   const filter = { areaId: null, teamType: query.teamType ?? null, includeInProgress: query.includeInProgress ?? false, area: query.area };
   const [scope, other] = await Promise.all([
     scopeForQuery(db, user, roundId, query),
     compareId
       ? loadScope(db, user, compareId, filter).catch((error) => {
-          if (error instanceof UnknownAreaError) return null; // the area had no teams in the earlier round
+          if (isDomainError(error, 400)) return null; // loadScope's one refusal: the area had no teams in the earlier round
           throw error;
         })
       : Promise.resolve(null),
   ]);
-  if (!scope) return null;
+  if (!scope) throw notFound('round');
   let compare: Scope | null = null;
   if (compareId) {
-    if (!other && query.compare) throw new QueryError('compare', `no round ${compareId} that you can see`);
+    if (!other && query.compare) throw badParameter('compare', `no round ${compareId} that you can see`);
     if (other && other.version.slug !== scope.version.slug) {
-      if (query.compare) throw new QueryError('compare', `round ${compareId} uses another questionnaire (${other.version.title})`);
+      if (query.compare) throw badParameter('compare', `round ${compareId} uses another questionnaire (${other.version.title})`);
     } else compare = other;
   }
   return { query, scope, compare };

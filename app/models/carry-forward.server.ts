@@ -3,7 +3,8 @@ import { jsonb } from '../../db/json';
 import type { CarriedAnswers, ResponseStatus, VersionMapping } from '../../db/schema';
 import type { CatalogueQuestion } from './catalogue.server';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
-import { editBlocker, markCarriedConfirmed, requireVisibleResponse, ResponseRefusal } from './responses.server';
+import { DomainError, invalid } from './errors.server';
+import { editBlocker, markCarriedConfirmed, requireVisibleResponse } from './responses.server';
 import { commitRevision, startedStatus } from './revisions.server';
 import type { CurrentUser } from './users.server';
 import { checkShape, progressOf, type AnswerError } from './validation.server';
@@ -21,12 +22,12 @@ export type VersionPath = { from: VersionInfo; to: VersionInfo; steps: VersionMa
 export async function versionPath(db: Executor, fromVersionId: number, toVersionId: number): Promise<VersionPath> {
   const [from, to] = await Promise.all([getQuestionnaireVersion(db, fromVersionId), getQuestionnaireVersion(db, toVersionId)]);
   if (from.slug !== to.slug) {
-    throw new ResponseRefusal(422, `Answers cannot move from "${from.title}" to "${to.title}": a next phase must use the same questionnaire.`, {
+    throw invalid(`Answers cannot move from "${from.title}" to "${to.title}": a next phase must use the same questionnaire.`, {
       errors: [{ path: 'questionnaireVersionId', message: `must be a version of ${from.title}` }],
     });
   }
   if (to.version < from.version) {
-    throw new ResponseRefusal(422, `Version ${to.version} is older than version ${from.version} used by the earlier round: a next phase uses the same or a newer version.`, {
+    throw invalid(`Version ${to.version} is older than version ${from.version} used by the earlier round: a next phase uses the same or a newer version.`, {
       errors: [{ path: 'questionnaireVersionId', message: `must be version ${from.version} or newer` }],
     });
   }
@@ -43,13 +44,13 @@ export async function versionPath(db: Executor, fromVersionId: number, toVersion
   while (current > from.version) {
     const mapping = byNumber.get(current);
     if (!mapping || mapping.from >= current) {
-      throw new ResponseRefusal(422, `Version ${current} of ${to.title} does not say which version it follows (meta.json "from"), so answers cannot be carried to it.`);
+      throw invalid(`Version ${current} of ${to.title} does not say which version it follows (meta.json "from"), so answers cannot be carried to it.`);
     }
     steps.unshift(mapping);
     current = mapping.from;
   }
   if (current !== from.version) {
-    throw new ResponseRefusal(422, `The versions of ${to.title} map from version ${current}, skipping version ${from.version}: answers cannot be carried from it.`);
+    throw invalid(`The versions of ${to.title} map from version ${current}, skipping version ${from.version}: answers cannot be carried from it.`);
   }
   return { from, to, steps };
 }
@@ -226,7 +227,7 @@ export async function confirmCarriedAnswers(db: Executor, user: CurrentUser, res
     const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
     const blocker = editBlocker(user, response);
     if (blocker) {
-      throw new ResponseRefusal(blocker.status, blocker.message, {
+      throw new DomainError(blocker.status, blocker.message, {
         reason: blocker.status === 403 ? 'role' : response.round_status === 'closed' ? 'round_closed' : 'submitted',
       });
     }
@@ -237,14 +238,14 @@ export async function confirmCarriedAnswers(db: Executor, user: CurrentUser, res
       const page = target.slice('page:'.length);
       const pageQuestions = [...version.catalogue.values()].filter((q) => q.page === page).map((q) => q.name);
       if (!pageQuestions.length) {
-        throw new ResponseRefusal(422, `"${page}" is not a page of ${version.title} version ${version.version}.`, { errors: [{ path: 'page', message: `no page named "${page}"` }] });
+        throw invalid(`"${page}" is not a page of ${version.title} version ${version.version}.`, { errors: [{ path: 'page', message: `no page named "${page}"` }] });
       }
       questions = pageQuestions.filter((name) => carried[name]);
     } else {
       const errors = target
         .filter((name) => !carried[name])
         .map((name) => ({ path: name, message: version.catalogue.has(name) ? 'was not carried forward from the earlier round' : `is not a question of ${version.title} version ${version.version}` }));
-      if (errors.length) throw new ResponseRefusal(422, 'Only answers carried forward from the earlier round can be confirmed; nothing was confirmed.', { errors });
+      if (errors.length) throw invalid('Only answers carried forward from the earlier round can be confirmed; nothing was confirmed.', { errors });
       questions = [...new Set(target)];
     }
     const pending = questions.filter((name) => !carried[name].confirmed);

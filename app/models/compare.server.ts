@@ -6,7 +6,7 @@ import { hasPermission } from '~/utils/permissions';
 import { nameThrough, versionPath } from './carry-forward.server';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
 import { surveysDir } from './registry.server';
-import { ResponseRefusal } from './responses.server';
+import { DomainError, invalid, notFound } from './errors.server';
 import { requireVisibleRound } from './rounds.server';
 import type { CurrentUser } from './users.server';
 import { canSeeTeam, teamVisibleTo } from './access.server';
@@ -198,16 +198,16 @@ export async function compareTeamsInRound(db: Executor, user: CurrentUser, round
   if (request.area) {
     const token = request.area;
     chosen = available.filter((t) => String(t.area_id) === token || t.area_slug === token);
-    if (!chosen.length) throw new ResponseRefusal(404, `No area "${token}" with teams in this round that you can see.`, { errors: [{ path: 'area', message: `"${token}" is not an area of this round you can see` }] });
+    if (!chosen.length) throw new DomainError(404, `No area "${token}" with teams in this round that you can see.`, { errors: [{ path: 'area', message: `"${token}" is not an area of this round you can see` }] });
   } else {
     const tokens = [...new Set(request.teams ?? [])];
-    if (!tokens.length) throw new ResponseRefusal(422, 'Choose the teams to compare (up to 12), or an area.', { errors: [{ path: 'teams', message: 'choose at least one team' }] });
+    if (!tokens.length) throw invalid('Choose the teams to compare (up to 12), or an area.', { errors: [{ path: 'teams', message: 'choose at least one team' }] });
     if (tokens.length > MAX_COMPARED_TEAMS) {
-      throw new ResponseRefusal(422, `Compare up to ${MAX_COMPARED_TEAMS} teams at a time (or a whole area).`, { errors: [{ path: 'teams', message: `${tokens.length} teams chosen` }] });
+      throw invalid(`Compare up to ${MAX_COMPARED_TEAMS} teams at a time (or a whole area).`, { errors: [{ path: 'teams', message: `${tokens.length} teams chosen` }] });
     }
     const missing = tokens.filter((token) => !available.some((t) => String(t.id) === token || t.slug === token));
     if (missing.length) {
-      throw new ResponseRefusal(404, `No team ${missing.map((m) => `"${m}"`).join(', ')} in this round that you can see.`, {
+      throw new DomainError(404, `No team ${missing.map((m) => `"${m}"`).join(', ')} in this round that you can see.`, {
         errors: missing.map((m) => ({ path: 'teams', message: `"${m}" is not a team of this round you can see` })),
       });
     }
@@ -268,8 +268,6 @@ export async function compareTeamsInRound(db: Executor, user: CurrentUser, round
 
 export type TeamsComparison = Awaited<ReturnType<typeof compareTeamsInRound>>;
 
-export const TEAM_NOT_FOUND = 'No team with that id exists, or it is not one you can see.';
-
 export type PhaseSide = { asked: boolean; question: string | null; value: unknown; text: string | null };
 export type PhaseRowStatus = 'changed' | 'unchanged' | 'added' | 'removed';
 
@@ -280,21 +278,21 @@ export type PhaseRowStatus = 'changed' | 'unchanged' | 'added' | 'removed';
  */
 /** A team a reviewer may look at (their area's, or any for authority-wide reviewers and administrators), or 404. */
 export async function requireReviewableTeam(db: Executor, user: CurrentUser, teamId: number) {
-  if (!hasPermission(user, 'response:read-any') || !Number.isSafeInteger(teamId) || teamId <= 0) throw new ResponseRefusal(404, TEAM_NOT_FOUND);
+  if (!hasPermission(user, 'response:read-any') || !Number.isSafeInteger(teamId) || teamId <= 0) throw notFound('team');
   const team = await db
     .selectFrom('teams as t')
     .innerJoin('areas as a', 'a.id', 't.area_id')
     .select(['t.id', 't.name', 't.slug', 't.area_id', 't.team_type', 'a.name as area_name'])
     .where('t.id', '=', teamId)
     .executeTakeFirst();
-  if (!team || !canSeeTeam(user, team)) throw new ResponseRefusal(404, TEAM_NOT_FOUND);
+  if (!team || !canSeeTeam(user, team)) throw notFound('team');
   return team;
 }
 
 export async function compareTeamAcrossRounds(db: Executor, user: CurrentUser, teamId: number, roundIds: number[], request: { topic?: string } = {}) {
   const team = await requireReviewableTeam(db, user, teamId);
   const ids = [...new Set(roundIds)];
-  if (ids.length !== 2) throw new ResponseRefusal(422, 'Choose two different rounds to compare.', { errors: [{ path: 'rounds', message: 'give two round ids' }] });
+  if (ids.length !== 2) throw invalid('Choose two different rounds to compare.', { errors: [{ path: 'rounds', message: 'give two round ids' }] });
   const responses = await db
     .selectFrom('responses as s')
     .innerJoin('rounds as r', 'r.id', 's.round_id')
@@ -305,7 +303,7 @@ export async function compareTeamAcrossRounds(db: Executor, user: CurrentUser, t
     .execute();
   const missing = ids.filter((id) => !responses.some((r) => r.round_id === id));
   if (missing.length) {
-    throw new ResponseRefusal(404, `${team.name} has no response in round ${missing.join(' or ')}, or the round does not exist.`, {
+    throw new DomainError(404, `${team.name} has no response in round ${missing.join(' or ')}, or the round does not exist.`, {
       errors: missing.map((id) => ({ path: 'rounds', message: `round ${id} has no response of this team` })),
     });
   }

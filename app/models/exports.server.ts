@@ -6,9 +6,9 @@ import { TEAM_TYPE_LABELS } from '../../db/schema';
 import type { CatalogueQuestion } from './catalogue.server';
 import { stableNames } from './aggregation/lineage.server';
 import { compareNames, type Scope, type ScopedResponse } from './aggregation/scope.server';
-import { parseInsightsQuery, QueryError, ROUND_NOT_VISIBLE, scopeForQuery, topicInfo } from './aggregation.server';
+import { parseInsightsQuery, scopeForQuery, topicInfo } from './aggregation.server';
+import { badParameter, notFound } from './errors.server';
 import type { CurrentUser } from './users.server';
-import { problem } from '~/utils/problem.server';
 
 /**
  * Exports of a round's answers (the responses of a Scope: the caller's teams, the filter, submitted only unless asked):
@@ -302,33 +302,24 @@ export async function xlsxExport(db: Executor, scope: Scope, form: Exclude<Expor
 }
 
 /**
- * An export request from the API: parameters checked (400 naming the parameter), the scope loaded (404 when the
- * round is not the caller's), the file streamed with its name. Permissions are checked by the route first.
+ * A round's export as the API asks for it: parameters checked (a 400 refusal naming the parameter), the scope loaded
+ * (404 when the round is not the caller's), the file as a stream with its name. Permissions are checked by the route
+ * first, and the route sends the file (app/utils/download.server.ts).
  */
-export async function exportRequest(db: Executor, user: CurrentUser, roundIdParam: string | undefined, params: URLSearchParams, format: 'csv' | 'xlsx'): Promise<Response> {
+export async function roundExport(
+  db: Executor,
+  user: CurrentUser,
+  roundId: number,
+  params: URLSearchParams,
+  format: 'csv' | 'xlsx',
+): Promise<{ body: ReadableStream<Uint8Array>; fileName: string }> {
   const forms: readonly ExportForm[] = format === 'csv' ? EXPORT_FORMS : ['wide', 'long'];
   const rest = new URLSearchParams(params);
   const form = (rest.get('form') || 'wide') as ExportForm;
   rest.delete('form');
-  if (!forms.includes(form)) {
-    const message = `form: must be one of ${forms.join(', ')}`;
-    throw problem(400, message, { errors: [{ path: 'form', message }] });
-  }
-  const roundId = /^\d{1,9}$/.test(roundIdParam ?? '') ? Number(roundIdParam) : 0;
-  let scope: Scope | null;
-  try {
-    scope = await scopeForQuery(db, user, roundId, parseInsightsQuery(rest, ['area', 'teamType', 'includeInProgress']));
-  } catch (error) {
-    if (error instanceof QueryError) throw problem(400, error.message, { errors: [{ path: error.parameter, message: error.message }] });
-    throw error;
-  }
-  if (!scope) throw problem(404, ROUND_NOT_VISIBLE);
+  if (!forms.includes(form)) throw badParameter('form', `must be one of ${forms.join(', ')}`);
+  const scope = await scopeForQuery(db, user, roundId, parseInsightsQuery(rest, ['area', 'teamType', 'includeInProgress']));
+  if (!scope) throw notFound('round');
   const body = format === 'csv' ? await csvExport(db, scope, form) : await xlsxExport(db, scope, form as Exclude<ExportForm, 'codebook'>);
-  return new Response(body, {
-    headers: {
-      'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      'Content-Disposition': `attachment; filename="${exportFileName(scope, form, format)}"`,
-      'Cache-Control': 'no-store',
-    },
-  });
+  return { body, fileName: exportFileName(scope, form, format) };
 }

@@ -4,6 +4,7 @@ import type { TeamType } from '../../db/schema';
 import { recordAudit } from './audit.server';
 import type { CurrentUser } from './users.server';
 import { teamManagedBy, teamReviewedBy, teamVisibleTo } from './access.server';
+import { conflict, notFound, type DomainError } from './errors.server';
 
 export async function listAreas(db: Executor) {
   return db.selectFrom('areas').select(['id', 'slug', 'name']).orderBy('name').execute();
@@ -56,16 +57,9 @@ export async function listUsers(db: Executor) {
   }));
 }
 
-/** A change to the organisation refused with the form field it concerns and what to do. */
-export class OrganisationInputError extends Error {
-  constructor(
-    public field: string,
-    message: string,
-    /** 404 when the thing asked for does not exist, 409 when the change conflicts with what does. */
-    public status: 404 | 409 = 409,
-  ) {
-    super(message);
-  }
+/** A change to the organisation that conflicts with what exists (409), with the form field it concerns and what to do. */
+function refuse(field: string, message: string): DomainError {
+  return conflict(message, { errors: [{ path: field, message }] });
 }
 
 /** A URL-safe identifier from a name ("East Kent – Duty 2" → "east-kent-duty-2"). */
@@ -102,13 +96,13 @@ export async function addTeam(db: Executor, actor: CurrentUser, input: NewTeam) 
     if (input.newArea !== undefined) {
       const name = input.newArea.trim();
       const existing = await trx.selectFrom('areas').select('id').where(sql`lower(name)`, '=', name.toLowerCase()).executeTakeFirst();
-      if (existing) throw new OrganisationInputError('newArea', `There is already an area called “${name}”: choose it from the list instead.`);
+      if (existing) throw refuse('newArea', `There is already an area called “${name}”: choose it from the list instead.`);
       const area = await trx.insertInto('areas').values({ name, slug: await freeSlug(trx, 'areas', name) }).returning(['id', 'slug']).executeTakeFirstOrThrow();
       await recordAudit(trx, { actorId: actor.id, action: 'area.create', entityType: 'area', entityId: area.id, details: { name, slug: area.slug } });
       areaId = area.id;
     } else {
       const area = await trx.selectFrom('areas').select('id').where('id', '=', input.areaId).executeTakeFirst();
-      if (!area) throw new OrganisationInputError('areaId', 'Choose an area from the list.');
+      if (!area) throw refuse('areaId', 'Choose an area from the list.');
       areaId = area.id;
     }
     const name = input.name.trim();
@@ -118,7 +112,7 @@ export async function addTeam(db: Executor, actor: CurrentUser, input: NewTeam) 
       .where('area_id', '=', areaId)
       .where(sql`lower(name)`, '=', name.toLowerCase())
       .executeTakeFirst();
-    if (clash) throw new OrganisationInputError('name', `The area already has a team called “${name}”.`);
+    if (clash) throw refuse('name', `The area already has a team called “${name}”.`);
     const team = await trx
       .insertInto('teams')
       .values({ name, slug: await freeSlug(trx, 'teams', name), area_id: areaId, team_type: input.teamType })
@@ -134,10 +128,10 @@ export async function addTeam(db: Executor, actor: CurrentUser, input: NewTeam) 
  * them again. Their history stays. An administrator cannot disable their own account.
  */
 export async function setUserDisabled(db: Executor, actor: CurrentUser, userId: number, disabled: boolean) {
-  if (disabled && userId === actor.id) throw new OrganisationInputError('userId', 'You cannot disable your own account.');
+  if (disabled && userId === actor.id) throw refuse('userId', 'You cannot disable your own account.');
   return db.transaction().execute(async (trx) => {
     const user = await trx.selectFrom('users').select(['id', 'email', 'disabled_at']).where('id', '=', userId).forUpdate().executeTakeFirst();
-    if (!user) throw new OrganisationInputError('userId', 'No such user.', 404);
+    if (!user) throw notFound('user', [{ path: 'userId', message: 'no such user' }]);
     if (Boolean(user.disabled_at) === disabled) return { ...user, changed: false };
     const now = new Date();
     await trx.updateTable('users').set({ disabled_at: disabled ? now : null }).where('id', '=', userId).execute();

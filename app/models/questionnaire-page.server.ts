@@ -1,19 +1,19 @@
-import { redirect } from '@remix-run/node';
 import type { Executor } from '../../db/index';
+import { canManageTeam } from './access.server';
 import { getQuestionnaireVersion } from './questionnaires.server';
-import { editBlocker, findVisibleResponse, NOT_FOUND } from './responses.server';
+import { editBlocker, requireVisibleResponse } from './responses.server';
 import type { CurrentUser } from './users.server';
 
 /**
  * What the manager's questionnaire page shows: the response with its answers, carried answers and return, whether
  * it may be changed now (and why not), and the questionnaire version's definition and question titles.
- * Throws a 404 Response when the response is missing or not visible, and a redirect to the reviewers' read-only
- * view when the user does not manage the team (a reviewer following a link meant for the team).
+ * Throws the response's not-found refusal when it is missing or not visible; null when the user may see the response
+ * but does not manage the team (a reviewer following a link meant for the team: the route sends them to the
+ * reviewers' read-only view).
  */
 export async function loadQuestionnairePage(db: Executor, user: CurrentUser, responseId: number) {
-  const response = await findVisibleResponse(db, user, responseId);
-  if (!response) throw new Response(NOT_FOUND, { status: 404 });
-  if (!user.managedTeamIds.includes(response.team_id)) throw redirect(`/review/responses/${response.id}`);
+  const response = await requireVisibleResponse(db, user, responseId);
+  if (!canManageTeam(user, response.team_id)) return null;
   const version = await getQuestionnaireVersion(db, response.questionnaire_version_id);
   const blocker = editBlocker(user, response);
   const titles = Object.fromEntries([...version.catalogue.values()].map((q) => [q.name, q.title]));
@@ -45,4 +45,4 @@ export async function loadQuestionnairePage(db: Executor, user: CurrentUser, res
   };
 }
 
-export type QuestionnairePage = Awaited<ReturnType<typeof loadQuestionnairePage>>;
+export type QuestionnairePage = NonNullable<Awaited<ReturnType<typeof loadQuestionnairePage>>>;

@@ -293,6 +293,10 @@ export function changedPublishedVersions(registry: Registry, published: Record<s
   return problems;
 }
 
+/**
+ * The registry's problems, for the start-up script and the command line only (publishing never runs in a request), so
+ * it is not a DomainError: it carries the problems to print one per line, not an HTTP status.
+ */
 export class RegistryError extends Error {
   constructor(public problems: Problem[]) {
     super(problems.map(formatProblem).join('\n'));

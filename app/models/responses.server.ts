@@ -7,22 +7,7 @@ import { commitRevision, startedStatus } from './revisions.server';
 import type { CurrentUser } from './users.server';
 import { assessAnswers, checkShape, type AnswerError, type Assessment } from './validation.server';
 import { canManageTeam, canSeeTeam, teamManagedBy, teamVisibleTo } from './access.server';
-
-/**
- * A refusal from the domain, with the HTTP status it maps to. Routes turn it into problem+json (API) or a message
- * on the page; nothing has been written when one is thrown.
- */
-export class ResponseRefusal extends Error {
-  constructor(
-    public status: 403 | 404 | 409 | 422,
-    message: string,
-    public extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
-export const NOT_FOUND = 'No response with that id exists, or it belongs to a team you cannot see.';
+import { conflict, DomainError, invalid, notFound } from './errors.server';
 
 export type ResponseChange = {
   baseRevision: number;
@@ -86,7 +71,7 @@ export type VisibleResponse = NonNullable<Awaited<ReturnType<typeof findVisibleR
 
 export async function requireVisibleResponse(db: Executor, user: CurrentUser, responseId: number, options: { forUpdate?: boolean } = {}) {
   const response = await findVisibleResponse(db, user, responseId, options);
-  if (!response) throw new ResponseRefusal(404, NOT_FOUND);
+  if (!response) throw notFound('response');
   return response;
 }
 
@@ -104,7 +89,7 @@ export function editBlocker(user: CurrentUser, response: Pick<VisibleResponse, '
 
 function checkEditable(user: CurrentUser, response: VisibleResponse) {
   const blocker = editBlocker(user, response);
-  if (blocker) throw new ResponseRefusal(blocker.status, blocker.message, { reason: blocker.status === 409 ? (response.round_status === 'closed' ? 'round_closed' : 'submitted') : 'role' });
+  if (blocker) throw new DomainError(blocker.status, blocker.message, { reason: blocker.status === 409 ? (response.round_status === 'closed' ? 'round_closed' : 'submitted') : 'role' });
 }
 
 /**
@@ -186,7 +171,7 @@ export async function saveResponseChange(db: Executor, user: CurrentUser, respon
       }
     }
     if (change.baseRevision > response.revision) {
-      throw new ResponseRefusal(409, `baseRevision ${change.baseRevision} is newer than the response's revision ${response.revision}: reload it.`, {
+      throw conflict(`baseRevision ${change.baseRevision} is newer than the response's revision ${response.revision}: reload it.`, {
         currentRevision: response.revision,
         reason: 'stale',
       });
@@ -194,7 +179,7 @@ export async function saveResponseChange(db: Executor, user: CurrentUser, respon
     const version = await getQuestionnaireVersion(trx, response.questionnaire_version_id);
     const data = response.data;
     const { errors, progress, next } = validateChange(version, data, change);
-    if (errors.length) throw new ResponseRefusal(422, 'Some answers are not valid; nothing was saved.', { errors });
+    if (errors.length) throw invalid('Some answers are not valid; nothing was saved.', { errors });
 
     const touched = [...Object.keys(change.set), ...change.unset];
     const changed = touched.filter((name) => !sameValue(data[name], change.unset.includes(name) ? undefined : normalise(change.set[name])));
@@ -210,7 +195,7 @@ export async function saveResponseChange(db: Executor, user: CurrentUser, respon
         revision: last.revision,
       }));
       if (conflicts.length) {
-        throw new ResponseRefusal(409, `${conflicts.length === 1 ? 'A question was' : `${conflicts.length} questions were`} changed by someone else since you loaded the response; nothing was saved.`, {
+        throw conflict(`${conflicts.length === 1 ? 'A question was' : `${conflicts.length} questions were`} changed by someone else since you loaded the response; nothing was saved.`, {
           reason: 'conflict',
           conflicts,
           currentRevision: response.revision,
@@ -265,7 +250,7 @@ export async function submitResponse(db: Executor, user: CurrentUser, responseId
     const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
     checkEditable(user, response);
     if (input.revision !== response.revision) {
-      throw new ResponseRefusal(409, `The response has changed since revision ${input.revision} (it is now at ${response.revision}): review the changes and submit again.`, {
+      throw conflict(`The response has changed since revision ${input.revision} (it is now at ${response.revision}): review the changes and submit again.`, {
         reason: 'stale',
         currentRevision: response.revision,
       });
@@ -273,7 +258,7 @@ export async function submitResponse(db: Executor, user: CurrentUser, responseId
     const version = await getQuestionnaireVersion(trx, response.questionnaire_version_id);
     const { errors } = assessAnswers(version, response.data, 'submit');
     if (errors.length) {
-      throw new ResponseRefusal(422, `The response cannot be submitted yet: ${errors.length} answer${errors.length === 1 ? ' needs' : 's need'} attention.`, { errors });
+      throw invalid(`The response cannot be submitted yet: ${errors.length} answer${errors.length === 1 ? ' needs' : 's need'} attention.`, { errors });
     }
     const { revision, at } = await commitRevision(trx, response, {
       kind: 'submit',

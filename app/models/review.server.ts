@@ -2,17 +2,13 @@ import type { Executor } from '../../db/index';
 import { hasPermission } from '~/utils/permissions';
 import { getQuestionnaireVersion } from './questionnaires.server';
 import { displayValue, rawValue, rowsOf } from './compare.server';
-import { listRevisions, requireVisibleResponse, ResponseRefusal, type VisibleResponse } from './responses.server';
+import { conflict, forbidden, invalid } from './errors.server';
+import { listRevisions, requireVisibleResponse, type VisibleResponse } from './responses.server';
+import { summariseCarried } from './carry-forward.server';
 import { commitRevision } from './revisions.server';
 import type { CurrentUser } from './users.server';
 
 export const MAX_RETURN_REASON = 4000;
-
-/** For page loaders: a domain refusal becomes the HTTP response the error boundary shows (404, 409…). */
-export function rethrowForPage(error: unknown): never {
-  if (error instanceof ResponseRefusal) throw new Response(error.message, { status: error.status });
-  throw error;
-}
 
 export type ReturnRequest = { reason: string; questions?: string[] };
 
@@ -22,25 +18,25 @@ export type ReturnRequest = { reason: string; questions?: string[] };
  * its own, so both submissions and the return between them stay in the history.
  */
 export async function returnResponse(db: Executor, user: CurrentUser, responseId: number, request: ReturnRequest) {
-  if (!hasPermission(user, 'response:return')) throw new ResponseRefusal(403, 'Only reviewers and administrators can return responses.');
+  if (!hasPermission(user, 'response:return')) throw forbidden('Only reviewers and administrators can return responses.');
   return db.transaction().execute(async (trx) => {
     const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
     if (response.round_status === 'closed') {
-      throw new ResponseRefusal(409, 'The round is closed: reopen it before returning a response.', { reason: 'round_closed' });
+      throw conflict('The round is closed: reopen it before returning a response.', { reason: 'round_closed' });
     }
     if (response.status !== 'submitted') {
-      throw new ResponseRefusal(409, `Only a submitted response can be returned; this one is ${response.status.replace('_', ' ')}.`, { reason: 'not_submitted', status: response.status });
+      throw conflict(`Only a submitted response can be returned; this one is ${response.status.replace('_', ' ')}.`, { reason: 'not_submitted', status: response.status });
     }
     const reason = request.reason.trim();
-    if (!reason) throw new ResponseRefusal(422, 'Give the reason for returning the response.', { errors: [{ path: 'reason', message: 'is required' }] });
+    if (!reason) throw invalid('Give the reason for returning the response.', { errors: [{ path: 'reason', message: 'is required' }] });
     if (reason.length > MAX_RETURN_REASON) {
-      throw new ResponseRefusal(422, `The reason is longer than ${MAX_RETURN_REASON} characters.`, { errors: [{ path: 'reason', message: `at most ${MAX_RETURN_REASON} characters` }] });
+      throw invalid(`The reason is longer than ${MAX_RETURN_REASON} characters.`, { errors: [{ path: 'reason', message: `at most ${MAX_RETURN_REASON} characters` }] });
     }
     const version = await getQuestionnaireVersion(trx, response.questionnaire_version_id);
     const questions = [...new Set(request.questions ?? [])];
     const unknown = questions.filter((name) => !version.catalogue.has(name));
     if (unknown.length) {
-      throw new ResponseRefusal(422, 'Some of the marked questions are not in this questionnaire; nothing was returned.', {
+      throw invalid('Some of the marked questions are not in this questionnaire; nothing was returned.', {
         errors: unknown.map((name) => ({ path: `questions`, message: `"${name}" is not a question of ${version.title} version ${version.version}` })),
       });
     }
@@ -127,4 +123,54 @@ export async function describeAnswers(db: Executor, response: VisibleResponse): 
       returnMarked: marked.has(q.name),
     };
   });
+}
+
+/**
+ * What the reviewers' read-only view of a response shows: its answers (as text and in the questionnaire), its
+ * revisions, who submitted or returned it, where its answers were carried from, and whether it can be returned now.
+ * Throws the response's not-found refusal when the user may not see it.
+ */
+export async function loadReviewPage(db: Executor, user: CurrentUser, id: number) {
+  const response = await requireVisibleResponse(db, user, id);
+  const [version, revisions, answers] = await Promise.all([getQuestionnaireVersion(db, response.questionnaire_version_id), listRevisions(db, id), describeAnswers(db, response)]);
+  const people = await db
+    .selectFrom('users')
+    .select(['id', 'name'])
+    .where('id', 'in', [response.submitted_by ?? 0, response.returned_by ?? 0])
+    .execute();
+  const name = (userId: number | null) => people.find((p) => p.id === userId)?.name ?? null;
+  const carriedFrom = response.carried_from_response_id
+    ? await db
+        .selectFrom('responses as s')
+        .innerJoin('rounds as r', 'r.id', 's.round_id')
+        .select(['s.id', 'r.id as round_id', 'r.name'])
+        .where('s.id', '=', response.carried_from_response_id)
+        .executeTakeFirst()
+    : undefined;
+  const pages = ((version.definition.pages as Array<{ name: string; title?: string }> | undefined) ?? []).map((p) => ({ name: p.name, title: p.title ?? p.name }));
+  const titles = Object.fromEntries(answers.map((a) => [a.question, a.title]));
+  return {
+    response: {
+      id: response.id,
+      status: response.status,
+      revision: response.revision,
+      data: response.data,
+      answered: response.answered_count,
+      answerable: response.answerable_count,
+      updatedAt: response.revision > 0 ? response.updated_at.toISOString() : null,
+      submitted: response.submitted_at ? { at: response.submitted_at.toISOString(), by: name(response.submitted_by) } : null,
+      returned: response.returned_at ? { at: response.returned_at.toISOString(), by: name(response.returned_by), reason: response.return_reason, questions: response.return_questions ?? [] } : null,
+      carried: summariseCarried(response.carried),
+    },
+    team: { id: response.team_id, name: response.team_name },
+    round: { id: response.round_id, name: response.round_name, status: response.round_status, dueDate: response.due_date },
+    carriedFrom: carriedFrom ? { responseId: carriedFrom.id, roundId: carriedFrom.round_id, roundName: carriedFrom.name } : null,
+    questionnaire: { title: version.title, version: version.version, definition: version.definition },
+    pages,
+    titles,
+    answers,
+    revisions,
+    canReturn: hasPermission(user, 'response:return') && response.status === 'submitted' && response.round_status === 'open',
+    maxReason: MAX_RETURN_REASON,
+  };
 }

@@ -8,7 +8,7 @@ import { daysUntil } from '~/utils/format';
 import { recordAudit } from './audit.server';
 import { carryForwardResponse, summariseCarried, versionPath, type EarlierResponse } from './carry-forward.server';
 import { getQuestionnaireVersion } from './questionnaires.server';
-import { ResponseRefusal } from './responses.server';
+import { forbidden, invalid, notFound } from './errors.server';
 import { progressOf } from './validation.server';
 import type { CurrentUser } from './users.server';
 import { canReviewArea, reviewedAreaIds, teamReviewedBy, teamVisibleTo } from './access.server';
@@ -21,8 +21,6 @@ export type NewRound = {
   /** The earlier round this one follows (the next phase): each team's response starts from its answers there. */
   followsRoundId?: number | null;
 };
-
-export const ROUND_NOT_FOUND = 'No round with that id exists, or it has no teams you can see.';
 
 /**
  * Creates a round and one response per team, in one transaction. When the round follows an earlier one, each
@@ -41,7 +39,7 @@ export async function createRound(db: Executor, input: NewRound, actorId: number
       .select(['id', 'name', 'questionnaire_version_id'])
       .where('id', '=', input.followsRoundId)
       .executeTakeFirst();
-    if (!round) throw new ResponseRefusal(422, `Round ${input.followsRoundId} does not exist, so the new round cannot follow it.`, { errors: [{ path: 'followsRoundId', message: 'no such round' }] });
+    if (!round) throw invalid(`Round ${input.followsRoundId} does not exist, so the new round cannot follow it.`, { errors: [{ path: 'followsRoundId', message: 'no such round' }] });
     const responses = teamIds.length
       ? await trx
           .selectFrom('responses')
@@ -173,7 +171,7 @@ async function resolveTeams(db: Executor, user: CurrentUser, selection: TeamSele
       const errors = selection.areaIds
         .filter((id) => !areas.some((a) => a.id === id) || !canReviewArea(user, id))
         .map((id) => ({ path: 'teams.areaIds', message: `area ${id} does not exist or is outside the areas you review` }));
-      if (errors.length) throw new ResponseRefusal(422, 'Some areas cannot be included in this round; nothing was created.', { errors });
+      if (errors.length) throw invalid('Some areas cannot be included in this round; nothing was created.', { errors });
       return active.filter((t) => selection.areaIds.includes(t.area_id)).map((t) => t.id);
     }
     case 'type':
@@ -182,12 +180,12 @@ async function resolveTeams(db: Executor, user: CurrentUser, selection: TeamSele
       const errors = [...new Set(selection.teamIds)]
         .filter((id) => !active.some((t) => t.id === id))
         .map((id) => ({ path: 'teams.teamIds', message: `team ${id} does not exist, is archived or is outside the areas you review` }));
-      if (errors.length) throw new ResponseRefusal(422, 'Some teams cannot be included in this round; nothing was created.', { errors });
+      if (errors.length) throw invalid('Some teams cannot be included in this round; nothing was created.', { errors });
       return [...new Set(selection.teamIds)];
     }
     case 'earlier': {
       if (!followsRoundId) {
-        throw new ResponseRefusal(422, 'Choose the teams: "same teams as the earlier round" needs an earlier round to follow.', { errors: [{ path: 'teams', message: 'needs followsRoundId' }] });
+        throw invalid('Choose the teams: "same teams as the earlier round" needs an earlier round to follow.', { errors: [{ path: 'teams', message: 'needs followsRoundId' }] });
       }
       const earlier = await db.selectFrom('responses').select('team_id').where('round_id', '=', followsRoundId).execute();
       const ids = new Set(earlier.map((r) => r.team_id));
@@ -201,25 +199,25 @@ async function resolveTeams(db: Executor, user: CurrentUser, selection: TeamSele
  * only include teams of their areas) and the earlier round, then calls `createRound` in one transaction.
  */
 export async function createRoundForUser(db: Executor, user: CurrentUser, request: RoundRequest) {
-  if (!hasPermission(user, 'round:manage')) throw new ResponseRefusal(403, 'Only reviewers and administrators can create rounds.');
+  if (!hasPermission(user, 'round:manage')) throw forbidden('Only reviewers and administrators can create rounds.');
   return db.transaction().execute(async (trx) => {
     const version = await trx.selectFrom('questionnaire_versions').select('id').where('id', '=', request.questionnaireVersionId).executeTakeFirst();
     if (!version) {
-      throw new ResponseRefusal(422, `Questionnaire version ${request.questionnaireVersionId} does not exist.`, {
+      throw invalid(`Questionnaire version ${request.questionnaireVersionId} does not exist.`, {
         errors: [{ path: 'questionnaireVersionId', message: 'is not a published questionnaire version' }],
       });
     }
     if (request.followsRoundId) {
       const earlier = await findVisibleRound(trx, user, request.followsRoundId);
       if (!earlier) {
-        throw new ResponseRefusal(422, `Round ${request.followsRoundId} does not exist or has no teams you can see, so the new round cannot follow it.`, {
+        throw invalid(`Round ${request.followsRoundId} does not exist or has no teams you can see, so the new round cannot follow it.`, {
           errors: [{ path: 'followsRoundId', message: 'no such round' }],
         });
       }
     }
     const teamIds = await resolveTeams(trx, user, request.teams, request.followsRoundId);
     if (!teamIds.length) {
-      throw new ResponseRefusal(422, 'The selection holds no teams: choose at least one team.', { errors: [{ path: 'teams', message: 'selects no teams' }] });
+      throw invalid('The selection holds no teams: choose at least one team.', { errors: [{ path: 'teams', message: 'selects no teams' }] });
     }
     return createRound(trx, { ...request, teamIds }, user.id);
   });
@@ -257,7 +255,7 @@ export type VisibleRound = NonNullable<Awaited<ReturnType<typeof findVisibleRoun
 
 export async function requireVisibleRound(db: Executor, user: CurrentUser, roundId: number): Promise<VisibleRound> {
   const round = await findVisibleRound(db, user, roundId);
-  if (!round) throw new ResponseRefusal(404, ROUND_NOT_FOUND);
+  if (!round) throw notFound('round');
   return round;
 }
 
@@ -266,13 +264,13 @@ export async function requireVisibleRound(db: Executor, user: CurrentUser, round
  * reviewer may only open or close a round whose teams are all in their areas.
  */
 export async function setRoundStatus(db: Executor, user: CurrentUser, roundId: number, status: 'open' | 'closed') {
-  if (!hasPermission(user, 'round:manage')) throw new ResponseRefusal(403, 'Only reviewers and administrators can open or close rounds.');
+  if (!hasPermission(user, 'round:manage')) throw forbidden('Only reviewers and administrators can open or close rounds.');
   return db.transaction().execute(async (trx) => {
     // Lock the round row first, so two people opening and closing it at once are applied one after the other.
     if (Number.isSafeInteger(roundId) && roundId > 0) await trx.selectFrom('rounds').select('id').where('id', '=', roundId).forUpdate().execute();
     const round = await requireVisibleRound(trx, user, roundId);
     if (!round.whollyInScope) {
-      throw new ResponseRefusal(403, 'This round includes teams outside the areas you review: ask an authority-wide reviewer or an administrator to open or close it.');
+      throw forbidden('This round includes teams outside the areas you review: ask an authority-wide reviewer or an administrator to open or close it.');
     }
     if (round.status === status) return { ...round, changed: false };
     const now = new Date();

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Executor } from '../../db/index';
 import type { Role } from '../../db/schema';
 import { recordAudit } from './audit.server';
+import { conflict, type DomainError } from './errors.server';
 import { hashPassword, MIN_PASSWORD_LENGTH } from './passwords.server';
 
 /** Who is asking, with the scope of every role they hold. */
@@ -56,14 +57,12 @@ export async function findUserByEmail(db: Executor, email: string) {
     .executeTakeFirst();
 }
 
-export class UserInputError extends Error {
-  constructor(
-    message: string,
-    /** The form field it concerns, when it came from a form. */
-    public field?: string,
-  ) {
-    super(message);
-  }
+/**
+ * A new user or role refused (409: it does not fit the accounts, teams and areas there are), with the form field it
+ * concerns when it came from the administration form. The command line prints the message.
+ */
+export function refuseUser(message: string, field?: string): DomainError {
+  return conflict(message, field ? { errors: [{ path: field, message }] } : {});
 }
 
 export type NewUser = {
@@ -81,8 +80,8 @@ export type NewUser = {
  */
 export async function addUserFromAdmin(db: Executor, input: NewUser, actorId: number): Promise<{ created: boolean }> {
   const existing = await findUserByEmail(db, input.email);
-  if (existing && input.password) throw new UserInputError('That email already has an account: leave the password empty to give it this role.', 'password');
-  if (!existing && !input.password) throw new UserInputError('Set a first password for the new account.', 'password');
+  if (existing && input.password) throw refuseUser('That email already has an account: leave the password empty to give it this role.', 'password');
+  if (!existing && !input.password) throw refuseUser('Set a first password for the new account.', 'password');
   await createUserWithRole(db, { ...input, password: existing ? null : input.password }, actorId);
   return { created: !existing };
 }
@@ -90,24 +89,24 @@ export async function addUserFromAdmin(db: Executor, input: NewUser, actorId: nu
 /** Creates a user with one role; an existing user (same email) gains the role instead. */
 export async function createUserWithRole(db: Executor, input: NewUser, actorId: number | null = null) {
   const email = input.email.trim().toLowerCase();
-  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw new UserInputError(`"${input.email}" is not an email address`);
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw refuseUser(`"${input.email}" is not an email address`);
   if (input.password !== null && input.password.length < MIN_PASSWORD_LENGTH) {
-    throw new UserInputError(`passwords must be at least ${MIN_PASSWORD_LENGTH} characters long`, 'password');
+    throw refuseUser(`passwords must be at least ${MIN_PASSWORD_LENGTH} characters long`, 'password');
   }
   let areaId: number | null = null;
   let teamId: number | null = null;
   if (input.role === 'manager') {
-    if (!input.teamSlug) throw new UserInputError('a manager needs --team <team slug>');
+    if (!input.teamSlug) throw refuseUser('a manager needs --team <team slug>');
     const team = await db.selectFrom('teams').select('id').where('slug', '=', input.teamSlug).executeTakeFirst();
-    if (!team) throw new UserInputError(`no team has the slug "${input.teamSlug}"`);
+    if (!team) throw refuseUser(`no team has the slug "${input.teamSlug}"`);
     teamId = team.id;
   } else if (input.teamSlug) {
-    throw new UserInputError(`--team only applies to managers`);
+    throw refuseUser(`--team only applies to managers`);
   }
   if (input.areaSlug) {
-    if (input.role !== 'reviewer') throw new UserInputError('--area only applies to reviewers');
+    if (input.role !== 'reviewer') throw refuseUser('--area only applies to reviewers');
     const area = await db.selectFrom('areas').select('id').where('slug', '=', input.areaSlug).executeTakeFirst();
-    if (!area) throw new UserInputError(`no area has the slug "${input.areaSlug}"`);
+    if (!area) throw refuseUser(`no area has the slug "${input.areaSlug}"`);
     areaId = area.id;
   }
   const passwordHash = input.password === null ? null : await hashPassword(input.password);

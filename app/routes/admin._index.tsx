@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { TEAM_TYPE_LABELS } from '../../db/schema';
 import { listQuestionnaires } from '~/models/questionnaires.server';
-import { listUsers, listVisibleTeams, OrganisationInputError, setUserDisabled } from '~/models/organisation.server';
+import { listUsers, listVisibleTeams, setUserDisabled } from '~/models/organisation.server';
+import { formRefusal } from '~/utils/errors.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatDateTime } from '~/utils/format';
 
@@ -36,8 +37,8 @@ export async function action({ request }: ActionFunctionArgs) {
     const done = parsed.data.intent === 'disable' ? `Disabled ${result.email}: they are signed out and cannot sign in.` : `Enabled ${result.email} again.`;
     return { error: null, done };
   } catch (error) {
-    if (error instanceof OrganisationInputError) return data({ error: error.message, done: null }, { status: error.status });
-    throw error;
+    const refusal = formRefusal(error);
+    return data({ error: refusal.message, done: null }, { status: refusal.status });
   }
 }
 

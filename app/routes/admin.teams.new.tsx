@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { TEAM_TYPE_LABELS, TEAM_TYPES } from '../../db/schema';
 import { describedBy, ErrorSummary, FieldError, fieldErrorsFrom, TextField, type FieldErrors } from '~/components/form-errors';
-import { addTeam, listAreas, OrganisationInputError } from '~/models/organisation.server';
+import { addTeam, listAreas } from '~/models/organisation.server';
+import { formRefusal } from '~/utils/errors.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 
 export const meta: MetaFunction = () => [{ title: 'Add a team – Administration – Stocktake' }];
@@ -47,8 +48,8 @@ export async function action({ request }: ActionFunctionArgs) {
     });
     return redirect(`/admin?added=team&name=${encodeURIComponent(team.name)}`);
   } catch (error) {
-    if (error instanceof OrganisationInputError) return data({ errors: { [error.field]: error.message } as FieldErrors }, { status: 409 });
-    throw error;
+    const refusal = formRefusal(error);
+    return data({ errors: refusal.fieldErrors }, { status: refusal.status });
   }
 }
 

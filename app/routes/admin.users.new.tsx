@@ -5,7 +5,8 @@ import { getDb } from '../../db/index';
 import { describedBy, ErrorSummary, FieldError, fieldErrorsFrom, TextField, type FieldErrors } from '~/components/form-errors';
 import { MIN_PASSWORD_LENGTH } from '~/models/auth.server';
 import { listAreas, listVisibleTeams } from '~/models/organisation.server';
-import { addUserFromAdmin, UserInputError } from '~/models/users.server';
+import { addUserFromAdmin } from '~/models/users.server';
+import { formRefusal } from '~/utils/errors.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 
 export const meta: MetaFunction = () => [{ title: 'Add a user – Administration – Stocktake' }];
@@ -61,8 +62,8 @@ export async function action({ request }: ActionFunctionArgs) {
     );
     return redirect(`/admin?added=${created ? 'user' : 'role'}&name=${encodeURIComponent(input.email)}`);
   } catch (error) {
-    if (!(error instanceof UserInputError)) throw error;
-    return data({ errors: (error.field ? { [error.field]: error.message } : {}) as FieldErrors, message: error.field ? null : error.message }, { status: 409 });
+    const refusal = formRefusal(error);
+    return data({ errors: refusal.fieldErrors, message: refusal.errors.length ? null : refusal.message }, { status: refusal.status });
   }
 }
 

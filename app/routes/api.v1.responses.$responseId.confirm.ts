@@ -2,7 +2,8 @@ import type { ActionFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { confirmCarriedAnswers } from '~/models/carry-forward.server';
-import { handleApi, json, methodNotAllowed, parseId, parsePayload, readJsonBody } from '~/utils/api.server';
+import { handleApi, json, methodNotAllowed, parsePayload, readJsonBody } from '~/utils/api.server';
+import { requireIdParam } from '~/utils/params.server';
 import { requireApiUser } from '~/utils/session.server';
 
 const Confirm = z.union([
@@ -19,7 +20,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   return handleApi(async () => {
     if (request.method !== 'POST') return methodNotAllowed(['POST']);
     const user = await requireApiUser(request);
-    const id = parseId(params.responseId);
+    const id = requireIdParam(params, 'responseId', 'response');
     const input = parsePayload(Confirm, await readJsonBody(request));
     const result = await confirmCarriedAnswers(getDb(), user, id, 'page' in input ? `page:${input.page}` : input.questions);
     return json({ id, ...result });

@@ -2,7 +2,8 @@ import type { ActionFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { MAX_RETURN_REASON, returnResponse } from '~/models/review.server';
-import { handleApi, json, methodNotAllowed, parseId, parsePayload, readJsonBody } from '~/utils/api.server';
+import { handleApi, json, methodNotAllowed, parsePayload, readJsonBody } from '~/utils/api.server';
+import { requireIdParam } from '~/utils/params.server';
 import { requireApiPermission, requireApiUser } from '~/utils/session.server';
 
 const Return = z
@@ -22,7 +23,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (request.method !== 'POST') return methodNotAllowed(['POST']);
     const user = await requireApiUser(request);
     requireApiPermission(user, 'response:return');
-    const id = parseId(params.responseId);
+    const id = requireIdParam(params, 'responseId', 'response');
     const input = parsePayload(Return, await readJsonBody(request));
     const result = await returnResponse(getDb(), user, id, input);
     return json({ ...result, returnedAt: result.returnedAt.toISOString() });

@@ -2,7 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { describeResponse, requireVisibleResponse, saveResponseChange } from '~/models/responses.server';
-import { handleApi, json, methodNotAllowed, parseId, parsePayload, readJsonBody } from '~/utils/api.server';
+import { handleApi, json, methodNotAllowed, parsePayload, readJsonBody } from '~/utils/api.server';
+import { requireIdParam } from '~/utils/params.server';
 import { requireApiUser } from '~/utils/session.server';
 
 /** GET /api/v1/responses/{id} */
@@ -10,7 +11,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return handleApi(async () => {
     const user = await requireApiUser(request);
     const db = getDb();
-    const response = await requireVisibleResponse(db, user, parseId(params.responseId));
+    const response = await requireVisibleResponse(db, user, requireIdParam(params, 'responseId', 'response'));
     return json(await describeResponse(db, response));
   });
 }
@@ -34,7 +35,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   return handleApi(async () => {
     if (request.method !== 'PATCH') return methodNotAllowed(['GET', 'PATCH']);
     const user = await requireApiUser(request);
-    const id = parseId(params.responseId);
+    const id = requireIdParam(params, 'responseId', 'response');
     const change = parsePayload(Change, await readJsonBody(request));
     const result = await saveResponseChange(getDb(), user, id, change);
     return json({ id, revision: result.revision, updatedAt: result.updatedAt.toISOString(), changed: result.changed, progress: result.progress });

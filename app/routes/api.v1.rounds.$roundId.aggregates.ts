@@ -1,8 +1,9 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { getDb } from '../../db/index';
-import { insightsRequest, isThresholdsTopic, QueryError, ROUND_NOT_VISIBLE, roundInsights, roundTopics, topicPage } from '~/models/aggregation.server';
+import { insightsRequest, isThresholdsTopic, roundInsights, roundTopics, topicPage } from '~/models/aggregation.server';
+import { badParameter } from '~/models/errors.server';
 import { handleApi, json } from '~/utils/api.server';
-import { problem } from '~/utils/problem.server';
+import { requireIdParam } from '~/utils/params.server';
 import { requireApiPermission, requireApiUser } from '~/utils/session.server';
 
 /**
@@ -14,27 +15,18 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return handleApi(async () => {
     const user = await requireApiUser(request);
     requireApiPermission(user, 'aggregate:read');
-    const roundId = /^\d{1,9}$/.test(params.roundId ?? '') ? Number(params.roundId) : 0;
+    const roundId = requireIdParam(params, 'roundId', 'round');
     const db = getDb();
-    let loaded;
-    try {
-      const params = new URL(request.url).searchParams;
-      // The earlier round is only needed for the thresholds' changes between phases (or when asked for).
-      loaded = await insightsRequest(db, user, roundId, params, undefined, {
-        compare: params.has('compare') || ((version) => params.has('topic') && isThresholdsTopic(version, params.get('topic')!)),
-      });
-    } catch (error) {
-      if (error instanceof QueryError) throw problem(400, error.message, { errors: [{ path: error.parameter, message: error.message }] });
-      throw error;
-    }
-    if (!loaded) throw problem(404, ROUND_NOT_VISIBLE);
-    const { query, scope, compare } = loaded;
+    const search = new URL(request.url).searchParams;
+    // The earlier round is only needed for the thresholds' changes between phases (or when asked for).
+    const { query, scope, compare } = await insightsRequest(db, user, roundId, search, undefined, {
+      compare: search.has('compare') || ((version) => search.has('topic') && isThresholdsTopic(version, search.get('topic')!)),
+    });
     if (!query.topic) return json({ ...(await roundInsights(db, scope, { reference: query.reference })), compareRoundId: compare?.round.id ?? null });
     const page = await topicPage(db, scope, query.topic, { reference: query.reference, compare });
     if (!page) {
       const topics = roundTopics(scope).map((t) => t.id);
-      const message = `topic: the round's questionnaire has no topic "${query.topic}" (use one of ${topics.join(', ')})`;
-      throw problem(400, message, { errors: [{ path: 'topic', message }] });
+      throw badParameter('topic', `the round's questionnaire has no topic "${query.topic}" (use one of ${topics.join(', ')})`);
     }
     return json(page);
   });

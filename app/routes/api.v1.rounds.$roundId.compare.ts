@@ -2,9 +2,8 @@ import type { LoaderFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { compareTeamsInRound, MAX_COMPARED_TEAMS } from '~/models/compare.server';
-import { ROUND_NOT_FOUND } from '~/models/rounds.server';
-import { handleApi, json, parseId, parsePayload } from '~/utils/api.server';
-import { problem } from '~/utils/problem.server';
+import { handleApi, json, parsePayload } from '~/utils/api.server';
+import { requireIdParam } from '~/utils/params.server';
 import { requireApiPermission, requireApiUser } from '~/utils/session.server';
 
 const token = z.string().trim().min(1).max(100);
@@ -30,12 +29,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return handleApi(async () => {
     const user = await requireApiUser(request);
     requireApiPermission(user, 'response:read-any');
-    let id: number;
-    try {
-      id = parseId(params.roundId, 'round');
-    } catch {
-      throw problem(404, ROUND_NOT_FOUND);
-    }
+    const id = requireIdParam(params, 'roundId', 'round');
     const query = parsePayload(Query, Object.fromEntries(new URL(request.url).searchParams));
     const comparison = await compareTeamsInRound(getDb(), user, id, { teams: query.teams, area: query.area, topic: query.topic, onlyDiffering: query.differing });
     const { available: _available, ...body } = comparison;

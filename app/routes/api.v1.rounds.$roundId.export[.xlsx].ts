@@ -1,7 +1,9 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { getDb } from '../../db/index';
-import { exportRequest } from '~/models/exports.server';
+import { roundExport } from '~/models/exports.server';
 import { handleApi } from '~/utils/api.server';
+import { download } from '~/utils/download.server';
+import { requireIdParam } from '~/utils/params.server';
 import { requireApiPermission, requireApiUser } from '~/utils/session.server';
 
 /**
@@ -12,6 +14,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return handleApi(async () => {
     const user = await requireApiUser(request);
     requireApiPermission(user, 'export:read');
-    return exportRequest(getDb(), user, params.roundId, new URL(request.url).searchParams, 'xlsx');
+    const roundId = requireIdParam(params, 'roundId', 'round');
+    const file = await roundExport(getDb(), user, roundId, new URL(request.url).searchParams, 'xlsx');
+    return download(file.body, file.fileName);
   });
 }

@@ -1,25 +1,17 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
-import { overviewFilterFrom, overviewQuerySchema, roundOverview, setRoundStatus, ROUND_NOT_FOUND } from '~/models/rounds.server';
-import { handleApi, json, methodNotAllowed, parseId, parsePayload, readJsonBody } from '~/utils/api.server';
-import { problem } from '~/utils/problem.server';
+import { overviewFilterFrom, overviewQuerySchema, roundOverview, setRoundStatus } from '~/models/rounds.server';
+import { handleApi, json, methodNotAllowed, parsePayload, readJsonBody } from '~/utils/api.server';
+import { requireIdParam } from '~/utils/params.server';
 import { requireApiPermission, requireApiUser } from '~/utils/session.server';
-
-function roundId(value: string | undefined): number {
-  try {
-    return parseId(value, 'round');
-  } catch {
-    throw problem(404, ROUND_NOT_FOUND);
-  }
-}
 
 /** GET /api/v1/rounds/{id}?area=&type=&status=&sort=&direction= — the round's overview: every visible team's response. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   return handleApi(async () => {
     const user = await requireApiUser(request);
     requireApiPermission(user, 'response:read-any');
-    const id = roundId(params.roundId);
+    const id = requireIdParam(params, 'roundId', 'round');
     const query = parsePayload(overviewQuerySchema, Object.fromEntries(new URL(request.url).searchParams));
     const overview = await roundOverview(getDb(), user, id, overviewFilterFrom(query));
     return json({ ...overview.round, counts: overview.counts, filter: overview.filter, responses: overview.rows });
@@ -34,7 +26,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (request.method !== 'PATCH') return methodNotAllowed(['GET', 'PATCH']);
     const user = await requireApiUser(request);
     requireApiPermission(user, 'round:manage');
-    const id = roundId(params.roundId);
+    const id = requireIdParam(params, 'roundId', 'round');
     const input = parsePayload(StatusChange, await readJsonBody(request));
     const db = getDb();
     const result = await setRoundStatus(db, user, id, input.status);

@@ -1,10 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
+import { invalid } from '~/models/errors.server';
 import { findVersion } from '~/models/questionnaires.server';
 import { createRoundForUser, isoDateSchema, listRounds, requireVisibleRound, roundOverview, teamSelectionSchema } from '~/models/rounds.server';
 import { handleApi, json, methodNotAllowed, parsePayload, readJsonBody } from '~/utils/api.server';
-import { problem } from '~/utils/problem.server';
 import { requireApiPermission, requireApiUser } from '~/utils/session.server';
 
 /** GET /api/v1/rounds — the rounds holding teams the caller may see, newest first. */
@@ -57,7 +57,7 @@ export async function action({ request }: ActionFunctionArgs) {
     if (input.questionnaire) {
       const found = await findVersion(db, input.questionnaire.slug, input.questionnaire.version);
       if (!found) {
-        throw problem(422, `No published version ${input.questionnaire.version} of questionnaire "${input.questionnaire.slug}".`, {
+        throw invalid(`No published version ${input.questionnaire.version} of questionnaire "${input.questionnaire.slug}".`, {
           errors: [{ path: 'questionnaire', message: 'is not a published questionnaire version' }],
         });
       }

@@ -1,9 +1,9 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
-import { compareTeamAcrossRounds, TEAM_NOT_FOUND } from '~/models/compare.server';
-import { handleApi, json, parseId, parsePayload } from '~/utils/api.server';
-import { problem } from '~/utils/problem.server';
+import { compareTeamAcrossRounds } from '~/models/compare.server';
+import { handleApi, json, parsePayload } from '~/utils/api.server';
+import { requireIdParam } from '~/utils/params.server';
 import { requireApiPermission, requireApiUser } from '~/utils/session.server';
 
 const Query = z
@@ -21,12 +21,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return handleApi(async () => {
     const user = await requireApiUser(request);
     requireApiPermission(user, 'response:read-any');
-    let id: number;
-    try {
-      id = parseId(params.teamId, 'team');
-    } catch {
-      throw problem(404, TEAM_NOT_FOUND);
-    }
+    const id = requireIdParam(params, 'teamId', 'team');
     const query = parsePayload(Query, Object.fromEntries(new URL(request.url).searchParams));
     return json(await compareTeamAcrossRounds(getDb(), user, id, query.rounds, { topic: query.topic }));
   });

@@ -1,4 +1,4 @@
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { redirect, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import surveyCss from 'survey-core/survey-core.fontless.min.css?url';
 import { getDb } from '../../db/index';
@@ -10,6 +10,8 @@ import { ReadOnlyNotice, ReturnedNotice, SubmitErrorSummary } from '~/components
 import { QuestionnaireSurvey } from '~/components/questionnaire/questionnaire-survey';
 import { useQuestionnaire } from '~/components/questionnaire/use-questionnaire';
 import { StatusTag } from '~/components/status-tag';
+import { rethrowForPage } from '~/utils/errors.server';
+import { requireIdParam } from '~/utils/params.server';
 import { requireUser } from '~/utils/session.server';
 import { formatDate } from '~/utils/format';
 import questionnaireCss from '~/styles/questionnaire.css?url';
@@ -25,7 +27,10 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  return loadQuestionnairePage(getDb(), user, Number(params.responseId));
+  const responseId = requireIdParam(params, 'responseId', 'response');
+  const page = await loadQuestionnairePage(getDb(), user, responseId).catch(rethrowForPage);
+  if (!page) throw redirect(`/review/responses/${responseId}`);
+  return page;
 }
 
 export default function QuestionnairePage() {

@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { getQuestionnaireVersion } from '~/models/questionnaires.server';
 import { canManageTeam } from '~/models/access.server';
-import { findVisibleResponse, listRevisions, valueAtRevision } from '~/models/responses.server';
+import { listRevisions, requireVisibleResponse, valueAtRevision } from '~/models/responses.server';
+import { rethrowForPage } from '~/utils/errors.server';
+import { requireIdParam } from '~/utils/params.server';
 import { requireUser } from '~/utils/session.server';
 import { formatDateTime } from '~/utils/format';
 
@@ -27,8 +29,7 @@ const KIND_LABELS: Record<string, string> = {
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const db = getDb();
-  const response = await findVisibleResponse(db, user, Number(params.responseId));
-  if (!response) throw new Response('No response with that id exists, or it belongs to a team you cannot see.', { status: 404 });
+  const response = await requireVisibleResponse(db, user, requireIdParam(params, 'responseId', 'response')).catch(rethrowForPage);
   const query = Query.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   if (!query.success) throw new Response('The question or revision asked for is not valid.', { status: 400 });
   const version = await getQuestionnaireVersion(db, response.questionnaire_version_id);

@@ -4,13 +4,12 @@ import { useEffect, useRef } from 'react';
 import surveyCss from 'survey-core/survey-core.fontless.min.css?url';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
-import { summariseCarried } from '~/models/carry-forward.server';
-import { getQuestionnaireVersion } from '~/models/questionnaires.server';
-import { listRevisions, requireVisibleResponse, ResponseRefusal } from '~/models/responses.server';
-import { describeAnswers, MAX_RETURN_REASON, rethrowForPage, returnResponse } from '~/models/review.server';
+import { loadReviewPage, MAX_RETURN_REASON, returnResponse } from '~/models/review.server';
 import { StatusTag } from '~/components/status-tag';
 import { SurveyView } from '~/components/questionnaire/survey-view';
 import { hasPermission } from '~/utils/permissions';
+import { formRefusal, rethrowForPage } from '~/utils/errors.server';
+import { requireIdParam } from '~/utils/params.server';
 import { requireUser, requireUserWithPermission } from '~/utils/session.server';
 import { formatDate, formatDateTime } from '~/utils/format';
 import reviewCss from '~/styles/review.css?url';
@@ -21,59 +20,12 @@ export const links: LinksFunction = () => [
 ];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.team.name} – ${data.round.name} – Stocktake` : 'Response – Stocktake' }];
 
-function responseIdFrom(value: string | undefined): number {
-  if (!value || !/^\d{1,9}$/.test(value)) throw new Response('No response with that id exists, or it belongs to a team you cannot see.', { status: 404 });
-  return Number(value);
-}
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
-  const id = responseIdFrom(params.responseId);
+  const id = requireIdParam(params, 'responseId', 'response');
   // A team manager works on their own page; this one is the reviewers' read-only view.
   if (!hasPermission(user, 'response:read-any')) throw redirect(`/responses/${id}`);
-  const db = getDb();
-  const response = await requireVisibleResponse(db, user, id).catch(rethrowForPage);
-  const [version, revisions, answers] = await Promise.all([getQuestionnaireVersion(db, response.questionnaire_version_id), listRevisions(db, id), describeAnswers(db, response)]);
-  const people = await db
-    .selectFrom('users')
-    .select(['id', 'name'])
-    .where('id', 'in', [response.submitted_by ?? 0, response.returned_by ?? 0])
-    .execute();
-  const name = (userId: number | null) => people.find((p) => p.id === userId)?.name ?? null;
-  const carriedFrom = response.carried_from_response_id
-    ? await db
-        .selectFrom('responses as s')
-        .innerJoin('rounds as r', 'r.id', 's.round_id')
-        .select(['s.id', 'r.id as round_id', 'r.name'])
-        .where('s.id', '=', response.carried_from_response_id)
-        .executeTakeFirst()
-    : undefined;
-  const pages = ((version.definition.pages as Array<{ name: string; title?: string }> | undefined) ?? []).map((p) => ({ name: p.name, title: p.title ?? p.name }));
-  const titles = Object.fromEntries(answers.map((a) => [a.question, a.title]));
-  return {
-    response: {
-      id: response.id,
-      status: response.status,
-      revision: response.revision,
-      data: response.data,
-      answered: response.answered_count,
-      answerable: response.answerable_count,
-      updatedAt: response.revision > 0 ? response.updated_at.toISOString() : null,
-      submitted: response.submitted_at ? { at: response.submitted_at.toISOString(), by: name(response.submitted_by) } : null,
-      returned: response.returned_at ? { at: response.returned_at.toISOString(), by: name(response.returned_by), reason: response.return_reason, questions: response.return_questions ?? [] } : null,
-      carried: summariseCarried(response.carried),
-    },
-    team: { id: response.team_id, name: response.team_name },
-    round: { id: response.round_id, name: response.round_name, status: response.round_status, dueDate: response.due_date },
-    carriedFrom: carriedFrom ? { responseId: carriedFrom.id, roundId: carriedFrom.round_id, roundName: carriedFrom.name } : null,
-    questionnaire: { title: version.title, version: version.version, definition: version.definition },
-    pages,
-    titles,
-    answers,
-    revisions,
-    canReturn: hasPermission(user, 'response:return') && response.status === 'submitted' && response.round_status === 'open',
-    maxReason: MAX_RETURN_REASON,
-  };
+  return loadReviewPage(getDb(), user, id).catch(rethrowForPage);
 }
 
 const ReturnForm = z.object({
@@ -84,7 +36,7 @@ const ReturnForm = z.object({
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUserWithPermission(request, 'response:return');
-  const id = responseIdFrom(params.responseId);
+  const id = requireIdParam(params, 'responseId', 'response');
   const form = await request.formData();
   const parsed = ReturnForm.safeParse({ intent: form.get('intent'), reason: form.get('reason') ?? '', questions: form.getAll('questions') });
   if (!parsed.success) {
@@ -94,11 +46,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     await returnResponse(getDb(), user, id, { reason: parsed.data.reason, questions: parsed.data.questions });
   } catch (error) {
-    if (error instanceof ResponseRefusal) {
-      const errors = (error.extra.errors as Array<{ message: string }> | undefined) ?? [];
-      return data({ error: [error.message, ...errors.map((e) => e.message)].join(' '), field: null }, { status: error.status });
-    }
-    throw error;
+    const refusal = formRefusal(error);
+    return data({ error: [refusal.message, ...refusal.errors.map((e) => e.message)].join(' '), field: null }, { status: refusal.status });
   }
   return redirect(`/review/responses/${id}?returned=1`);
 }

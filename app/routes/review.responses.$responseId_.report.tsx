@@ -3,6 +3,9 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { getDb } from '../../db/index';
 import { teamReport, type ReportValue, type TeamReport } from '~/models/aggregation.server';
 import { StatusTag } from '~/components/status-tag';
+import { notFound } from '~/models/errors.server';
+import { pageResponse } from '~/utils/errors.server';
+import { requireIdParam } from '~/utils/params.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatDate, formatDateTime, formatNumber } from '~/utils/format';
 import insightsCss from '~/styles/insights.css?url';
@@ -12,9 +15,8 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'aggregate:read');
-  const id = /^\d{1,9}$/.test(params.responseId ?? '') ? Number(params.responseId) : 0;
-  const report = await teamReport(getDb(), user, id);
-  if (!report) throw new Response('No response with that id exists, or it belongs to a team you cannot see.', { status: 404 });
+  const report = await teamReport(getDb(), user, requireIdParam(params, 'responseId', 'response'));
+  if (!report) throw pageResponse(notFound('response'));
   return { report, generatedAt: new Date().toISOString() };
 }
 

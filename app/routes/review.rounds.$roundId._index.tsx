@@ -2,11 +2,11 @@ import { data, redirect, type ActionFunctionArgs, type LinksFunction, type Loade
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
-import { ResponseRefusal } from '~/models/responses.server';
-import { rethrowForPage } from '~/models/review.server';
 import { OVERVIEW_SORTS, overviewFilterFrom, overviewQuerySchema, RESPONSE_STATUSES, roundOverview, setRoundStatus, type OverviewSort } from '~/models/rounds.server';
 import { StatusTag, statusLabel } from '~/components/status-tag';
 import { hasPermission } from '~/utils/permissions';
+import { formRefusal, rethrowForPage } from '~/utils/errors.server';
+import { requireIdParam } from '~/utils/params.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatDate, formatDateTime } from '~/utils/format';
 import reviewCss from '~/styles/review.css?url';
@@ -14,14 +14,9 @@ import reviewCss from '~/styles/review.css?url';
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: reviewCss }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.round.name ?? 'Round'} – Review – Stocktake` }];
 
-function roundIdFrom(value: string | undefined): number {
-  if (!value || !/^\d{1,9}$/.test(value)) throw new Response('No round with that id exists, or it has no teams you can see.', { status: 404 });
-  return Number(value);
-}
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'response:read-any');
-  const roundId = roundIdFrom(params.roundId);
+  const roundId = requireIdParam(params, 'roundId', 'round');
   const url = new URL(request.url);
   const query = overviewQuerySchema.safeParse(Object.fromEntries(url.searchParams));
   if (!query.success) throw new Response(`The filters are not valid: ${query.error.issues.map((i) => i.message).join('; ')}.`, { status: 400 });
@@ -39,14 +34,14 @@ const Intent = z.object({ intent: z.enum(['close', 'open'], { errorMap: () => ({
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUserWithPermission(request, 'round:manage');
-  const roundId = roundIdFrom(params.roundId);
+  const roundId = requireIdParam(params, 'roundId', 'round');
   const parsed = Intent.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return data({ error: parsed.error.issues[0].message }, { status: 400 });
   try {
     await setRoundStatus(getDb(), user, roundId, parsed.data.intent === 'close' ? 'closed' : 'open');
   } catch (error) {
-    if (error instanceof ResponseRefusal) return data({ error: error.message }, { status: error.status });
-    throw error;
+    const refusal = formRefusal(error);
+    return data({ error: refusal.message }, { status: refusal.status });
   }
   const url = new URL(request.url);
   return redirect(`/review/rounds/${roundId}${url.search}`);

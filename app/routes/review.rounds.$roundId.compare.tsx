@@ -3,9 +3,10 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { comparableTeams, compareTeamsInRound, MAX_COMPARED_TEAMS, OUTLIER_RULE } from '~/models/compare.server';
-import { ResponseRefusal } from '~/models/responses.server';
-import { rethrowForPage } from '~/models/review.server';
+import { isDomainError } from '~/models/errors.server';
 import { StatusTag } from '~/components/status-tag';
+import { rethrowForPage } from '~/utils/errors.server';
+import { requireIdParam } from '~/utils/params.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatNumber } from '~/utils/format';
 import reviewCss from '~/styles/review.css?url';
@@ -23,8 +24,7 @@ const PageQuery = z.object({
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'response:read-any');
-  if (!params.roundId || !/^\d{1,9}$/.test(params.roundId)) throw new Response('No round with that id exists, or it has no teams you can see.', { status: 404 });
-  const roundId = Number(params.roundId);
+  const roundId = requireIdParam(params, 'roundId', 'round');
   const db = getDb();
   const choices = await comparableTeams(db, user, roundId).catch(rethrowForPage);
   const url = new URL(request.url);
@@ -50,7 +50,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     const { available: _available, ...shown } = comparison;
     return { ...base, comparison: shown, error: null };
   } catch (error) {
-    if (error instanceof ResponseRefusal && (error.status === 404 || error.status === 422)) {
+    if (isDomainError(error, 404) || isDomainError(error, 422)) {
       return data({ ...base, comparison: null, error: error.message }, { status: error.status });
     }
     throw error;

@@ -10,6 +10,9 @@ import {
   type ActivityFigures,
 } from '~/models/aggregation.server';
 import { requireInsightsRequest } from '~/utils/insights.server';
+import { notFound } from '~/models/errors.server';
+import { pageResponse } from '~/utils/errors.server';
+import { requireTopicParam } from '~/utils/params.server';
 import { findingQuestions } from '~/models/aggregation/heatmap.server';
 import { ActivitySection, type ActivityView, type SpikeRow } from '~/components/charts/activity-section';
 import { QuestionFigure } from '~/components/charts/question-figure';
@@ -65,8 +68,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { scope, query, compare } = await requireInsightsRequest(user, request, params, ['area', 'teamType', 'includeInProgress', 'reference', 'compare', 'team'], {
     compare: url.searchParams.has('compare') || ((version) => isThresholdsTopic(version, params.topic ?? '')),
   });
-  const page = await topicPage(db, scope, params.topic ?? '', { reference: query.reference, compare });
-  if (!page) throw new Response(`This round’s questionnaire has no topic “${params.topic}”.`, { status: 404 });
+  // The round's 404 comes first; then a malformed topic and one the questionnaire lacks get the same 404.
+  const page = await topicPage(db, scope, requireTopicParam(params), { reference: query.reference, compare });
+  if (!page) throw pageResponse(notFound('topic'));
   const { activity, ...rest } = page;
   return {
     page: rest,

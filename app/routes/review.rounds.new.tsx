@@ -6,8 +6,8 @@ import { getDb } from '../../db/index';
 import { TEAM_TYPE_LABELS, TEAM_TYPES } from '../../db/schema';
 import { listReviewedTeams } from '~/models/organisation.server';
 import { listQuestionnaires } from '~/models/questionnaires.server';
-import { ResponseRefusal } from '~/models/responses.server';
 import { createRoundForUser, isoDateSchema, listRounds, teamSelectionSchema, type TeamSelection } from '~/models/rounds.server';
+import { formRefusal } from '~/utils/errors.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatDate } from '~/utils/format';
 import reviewCss from '~/styles/review.css?url';
@@ -104,10 +104,9 @@ export async function action({ request }: ActionFunctionArgs) {
     });
     roundId = round.id;
   } catch (error) {
-    if (!(error instanceof ResponseRefusal)) throw error;
-    const errors = (error.extra.errors as Array<{ path: string; message: string }> | undefined) ?? [];
-    for (const e of errors) fieldErrors[fieldOf(e.path)] ??= e.message;
-    return data({ message: error.message, fieldErrors }, { status: error.status });
+    const refusal = formRefusal(error);
+    for (const e of refusal.errors) fieldErrors[fieldOf(e.path)] ??= e.message;
+    return data({ message: refusal.message, fieldErrors }, { status: refusal.status });
   }
   return redirect(`/review/rounds/${roundId}`);
 }

@@ -4,9 +4,10 @@ import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { TEAM_TYPE_LABELS } from '../../db/schema';
 import { compareTeamAcrossRounds, requireReviewableTeam, type PhasesComparison } from '~/models/compare.server';
-import { ResponseRefusal } from '~/models/responses.server';
-import { rethrowForPage } from '~/models/review.server';
+import { isDomainError } from '~/models/errors.server';
 import { listTeamRounds } from '~/models/rounds.server';
+import { rethrowForPage } from '~/utils/errors.server';
+import { requireIdParam } from '~/utils/params.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatDate, formatNumber } from '~/utils/format';
 import reviewCss from '~/styles/review.css?url';
@@ -21,9 +22,9 @@ const PageQuery = z.object({
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'response:read-any');
-  if (!params.teamId || !/^\d{1,9}$/.test(params.teamId)) throw new Response('No team with that id exists, or it is not one you can see.', { status: 404 });
+  const teamId = requireIdParam(params, 'teamId', 'team');
   const db = getDb();
-  const team = await requireReviewableTeam(db, user, Number(params.teamId)).catch(rethrowForPage);
+  const team = await requireReviewableTeam(db, user, teamId).catch(rethrowForPage);
   const rounds = await listTeamRounds(db, team.id);
   const url = new URL(request.url);
   const parsed = PageQuery.safeParse({ round: url.searchParams.getAll('round').filter(Boolean), topic: url.searchParams.get('topic') || undefined });
@@ -45,7 +46,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     const comparison = await compareTeamAcrossRounds(db, user, team.id, selected, { topic: parsed.data.topic });
     return { ...base, selected: comparison.rounds.map((r) => r.id), topic: parsed.data.topic ?? null, comparison, error: null };
   } catch (error) {
-    if (error instanceof ResponseRefusal && (error.status === 404 || error.status === 422)) {
+    if (isDomainError(error, 404) || isDomainError(error, 422)) {
       return data({ ...base, selected, topic: parsed.data.topic ?? null, comparison: null, error: error.message }, { status: error.status });
     }
     throw error;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ResponseRefusal } from '~/models/responses.server';
-import { problem, type ProblemError } from './problem.server';
+import { problemFor } from './errors.server';
+import { problem } from './problem.server';
 
 /** Largest JSON body the API accepts (a whole self-assessment is about 20 KB). */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -48,24 +48,12 @@ export function parsePayload<T extends z.ZodTypeAny>(schema: T, payload: unknown
   return result.data;
 }
 
-export function parseId(value: string | undefined, what = 'response'): number {
-  const id = Number(value);
-  if (!value || !/^\d+$/.test(value) || !Number.isSafeInteger(id) || id <= 0) {
-    throw problem(404, `No ${what} with that id exists, or it belongs to a team you cannot see.`);
-  }
-  return id;
-}
-
-/** Runs an API handler, turning domain refusals and thrown Responses into problem+json. */
+/** Runs an API handler, turning domain refusals and thrown Responses into problem+json (see errors.server.ts). */
 export async function handleApi(fn: () => Promise<Response>): Promise<Response> {
   try {
     return await fn();
   } catch (error) {
-    if (error instanceof Response) return error;
-    if (error instanceof ResponseRefusal) {
-      return problem(error.status, error.message, error.extra as { errors?: ProblemError[] });
-    }
-    throw error;
+    return problemFor(error);
   }
 }
 

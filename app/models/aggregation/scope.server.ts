@@ -5,6 +5,7 @@ import { getQuestionnaireVersion, type VersionInfo } from '../questionnaires.ser
 import { hasPermission } from '~/utils/permissions';
 import type { CurrentUser } from '../users.server';
 import { reviewedAreaIds } from '../access.server';
+import { badParameter } from '../errors.server';
 
 /**
  * Which responses a figure rests on: one round, the teams the caller may see, optionally one area and one team type,
@@ -20,16 +21,6 @@ export type AggregateFilter = {
 };
 
 export const DEFAULT_FILTER: AggregateFilter = { areaId: null, teamType: null, includeInProgress: false };
-
-/** An area asked for by slug (or id) that has no team in the round the caller may see. */
-export class UnknownAreaError extends Error {
-  constructor(
-    public area: string,
-    public known: string[],
-  ) {
-    super(`no area "${area}" has teams in this round that you can see (use one of ${known.join(', ') || 'none'})`);
-  }
-}
 
 export type ScopedResponse = {
   responseId: number;
@@ -142,7 +133,11 @@ export async function loadScope(
   let filter: AggregateFilter = { areaId: requested.areaId, teamType: requested.teamType, includeInProgress: requested.includeInProgress };
   if (requested.area !== undefined) {
     const area = areasInRound!.find((a) => a.slug === requested.area || String(a.id) === requested.area);
-    if (!area) throw new UnknownAreaError(requested.area, areasInRound!.map((a) => a.slug).sort());
+    if (!area) {
+      // The scope's one refusal (400): an area asked for by slug (or id) with no team in the round the caller may see.
+      const known = areasInRound!.map((a) => a.slug).sort();
+      throw badParameter('area', `no area "${requested.area}" has teams in this round that you can see (use one of ${known.join(', ') || 'none'})`);
+    }
     filter = { ...filter, areaId: area.id };
   }
   const lists = everyone ?? (await listResponses(filter.areaId !== null && visible(filter.areaId) ? [filter.areaId] : []));
