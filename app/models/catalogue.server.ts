@@ -54,6 +54,7 @@ function isNumericRating(question: Question): boolean {
 }
 
 export function describeQuestion(question: Question, position: number): CatalogueQuestion {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SurveyJS's classes do not type their serialised properties (choices, rows, columns…)
   const q = question as unknown as Record<string, any>;
   const type = question.getType();
   const base = {
@@ -114,8 +115,10 @@ export function describeQuestion(question: Question, position: number): Catalogu
         valueType: 'matrix',
         detail: {
           rows: items(q.rows),
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SurveyJS matrix columns, untyped as above
           columns: (q.columns as Array<Record<string, any>>).map((column) => {
             const cellType = column.cellType === 'default' ? q.cellType || 'dropdown' : column.cellType;
+            // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the column's template question, untyped as above
             const template = column.templateQuestion as Record<string, any> | undefined;
             const choices = template?.choices?.length ? items(template.choices) : column.choices?.length ? items(column.choices) : items(q.choices);
             const valueType = cellValueType(cellType, template?.inputType ?? column.inputType);
@@ -136,6 +139,7 @@ export function describeQuestion(question: Question, position: number): Catalogu
         ...base,
         valueType: 'matrix',
         detail: {
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SurveyJS multiple-text items, untyped as above
           items: (q.items as Array<Record<string, any>>).map((item) => ({
             name: String(item.name),
             title: String(item.title || item.name),

@@ -63,7 +63,7 @@ export default function Login() {
   return (
     <div className="login">
       <h1>Sign in to Stocktake</h1>
-      <p>Stocktake collects and compares the self-assessments of children's social services teams.</p>
+      <p>Stocktake collects and compares the self-assessments of children’s social services teams.</p>
       {hasErrors ? (
         <div className="error-summary" role="alert" tabIndex={-1} ref={errorRef}>
           <h2>There is a problem</h2>

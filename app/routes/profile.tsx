@@ -100,7 +100,7 @@ export default function Profile() {
         <input type="hidden" name="intent" value="create" />
         <div className="field">
           <label htmlFor="token-name">Token name</label>
-          <p className="hint" id="token-name-hint">What will use it, for example "monthly figures import".</p>
+          <p className="hint" id="token-name-hint">What will use it, for example “monthly figures import”.</p>
           <input id="token-name" name="name" type="text" aria-describedby="token-name-hint" maxLength={100} required />
         </div>
         <button type="submit" className="button">Create token</button>

@@ -57,9 +57,11 @@ export default function Heatmap() {
   const keep = filterSearch(search);
   const links = new Map(reportLinks);
   const detailRef = useRef<HTMLHeadingElement>(null);
+  // Focus moves to the detail when another cell is opened (not on every render of the same cell).
+  const cellKey = cell?.key;
   useEffect(() => {
-    if (cell) detailRef.current?.focus();
-  }, [cell?.key]);
+    if (cellKey) detailRef.current?.focus();
+  }, [cellKey]);
   const label = (value: string | undefined) => (value ? (heatmap.choices.find((c) => c.value === value)?.text ?? value) : 'Not rated');
   const cellHref = (question: string, row: string, teamId: number) => {
     const params = new URLSearchParams(keep.slice(1));
@@ -156,7 +158,9 @@ export default function Heatmap() {
           <a href="#after-heatmap" className="skip-heatmap">
             Skip the heatmap
           </a>
+          {/* eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex -- a scrolling region must take focus so keyboard users can scroll it (WCAG 2.1.1) */}
           <div className="heatmap-wrap" tabIndex={0} role="region" aria-label="Heatmap: findings by team (scrolls)">
+            {/* eslint-disable-next-line jsx-a11y/no-noninteractive-element-interactions -- arrow keys move between the cells' links; the table only hears their key presses */}
             <table className="heatmap" onKeyDown={onKeyDown}>
               <caption className="visually-hidden">Self-ratings by finding (rows) and team (columns, grouped by area), with counts per rating</caption>
               <thead>

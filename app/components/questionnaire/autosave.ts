@@ -20,6 +20,7 @@ export type SaveState =
 
 export type ConflictInfo = { question: string; mine: unknown; theirs: unknown; changedBy: string | null; changedAt: string };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API's JSON reply (a save or a problem+json), read field by field as docs/api.md describes
 export type ServerReply = { status: number; body: any };
 
 export type Transport = (body: unknown) => Promise<ServerReply>;
@@ -225,7 +226,7 @@ export class AutosaveQueue {
       return;
     }
     if (reply.status === 409 && reply.body?.reason === 'conflict') {
-      const conflicts: ConflictInfo[] = (reply.body.conflicts ?? []).map((c: any) => ({
+      const conflicts: ConflictInfo[] = (reply.body.conflicts ?? []).map((c: any) => ({ // eslint-disable-line @typescript-eslint/no-explicit-any -- one conflict of the 409 body (docs/api.md)
         question: c.question,
         mine: batch.get(c.question),
         theirs: c.currentValue,

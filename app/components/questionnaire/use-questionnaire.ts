@@ -14,7 +14,7 @@ export type CarriedOnPage = { name: string; fromUnsubmitted: boolean };
 async function sendJson(url: string, method: string, body: unknown) {
   const response = await fetch(url, { method, headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body), credentials: 'same-origin' });
   const text = await response.text();
-  let parsed: any = null;
+  let parsed: any = null; // eslint-disable-line @typescript-eslint/no-explicit-any -- the API's JSON reply, read field by field as docs/api.md describes
   try {
     parsed = text ? JSON.parse(text) : null;
   } catch {
@@ -74,7 +74,7 @@ export function useQuestionnaire({
   const model = useMemo(
     () => createQuestionnaireModel(definition, response, Boolean(readOnlyReason)),
     // A new revision after submit or return reloads the page's data: rebuild then.
-    [definition, response.id, response.status, readOnlyReason], // eslint-disable-line react-hooks/exhaustive-deps
+    [definition, response.id, response.status, readOnlyReason], // eslint-disable-line react-hooks/exhaustive-deps -- rebuilt when the response's identity or status changes, not on every autosaved revision
   );
 
   const showErrorsOnQuestions = useCallback(
