@@ -33,7 +33,9 @@ export async function openBenchDatabase(url: string, options: { recreate: boolea
   } catch (error) {
     await opened.close();
     if (error instanceof RegistryError) {
-      throw new Error(`The benchmark database holds questionnaire versions that differ from surveys/ (${error.message.split('\n')[0].slice(0, 120)}…): run npm run bench -- --regenerate`);
+      throw new Error(
+        `The benchmark database holds questionnaire versions that differ from surveys/ (${error.message.split('\n')[0].slice(0, 120)}…): run npm run bench -- --regenerate`,
+      );
     }
     throw error;
   }

@@ -64,8 +64,27 @@ function toVersion2(v1: Record<string, unknown>, rng: () => number, phase: numbe
   if (!('declaration_confirmed' in v1) && !('completed_by_name' in v1)) return a;
   const pick = <T>(items: T[]) => items[Math.floor(rng() * items.length)];
   const cp = Number(a.cp_plan_cases ?? 0);
-  const changes = ['No change.', 'One more agency worker since Phase 1.', 'Referrals stayed high in January.', 'Supervision now fortnightly for newly qualified staff.'];
-  for (const q of ['team_profile', 'caseloads', 'referrals_activity', 'thresholds', 'cp_plans', 'timeliness', 'supervision', 'training', 'recording_ics', 'plo', 'interagency', 'priorities', 'urgent_actions']) {
+  const changes = [
+    'No change.',
+    'One more agency worker since Phase 1.',
+    'Referrals stayed high in January.',
+    'Supervision now fortnightly for newly qualified staff.',
+  ];
+  for (const q of [
+    'team_profile',
+    'caseloads',
+    'referrals_activity',
+    'thresholds',
+    'cp_plans',
+    'timeliness',
+    'supervision',
+    'training',
+    'recording_ics',
+    'plo',
+    'interagency',
+    'priorities',
+    'urgent_actions',
+  ]) {
     a[`changes_${q}`] = pick(changes);
   }
   a.neglect_threshold_clarity = 1 + Math.floor(rng() * 5);
@@ -101,9 +120,16 @@ function copyField(value: unknown): string {
 const copyLine = (fields: unknown[]) => fields.map(copyField).join('\t') + '\n';
 
 export async function benchDataPresent(db: Executor): Promise<boolean> {
-  const rounds = await db.selectFrom('rounds').select('id').where('name', 'in', [...BENCH_ROUNDS]).execute();
+  const rounds = await db
+    .selectFrom('rounds')
+    .select('id')
+    .where('name', 'in', [...BENCH_ROUNDS])
+    .execute();
   if (rounds.length !== BENCH_ROUNDS.length) return false;
-  const teams = await db.selectFrom('teams').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const teams = await db
+    .selectFrom('teams')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(teams.n) === BENCH_TEAMS;
 }
 
@@ -196,7 +222,9 @@ export async function generateBenchData(db: Executor, client: Sql, progress: Pro
         const versionId = round === 0 ? v1.id : v2.id;
         const submittedAt = status === 'submitted' ? ['2009-01-29T12:00:00Z', '2009-03-12T12:00:00Z', '2009-06-10T12:00:00Z'][round] : null;
         const teamId = teamIds.get(team.slug);
-        responseLines.push(copyLine([responseId, roundIds[round], teamId, versionId, status, JSON.stringify(data), status === 'not_started' ? 0 : 1, submittedAt]));
+        responseLines.push(
+          copyLine([responseId, roundIds[round], teamId, versionId, status, JSON.stringify(data), status === 'not_started' ? 0 : 1, submittedAt]),
+        );
         const catalogue = catalogues[round === 0 ? 0 : 1].catalogue;
         for (const [name, value] of Object.entries(data)) {
           const question = catalogue.get(name);
@@ -204,18 +232,34 @@ export async function generateBenchData(db: Executor, client: Sql, progress: Pro
           for (const c of answerCells(question, value)) {
             answerCount++;
             answerLines.push(
-              copyLine([responseId, roundIds[round], teamId, c.question, c.row_key, c.column_key, c.topic, c.value_type, c.value_numeric, c.value_text, c.value_choice]),
+              copyLine([
+                responseId,
+                roundIds[round],
+                teamId,
+                c.question,
+                c.row_key,
+                c.column_key,
+                c.topic,
+                c.value_type,
+                c.value_numeric,
+                c.value_text,
+                c.value_choice,
+              ]),
             );
           }
         }
       }
     }
-    const responsesCopy = await client`copy responses (id, round_id, team_id, questionnaire_version_id, status, data, revision, submitted_at) from stdin`.writable();
+    const responsesCopy =
+      await client`copy responses (id, round_id, team_id, questionnaire_version_id, status, data, revision, submitted_at) from stdin`.writable();
     await pipeline(Readable.from(batched(responseLines)), responsesCopy);
-    const answersCopy = await client`copy answers (response_id, round_id, team_id, question, row_key, column_key, topic, value_type, value_numeric, value_text, value_choice) from stdin`.writable();
+    const answersCopy =
+      await client`copy answers (response_id, round_id, team_id, question, row_key, column_key, topic, value_type, value_numeric, value_text, value_choice) from stdin`.writable();
     await pipeline(Readable.from(batched(answerLines)), answersCopy);
     const done = Math.min(teams.length, from + CHUNK);
-    progress(`  ${done}/${teams.length} teams × ${BENCH_ROUNDS.length} rounds: ${answerCount.toLocaleString('en-GB')} answer rows (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    progress(
+      `  ${done}/${teams.length} teams × ${BENCH_ROUNDS.length} rounds: ${answerCount.toLocaleString('en-GB')} answer rows (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+    );
   }
   await client`select setval(pg_get_serial_sequence('responses', 'id'), (select max(id) from responses))`;
   if (superuser) await client`set session_replication_role = origin`;

@@ -144,7 +144,10 @@ async function thresholds(client: Sql, roundId: number, earlierRoundId: number |
 }
 
 /** Every statement behind one topic page, in turn. */
-export async function referenceTopicPage(client: Sql, input: { roundId: number; versionId: number; earlierRoundId: number | null; topic: Topic; reference: number }) {
+export async function referenceTopicPage(
+  client: Sql,
+  input: { roundId: number; versionId: number; earlierRoundId: number | null; topic: Topic; reference: number },
+) {
   const { roundId, topic } = input;
   await scope(client, roundId);
   await numericCells(client, roundId, topic);

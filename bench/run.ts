@@ -4,7 +4,16 @@ import path from 'node:path';
 import postgres from 'postgres';
 import { sql } from 'kysely';
 import type { Executor } from '../db/index';
-import { insightsRequest, loadScope, roundInsights, roundTopics, teamReport, topicPage, type AggregateFilter, type Scope } from '../app/models/aggregation.server';
+import {
+  insightsRequest,
+  loadScope,
+  roundInsights,
+  roundTopics,
+  teamReport,
+  topicPage,
+  type AggregateFilter,
+  type Scope,
+} from '../app/models/aggregation.server';
 import type { CurrentUser } from '../app/models/users.server';
 import { BENCH_ROUNDS } from './generate';
 import { referenceInsights, referenceTopicPage } from './reference';
@@ -39,12 +48,24 @@ export async function runBenchmarks(db: Executor, options: { runs: number; write
   const client = postgres(options.url, { max: 1, onnotice: () => {}, connection: { jit: 'off' } });
   const admin: CurrentUser = { id: 0, email: 'bench@stocktake.invalid', name: 'Benchmark', isAdmin: true, reviewerAreaIds: null, managedTeamIds: [] };
   try {
-    const rounds = await db.selectFrom('rounds').select(['id', 'name', 'questionnaire_version_id']).where('name', 'in', [...BENCH_ROUNDS]).orderBy('id').execute();
+    const rounds = await db
+      .selectFrom('rounds')
+      .select(['id', 'name', 'questionnaire_version_id'])
+      .where('name', 'in', [...BENCH_ROUNDS])
+      .orderBy('id')
+      .execute();
     const phase1 = rounds.find((r) => r.name === BENCH_ROUNDS[0])!;
     const phase2 = rounds.find((r) => r.name === BENCH_ROUNDS[1])!;
     const counts = await sql<{ round_id: number; answers: string }>`select round_id, count(*) as answers from answers group by round_id`.execute(db);
     const totalAnswers = counts.rows.reduce((sum, r) => sum + Number(r.answers), 0);
-    const teams = Number((await db.selectFrom('teams').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const teams = Number(
+      (
+        await db
+          .selectFrom('teams')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     const areaRow = await db.selectFrom('areas').select(['id', 'name', 'slug']).where('slug', '=', 'bench-area-001').executeTakeFirstOrThrow();
 
     // A reviewer of ten areas (600 teams): their pages read their teams' answers, not the national tallies.
@@ -84,10 +105,9 @@ export async function runBenchmarks(db: Executor, options: { runs: number; write
     const base = await scopeFor(phase2.id, filters[0].filter);
     const topics = roundTopics(base);
     const topicRows = new Map(
-      (await sql<{ topic: string; n: string }>`select topic, count(*) as n from answers where round_id = ${phase2.id} group by topic`.execute(db)).rows.map((r) => [
-        r.topic,
-        Number(r.n),
-      ]),
+      (await sql<{ topic: string; n: string }>`select topic, count(*) as n from answers where round_id = ${phase2.id} group by topic`.execute(db)).rows.map(
+        (r) => [r.topic, Number(r.n)],
+      ),
     );
 
     const loadBefore = os.loadavg();
@@ -107,7 +127,9 @@ export async function runBenchmarks(db: Executor, options: { runs: number; write
         }
       }
       timings.push(entry);
-      log(`  ${label.padEnd(40)} ${filter.padEnd(22)} Stocktake ${median(entry.stocktake).toFixed(0).padStart(5)} ms   reference ${median(entry.reference).toFixed(0).padStart(5)} ms`);
+      log(
+        `  ${label.padEnd(40)} ${filter.padEnd(22)} Stocktake ${median(entry.stocktake).toFixed(0).padStart(5)} ms   reference ${median(entry.reference).toFixed(0).padStart(5)} ms`,
+      );
     };
 
     log(`Timing ${topics.length} topic pages and the start page of "${phase2.name}" (${options.runs} runs each, median)…`);
@@ -132,9 +154,10 @@ export async function runBenchmarks(db: Executor, options: { runs: number; write
       numericRows,
       () => teamReport(db, admin, reported.responseId),
       async () => {
-        await client.unsafe(`select question, row_key, column_key, value_type, value_numeric, value_text, value_choice from answers where response_id = $1 order by id`, [
-          reported.responseId,
-        ]);
+        await client.unsafe(
+          `select question, row_key, column_key, value_type, value_numeric, value_text, value_choice from answers where response_id = $1 order by id`,
+          [reported.responseId],
+        );
         await client.unsafe(
           `select a.question, a.row_key, a.column_key, percentile_cont(0.5) within group (order by a.value_numeric), count(*)
            from answers a join responses r on r.id = a.response_id
@@ -159,7 +182,13 @@ export async function runBenchmarks(db: Executor, options: { runs: number; write
           },
           () =>
             name === filters[0].name
-              ? referenceTopicPage(client, { roundId: phase2.id, versionId: phase2.questionnaire_version_id, earlierRoundId: phase1.id, topic: topic.id, reference: REFERENCE_CASELOAD })
+              ? referenceTopicPage(client, {
+                  roundId: phase2.id,
+                  versionId: phase2.questionnaire_version_id,
+                  earlierRoundId: phase1.id,
+                  topic: topic.id,
+                  reference: REFERENCE_CASELOAD,
+                })
               : referenceFiltered(client, phase2.id, phase1.id, phase2.questionnaire_version_id, topic.id, condition),
         );
       }
@@ -262,7 +291,15 @@ async function referenceFiltered(client: postgres.Sql, roundId: number, earlierR
   }
 }
 
-function renderReport(input: { timings: Timing[]; teams: number; totalAnswers: number; runs: number; serverVersion: string; rounds: number; load: { before: number[]; after: number[] } }) {
+function renderReport(input: {
+  timings: Timing[];
+  teams: number;
+  totalAnswers: number;
+  runs: number;
+  serverVersion: string;
+  rounds: number;
+  load: { before: number[]; after: number[] };
+}) {
   const { timings } = input;
   const rows = timings.map((t) => {
     const mine = median(t.stocktake);

@@ -38,10 +38,13 @@ async function withDatabase<T>(fn: (db: Executor) => Promise<T>): Promise<T> {
 }
 
 async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new UsageError('--password-stdin reads the password from standard input: pipe it in, e.g. `printf %s "$PASSWORD" | npm run cli -- user create …`');
+  if (process.stdin.isTTY)
+    throw new UsageError('--password-stdin reads the password from standard input: pipe it in, e.g. `printf %s "$PASSWORD" | npm run cli -- user create …`');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 const commands: Record<string, Command> = {
@@ -76,9 +79,12 @@ const commands: Record<string, Command> = {
           return;
         }
         for (const t of tallies.slice(0, 20)) {
-          console.log(`tally: round ${t.round_id} ${t.question} [${t.row_key}|${t.column_key}] = ${t.value} (${t.status}, ${t.team_type}): kept ${t.tallied}, counted ${t.counted}`);
+          console.log(
+            `tally: round ${t.round_id} ${t.question} [${t.row_key}|${t.column_key}] = ${t.value} (${t.status}, ${t.team_type}): kept ${t.tallied}, counted ${t.counted}`,
+          );
         }
-        if (staffing.length) console.log(`staffing rows that differ from their answers: responses ${staffing.slice(0, 20).join(', ')}${staffing.length > 20 ? '…' : ''}`);
+        if (staffing.length)
+          console.log(`staffing rows that differ from their answers: responses ${staffing.slice(0, 20).join(', ')}${staffing.length > 20 ? '…' : ''}`);
         if (!values.repair) throw new Error('The kept figures differ from the answers: run `npm run cli -- db check --repair` to recount them.');
         log('Recounting…');
         await recountTallies(db);
@@ -161,7 +167,7 @@ const commands: Record<string, Command> = {
     options: { name: { type: 'string', description: 'what the token is for' } },
     run: async (values) => {
       const email = values._0;
-      if (typeof email !== 'string') throw new UsageError('give the user\'s email: token create <email>');
+      if (typeof email !== 'string') throw new UsageError("give the user's email: token create <email>");
       await withDatabase(async (db) => {
         const user = await findUserByEmail(db, email);
         if (!user || user.disabled_at) throw refuseUser(`no active user has the email ${email}`);

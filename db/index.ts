@@ -34,10 +34,7 @@ export function resolveTarget(settings: Pick<Config, 'DATABASE_URL' | 'STOCKTAKE
 /** Creates a Kysely instance for the target without registering it as the process's database. */
 export async function connect(target: DatabaseTarget): Promise<Opened> {
   if (target.kind === 'postgres') {
-    const [{ default: postgres }, { PostgresJSDialect }] = await Promise.all([
-      import('postgres'),
-      import('kysely-postgres-js'),
-    ]);
+    const [{ default: postgres }, { PostgresJSDialect }] = await Promise.all([import('postgres'), import('kysely-postgres-js')]);
     const client = postgres(target.url, {
       max: config().DATABASE_POOL_SIZE,
       onnotice: () => {},
@@ -48,10 +45,7 @@ export async function connect(target: DatabaseTarget): Promise<Opened> {
     return { db, target, close: () => db.destroy() };
   }
 
-  const [{ PGlite }, { PGliteDialect }] = await Promise.all([
-    import('@electric-sql/pglite'),
-    import('kysely-pglite-dialect'),
-  ]);
+  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
   if (target.kind === 'memory') {
     // loadDataDir: a dump of an already-migrated database (tests load one instead of running initdb each time).
     const pglite = new PGlite({ parsers: PGLITE_PARSERS, loadDataDir: target.loadDataDir });

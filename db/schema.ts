@@ -6,13 +6,7 @@ type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefine
 // jsonb is always written through db/json.ts (a RawBuilder), read as parsed JSON.
 type Json<T> = ColumnType<T, unknown, unknown>;
 
-export const TEAM_TYPES = [
-  'duty-initial-assessment',
-  'long-term-child-protection',
-  'looked-after-children',
-  'disability',
-  'other',
-] as const;
+export const TEAM_TYPES = ['duty-initial-assessment', 'long-term-child-protection', 'looked-after-children', 'disability', 'other'] as const;
 export type TeamType = (typeof TEAM_TYPES)[number];
 export const TEAM_TYPE_LABELS: Record<TeamType, string> = {
   'duty-initial-assessment': 'Duty and initial assessment',

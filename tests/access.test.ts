@@ -34,7 +34,10 @@ const byName = (name: string) => teams.find((t) => t.name === name)!;
 let users: Record<string, CurrentUser>;
 
 async function grant(user: CurrentUser, role: 'manager' | 'reviewer', scope: { areaId?: number; teamId?: number }): Promise<CurrentUser> {
-  await test.db.insertInto('memberships').values({ user_id: user.id, role, area_id: scope.areaId ?? null, team_id: scope.teamId ?? null }).execute();
+  await test.db
+    .insertInto('memberships')
+    .values({ user_id: user.id, role, area_id: scope.areaId ?? null, team_id: scope.teamId ?? null })
+    .execute();
   return (await loadCurrentUser(test.db, user.id))!;
 }
 
@@ -48,16 +51,26 @@ beforeAll(async () => {
     await createTeam(test.db, areas.south.id, 'looked-after-children', 'South Children in Care'),
     await createTeam(test.db, areas.west.id, 'duty-initial-assessment', 'West Duty'),
   ];
-  const nobody = await test.db.insertInto('users').values({ email: 'nobody@test.example', name: 'No Role', password_hash: null }).returning('id').executeTakeFirstOrThrow();
+  const nobody = await test.db
+    .insertInto('users')
+    .values({ email: 'nobody@test.example', name: 'No Role', password_hash: null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   users = {
     admin: await createUser(test.db, 'admin', {}, 'Admin'),
     authorityReviewer: await createUser(test.db, 'reviewer', {}, 'Authority Reviewer'),
     northReviewer: await createUser(test.db, 'reviewer', { areaId: areas.north.id }, 'North Reviewer'),
-    northSouthReviewer: await grant(await createUser(test.db, 'reviewer', { areaId: areas.north.id }, 'North South Reviewer'), 'reviewer', { areaId: areas.south.id }),
+    northSouthReviewer: await grant(await createUser(test.db, 'reviewer', { areaId: areas.north.id }, 'North South Reviewer'), 'reviewer', {
+      areaId: areas.south.id,
+    }),
     northDutyManager: await createUser(test.db, 'manager', { teamId: byName('North Duty').id }, 'North Duty Manager'),
-    twoTeamManager: await grant(await createUser(test.db, 'manager', { teamId: byName('North Duty').id }, 'Two Team Manager'), 'manager', { teamId: byName('South Duty').id }),
+    twoTeamManager: await grant(await createUser(test.db, 'manager', { teamId: byName('North Duty').id }, 'Two Team Manager'), 'manager', {
+      teamId: byName('South Duty').id,
+    }),
     // Reviews North, manages a team in West.
-    managerAndReviewer: await grant(await createUser(test.db, 'reviewer', { areaId: areas.north.id }, 'Manager And Reviewer'), 'manager', { teamId: byName('West Duty').id }),
+    managerAndReviewer: await grant(await createUser(test.db, 'reviewer', { areaId: areas.north.id }, 'Manager And Reviewer'), 'manager', {
+      teamId: byName('West Duty').id,
+    }),
     noRole: (await loadCurrentUser(test.db, nobody.id))!,
   };
 });
@@ -105,7 +118,11 @@ describe.each(Object.keys(expected))('%s', (role) => {
     const inCode = teams.filter((t) => canReviewArea(user(), t.area_id)).map((t) => t.name);
     expect(sorted(inCode)).toEqual(sorted(expected[role].review));
     expect(await teamsWhere(teamReviewedBy(user(), 't'))).toEqual(sorted(inCode));
-    const areasInSql = await test.db.selectFrom('areas as a').select('a.id').where(areaReviewedBy(user(), sql.ref('a.id'))).execute();
+    const areasInSql = await test.db
+      .selectFrom('areas as a')
+      .select('a.id')
+      .where(areaReviewedBy(user(), sql.ref('a.id')))
+      .execute();
     const areasInCode = Object.values(areas).filter((a) => canReviewArea(user(), a.id));
     expect(areasInSql.map((a) => a.id).sort()).toEqual(areasInCode.map((a) => a.id).sort());
     const reviewed = reviewedAreaIds(user());

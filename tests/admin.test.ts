@@ -25,7 +25,11 @@ afterAll(() => test.destroy());
 /** What a route answered: its status, and its body or redirect target. */
 async function outcome(result: unknown): Promise<{ status: number; body: any; location: string | null }> {
   if (result instanceof Response) {
-    return { status: result.status, body: result.headers.get('Content-Type')?.includes('json') ? await result.json() : await result.text(), location: result.headers.get('Location') };
+    return {
+      status: result.status,
+      body: result.headers.get('Content-Type')?.includes('json') ? await result.json() : await result.text(),
+      location: result.headers.get('Location'),
+    };
   }
   const r = result as { type?: string; data?: unknown; init?: { status?: number } };
   if (r && r.type === 'DataWithResponseInit') return { status: r.init?.status ?? 200, body: r.data, location: null };
@@ -40,7 +44,12 @@ const audit = (action: string) => test.db.selectFrom('audit_events').selectAll()
 
 describe('adding a team', () => {
   it('adds a team to an area, and to a new area, and says so on the administration page', async () => {
-    const added = await post(addTeamAction, '/admin/teams/new', admin, { name: 'Tonbridge Duty', areaId: String(area.id), newArea: '', teamType: 'duty-initial-assessment' });
+    const added = await post(addTeamAction, '/admin/teams/new', admin, {
+      name: 'Tonbridge Duty',
+      areaId: String(area.id),
+      newArea: '',
+      teamType: 'duty-initial-assessment',
+    });
     expect(added.status).toBe(302);
     expect(added.location).toBe('/admin?added=team&name=Tonbridge%20Duty');
     const team = await test.db.selectFrom('teams').selectAll().where('name', '=', 'Tonbridge Duty').executeTakeFirstOrThrow();
@@ -51,7 +60,12 @@ describe('adding a team', () => {
     expect(page.body.notice).toBe('Added the team Tonbridge Duty.');
     expect(page.body.teams.map((t: { name: string }) => t.name)).toContain('Tonbridge Duty');
 
-    const inNewArea = await post(addTeamAction, '/admin/teams/new', admin, { name: 'Tonbridge Duty', areaId: 'new', newArea: 'Medway', teamType: 'disability' });
+    const inNewArea = await post(addTeamAction, '/admin/teams/new', admin, {
+      name: 'Tonbridge Duty',
+      areaId: 'new',
+      newArea: 'Medway',
+      teamType: 'disability',
+    });
     expect(inNewArea.status).toBe(302);
     const medway = await test.db.selectFrom('areas').selectAll().where('name', '=', 'Medway').executeTakeFirstOrThrow();
     // The same team name in another area is another team, with its own identifier.
@@ -60,7 +74,10 @@ describe('adding a team', () => {
   });
 
   it('refuses a name the area already has, an area that exists, and missing fields, changing nothing', async () => {
-    const before = await test.db.selectFrom('teams').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const before = await test.db
+      .selectFrom('teams')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const twice = await post(addTeamAction, '/admin/teams/new', admin, { name: 'tonbridge duty', areaId: String(area.id), newArea: '', teamType: 'other' });
     expect(twice.status).toBe(409);
     expect(twice.body.errors.name).toBe('The area already has a team called “tonbridge duty”.');
@@ -73,7 +90,10 @@ describe('adding a team', () => {
     const unknownArea = await post(addTeamAction, '/admin/teams/new', admin, { name: 'Ghost', areaId: '999999', newArea: '', teamType: 'other' });
     expect(unknownArea.status).toBe(409);
     expect(unknownArea.body.errors.areaId).toBe('Choose an area from the list.');
-    const after = await test.db.selectFrom('teams').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await test.db
+      .selectFrom('teams')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
   });
 
@@ -99,18 +119,41 @@ describe('adding a user', () => {
     expect(added.location).toBe('/admin?added=user&name=new.manager%40example.org');
     const login = await verifyLogin(test.db, 'new.manager@example.org', 'a first password');
     expect(login.ok).toBe(true);
-    const membership = await test.db.selectFrom('memberships').selectAll().where('user_id', '=', login.ok ? login.userId : -1).execute();
+    const membership = await test.db
+      .selectFrom('memberships')
+      .selectAll()
+      .where('user_id', '=', login.ok ? login.userId : -1)
+      .execute();
     expect(membership).toEqual([expect.objectContaining({ role: 'manager', team_id: team.id, area_id: null })]);
 
     // The same email again: the role is added and the password left alone.
-    const withPassword = await post(addUserAction, '/admin/users/new', admin, { email: 'new.manager@example.org', name: 'New Manager', role: 'reviewer', team: '', reviewerArea: area.slug, password: 'another password' });
+    const withPassword = await post(addUserAction, '/admin/users/new', admin, {
+      email: 'new.manager@example.org',
+      name: 'New Manager',
+      role: 'reviewer',
+      team: '',
+      reviewerArea: area.slug,
+      password: 'another password',
+    });
     expect(withPassword.status).toBe(409);
     expect(withPassword.body.errors.password).toMatch(/already has an account/);
-    const role = await post(addUserAction, '/admin/users/new', admin, { email: 'new.manager@example.org', name: 'New Manager', role: 'reviewer', team: '', reviewerArea: area.slug, password: '' });
+    const role = await post(addUserAction, '/admin/users/new', admin, {
+      email: 'new.manager@example.org',
+      name: 'New Manager',
+      role: 'reviewer',
+      team: '',
+      reviewerArea: area.slug,
+      password: '',
+    });
     expect(role.status).toBe(302);
     expect(role.location).toContain('added=role');
     expect((await verifyLogin(test.db, 'new.manager@example.org', 'a first password')).ok).toBe(true);
-    const roles = await test.db.selectFrom('memberships').select(['role', 'area_id']).where('user_id', '=', login.ok ? login.userId : -1).orderBy('role').execute();
+    const roles = await test.db
+      .selectFrom('memberships')
+      .select(['role', 'area_id'])
+      .where('user_id', '=', login.ok ? login.userId : -1)
+      .orderBy('role')
+      .execute();
     expect(roles).toEqual([
       { role: 'manager', area_id: null },
       { role: 'reviewer', area_id: area.id },
@@ -118,7 +161,14 @@ describe('adding a user', () => {
   });
 
   it('names each field that is wrong, and creates nobody', async () => {
-    const bad = await post(addUserAction, '/admin/users/new', admin, { email: 'not an email', name: '', role: 'manager', team: '', reviewerArea: '', password: 'short' });
+    const bad = await post(addUserAction, '/admin/users/new', admin, {
+      email: 'not an email',
+      name: '',
+      role: 'manager',
+      team: '',
+      reviewerArea: '',
+      password: 'short',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual({
       email: 'Enter an email address, like name@example.org',
@@ -126,17 +176,38 @@ describe('adding a user', () => {
       team: 'Choose the team this manager runs',
       password: 'Use at least 10 characters',
     });
-    const noPassword = await post(addUserAction, '/admin/users/new', admin, { email: 'nobody@example.org', name: 'No Body', role: 'admin', team: '', reviewerArea: '', password: '' });
+    const noPassword = await post(addUserAction, '/admin/users/new', admin, {
+      email: 'nobody@example.org',
+      name: 'No Body',
+      role: 'admin',
+      team: '',
+      reviewerArea: '',
+      password: '',
+    });
     expect(noPassword.status).toBe(409);
     expect(noPassword.body.errors.password).toBe('Set a first password for the new account.');
-    const unknownTeam = await post(addUserAction, '/admin/users/new', admin, { email: 'nobody@example.org', name: 'No Body', role: 'manager', team: 'no-such-team', reviewerArea: '', password: 'long enough password' });
+    const unknownTeam = await post(addUserAction, '/admin/users/new', admin, {
+      email: 'nobody@example.org',
+      name: 'No Body',
+      role: 'manager',
+      team: 'no-such-team',
+      reviewerArea: '',
+      password: 'long enough password',
+    });
     expect(unknownTeam.status).toBe(409);
     expect(unknownTeam.body.message).toBe('no team has the slug "no-such-team"');
     expect(await test.db.selectFrom('users').select('id').where('email', '=', 'nobody@example.org').executeTakeFirst()).toBeUndefined();
   });
 
   it('is for administrators only', async () => {
-    const refused = await post(addUserAction, '/admin/users/new', reviewer, { email: 'x@example.org', name: 'X Person', role: 'admin', team: '', reviewerArea: '', password: 'long enough password' });
+    const refused = await post(addUserAction, '/admin/users/new', reviewer, {
+      email: 'x@example.org',
+      name: 'X Person',
+      role: 'admin',
+      team: '',
+      reviewerArea: '',
+      password: 'long enough password',
+    });
     expect(refused.status).toBe(403);
   });
 });
@@ -194,7 +265,9 @@ describe('changing one’s password', () => {
     expect((await verifyLogin(test.db, person.email, 'a brand new password')).ok).toBe(true);
     expect(await userFromSessionToken(test.db, elsewhere)).toBeNull();
     // The session that made the change is still signed in.
-    const still = await outcome(await callRoute(profileAction, '/profile', { method: 'POST', headers, body: new URLSearchParams({ intent: 'create', name: 'after the change' }) }));
+    const still = await outcome(
+      await callRoute(profileAction, '/profile', { method: 'POST', headers, body: new URLSearchParams({ intent: 'create', name: 'after the change' }) }),
+    );
     expect(still.status).toBe(200);
     expect(still.body.token).toMatch(/^stk_/);
   });

@@ -26,7 +26,10 @@ beforeAll(async () => {
 afterAll(() => test.destroy());
 
 async function api(roundId: number | string, query: string, who = 'reviewer') {
-  const response = (await callRoute(aggregatesLoader, `/api/v1/rounds/${roundId}/aggregates?${query}`, { headers: headers[who], params: { roundId: String(roundId) } })) as Response;
+  const response = (await callRoute(aggregatesLoader, `/api/v1/rounds/${roundId}/aggregates?${query}`, {
+    headers: headers[who],
+    params: { roundId: String(roundId) },
+  })) as Response;
   return { status: response.status, type: response.headers.get('Content-Type'), body: await response.json() };
 }
 
@@ -105,7 +108,9 @@ describe('GET /api/v1/rounds/{id}/aggregates', () => {
     const manager = await api(f.rounds.phase1.id, 'topic=caseloads', 'manager');
     expect(manager.status).toBe(403);
     expect(manager.type).toMatch(/application\/problem\+json/);
-    const anonymous = (await callRoute(aggregatesLoader, `/api/v1/rounds/${f.rounds.phase1.id}/aggregates`, { params: { roundId: String(f.rounds.phase1.id) } })) as Response;
+    const anonymous = (await callRoute(aggregatesLoader, `/api/v1/rounds/${f.rounds.phase1.id}/aggregates`, {
+      params: { roundId: String(f.rounds.phase1.id) },
+    })) as Response;
     expect(anonymous.status).toBe(401);
   });
 });
@@ -140,7 +145,11 @@ describe('insights pages', () => {
       params: { roundId: String(f.rounds.phase1.id), topic: 'referrals-activity' },
     })) as Awaited<ReturnType<typeof topicLoader>>;
     expect(data.activity?.team?.label).toBe('Charlie Duty');
-    expect(data.activity?.spikes.filter((s) => s.level === 'all').map((s) => s.series)).toEqual(['new_referrals', 'strategy_discussions', 'initial_cp_conferences']);
+    expect(data.activity?.spikes.filter((s) => s.level === 'all').map((s) => s.series)).toEqual([
+      'new_referrals',
+      'strategy_discussions',
+      'initial_cp_conferences',
+    ]);
     expect(data.activity?.joint[0]).toMatchObject({ where: 'All teams in scope', period: '2008-12' });
     expect(data.query.reference).toBe(25);
   });
@@ -194,16 +203,23 @@ describe('insights pages', () => {
     })) as Response;
     expect(malformedTopic.status).toBe(404);
     expect(await malformedTopic.text()).toBe(await unknown.text());
-    const page = async (roundId: string) => (await callRoute(insightsLoader, `/review/rounds/${roundId}/insights`, { headers: headers.reviewer, params: { roundId } })) as Response;
+    const page = async (roundId: string) =>
+      (await callRoute(insightsLoader, `/review/rounds/${roundId}/insights`, { headers: headers.reviewer, params: { roundId } })) as Response;
     const missingRound = await (await page('999999')).text();
     for (const id of ['nope', '0', '1e3']) {
       const malformed = await page(id);
       expect(malformed.status, id).toBe(404);
       expect(await malformed.text(), id).toBe(missingRound);
     }
-    const hidden = (await callRoute(insightsLoader, `/review/rounds/${f.rounds.elsewhere.id}/insights`, { headers: headers.north, params: { roundId: String(f.rounds.elsewhere.id) } })) as Response;
+    const hidden = (await callRoute(insightsLoader, `/review/rounds/${f.rounds.elsewhere.id}/insights`, {
+      headers: headers.north,
+      params: { roundId: String(f.rounds.elsewhere.id) },
+    })) as Response;
     expect(hidden.status).toBe(404);
-    const noHeatmap = (await callRoute(heatmapLoader, `/review/rounds/${f.rounds.phase1.id}/heatmap`, { headers: headers.reviewer, params: { roundId: String(f.rounds.phase1.id) } })) as Response;
+    const noHeatmap = (await callRoute(heatmapLoader, `/review/rounds/${f.rounds.phase1.id}/heatmap`, {
+      headers: headers.reviewer,
+      params: { roundId: String(f.rounds.phase1.id) },
+    })) as Response;
     expect(noHeatmap.status).toBe(404);
   });
 });

@@ -40,7 +40,10 @@ describe('the demo data on the dashboards', () => {
     expect(december?.series).toEqual(expect.arrayContaining(['new_referrals', 'strategy_discussions', 's47_enquiries', 'initial_cp_conferences']));
     // No other month spikes in the authority-wide series: the drift through 2008 is not a spike.
     for (const series of headlines.activity!.overall.series) {
-      expect(series.spikes.filter((s) => s.spike && s.period !== '2008-12').map((s) => s.period), series.key).toEqual([]);
+      expect(
+        series.spikes.filter((s) => s.spike && s.period !== '2008-12').map((s) => s.period),
+        series.key,
+      ).toEqual([]);
     }
   });
 
@@ -61,7 +64,9 @@ describe('the demo data on the dashboards', () => {
     expect(areas).toEqual([...areas].sort((a, b) => a.localeCompare(b))); // grouped
     expect(heatmap.sections.flatMap((s) => s.rows)).toHaveLength(35);
     for (const team of heatmap.teams!.filter((t) => t.counted)) {
-      const rated = heatmap.sections.flatMap((s) => s.rows).filter((r) => heatmap.cells![`${heatmap.sections.find((s) => s.rows.includes(r))!.question}/${r.key}`]?.[team.teamId]);
+      const rated = heatmap.sections
+        .flatMap((s) => s.rows)
+        .filter((r) => heatmap.cells![`${heatmap.sections.find((s) => s.rows.includes(r))!.question}/${r.key}`]?.[team.teamId]);
       expect(rated.length, team.teamName).toBe(35);
     }
   });

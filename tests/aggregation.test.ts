@@ -58,7 +58,10 @@ describe('scope', () => {
     expect(south.areas.map((a) => a.slug)).toEqual(['north', 'south']);
     expect(south.roundResponses).toBe(6);
     expect(south.counts).toMatchObject({ teams: 3, submitted: 2, inProgress: 1 });
-    expect((await scopeOf(f.rounds.phase1.id, { teamType: 'duty-initial-assessment' })).responses.map((r) => r.teamName)).toEqual(['Alpha Duty', 'Charlie Duty']);
+    expect((await scopeOf(f.rounds.phase1.id, { teamType: 'duty-initial-assessment' })).responses.map((r) => r.teamName)).toEqual([
+      'Alpha Duty',
+      'Charlie Duty',
+    ]);
     const north = await scopeOf(f.rounds.phase1.id, {}, f.users.northReviewer);
     expect(north.responses.map((r) => r.teamName)).toEqual(['Alpha Duty', 'Bravo CP']);
     expect(north.areas.map((a) => a.slug)).toEqual(['north']);
@@ -166,7 +169,10 @@ describe('topic figures', () => {
     const monthly = question(activity.questions, 'referrals_monthly');
     if (monthly.kind !== 'matrix') throw new Error('not a matrix');
     // December 2008 new referrals: 20, 5, 30, 1 → sorted 1, 5, 20, 30.
-    expect(monthly.matrix.cells['2008-12'].new_referrals).toEqual({ kind: 'numeric', stats: { n: 4, sum: 56, mean: 14, min: 1, q1: 4, median: 12.5, q3: 22.5, max: 30 } });
+    expect(monthly.matrix.cells['2008-12'].new_referrals).toEqual({
+      kind: 'numeric',
+      stats: { n: 4, sum: 56, mean: 14, min: 1, q1: 4, median: 12.5, q3: 22.5, max: 30 },
+    });
     // No team reported plans started: the cell is empty, not zero.
     expect(monthly.matrix.cells['2008-12'].cp_plans_started).toEqual({ kind: 'numeric', stats: null });
   });
@@ -337,7 +343,11 @@ describe('mini-JAR heatmap', () => {
       ['Charlie Duty', true],
       ['Delta CP', false],
     ]);
-    expect(heatmap.cells!['jar_identifying_concerns/ident_01']).toEqual({ [f.teams.alpha.id]: 'met', [f.teams.bravo.id]: 'not_met', [f.teams.charlie.id]: 'not_applicable' });
+    expect(heatmap.cells!['jar_identifying_concerns/ident_01']).toEqual({
+      [f.teams.alpha.id]: 'met',
+      [f.teams.bravo.id]: 'not_met',
+      [f.teams.charlie.id]: 'not_applicable',
+    });
     const cell = (await heatmapCell(test.db, scope, 'jar_identifying_concerns', 'ident_02', f.teams.alpha.id))!;
     expect(cell.rating).toEqual({ value: 'partly_met', text: 'Partly met' });
     expect(cell.details.map((d) => [d.key, d.value])).toEqual([

@@ -69,7 +69,10 @@ function fakeServer() {
   return { send, requests, last: () => requests[requests.length - 1] };
 }
 
-const saved = (revision: number, changed: string[]): ServerReply => ({ status: 200, body: { revision, changed, progress: { answered: changed.length, answerable: 10 } } });
+const saved = (revision: number, changed: string[]): ServerReply => ({
+  status: 200,
+  body: { revision, changed, progress: { answered: changed.length, answerable: 10 } },
+});
 
 function setUp(overrides: Partial<AutosaveOptions> = {}) {
   const clock = fakeClock();

@@ -38,7 +38,10 @@ function writeChainFixture(): string {
   profile.find((e) => e.name === 'team_type_now')!.name = 'team_category';
   v3.pages[0].elements = profile.filter((e) => e.name !== 'pressures');
   const monthly = (v3.pages[1].elements as Array<{ name: string; rows?: unknown[] }>).find((e) => e.name === 'monthly')!;
-  monthly.rows = [{ value: '2008-12', text: 'December 2008' }, { value: '2009-01', text: 'January 2009' }]; // November 2008 dropped
+  monthly.rows = [
+    { value: '2008-12', text: 'December 2008' },
+    { value: '2009-01', text: 'January 2009' },
+  ]; // November 2008 dropped
   fs.writeFileSync(path.join(dir, 'fixture-chain', 'v3.json'), JSON.stringify(v3));
   fs.writeFileSync(
     path.join(dir, 'fixture-chain', 'meta.json'),
@@ -97,11 +100,26 @@ async function roundSnapshot(roundId: number) {
 
 /** The answers rows a response should have for its data, and the ones it has. */
 async function answersMatchData(responseId: number) {
-  const response = await test.db.selectFrom('responses').select(['data', 'questionnaire_version_id', 'round_id', 'team_id']).where('id', '=', responseId).executeTakeFirstOrThrow();
+  const response = await test.db
+    .selectFrom('responses')
+    .select(['data', 'questionnaire_version_id', 'round_id', 'team_id'])
+    .where('id', '=', responseId)
+    .executeTakeFirstOrThrow();
   const version = await getQuestionnaireVersion(test.db, response.questionnaire_version_id);
-  const line = (c: { question: string; row_key: string; column_key: string; value_type: string; value_numeric: number | null; value_text: string | null; value_choice: string | null; topic: string }) =>
-    `${c.question}|${c.row_key}|${c.column_key}|${c.topic}|${c.value_type}|${c.value_numeric}|${c.value_text}|${c.value_choice}`;
-  const expected = [...version.catalogue.values()].flatMap((q) => answerCells(q, response.data[q.name])).map(line).sort();
+  const line = (c: {
+    question: string;
+    row_key: string;
+    column_key: string;
+    value_type: string;
+    value_numeric: number | null;
+    value_text: string | null;
+    value_choice: string | null;
+    topic: string;
+  }) => `${c.question}|${c.row_key}|${c.column_key}|${c.topic}|${c.value_type}|${c.value_numeric}|${c.value_text}|${c.value_choice}`;
+  const expected = [...version.catalogue.values()]
+    .flatMap((q) => answerCells(q, response.data[q.name]))
+    .map(line)
+    .sort();
   const rows = await test.db.selectFrom('answers').selectAll().where('response_id', '=', responseId).execute();
   expect(rows.every((r) => r.round_id === response.round_id && r.team_id === response.team_id)).toBe(true);
   return { expected, actual: rows.map(line).sort() };
@@ -125,7 +143,11 @@ describe('the mapping between versions (pure)', () => {
     const v3 = await getQuestionnaireVersion(test.db, versions['fixture-chain@3']);
     const v2 = await getQuestionnaireVersion(test.db, versions['fixture-chain@2']);
     const dropped: AnswerError[] = [];
-    const monthly = fitToQuestion(v3.catalogue.get('monthly')!, { '2008-11': { referrals: 4 }, '2008-12': { referrals: 5, trend: 'up', colour: 'red' } }, dropped);
+    const monthly = fitToQuestion(
+      v3.catalogue.get('monthly')!,
+      { '2008-11': { referrals: 4 }, '2008-12': { referrals: 5, trend: 'up', colour: 'red' } },
+      dropped,
+    );
     expect(monthly).toEqual({ '2008-12': { referrals: 5, trend: 'up' } });
     expect(dropped.map((d) => d.path)).toEqual(['monthly.2008-11', 'monthly.2008-12.colour']);
     const pressures = fitToQuestion(v2.catalogue.get('pressures')!, ['ics', 'burnout'], dropped);
@@ -136,7 +158,11 @@ describe('the mapping between versions (pure)', () => {
 
 describe(`next phase: carrying answers forward (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
   it('moves a submitted and an unfinished response from v1 onto v2 through the mapping, leaving the earlier round untouched', async () => {
-    const phase1 = await createRound(test.db, { name: 'Phase 1', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: [teams[0].id, teams[1].id] }, null);
+    const phase1 = await createRound(
+      test.db,
+      { name: 'Phase 1', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: [teams[0].id, teams[1].id] },
+      null,
+    );
     const a1 = await responseOf(phase1.id, teams[0].id);
     const b1 = await responseOf(phase1.id, teams[1].id);
     const full = {
@@ -198,24 +224,57 @@ describe(`next phase: carrying answers forward (${onPostgres ? 'PostgreSQL' : 'P
     expect(a2.answerable_count).toBeGreaterThan(a2.answered_count); // new_question is still to answer
     expect(c2.answered_count).toBe(0);
 
-    const audit = await test.db.selectFrom('audit_events').selectAll().where('action', '=', 'round.create').where('entity_id', '=', String(phase2.id)).executeTakeFirstOrThrow();
-    expect(audit.details).toMatchObject({ followsRoundId: phase1.id, carriedForward: expect.arrayContaining([expect.objectContaining({ teamId: teams[0].id, notCarried: ['old_note'] })]) });
+    const audit = await test.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'round.create')
+      .where('entity_id', '=', String(phase2.id))
+      .executeTakeFirstOrThrow();
+    expect(audit.details).toMatchObject({
+      followsRoundId: phase1.id,
+      carriedForward: expect.arrayContaining([expect.objectContaining({ teamId: teams[0].id, notCarried: ['old_note'] })]),
+    });
   });
 
   it('carries everything unchanged onto the same version', async () => {
-    const p1 = await createRound(test.db, { name: 'Same 1', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: [teams[0].id] }, null);
+    const p1 = await createRound(
+      test.db,
+      { name: 'Same 1', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: [teams[0].id] },
+      null,
+    );
     const r1 = await responseOf(p1.id, teams[0].id);
     const data = { team_kind: 'duty', establishment: 5, old_note: 'Still here.' };
     await fill(managers[0], r1.id, data, false);
-    const p2 = await createRoundForUser(test.db, reviewer, { name: 'Same 2', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-02-28', teams: { by: 'earlier' }, followsRoundId: p1.id });
+    const p2 = await createRoundForUser(test.db, reviewer, {
+      name: 'Same 2',
+      questionnaireVersionId: versions['fixture-check@1'],
+      dueDate: '2009-02-28',
+      teams: { by: 'earlier' },
+      followsRoundId: p1.id,
+    });
     expect((await responseOf(p2.id, teams[0].id)).data).toEqual(data);
   });
 
   it('chains mappings when the new version is two steps newer, dropping rows the newest version no longer has', async () => {
-    const p1 = await createRound(test.db, { name: 'Chain 1', questionnaireVersionId: versions['fixture-chain@1'], dueDate: '2009-01-30', teamIds: [teams[0].id] }, null);
+    const p1 = await createRound(
+      test.db,
+      { name: 'Chain 1', questionnaireVersionId: versions['fixture-chain@1'], dueDate: '2009-01-30', teamIds: [teams[0].id] },
+      null,
+    );
     const r1 = await responseOf(p1.id, teams[0].id);
-    await fill(managers[0], r1.id, { team_kind: 'lac', pressures: ['plo'], establishment: 3, monthly: { '2008-11': { referrals: 2 }, '2008-12': { referrals: 3 } } }, false);
-    const p3 = await createRoundForUser(test.db, reviewer, { name: 'Chain 3', questionnaireVersionId: versions['fixture-chain@3'], dueDate: '2009-05-01', teams: { by: 'earlier' }, followsRoundId: p1.id });
+    await fill(
+      managers[0],
+      r1.id,
+      { team_kind: 'lac', pressures: ['plo'], establishment: 3, monthly: { '2008-11': { referrals: 2 }, '2008-12': { referrals: 3 } } },
+      false,
+    );
+    const p3 = await createRoundForUser(test.db, reviewer, {
+      name: 'Chain 3',
+      questionnaireVersionId: versions['fixture-chain@3'],
+      dueDate: '2009-05-01',
+      teams: { by: 'earlier' },
+      followsRoundId: p1.id,
+    });
     const r3 = await responseOf(p3.id, teams[0].id);
     expect(r3.data).toEqual({ team_category: 'lac', establishment: 3, monthly: { '2008-12': { referrals: 3 } } });
     expect((await answersMatchData(r3.id)).actual).toEqual((await answersMatchData(r3.id)).expected);
@@ -225,12 +284,30 @@ describe(`next phase: carrying answers forward (${onPostgres ? 'PostgreSQL' : 'P
   });
 
   it('refuses an older version or another questionnaire for the next phase (422) and creates nothing', async () => {
-    const later = await createRound(test.db, { name: 'On v2', questionnaireVersionId: versions['fixture-check@2'], dueDate: '2009-01-30', teamIds: [teams[0].id] }, null);
-    const count = async () => Number((await test.db.selectFrom('rounds').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const later = await createRound(
+      test.db,
+      { name: 'On v2', questionnaireVersionId: versions['fixture-check@2'], dueDate: '2009-01-30', teamIds: [teams[0].id] },
+      null,
+    );
+    const count = async () =>
+      Number(
+        (
+          await test.db
+            .selectFrom('rounds')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const rounds = await count();
     for (const versionId of [versions['fixture-check@1'], versions['fixture-chain@2']]) {
       await expect(
-        createRoundForUser(test.db, reviewer, { name: 'Backwards', questionnaireVersionId: versionId, dueDate: '2009-02-28', teams: { by: 'earlier' }, followsRoundId: later.id }),
+        createRoundForUser(test.db, reviewer, {
+          name: 'Backwards',
+          questionnaireVersionId: versionId,
+          dueDate: '2009-02-28',
+          teams: { by: 'earlier' },
+          followsRoundId: later.id,
+        }),
       ).rejects.toMatchObject({ status: 422 });
     }
     expect(await count()).toBe(rounds);
@@ -239,17 +316,45 @@ describe(`next phase: carrying answers forward (${onPostgres ? 'PostgreSQL' : 'P
 
 describe('the real team self-assessment, version 1 to version 2', () => {
   it('carries renamed questions and every matrix cell, leaves removed ones, and starts new questions and rows empty', async () => {
-    const v1 = (await test.db.selectFrom('questionnaire_versions as v').innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id').select('v.id').where('q.slug', '=', 'team-self-assessment').where('v.version', '=', 1).executeTakeFirstOrThrow()).id;
-    const v2 = (await test.db.selectFrom('questionnaire_versions as v').innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id').select(['v.id', 'v.mapping']).where('q.slug', '=', 'team-self-assessment').where('v.version', '=', 2).executeTakeFirstOrThrow());
+    const v1 = (
+      await test.db
+        .selectFrom('questionnaire_versions as v')
+        .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
+        .select('v.id')
+        .where('q.slug', '=', 'team-self-assessment')
+        .where('v.version', '=', 1)
+        .executeTakeFirstOrThrow()
+    ).id;
+    const v2 = await test.db
+      .selectFrom('questionnaire_versions as v')
+      .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
+      .select(['v.id', 'v.mapping'])
+      .where('q.slug', '=', 'team-self-assessment')
+      .where('v.version', '=', 2)
+      .executeTakeFirstOrThrow();
     const mapping = v2.mapping!;
-    const phase1 = await createRound(test.db, { name: 'Phase 1 self-assessment', questionnaireVersionId: v1, dueDate: '2009-01-30', teamIds: teams.map((t) => t.id) }, null);
+    const phase1 = await createRound(
+      test.db,
+      { name: 'Phase 1 self-assessment', questionnaireVersionId: v1, dueDate: '2009-01-30', teamIds: teams.map((t) => t.id) },
+      null,
+    );
     const submitted = fixtureAnswers('team-self-assessment-v1.json');
-    const partial = Object.fromEntries(Object.entries(submitted).filter(([name]) => ['team_type', 'senior_practitioners', 'leavers_12_months', 'referrals_monthly', 'hard_copy_files', 'hard_copy_reason'].includes(name)));
+    const partial = Object.fromEntries(
+      Object.entries(submitted).filter(([name]) =>
+        ['team_type', 'senior_practitioners', 'leavers_12_months', 'referrals_monthly', 'hard_copy_files', 'hard_copy_reason'].includes(name),
+      ),
+    );
     await fill(managers[0], (await responseOf(phase1.id, teams[0].id)).id, submitted, true);
     await fill(managers[1], (await responseOf(phase1.id, teams[1].id)).id, partial, false);
     const before = await roundSnapshot(phase1.id);
 
-    const phase2 = await createRoundForUser(test.db, reviewer, { name: 'Phase 2 self-assessment', questionnaireVersionId: v2.id, dueDate: '2009-03-13', teams: { by: 'earlier' }, followsRoundId: phase1.id });
+    const phase2 = await createRoundForUser(test.db, reviewer, {
+      name: 'Phase 2 self-assessment',
+      questionnaireVersionId: v2.id,
+      dueDate: '2009-03-13',
+      teams: { by: 'earlier' },
+      followsRoundId: phase1.id,
+    });
     expect(await roundSnapshot(phase1.id)).toBe(before);
 
     const version2 = await getQuestionnaireVersion(test.db, v2.id);
@@ -279,7 +384,12 @@ describe('the real team self-assessment, version 1 to version 2', () => {
       expect(Object.values(carried.carried).every((c) => c.submitted === (index === 0) && !c.confirmed)).toBe(true);
       const { expected: rows, actual } = await answersMatchData(carried.id);
       expect(actual).toEqual(rows);
-      const cells = await test.db.selectFrom('answers').select(['row_key', 'column_key', 'value_numeric']).where('response_id', '=', carried.id).where('question', '=', 'referrals_monthly').execute();
+      const cells = await test.db
+        .selectFrom('answers')
+        .select(['row_key', 'column_key', 'value_numeric'])
+        .where('response_id', '=', carried.id)
+        .where('question', '=', 'referrals_monthly')
+        .execute();
       expect(cells.length).toBe(Object.values(source.referrals_monthly as Record<string, object>).reduce((n, row) => n + Object.keys(row).length, 0));
     }
     expect(submitted.senior_practitioners).toBeDefined();
@@ -289,9 +399,24 @@ describe('the real team self-assessment, version 1 to version 2', () => {
 
 describe('confirming carried answers', () => {
   async function carriedResponse() {
-    const p1 = await createRound(test.db, { name: `Confirm 1 ${Math.random()}`, questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: [teams[0].id, teams[1].id] }, null);
-    await fill(managers[0], (await responseOf(p1.id, teams[0].id)).id, { team_kind: 'duty', establishment: 12, vacant: 1, monthly: { '2008-12': { referrals: 5 } }, practice: { checks: 'always' } }, true);
-    const p2 = await createRoundForUser(test.db, reviewer, { name: `Confirm 2 ${Math.random()}`, questionnaireVersionId: versions['fixture-check@2'], dueDate: '2009-03-13', teams: { by: 'earlier' }, followsRoundId: p1.id });
+    const p1 = await createRound(
+      test.db,
+      { name: `Confirm 1 ${Math.random()}`, questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: [teams[0].id, teams[1].id] },
+      null,
+    );
+    await fill(
+      managers[0],
+      (await responseOf(p1.id, teams[0].id)).id,
+      { team_kind: 'duty', establishment: 12, vacant: 1, monthly: { '2008-12': { referrals: 5 } }, practice: { checks: 'always' } },
+      true,
+    );
+    const p2 = await createRoundForUser(test.db, reviewer, {
+      name: `Confirm 2 ${Math.random()}`,
+      questionnaireVersionId: versions['fixture-check@2'],
+      dueDate: '2009-03-13',
+      teams: { by: 'earlier' },
+      followsRoundId: p1.id,
+    });
     return { round: p2, response: await responseOf(p2.id, teams[0].id), other: await responseOf(p2.id, teams[1].id) };
   }
 
@@ -312,7 +437,12 @@ describe('confirming carried answers', () => {
     expect(row.carried.establishment.confirmed).toBe(true);
     expect(row.carried.vacant.confirmed).toBe(false);
     expect(await answersMatchData(response.id)).toEqual(answersBefore);
-    const kinds = await test.db.selectFrom('response_revisions').select(['revision', 'kind', 'questions', 'changes']).where('response_id', '=', response.id).orderBy('revision').execute();
+    const kinds = await test.db
+      .selectFrom('response_revisions')
+      .select(['revision', 'kind', 'questions', 'changes'])
+      .where('response_id', '=', response.id)
+      .orderBy('revision')
+      .execute();
     expect(kinds.map((k) => k.kind)).toEqual(['carry_forward', 'confirm', 'confirm']);
     expect(kinds[1]).toMatchObject({ questions: [], changes: { confirmed: ['establishment'] } });
 
@@ -325,13 +455,19 @@ describe('confirming carried answers', () => {
 
   it('refuses what cannot be confirmed: not carried (422), unknown page (422), another team (404), a reviewer (403), a closed round (409)', async () => {
     const { round, response, other } = await carriedResponse();
-    await expect(confirmCarriedAnswers(test.db, managers[0], response.id, ['new_question'])).rejects.toMatchObject({ status: 422, errors: [{ path: 'new_question', message: /not carried/ }] });
+    await expect(confirmCarriedAnswers(test.db, managers[0], response.id, ['new_question'])).rejects.toMatchObject({
+      status: 422,
+      errors: [{ path: 'new_question', message: /not carried/ }],
+    });
     await expect(confirmCarriedAnswers(test.db, managers[0], response.id, ['nonsense'])).rejects.toMatchObject({ status: 422 });
     await expect(confirmCarriedAnswers(test.db, managers[0], response.id, 'page:nowhere')).rejects.toMatchObject({ status: 422 });
     await expect(confirmCarriedAnswers(test.db, managers[0], other.id, ['establishment'])).rejects.toMatchObject({ status: 404 });
     await expect(confirmCarriedAnswers(test.db, reviewer, response.id, ['establishment'])).rejects.toMatchObject({ status: 403 });
     await test.db.updateTable('rounds').set({ status: 'closed' }).where('id', '=', round.id).execute();
-    await expect(confirmCarriedAnswers(test.db, managers[0], response.id, ['establishment'])).rejects.toMatchObject({ status: 409, extra: { reason: 'round_closed' } });
+    await expect(confirmCarriedAnswers(test.db, managers[0], response.id, ['establishment'])).rejects.toMatchObject({
+      status: 409,
+      extra: { reason: 'round_closed' },
+    });
     const row = await test.db.selectFrom('responses').select(['revision', 'carried']).where('id', '=', response.id).executeTakeFirstOrThrow();
     expect(row.revision).toBe(1);
     expect(Object.values(row.carried).every((c) => !c.confirmed)).toBe(true);

@@ -77,9 +77,26 @@ describe('the outlier rule (Tukey’s fences, 1.5 IQR)', () => {
 describe(`teams side by side (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
   let roundId: number;
   beforeAll(async () => {
-    const round = await createRound(test.db, { name: 'Phase 1', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: [...teams, westTeam].map((t) => t.id) }, null);
+    const round = await createRound(
+      test.db,
+      { name: 'Phase 1', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: [...teams, westTeam].map((t) => t.id) },
+      null,
+    );
     roundId = round.id;
-    await answer(roundId, teams[0].id, { team_kind: 'duty', establishment: 10, vacant: 0, pressures: ['ics', 'plo'], hard_copy: false, monthly: { '2008-11': { referrals: 30, trend: 'up' } }, practice: { seen_alone: 'usually' } }, true);
+    await answer(
+      roundId,
+      teams[0].id,
+      {
+        team_kind: 'duty',
+        establishment: 10,
+        vacant: 0,
+        pressures: ['ics', 'plo'],
+        hard_copy: false,
+        monthly: { '2008-11': { referrals: 30, trend: 'up' } },
+        practice: { seen_alone: 'usually' },
+      },
+      true,
+    );
     await answer(roundId, teams[1].id, { team_kind: 'lac', establishment: 11, monthly: { '2008-11': { referrals: 31 } }, practice: { seen_alone: 'always' } });
     await answer(roundId, teams[2].id, { team_kind: 'duty', establishment: 12, monthly: { '2008-11': { referrals: 29 } } });
     await answer(roundId, teams[3].id, { team_kind: 'duty', establishment: 48 });
@@ -92,18 +109,36 @@ describe(`teams side by side (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
     const version = await getQuestionnaireVersion(test.db, versions['fixture-check@1']);
     expect(result.rows.map((r) => r.key)).toEqual(rowsOf(version).map((r) => r.key));
     expect(result.rows.map((r) => r.key)).toEqual([
-      'team_kind', 'establishment', 'vacant', 'old_note', 'pressures',
-      'monthly.2008-11.referrals', 'monthly.2008-11.trend', 'monthly.2008-12.referrals', 'monthly.2008-12.trend',
-      'practice.seen_alone', 'practice.checks', 'hard_copy', 'due',
+      'team_kind',
+      'establishment',
+      'vacant',
+      'old_note',
+      'pressures',
+      'monthly.2008-11.referrals',
+      'monthly.2008-11.trend',
+      'monthly.2008-12.referrals',
+      'monthly.2008-12.trend',
+      'practice.seen_alone',
+      'practice.checks',
+      'hard_copy',
+      'due',
     ]);
     const row = (key: string) => result.rows.find((r) => r.key === key)!;
     expect(row('team_kind').values.map((v) => v.text)).toEqual(['Duty', 'Duty', null]);
     expect(row('pressures').values[0].text).toBe('ics; plo');
     expect(row('hard_copy').values[0]).toMatchObject({ value: false, text: 'No' });
     expect(row('monthly.2008-11.trend').values[0].text).toBe('up');
-    expect(row('monthly.2008-11.referrals')).toMatchObject({ row: { key: '2008-11', title: 'November 2008' }, column: { key: 'referrals', title: 'Referrals' }, kind: 'numeric' });
+    expect(row('monthly.2008-11.referrals')).toMatchObject({
+      row: { key: '2008-11', title: 'November 2008' },
+      column: { key: 'referrals', title: 'Referrals' },
+      kind: 'numeric',
+    });
     // Zero is an answer; no answer is null, never 0.
-    expect(row('vacant').values.map((v) => [v.value, v.text])).toEqual([[0, '0'], [null, null], [null, null]]);
+    expect(row('vacant').values.map((v) => [v.value, v.text])).toEqual([
+      [0, '0'],
+      [null, null],
+      [null, null],
+    ]);
     expect(result.teams.map((t) => t.name)).toEqual(['Ashford Duty', 'Shepway Duty', 'Thanet Duty']);
   });
 
@@ -128,7 +163,9 @@ describe(`teams side by side (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
     const differing = await compareTeamsInRound(test.db, eastReviewer, roundId, { teams: [String(teams[0].id), String(teams[2].id)], onlyDiffering: true });
     expect(differing.rows.map((r) => r.key)).not.toContain('team_kind'); // both 'duty'
     expect(differing.rows.map((r) => r.key)).not.toContain('old_note'); // both empty
-    expect(differing.rows.map((r) => r.key)).toEqual(expect.arrayContaining(['establishment', 'vacant', 'monthly.2008-11.referrals', 'monthly.2008-11.trend', 'pressures']));
+    expect(differing.rows.map((r) => r.key)).toEqual(
+      expect.arrayContaining(['establishment', 'vacant', 'monthly.2008-11.referrals', 'monthly.2008-11.trend', 'pressures']),
+    );
     expect(differing.counts.allRows).toBe(13);
   });
 
@@ -137,7 +174,9 @@ describe(`teams side by side (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
     expect(area.teams).toHaveLength(5);
     await expect(compareTeamsInRound(test.db, eastReviewer, roundId, { teams: [String(westTeam.id)] })).rejects.toMatchObject({ status: 404 });
     await expect(compareTeamsInRound(test.db, eastReviewer, roundId, { area: String(west.id) })).rejects.toMatchObject({ status: 404 });
-    await expect(compareTeamsInRound(test.db, eastReviewer, roundId, { teams: Array.from({ length: 13 }, (_, i) => String(i + 1)) })).rejects.toMatchObject({ status: 422 });
+    await expect(compareTeamsInRound(test.db, eastReviewer, roundId, { teams: Array.from({ length: 13 }, (_, i) => String(i + 1)) })).rejects.toMatchObject({
+      status: 422,
+    });
     await expect(compareTeamsInRound(test.db, managers.get(teams[0].id)!, roundId, { teams: [String(teams[0].id)] })).rejects.toMatchObject({ status: 404 });
   });
 });
@@ -145,18 +184,40 @@ describe(`teams side by side (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
 describe('a team across phases: the real team self-assessment, version 1 to version 2', () => {
   it('aligns renamed questions and matrix cells through the mapping, marks removed and added rows, and highlights changes', async () => {
     const slugVersion = async (version: number) =>
-      (await test.db.selectFrom('questionnaire_versions as v').innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id').select('v.id').where('q.slug', '=', 'team-self-assessment').where('v.version', '=', version).executeTakeFirstOrThrow()).id;
+      (
+        await test.db
+          .selectFrom('questionnaire_versions as v')
+          .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
+          .select('v.id')
+          .where('q.slug', '=', 'team-self-assessment')
+          .where('v.version', '=', version)
+          .executeTakeFirstOrThrow()
+      ).id;
     const team = teams[0];
-    const phase1 = await createRound(test.db, { name: 'Phase 1 self-assessment', questionnaireVersionId: await slugVersion(1), dueDate: '2009-01-30', teamIds: [team.id] }, null);
+    const phase1 = await createRound(
+      test.db,
+      { name: 'Phase 1 self-assessment', questionnaireVersionId: await slugVersion(1), dueDate: '2009-01-30', teamIds: [team.id] },
+      null,
+    );
     const source = JSON.parse(fs.readFileSync(path.resolve('tests/fixtures/answers/team-self-assessment-v1.json'), 'utf8')) as Record<string, any>;
     await answer(phase1.id, team.id, source, true);
-    const phase2 = await createRoundForUser(test.db, eastReviewer, { name: 'Phase 2 self-assessment', questionnaireVersionId: await slugVersion(2), dueDate: '2009-03-13', teams: { by: 'earlier' }, followsRoundId: phase1.id });
+    const phase2 = await createRoundForUser(test.db, eastReviewer, {
+      name: 'Phase 2 self-assessment',
+      questionnaireVersionId: await slugVersion(2),
+      dueDate: '2009-03-13',
+      teams: { by: 'earlier' },
+      followsRoundId: phase1.id,
+    });
     const id2 = await responseId(phase2.id, team.id);
     const monthly = structuredClone(source.referrals_monthly);
     monthly['2008-12'].new_referrals += 1;
     monthly['2009-01'] = { ...monthly['2008-12'] };
     const manager = managers.get(team.id)!;
-    const saved = await saveResponseChange(test.db, manager, id2, { baseRevision: 1, set: { senior_practitioner_fte: source.senior_practitioners + 0.5, referrals_monthly: monthly }, unset: [] });
+    const saved = await saveResponseChange(test.db, manager, id2, {
+      baseRevision: 1,
+      set: { senior_practitioner_fte: source.senior_practitioners + 0.5, referrals_monthly: monthly },
+      unset: [],
+    });
     expect(saved.changed.sort()).toEqual(['referrals_monthly', 'senior_practitioner_fte']);
 
     const result = await compareTeamAcrossRounds(test.db, eastReviewer, team.id, [phase2.id, phase1.id]);
@@ -167,14 +228,24 @@ describe('a team across phases: the real team self-assessment, version 1 to vers
       before: { asked: true, question: 'senior_practitioners', value: source.senior_practitioners },
       after: { asked: true, question: 'senior_practitioner_fte', value: source.senior_practitioners + 0.5 },
     });
-    expect(row('paper_records_kept')).toMatchObject({ status: 'unchanged', before: { question: 'hard_copy_files' }, after: { question: 'paper_records_kept' } });
-    expect(row('referrals_monthly.2008-12.new_referrals')).toMatchObject({ status: 'changed', before: { value: source.referrals_monthly['2008-12'].new_referrals } });
+    expect(row('paper_records_kept')).toMatchObject({
+      status: 'unchanged',
+      before: { question: 'hard_copy_files' },
+      after: { question: 'paper_records_kept' },
+    });
+    expect(row('referrals_monthly.2008-12.new_referrals')).toMatchObject({
+      status: 'changed',
+      before: { value: source.referrals_monthly['2008-12'].new_referrals },
+    });
     expect(row('referrals_monthly.2008-11.new_referrals').status).toBe('unchanged');
     expect(row('referrals_monthly.2009-01.new_referrals')).toMatchObject({ status: 'added', before: { asked: false, value: null }, after: { asked: true } });
     expect(row('referrals_monthly.2009-02.s47_enquiries')).toMatchObject({ status: 'added', after: { asked: true, value: null, text: null } });
     expect(row('changes_team_profile')).toMatchObject({ status: 'added', before: { asked: false } });
     for (const removed of ['leavers_12_months', 'admin_ics_entry', 'completed_on', 'accuracy_confirmed']) {
-      expect(result.rows.find((r) => r.before.question === removed), removed).toMatchObject({ status: 'removed', after: { asked: false, value: null }, before: { asked: true } });
+      expect(
+        result.rows.find((r) => r.before.question === removed),
+        removed,
+      ).toMatchObject({ status: 'removed', after: { asked: false, value: null }, before: { asked: true } });
     }
     // A question the later version dropped sits where it was: leavers_12_months right after admin_support_fte.
     const keys = result.rows.map((r) => r.key);
@@ -189,8 +260,16 @@ describe('a team across phases: the real team self-assessment, version 1 to vers
   });
 
   it('refuses rounds of different questionnaires (422) and teams the reviewer cannot see (404)', async () => {
-    const a = await createRound(test.db, { name: 'Fixture', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: [teams[1].id, westTeam.id] }, null);
-    const b = await createRound(test.db, { name: 'Self-assessment', questionnaireVersionId: versions['team-self-assessment@1'], dueDate: '2009-01-30', teamIds: [teams[1].id, westTeam.id] }, null);
+    const a = await createRound(
+      test.db,
+      { name: 'Fixture', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: [teams[1].id, westTeam.id] },
+      null,
+    );
+    const b = await createRound(
+      test.db,
+      { name: 'Self-assessment', questionnaireVersionId: versions['team-self-assessment@1'], dueDate: '2009-01-30', teamIds: [teams[1].id, westTeam.id] },
+      null,
+    );
     await expect(compareTeamAcrossRounds(test.db, eastReviewer, teams[1].id, [a.id, b.id])).rejects.toMatchObject({ status: 422 });
     await expect(compareTeamAcrossRounds(test.db, eastReviewer, westTeam.id, [a.id, b.id])).rejects.toMatchObject({ status: 404 });
     await expect(compareTeamAcrossRounds(test.db, eastReviewer, teams[1].id, [a.id, a.id])).rejects.toMatchObject({ status: 422 });

@@ -123,7 +123,9 @@ describe('checkServingConfig (the server, not the command line)', () => {
   });
 
   it('accepts production with DATABASE_URL and a SESSION_SECRET', () => {
-    expect(() => checkServingConfig(parseConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://app@db/stocktake', SESSION_SECRET: 'x'.repeat(32) }))).not.toThrow();
+    expect(() =>
+      checkServingConfig(parseConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://app@db/stocktake', SESSION_SECRET: 'x'.repeat(32) })),
+    ).not.toThrow();
   });
 
   it('lets the embedded database, and development on a server, go without one (it is generated)', () => {

@@ -14,7 +14,11 @@ afterAll(() => test.destroy());
 
 async function post(fn: (args: any) => Promise<Response>, headers: Record<string, string>, id: number, body: unknown, method = 'POST') {
   const response = await fn({
-    request: new Request(`${APP_ORIGIN}/api/v1/responses/${id}`, { method, headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body) }),
+    request: new Request(`${APP_ORIGIN}/api/v1/responses/${id}`, {
+      method,
+      headers: { ...headers, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    }),
     params: { responseId: String(id) },
     context: {},
   });
@@ -30,12 +34,29 @@ describe('confirming carried answers through the API', () => {
     const manager = await createUser(test.db, 'manager', { teamId: team.id });
     const outsider = await createUser(test.db, 'manager', { teamId: other.id });
     const admin = await createUser(test.db, 'admin');
-    const phase1 = await createRound(test.db, { name: 'Phase 1', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: [team.id, other.id] }, null);
+    const phase1 = await createRound(
+      test.db,
+      { name: 'Phase 1', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: [team.id, other.id] },
+      null,
+    );
     const first = await test.db.selectFrom('responses').select('id').where('round_id', '=', phase1.id).where('team_id', '=', team.id).executeTakeFirstOrThrow();
-    const saved = await saveResponseChange(test.db, manager, first.id, { baseRevision: 0, set: { team_kind: 'duty', establishment: 10, vacant: 2, hard_copy: true }, unset: [] });
+    const saved = await saveResponseChange(test.db, manager, first.id, {
+      baseRevision: 0,
+      set: { team_kind: 'duty', establishment: 10, vacant: 2, hard_copy: true },
+      unset: [],
+    });
     await submitResponse(test.db, manager, first.id, { revision: saved.revision });
-    const phase2 = await createNextPhase(test.db, admin, phase1.id, { name: 'Phase 2', dueDate: '2009-03-31', questionnaireVersionId: versions['fixture-check@2'] });
-    const next = await test.db.selectFrom('responses').select(['id', 'data', 'carried', 'revision']).where('round_id', '=', phase2.id).where('team_id', '=', team.id).executeTakeFirstOrThrow();
+    const phase2 = await createNextPhase(test.db, admin, phase1.id, {
+      name: 'Phase 2',
+      dueDate: '2009-03-31',
+      questionnaireVersionId: versions['fixture-check@2'],
+    });
+    const next = await test.db
+      .selectFrom('responses')
+      .select(['id', 'data', 'carried', 'revision'])
+      .where('round_id', '=', phase2.id)
+      .where('team_id', '=', team.id)
+      .executeTakeFirstOrThrow();
     expect(next.data).toMatchObject({ team_type_now: 'duty', establishment: 10, vacant: 2, hard_copy: true });
 
     const headers = await sessionHeaders(test.db, manager);
@@ -55,7 +76,11 @@ describe('confirming carried answers through the API', () => {
 
     const after = await test.db.selectFrom('responses').select(['data', 'carried', 'revision']).where('id', '=', next.id).executeTakeFirstOrThrow();
     expect(after.data).toEqual(next.data);
-    expect(Object.entries(after.carried).filter(([, c]) => !c.confirmed).map(([q]) => q)).toEqual(['hard_copy']);
+    expect(
+      Object.entries(after.carried)
+        .filter(([, c]) => !c.confirmed)
+        .map(([q]) => q),
+    ).toEqual(['hard_copy']);
     // Changing the last carried answer confirms it; confirming wrote revisions that conflict with no question.
     const change = await post(patchAction, headers, next.id, { baseRevision: next.revision, set: { hard_copy: false } }, 'PATCH');
     expect(change.status).toBe(200);

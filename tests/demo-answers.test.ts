@@ -17,8 +17,7 @@ import {
 if (!Serializer.findProperty('question', 'topic')) Serializer.addProperty('question', { name: 'topic', category: 'general' });
 
 const surveysDir = path.resolve(__dirname, '..', 'surveys');
-const definition = (slug: string, version: number) =>
-  JSON.parse(fs.readFileSync(path.join(surveysDir, slug, `v${version}.json`), 'utf8')) as object;
+const definition = (slug: string, version: number) => JSON.parse(fs.readFileSync(path.join(surveysDir, slug, `v${version}.json`), 'utf8')) as object;
 const SELF_ASSESSMENT_V1 = definition('team-self-assessment', 1);
 const SELF_ASSESSMENT_V2 = definition('team-self-assessment', 2);
 const MINI_JAR_V1 = definition('mini-jar-matrix', 1);
@@ -294,7 +293,10 @@ describe('answer fixtures', () => {
       for (const question of model.getAllQuestions()) {
         if (question.name === c.expectError) continue;
         const other = question.getAllErrors().filter((e) => !e.getErrorType().startsWith('required'));
-        expect(other.map((e) => `${question.name}: ${e.getText()}`), c.description).toEqual([]);
+        expect(
+          other.map((e) => `${question.name}: ${e.getText()}`),
+          c.description,
+        ).toEqual([]);
       }
     }
   });

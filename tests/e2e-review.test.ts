@@ -45,7 +45,12 @@ describe.skipIf(!hasChromium)('a reviewer compares, returns, and starts the next
     await page.getByRole('heading', { level: 1, name: new RegExp(PHASE_1.replace(/[()]/g, '\\$&')) }).waitFor();
     // East Kent's teams only, with counts at the top.
     await page.getByRole('table').getByRole('link', { name: TEAMS[0] }).waitFor();
-    expect(await page.getByRole('table').getByRole('link', { name: /Sevenoaks/ }).count()).toBe(0);
+    expect(
+      await page
+        .getByRole('table')
+        .getByRole('link', { name: /Sevenoaks/ })
+        .count(),
+    ).toBe(0);
     await screenshot(page, 'review-round-overview');
 
     await page.getByRole('link', { name: 'Compare teams' }).click();
@@ -55,8 +60,16 @@ describe.skipIf(!hasChromium)('a reviewer compares, returns, and starts the next
     await table.waitFor();
     for (const team of TEAMS) await table.getByRole('columnheader', { name: new RegExp(team.replace(/[()]/g, '\\$&')) }).waitFor();
     // Choice answers as text; numeric rows with the round's median.
-    await table.getByRole('row', { name: /What kind of team is this\?/ }).getByText('Duty and initial assessment').waitFor();
-    expect(await table.getByRole('row', { name: /Establishment: qualified social worker posts/ }).locator('td.median').textContent()).toMatch(/\d/);
+    await table
+      .getByRole('row', { name: /What kind of team is this\?/ })
+      .getByText('Duty and initial assessment')
+      .waitFor();
+    expect(
+      await table
+        .getByRole('row', { name: /Establishment: qualified social worker posts/ })
+        .locator('td.median')
+        .textContent(),
+    ).toMatch(/\d/);
     await screenshot(page, 'review-compare-teams');
 
     // Only where the teams differ: fewer rows, each marked.
@@ -69,12 +82,18 @@ describe.skipIf(!hasChromium)('a reviewer compares, returns, and starts the next
     expect(await table.locator('tbody tr', { hasText: 'Teams differ' }).count()).toBe(differing);
 
     // Open one team's response from the comparison and return it.
-    await table.getByRole('columnheader', { name: new RegExp(TEAMS[0]) }).getByRole('link', { name: TEAMS[0] }).click();
+    await table
+      .getByRole('columnheader', { name: new RegExp(TEAMS[0]) })
+      .getByRole('link', { name: TEAMS[0] })
+      .click();
     await page.getByRole('heading', { name: 'Return for correction' }).waitFor();
     responseId = Number(new URL(page.url()).pathname.split('/').at(-1));
     // A reason is required: the form says so and nothing is returned.
     await page.getByRole('button', { name: 'Return to the team' }).click();
-    await page.getByRole('alert').getByText(/Give the reason/).waitFor();
+    await page
+      .getByRole('alert')
+      .getByText(/Give the reason/)
+      .waitFor();
     expect((await api(`/api/v1/responses/${responseId}`)).body.status).toBe('submitted');
 
     await page.getByLabel('Reason (required)').fill(REASON);
@@ -114,7 +133,12 @@ describe.skipIf(!hasChromium)('a reviewer compares, returns, and starts the next
     const history = page.getByRole('table', { name: 'History' });
     await history.getByText('Submitted (resubmission after a return)').waitFor();
     await history.getByText(/Returned for correction/).waitFor();
-    expect(await history.getByRole('row').filter({ hasText: /Submitted/ }).count()).toBe(2);
+    expect(
+      await history
+        .getByRole('row')
+        .filter({ hasText: /Submitted/ })
+        .count(),
+    ).toBe(2);
     await screenshot(page, 'review-response-history');
 
     // The next phase, from the round's page: the form suggests the earlier round, the newer version and its teams.
@@ -152,7 +176,11 @@ describe.skipIf(!hasChromium)('a reviewer compares, returns, and starts the next
     // Confirming a page's carried answers leaves the values as they are and lowers the count the reviewer sees.
     await panel.getByRole('button', { name: /Confirm all \d+ carried answers on this page/ }).click();
     await expect
-      .poll(async () => Object.values((await api(`/api/v1/responses/${phase2Id}`)).body.carried as Record<string, { confirmed: boolean }>).filter((c) => c.confirmed).length, { timeout: 15_000 })
+      .poll(
+        async () =>
+          Object.values((await api(`/api/v1/responses/${phase2Id}`)).body.carried as Record<string, { confirmed: boolean }>).filter((c) => c.confirmed).length,
+        { timeout: 15_000 },
+      )
       .toBeGreaterThan(0);
     const after = (await api(`/api/v1/responses/${phase2Id}`)).body;
     expect(after.data).toEqual(carried.data);

@@ -70,7 +70,11 @@ describe('the API mapper (problemFor)', () => {
       },
     });
     const rules = invalid('Some answers are not valid; nothing was saved.', { errors: [{ path: 'vacant', message: 'too many' }] });
-    expect((await body(await problemFor(rules))).json).toMatchObject({ status: 422, title: 'Invalid answers', errors: [{ path: 'vacant', message: 'too many' }] });
+    expect((await body(await problemFor(rules))).json).toMatchObject({
+      status: 422,
+      title: 'Invalid answers',
+      errors: [{ path: 'vacant', message: 'too many' }],
+    });
     expect((await body(await problemFor(badParameter('area', 'no such area')))).json).toMatchObject({
       status: 400,
       detail: 'area: no such area',
@@ -102,7 +106,7 @@ describe('the page mappers', () => {
     expect(response).toBeInstanceOf(Response);
     expect(response.status).toBe(404);
     expect(await response.text()).toBe(NOT_FOUND.team);
-    expect((await pageResponse(conflict('The round is closed.')).text())).toBe('The round is closed.');
+    expect(await pageResponse(conflict('The round is closed.')).text()).toBe('The round is closed.');
     const bug = new Error('bug');
     expect(thrownBy(() => rethrowForPage(bug))).toBe(bug);
   });

@@ -23,7 +23,10 @@ beforeAll(async () => {
 afterAll(() => test.destroy());
 
 async function csv(roundId: number, query: string, who = 'reviewer') {
-  const response = (await callRoute(csvLoader, `/api/v1/rounds/${roundId}/export.csv?${query}`, { headers: headers[who], params: { roundId: String(roundId) } })) as Response;
+  const response = (await callRoute(csvLoader, `/api/v1/rounds/${roundId}/export.csv?${query}`, {
+    headers: headers[who],
+    params: { roundId: String(roundId) },
+  })) as Response;
   return response;
 }
 
@@ -69,7 +72,14 @@ describe('CSV exports', () => {
     const book = await records(f.rounds.phase1.id, 'form=codebook');
     expect(Object.keys(alpha)).toEqual(book.map((b) => b.column));
     const cell = book.find((b) => b.column === 'referrals_monthly.2008-12.new_referrals')!;
-    expect(cell).toMatchObject({ question: 'referrals_monthly', row: '2008-12', matrix_column: 'new_referrals', version: '1', type: 'matrixdropdown', value_type: 'numeric' });
+    expect(cell).toMatchObject({
+      question: 'referrals_monthly',
+      row: '2008-12',
+      matrix_column: 'new_referrals',
+      version: '1',
+      type: 'matrixdropdown',
+      value_type: 'numeric',
+    });
     expect(cell.topic).toBe('referrals-activity (Referrals and activity)');
     expect(book.find((b) => b.column === 'supervision_frequency')!.choices).toMatch(/^fortnightly=At least every two weeks; monthly=Every month/);
   });
@@ -81,12 +91,33 @@ describe('CSV exports', () => {
     const book = await records(f.rounds.phase2.id, 'form=codebook');
     expect(book.find((b) => b.column === 'senior_practitioners')).toMatchObject({ question: 'senior_practitioner_fte', version: '2' });
     const long = await records(f.rounds.phase2.id, 'form=long');
-    expect(long.find((r) => r.question === 'senior_practitioner_fte' && r.team === 'Alpha Duty')).toMatchObject({ export_column: 'senior_practitioners', value: '1.5', version: '2' });
+    expect(long.find((r) => r.question === 'senior_practitioner_fte' && r.team === 'Alpha Duty')).toMatchObject({
+      export_column: 'senior_practitioners',
+      value: '1.5',
+      version: '2',
+    });
   });
 
   it('long: one row per answer, and it re-aggregates to the same figures as the dashboards', async () => {
     const long = await records(f.rounds.phase1.id, 'form=long');
-    expect(Object.keys(long[0])).toEqual(['round_id', 'round', 'team_id', 'team', 'area', 'team_type', 'status', 'questionnaire', 'version', 'question', 'row', 'column', 'export_column', 'topic', 'value_type', 'value']);
+    expect(Object.keys(long[0])).toEqual([
+      'round_id',
+      'round',
+      'team_id',
+      'team',
+      'area',
+      'team_type',
+      'status',
+      'questionnaire',
+      'version',
+      'question',
+      'row',
+      'column',
+      'export_column',
+      'topic',
+      'value_type',
+      'value',
+    ]);
     expect(new Set(long.map((r) => r.team))).toEqual(new Set(['Alpha Duty', 'Bravo CP', 'Charlie Duty', 'Delta CP']));
     const scope = (await loadScope(test.db, f.users.reviewer, f.rounds.phase1.id))!;
     for (const topic of ['caseloads', 'staffing-vacancies', 'referrals-activity', 'thresholds', 'supervision']) {
@@ -101,7 +132,10 @@ describe('CSV exports', () => {
             continue;
           }
           expect(values.length, q.name).toBe(q.stats.n);
-          expect(values.reduce((a, b) => a + b, 0), q.name).toBeCloseTo(q.stats.sum, 9);
+          expect(
+            values.reduce((a, b) => a + b, 0),
+            q.name,
+          ).toBeCloseTo(q.stats.sum, 9);
           expect(quantile(values, 0.25), q.name).toBeCloseTo(q.stats.q1, 9);
           expect(quantile(values, 0.5), q.name).toBeCloseTo(q.stats.median, 9);
           expect(quantile(values, 0.75), q.name).toBeCloseTo(q.stats.q3, 9);
@@ -116,7 +150,13 @@ describe('CSV exports', () => {
               const values = answers.filter((r) => r.row === row && r.column === column);
               if (cell.kind === 'numeric') {
                 expect(values.length).toBe(cell.stats?.n ?? 0);
-                if (cell.stats) expect(quantile(values.map((v) => Number(v.value)), 0.5)).toBeCloseTo(cell.stats.median, 9);
+                if (cell.stats)
+                  expect(
+                    quantile(
+                      values.map((v) => Number(v.value)),
+                      0.5,
+                    ),
+                  ).toBeCloseTo(cell.stats.median, 9);
                 if (cell.stats) expect(values.reduce((a, v) => a + Number(v.value), 0)).toBeCloseTo(cell.stats.sum, 9);
               } else if (cell.kind === 'choice') {
                 for (const c of cell.choices.counts) expect(values.filter((v) => v.value === c.value).length).toBe(c.count);
@@ -169,7 +209,10 @@ describe('CSV exports', () => {
 
 describe('XLSX exports', () => {
   async function workbook(query: string) {
-    const response = (await callRoute(xlsxLoader, `/api/v1/rounds/${f.rounds.phase1.id}/export.xlsx?${query}`, { headers: headers.reviewer, params: { roundId: String(f.rounds.phase1.id) } })) as Response;
+    const response = (await callRoute(xlsxLoader, `/api/v1/rounds/${f.rounds.phase1.id}/export.xlsx?${query}`, {
+      headers: headers.reviewer,
+      params: { roundId: String(f.rounds.phase1.id) },
+    })) as Response;
     expect(response.status).toBe(200);
     expect(response.headers.get('Content-Type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     const book = new ExcelJS.Workbook();
@@ -204,7 +247,10 @@ describe('XLSX exports', () => {
   });
 
   it('refuses the codebook form (it is a sheet of every workbook)', async () => {
-    const response = (await callRoute(xlsxLoader, `/api/v1/rounds/${f.rounds.phase1.id}/export.xlsx?form=codebook`, { headers: headers.reviewer, params: { roundId: String(f.rounds.phase1.id) } })) as Response;
+    const response = (await callRoute(xlsxLoader, `/api/v1/rounds/${f.rounds.phase1.id}/export.xlsx?form=codebook`, {
+      headers: headers.reviewer,
+      params: { roundId: String(f.rounds.phase1.id) },
+    })) as Response;
     expect(response.status).toBe(400);
   });
 });

@@ -26,16 +26,25 @@ describe('the history page and My team', () => {
     await saveResponseChange(test.db, manager, response.id, { baseRevision: 1, set: { establishment: 12, vacant: 1 }, unset: [] });
 
     const headers = await sessionHeaders(test.db, manager);
-    const page = (await callRoute(historyLoader, `/responses/${response.id}/history?question=establishment&revision=1`, { headers, params: { responseId: String(response.id) } })) as any;
+    const page = (await callRoute(historyLoader, `/responses/${response.id}/history?question=establishment&revision=1`, {
+      headers,
+      params: { responseId: String(response.id) },
+    })) as any;
     expect(page.revisions.map((r: any) => [r.revision, r.author.name, r.questions])).toEqual([
       [2, 'Hana History', ['establishment', 'vacant']],
       [1, 'Hana History', ['establishment']],
     ]);
     expect(page.lookup).toMatchObject({ question: 'establishment', revision: 1, value: 10 });
 
-    const bad = (await callRoute(historyLoader, `/responses/${response.id}/history?question=nope&revision=1`, { headers, params: { responseId: String(response.id) } })) as Response;
+    const bad = (await callRoute(historyLoader, `/responses/${response.id}/history?question=nope&revision=1`, {
+      headers,
+      params: { responseId: String(response.id) },
+    })) as Response;
     expect(bad.status).toBe(400);
-    const hidden = (await callRoute(historyLoader, `/responses/${response.id}/history`, { headers: await sessionHeaders(test.db, outsider), params: { responseId: String(response.id) } })) as Response;
+    const hidden = (await callRoute(historyLoader, `/responses/${response.id}/history`, {
+      headers: await sessionHeaders(test.db, outsider),
+      params: { responseId: String(response.id) },
+    })) as Response;
     expect(hidden.status).toBe(404);
     // Another team's response, a missing one and a malformed id read the same.
     const text = await hidden.text();

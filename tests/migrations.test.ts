@@ -25,8 +25,20 @@ describe(`migrations (${onPostgres ? 'PostgreSQL server' : 'PGlite'})`, () => {
       select table_name from information_schema.tables where table_schema = 'public' order by table_name`.execute(test.db);
     expect(tables.rows.map((r) => r.table_name)).toEqual(
       expect.arrayContaining([
-        'areas', 'teams', 'users', 'memberships', 'questionnaires', 'questionnaire_versions', 'version_questions', 'rounds',
-        'responses', 'response_revisions', 'answers', 'sessions', 'api_tokens', 'audit_events',
+        'areas',
+        'teams',
+        'users',
+        'memberships',
+        'questionnaires',
+        'questionnaire_versions',
+        'version_questions',
+        'rounds',
+        'responses',
+        'response_revisions',
+        'answers',
+        'sessions',
+        'api_tokens',
+        'audit_events',
       ]),
     );
   });
@@ -35,7 +47,11 @@ describe(`migrations (${onPostgres ? 'PostgreSQL server' : 'PGlite'})`, () => {
     const versions = await publishFixtureSurveys(test.db);
     const id = versions['fixture-check@1'];
     await expect(
-      test.db.updateTable('questionnaire_versions').set({ definition: jsonb({ pages: [] }) }).where('id', '=', id).execute(),
+      test.db
+        .updateTable('questionnaire_versions')
+        .set({ definition: jsonb({ pages: [] }) })
+        .where('id', '=', id)
+        .execute(),
     ).rejects.toThrow(/immutable/);
     await expect(test.db.deleteFrom('questionnaire_versions').where('id', '=', id).execute()).rejects.toThrow(/immutable/);
     const row = await test.db.selectFrom('questionnaire_versions').select('definition').where('id', '=', id).executeTakeFirstOrThrow();

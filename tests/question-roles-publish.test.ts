@@ -63,7 +63,10 @@ describe('publishing roles', () => {
       const result = await publishRegistry(db, loadRegistry(withRoles));
       expect(result).toEqual({ published: [], unchanged: ['staffing-return/v1.json'] });
       const version = await getQuestionnaireVersion(db, versionId);
-      expect(Object.fromEntries([...version.roles].map(([role, q]) => [role, q.name]))).toEqual({ 'staffing-establishment': 'establishment', 'staffing-vacant': 'vacant' });
+      expect(Object.fromEntries([...version.roles].map(([role, q]) => [role, q.name]))).toEqual({
+        'staffing-establishment': 'establishment',
+        'staffing-vacant': 'vacant',
+      });
       expect(await db.selectFrom('response_staffing').select(['response_id', 'establishment', 'vacant']).execute()).toEqual([
         { response_id: response.id, establishment: 10, vacant: 3 },
       ]);
@@ -82,7 +85,9 @@ describe('publishing roles', () => {
       expect(loadRegistry(moved).problems).toEqual([]);
       const refusal = await publishRegistry(db, loadRegistry(moved)).catch((error: unknown) => error);
       expect(refusal).toBeInstanceOf(RegistryError);
-      expect((refusal as RegistryError).message).toMatch(/staffing-return\/v1\.json question "establishment": was published with role "staffing-establishment", which now names "permanent"/);
+      expect((refusal as RegistryError).message).toMatch(
+        /staffing-return\/v1\.json question "establishment": was published with role "staffing-establishment", which now names "permanent"/,
+      );
       expect((await db.selectFrom('question_roles').select(['role', 'question']).orderBy('role').execute()).map((r) => `${r.role}=${r.question}`)).toEqual([
         'staffing-establishment=establishment',
         'staffing-vacant=vacant',
@@ -92,4 +97,3 @@ describe('publishing roles', () => {
     }
   });
 });
-

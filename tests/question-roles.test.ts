@@ -64,7 +64,9 @@ describe('surveys check of question roles', () => {
         expect.stringMatching(/^staffing-return\/v1\.json highest: has unknown role "caseload-maximum" \(known roles: .*staffing-vacant/),
         expect.stringMatching(/^staffing-return\/v1\.json why: cannot play role "caseload-highest" .* must be a number question/),
         expect.stringMatching(/^staffing-return\/v1\.json nqsw_avg: has role "caseload-average", which "average_caseload" already plays/),
-        expect.stringMatching(/^staffing-return\/v1\.json permanent: has role "staffing-permanent", whose figures also need a question with role "staffing-agency"/),
+        expect.stringMatching(
+          /^staffing-return\/v1\.json permanent: has role "staffing-permanent", whose figures also need a question with role "staffing-agency"/,
+        ),
       ]),
     );
     expect(problems).toHaveLength(4);
@@ -89,8 +91,32 @@ describe('surveys check of question roles', () => {
 
 describe('figures read roles, not question names', () => {
   const PHASE1 = {
-    north: { establishment: 10, permanent: 7, agency: 1, vacant: 2, nqsw: 1, workers: 8, average_caseload: 20, highest: 30, nqsw_avg: 12, nqsw_protected: true, threshold: -1, why: 'More strategy discussions.' },
-    south: { establishment: 6, permanent: 5, agency: 1, vacant: 0, nqsw: 0, workers: 6, average_caseload: 15, highest: 20, threshold: 1, why: 'Fewer referrals accepted.' },
+    north: {
+      establishment: 10,
+      permanent: 7,
+      agency: 1,
+      vacant: 2,
+      nqsw: 1,
+      workers: 8,
+      average_caseload: 20,
+      highest: 30,
+      nqsw_avg: 12,
+      nqsw_protected: true,
+      threshold: -1,
+      why: 'More strategy discussions.',
+    },
+    south: {
+      establishment: 6,
+      permanent: 5,
+      agency: 1,
+      vacant: 0,
+      nqsw: 0,
+      workers: 6,
+      average_caseload: 15,
+      highest: 20,
+      threshold: 1,
+      why: 'Fewer referrals accepted.',
+    },
   };
   let phase1: Scope;
   let phase2: Scope;
@@ -102,9 +128,18 @@ describe('figures read roles, not question names', () => {
     const north = await createTeam(test.db, (await createArea(test.db, 'North')).id, 'duty-initial-assessment', 'North Duty');
     const south = await createTeam(test.db, (await createArea(test.db, 'South')).id, 'long-term-child-protection', 'South CP');
     const teams = { north, south };
-    const first = await createRound(test.db, { name: 'Phase 1', questionnaireVersionId: versions[0].id, dueDate: '2009-01-31', teamIds: [north.id, south.id] }, null);
+    const first = await createRound(
+      test.db,
+      { name: 'Phase 1', questionnaireVersionId: versions[0].id, dueDate: '2009-01-31', teamIds: [north.id, south.id] },
+      null,
+    );
     for (const [key, data] of Object.entries(PHASE1)) {
-      const response = await test.db.selectFrom('responses').select('id').where('round_id', '=', first.id).where('team_id', '=', teams[key as keyof typeof teams].id).executeTakeFirstOrThrow();
+      const response = await test.db
+        .selectFrom('responses')
+        .select('id')
+        .where('round_id', '=', first.id)
+        .where('team_id', '=', teams[key as keyof typeof teams].id)
+        .executeTakeFirstOrThrow();
       await writeResponse(test.db, response.id, data, 'submitted');
     }
     // Phase 2 on version 2, whose establishment, vacancy, average caseload and threshold questions are renamed:
@@ -129,7 +164,16 @@ describe('figures read roles, not question names', () => {
     expect(before).not.toBeNull();
     // Worked out by hand from PHASE1: 2 vacant of 16 posts; agency 2 of 14 filled; worker-weighted caseload
     // (20×8 + 15×6) / 14.
-    expect(before!.overall).toMatchObject({ teams: 2, establishment: 16, vacant: 2, vacancyRate: 2 / 16, agency: 2, filled: 14, meanCaseload: 17.5, highestCaseload: 30 });
+    expect(before!.overall).toMatchObject({
+      teams: 2,
+      establishment: 16,
+      vacant: 2,
+      vacancyRate: 2 / 16,
+      agency: 2,
+      filled: 14,
+      meanCaseload: 17.5,
+      highestCaseload: 30,
+    });
     expect(before!.overall.weightedCaseload).toBeCloseTo((20 * 8 + 15 * 6) / 14, 10);
     expect(after).toEqual(before);
     expect(after!.asked).toEqual(Object.fromEntries(Object.keys(before!.asked).map((key) => [key, true])));

@@ -15,7 +15,6 @@ beforeAll(async () => {
 });
 afterAll(() => test.destroy());
 
-
 describe("the manager's questionnaire page data", () => {
   it("gives the team's manager the response, questionnaire and titles; read-only once submitted, with who submitted it", async () => {
     const area = await createArea(test.db);
@@ -23,10 +22,22 @@ describe("the manager's questionnaire page data", () => {
     const manager = await createUser(test.db, 'manager', { teamId: team.id }, 'Mina Manager');
     await createRound(test.db, { name: 'Phase 1', questionnaireVersionId: versionId, dueDate: '2009-01-30', teamIds: [team.id] }, null);
     const { id } = await test.db.selectFrom('responses').select('id').where('team_id', '=', team.id).executeTakeFirstOrThrow();
-    const saved = await saveResponseChange(test.db, manager, id, { baseRevision: 0, set: { team_kind: 'duty', establishment: 10, vacant: 2, hard_copy: true }, unset: [], page: 'profile' });
+    const saved = await saveResponseChange(test.db, manager, id, {
+      baseRevision: 0,
+      set: { team_kind: 'duty', establishment: 10, vacant: 2, hard_copy: true },
+      unset: [],
+      page: 'profile',
+    });
 
     const open = (await loadQuestionnairePage(test.db, manager, id))!;
-    expect(open.response).toMatchObject({ id, status: 'in_progress', revision: saved.revision, data: { establishment: 10, vacant: 2 }, currentPage: 'profile', submittedBy: null });
+    expect(open.response).toMatchObject({
+      id,
+      status: 'in_progress',
+      revision: saved.revision,
+      data: { establishment: 10, vacant: 2 },
+      currentPage: 'profile',
+      submittedBy: null,
+    });
     expect(open).toMatchObject({ readOnlyReason: null, team: { name: 'Dover Duty' }, round: { name: 'Phase 1', dueDate: '2009-01-30', status: 'open' } });
     expect(open.questionnaire.definition).toHaveProperty('pages');
     expect(open.titles.establishment).toBe('Establishment (FTE)');
@@ -50,7 +61,10 @@ describe("the manager's questionnaire page data", () => {
     const review = await callRoute(loader, `/responses/${id}`, { headers: await sessionHeaders(test.db, reviewer), params: { responseId: String(id) } });
     expect((review as Response).status).toBe(302);
     expect((review as Response).headers.get('Location')).toBe(`/review/responses/${id}`);
-    for (const [user, responseId] of [[outsider, id], [reviewer, 999_999]] as const) {
+    for (const [user, responseId] of [
+      [outsider, id],
+      [reviewer, 999_999],
+    ] as const) {
       await expect(loadQuestionnairePage(test.db, user, responseId)).rejects.toMatchObject({ status: 404, message: NOT_FOUND.response });
     }
     const malformed = await callRoute(loader, '/responses/abc', { headers: await sessionHeaders(test.db, outsider), params: { responseId: 'abc' } });

@@ -112,12 +112,15 @@ describe('publishing', () => {
     expect(error).toBeInstanceOf(RegistryError);
     expect(error.message).toContain('surveys/fixture-check/v1.json: was published with sha256');
     expect(error.message).toContain('publish your changes as the next version, surveys/fixture-check/v3.json');
-    const count = await test.db.selectFrom('questionnaire_versions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const count = await test.db
+      .selectFrom('questionnaire_versions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(2);
   });
 });
 
-describe('the repository\'s questionnaires', () => {
+describe("the repository's questionnaires", () => {
   it('pass the check', () => {
     expect(loadRegistry().problems.map(formatProblem)).toEqual([]);
   });

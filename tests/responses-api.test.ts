@@ -42,7 +42,11 @@ beforeAll(async () => {
 afterAll(() => test.destroy());
 
 async function newResponses(status: 'open' | 'closed' = 'open') {
-  const round = await createRound(test.db, { name: `Round ${Math.random()}`, questionnaireVersionId: versionId, dueDate: '2009-01-30', teamIds: [teamA.id, teamB.id] }, null);
+  const round = await createRound(
+    test.db,
+    { name: `Round ${Math.random()}`, questionnaireVersionId: versionId, dueDate: '2009-01-30', teamIds: [teamA.id, teamB.id] },
+    null,
+  );
   if (status === 'closed') await test.db.updateTable('rounds').set({ status: 'closed' }).where('id', '=', round.id).execute();
   const rows = await test.db.selectFrom('responses').select(['id', 'team_id']).where('round_id', '=', round.id).execute();
   return { roundId: round.id, a: rows.find((r) => r.team_id === teamA.id)!.id, b: rows.find((r) => r.team_id === teamB.id)!.id };
@@ -50,7 +54,14 @@ async function newResponses(status: 'open' | 'closed' = 'open') {
 
 type Call = { status: number; body: any; headers: Headers };
 
-async function call(fn: (args: any) => Promise<Response>, user: CurrentUser | null, method: string, id: number | string, body?: unknown, extra: Record<string, string> = {}): Promise<Call> {
+async function call(
+  fn: (args: any) => Promise<Response>,
+  user: CurrentUser | null,
+  method: string,
+  id: number | string,
+  body?: unknown,
+  extra: Record<string, string> = {},
+): Promise<Call> {
   const init: RequestInit = { method, headers: { ...(user ? headers.get(user.id) : {}), ...extra } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
@@ -68,14 +79,20 @@ async function call(fn: (args: any) => Promise<Response>, user: CurrentUser | nu
   return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
 }
 
-const patch = (user: CurrentUser | null, id: number | string, body: unknown, extra?: Record<string, string>) => call(patchAction, user, 'PATCH', id, body, extra);
+const patch = (user: CurrentUser | null, id: number | string, body: unknown, extra?: Record<string, string>) =>
+  call(patchAction, user, 'PATCH', id, body, extra);
 const get = (user: CurrentUser | null, id: number | string) => call(getLoader, user, 'GET', id);
 const submit = (user: CurrentUser, id: number, body: unknown) => call(submitAction, user, 'POST', id, body);
 
 /** What must not change when a request is refused: the response row and its answers rows. */
 async function snapshot(id: number) {
   const response = await test.db.selectFrom('responses').select(['revision', 'data', 'status']).where('id', '=', id).executeTakeFirstOrThrow();
-  const answers = await test.db.selectFrom('answers').select(['question', 'row_key', 'column_key', 'value_numeric', 'value_text', 'value_choice']).where('response_id', '=', id).orderBy('id').execute();
+  const answers = await test.db
+    .selectFrom('answers')
+    .select(['question', 'row_key', 'column_key', 'value_numeric', 'value_text', 'value_choice'])
+    .where('response_id', '=', id)
+    .orderBy('id')
+    .execute();
   const revisions = await test.db.selectFrom('response_revisions').select('revision').where('response_id', '=', id).execute();
   return { response, answers, revisions: revisions.length };
 }
@@ -206,10 +223,18 @@ describe(`saving answers (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
   it('lists only what the caller may see', async () => {
     const { roundId, a } = await newResponses();
     const request = (user: CurrentUser) =>
-      listLoader({ request: new Request(`${APP_ORIGIN}/api/v1/responses?round=${roundId}`, { headers: headers.get(user.id) }), params: {}, context: {} } as any);
+      listLoader({
+        request: new Request(`${APP_ORIGIN}/api/v1/responses?round=${roundId}`, { headers: headers.get(user.id) }),
+        params: {},
+        context: {},
+      } as any);
     const mine = await (await request(managerA)).json();
     expect(mine.responses.map((r: { id: number }) => r.id)).toEqual([a]);
-    const bad = await listLoader({ request: new Request(`${APP_ORIGIN}/api/v1/responses?round=x`, { headers: headers.get(managerA.id) }), params: {}, context: {} } as any);
+    const bad = await listLoader({
+      request: new Request(`${APP_ORIGIN}/api/v1/responses?round=x`, { headers: headers.get(managerA.id) }),
+      params: {},
+      context: {},
+    } as any);
     expect(bad.status).toBe(400);
   });
 
@@ -311,7 +336,12 @@ describe('history and the answers table', () => {
       expect(actual).toEqual(expected);
       expect(rows.every((r) => r.round_id && r.team_id === teamA.id)).toBe(true);
     }
-    const final = await test.db.selectFrom('answers').select(['question', 'value_choice']).where('response_id', '=', a).where('question', '=', 'pressures').execute();
+    const final = await test.db
+      .selectFrom('answers')
+      .select(['question', 'value_choice'])
+      .where('response_id', '=', a)
+      .where('question', '=', 'pressures')
+      .execute();
     expect(final).toEqual([{ question: 'pressures', value_choice: 'vacancies' }]);
   });
 });

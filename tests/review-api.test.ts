@@ -49,7 +49,14 @@ afterAll(() => test.destroy());
 
 type Call = { status: number; body: any; headers: Headers };
 
-async function call(fn: (args: any) => Promise<Response>, user: CurrentUser | null, method: string, url: string, params: Record<string, string>, body?: unknown): Promise<Call> {
+async function call(
+  fn: (args: any) => Promise<Response>,
+  user: CurrentUser | null,
+  method: string,
+  url: string,
+  params: Record<string, string>,
+  body?: unknown,
+): Promise<Call> {
   const init: RequestInit = { method, headers: { ...(user ? headers.get(user.id) : {}) } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
@@ -66,16 +73,28 @@ async function call(fn: (args: any) => Promise<Response>, user: CurrentUser | nu
   return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
 }
 
-const returnIt = (user: CurrentUser, id: number | string, body: unknown) => call(returnAction, user, 'POST', `/api/v1/responses/${id}/return`, { responseId: String(id) }, body);
+const returnIt = (user: CurrentUser, id: number | string, body: unknown) =>
+  call(returnAction, user, 'POST', `/api/v1/responses/${id}/return`, { responseId: String(id) }, body);
 const getIt = (user: CurrentUser, id: number) => call(getResponse, user, 'GET', `/api/v1/responses/${id}`, { responseId: String(id) });
-const patchIt = (user: CurrentUser, id: number, body: unknown) => call(patchResponse, user, 'PATCH', `/api/v1/responses/${id}`, { responseId: String(id) }, body);
-const submitIt = (user: CurrentUser, id: number, revision: number) => call(submitAction, user, 'POST', `/api/v1/responses/${id}/submit`, { responseId: String(id) }, { revision });
+const patchIt = (user: CurrentUser, id: number, body: unknown) =>
+  call(patchResponse, user, 'PATCH', `/api/v1/responses/${id}`, { responseId: String(id) }, body);
+const submitIt = (user: CurrentUser, id: number, revision: number) =>
+  call(submitAction, user, 'POST', `/api/v1/responses/${id}/submit`, { responseId: String(id) }, { revision });
 
 const COMPLETE = { team_kind: 'duty', establishment: 12, vacant: 2, monthly: { '2008-12': { referrals: 40, trend: 'up' } } };
 
 /** A round over every team, with the east manager's response submitted and the west one in progress. */
 async function phase1() {
-  const round = await createRound(test.db, { name: `Phase 1 ${Math.random().toFixed(6)}`, questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: [...eastTeams, westTeam].map((t) => t.id) }, null);
+  const round = await createRound(
+    test.db,
+    {
+      name: `Phase 1 ${Math.random().toFixed(6)}`,
+      questionnaireVersionId: versions['fixture-check@1'],
+      dueDate: '2009-01-30',
+      teamIds: [...eastTeams, westTeam].map((t) => t.id),
+    },
+    null,
+  );
   const responses = await test.db.selectFrom('responses').select(['id', 'team_id']).where('round_id', '=', round.id).execute();
   const of = (teamId: number) => responses.find((r) => r.team_id === teamId)!.id;
   const east0 = of(eastTeams[0].id);
@@ -95,13 +114,19 @@ async function snapshot(id: number) {
 describe(`returning a response for correction (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
   it('returns a submitted response with a reason and questions; the manager sees them, corrects and resubmits; history keeps both submissions', async () => {
     const { east0 } = await phase1();
-    const returned = await returnIt(eastReviewer, east0, { reason: 'The vacancy figure does not match the establishment: please check.', questions: ['vacant', 'establishment'] });
+    const returned = await returnIt(eastReviewer, east0, {
+      reason: 'The vacancy figure does not match the establishment: please check.',
+      questions: ['vacant', 'establishment'],
+    });
     expect(returned.status).toBe(200);
     expect(returned.body).toMatchObject({ id: east0, status: 'returned', questions: ['establishment', 'vacant'] }); // in questionnaire order
 
     const seen = await getIt(eastManager, east0);
     expect(seen.body.status).toBe('returned');
-    expect(seen.body.returned).toMatchObject({ reason: 'The vacancy figure does not match the establishment: please check.', questions: ['establishment', 'vacant'] });
+    expect(seen.body.returned).toMatchObject({
+      reason: 'The vacancy figure does not match the establishment: please check.',
+      questions: ['establishment', 'vacant'],
+    });
 
     const corrected = await patchIt(eastManager, east0, { baseRevision: seen.body.revision, set: { vacant: 1 } });
     expect(corrected.status).toBe(200);
@@ -119,12 +144,20 @@ describe(`returning a response for correction (${onPostgres ? 'PostgreSQL' : 'PG
     ]);
     const submits = history.body.revisions.filter((r: any) => r.kind === 'submit').reverse();
     expect(submits.map((s: any) => s.changes.resubmission)).toEqual([false, true]);
-    expect(history.body.revisions.find((r: any) => r.kind === 'return')).toMatchObject({ note: expect.stringMatching(/vacancy figure/), changes: { questions: ['establishment', 'vacant'] } });
-    const audit = await test.db.selectFrom('audit_events').select(['actor_id']).where('action', '=', 'response.return').where('entity_id', '=', String(east0)).execute();
+    expect(history.body.revisions.find((r: any) => r.kind === 'return')).toMatchObject({
+      note: expect.stringMatching(/vacancy figure/),
+      changes: { questions: ['establishment', 'vacant'] },
+    });
+    const audit = await test.db
+      .selectFrom('audit_events')
+      .select(['actor_id'])
+      .where('action', '=', 'response.return')
+      .where('entity_id', '=', String(east0))
+      .execute();
     expect(audit).toEqual([{ actor_id: eastReviewer.id }]);
   });
 
-  it("gives a reviewer of another area the same 404 as a response that does not exist, and changes nothing", async () => {
+  it('gives a reviewer of another area the same 404 as a response that does not exist, and changes nothing', async () => {
     const { east0 } = await phase1();
     const before = await snapshot(east0);
     const other = await returnIt(westReviewer, east0, { reason: 'Not yours.' });
@@ -168,30 +201,71 @@ describe(`returning a response for correction (${onPostgres ? 'PostgreSQL' : 'PG
 describe('rounds through the API', () => {
   it('lets reviewers list and create rounds, and refuses managers (403)', async () => {
     expect((await call(listRoundsLoader, eastManager, 'GET', '/api/v1/rounds', {})).status).toBe(403);
-    const refused = await call(createRoundAction, eastManager, 'POST', '/api/v1/rounds', {}, { name: 'Mine', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teams: { by: 'all' } });
+    const refused = await call(
+      createRoundAction,
+      eastManager,
+      'POST',
+      '/api/v1/rounds',
+      {},
+      { name: 'Mine', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teams: { by: 'all' } },
+    );
     expect(refused.status).toBe(403);
 
-    const created = await call(createRoundAction, eastReviewer, 'POST', '/api/v1/rounds', {}, {
-      name: 'East Phase 1',
-      questionnaire: { slug: 'fixture-check', version: 1 },
-      dueDate: '2009-01-30',
-      teams: { by: 'all' },
-    });
+    const created = await call(
+      createRoundAction,
+      eastReviewer,
+      'POST',
+      '/api/v1/rounds',
+      {},
+      {
+        name: 'East Phase 1',
+        questionnaire: { slug: 'fixture-check', version: 1 },
+        dueDate: '2009-01-30',
+        teams: { by: 'all' },
+      },
+    );
     expect(created.status).toBe(201);
     expect(created.headers.get('Location')).toBe(`/api/v1/rounds/${created.body.id}`);
     expect(created.body).toMatchObject({ name: 'East Phase 1', status: 'open', counts: { teams: 3, not_started: 3 } }); // 'all' means all of the reviewer's area
     const listed = await call(listRoundsLoader, westReviewer, 'GET', '/api/v1/rounds', {});
     expect(listed.body.rounds.map((r: any) => r.id)).not.toContain(created.body.id);
 
-    const byType = await call(createRoundAction, kentReviewer, 'POST', '/api/v1/rounds', {}, { name: 'Duty teams', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teams: { by: 'type', teamTypes: ['duty-initial-assessment'] } });
+    const byType = await call(
+      createRoundAction,
+      kentReviewer,
+      'POST',
+      '/api/v1/rounds',
+      {},
+      {
+        name: 'Duty teams',
+        questionnaireVersionId: versions['fixture-check@1'],
+        dueDate: '2009-01-30',
+        teams: { by: 'type', teamTypes: ['duty-initial-assessment'] },
+      },
+    );
     expect(byType.body.counts.teams).toBe(3);
   });
 
   it('refuses an area reviewer teams or areas outside their area (422, naming them), and bad payloads (400)', async () => {
-    const rounds = async () => Number((await test.db.selectFrom('rounds').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const rounds = async () =>
+      Number(
+        (
+          await test.db
+            .selectFrom('rounds')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const before = await rounds();
     const base = { name: 'Phase 1', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30' };
-    const picked = await call(createRoundAction, eastReviewer, 'POST', '/api/v1/rounds', {}, { ...base, teams: { by: 'picked', teamIds: [eastTeams[0].id, westTeam.id] } });
+    const picked = await call(
+      createRoundAction,
+      eastReviewer,
+      'POST',
+      '/api/v1/rounds',
+      {},
+      { ...base, teams: { by: 'picked', teamIds: [eastTeams[0].id, westTeam.id] } },
+    );
     expect(picked.status).toBe(422);
     expect(picked.body.errors).toEqual([{ path: 'teams.teamIds', message: expect.stringContaining(`team ${westTeam.id}`) }]);
     const area = await call(createRoundAction, eastReviewer, 'POST', '/api/v1/rounds', {}, { ...base, teams: { by: 'area', areaIds: [west.id] } });
@@ -209,19 +283,33 @@ describe('rounds through the API', () => {
       expect(result.status, JSON.stringify(body)).toBe(400);
       expect(JSON.stringify(result.body)).toMatch(message);
     }
-    const unknownVersion = await call(createRoundAction, eastReviewer, 'POST', '/api/v1/rounds', {}, { ...base, questionnaireVersionId: 99_999, teams: { by: 'all' } });
+    const unknownVersion = await call(
+      createRoundAction,
+      eastReviewer,
+      'POST',
+      '/api/v1/rounds',
+      {},
+      { ...base, questionnaireVersionId: 99_999, teams: { by: 'all' } },
+    );
     expect(unknownVersion.status).toBe(422);
     expect(await rounds()).toBe(before);
   });
 
   it('creates the next phase from an earlier round with its teams, on a newer version', async () => {
     const { round, east0 } = await phase1();
-    const next = await call(createRoundAction, eastReviewer, 'POST', '/api/v1/rounds', {}, {
-      name: 'East Phase 2',
-      questionnaire: { slug: 'fixture-check', version: 2 },
-      dueDate: '2009-03-13',
-      followsRoundId: round.id,
-    });
+    const next = await call(
+      createRoundAction,
+      eastReviewer,
+      'POST',
+      '/api/v1/rounds',
+      {},
+      {
+        name: 'East Phase 2',
+        questionnaire: { slug: 'fixture-check', version: 2 },
+        dueDate: '2009-03-13',
+        followsRoundId: round.id,
+      },
+    );
     expect(next.status).toBe(201);
     expect(next.body).toMatchObject({ followsRound: { id: round.id }, questionnaire: { version: 2 }, counts: { teams: 3, unconfirmedCarried: 4 } });
     const overview = await call(getRound, eastReviewer, 'GET', `/api/v1/rounds/${next.body.id}`, { roundId: String(next.body.id) });
@@ -231,13 +319,23 @@ describe('rounds through the API', () => {
 
   it('closes a round (audited): writes to its responses get 409 with the reason; reopening allows them again', async () => {
     const { round, east0, west } = await phase1();
-    const eastOnly = await createRound(test.db, { name: 'East only', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: eastTeams.map((t) => t.id) }, null);
-    const eastResponse = (await test.db.selectFrom('responses').select('id').where('round_id', '=', eastOnly.id).where('team_id', '=', eastTeams[0].id).executeTakeFirstOrThrow()).id;
+    const eastOnly = await createRound(
+      test.db,
+      { name: 'East only', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: eastTeams.map((t) => t.id) },
+      null,
+    );
+    const eastResponse = (
+      await test.db.selectFrom('responses').select('id').where('round_id', '=', eastOnly.id).where('team_id', '=', eastTeams[0].id).executeTakeFirstOrThrow()
+    ).id;
 
     // An area reviewer cannot close a round that includes other areas' teams; a manager cannot close any.
     expect((await call(patchRound, eastReviewer, 'PATCH', `/api/v1/rounds/${round.id}`, { roundId: String(round.id) }, { status: 'closed' })).status).toBe(403);
-    expect((await call(patchRound, eastManager, 'PATCH', `/api/v1/rounds/${eastOnly.id}`, { roundId: String(eastOnly.id) }, { status: 'closed' })).status).toBe(403);
-    expect((await call(patchRound, eastReviewer, 'PATCH', `/api/v1/rounds/${eastOnly.id}`, { roundId: String(eastOnly.id) }, { status: 'shut' })).status).toBe(400);
+    expect((await call(patchRound, eastManager, 'PATCH', `/api/v1/rounds/${eastOnly.id}`, { roundId: String(eastOnly.id) }, { status: 'closed' })).status).toBe(
+      403,
+    );
+    expect((await call(patchRound, eastReviewer, 'PATCH', `/api/v1/rounds/${eastOnly.id}`, { roundId: String(eastOnly.id) }, { status: 'shut' })).status).toBe(
+      400,
+    );
 
     const closed = await call(patchRound, eastReviewer, 'PATCH', `/api/v1/rounds/${eastOnly.id}`, { roundId: String(eastOnly.id) }, { status: 'closed' });
     expect(closed.status).toBe(200);
@@ -255,26 +353,51 @@ describe('rounds through the API', () => {
     const reopened = await call(patchRound, eastReviewer, 'PATCH', `/api/v1/rounds/${eastOnly.id}`, { roundId: String(eastOnly.id) }, { status: 'open' });
     expect(reopened.body).toMatchObject({ status: 'open', closed: null });
     expect((await patchIt(eastManager, eastResponse, { baseRevision: 0, set: { establishment: 3 } })).status).toBe(200);
-    const audit = await test.db.selectFrom('audit_events').select(['action', 'actor_id']).where('entity_type', '=', 'round').where('entity_id', '=', String(eastOnly.id)).where('action', 'like', 'round.%').orderBy('id').execute();
+    const audit = await test.db
+      .selectFrom('audit_events')
+      .select(['action', 'actor_id'])
+      .where('entity_type', '=', 'round')
+      .where('entity_id', '=', String(eastOnly.id))
+      .where('action', 'like', 'round.%')
+      .orderBy('id')
+      .execute();
     expect(audit.map((a) => a.action)).toEqual(['round.create', 'round.close', 'round.reopen']);
   });
 
   it('blocks confirming carried answers in a closed round (409)', async () => {
     const { round } = await phase1();
-    const next = await call(createRoundAction, eastReviewer, 'POST', '/api/v1/rounds', {}, { name: 'Next', questionnaire: { slug: 'fixture-check', version: 2 }, dueDate: '2009-03-13', followsRoundId: round.id });
+    const next = await call(
+      createRoundAction,
+      eastReviewer,
+      'POST',
+      '/api/v1/rounds',
+      {},
+      { name: 'Next', questionnaire: { slug: 'fixture-check', version: 2 }, dueDate: '2009-03-13', followsRoundId: round.id },
+    );
     await call(patchRound, eastReviewer, 'PATCH', `/api/v1/rounds/${next.body.id}`, { roundId: String(next.body.id) }, { status: 'closed' });
-    const response = (await test.db.selectFrom('responses').select('id').where('round_id', '=', next.body.id).where('team_id', '=', eastTeams[0].id).executeTakeFirstOrThrow()).id;
-    await expect(confirmCarriedAnswers(test.db, eastManager, response, ['establishment'])).rejects.toMatchObject({ status: 409, extra: { reason: 'round_closed' } });
+    const response = (
+      await test.db.selectFrom('responses').select('id').where('round_id', '=', next.body.id).where('team_id', '=', eastTeams[0].id).executeTakeFirstOrThrow()
+    ).id;
+    await expect(confirmCarriedAnswers(test.db, eastManager, response, ['establishment'])).rejects.toMatchObject({
+      status: 409,
+      extra: { reason: 'round_closed' },
+    });
   });
 
   it("gives another area's round the same 404 as a round that does not exist", async () => {
-    const eastOnly = await createRound(test.db, { name: 'East only', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: [eastTeams[0].id] }, null);
+    const eastOnly = await createRound(
+      test.db,
+      { name: 'East only', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: [eastTeams[0].id] },
+      null,
+    );
     const other = await call(getRound, westReviewer, 'GET', `/api/v1/rounds/${eastOnly.id}`, { roundId: String(eastOnly.id) });
     const missing = await call(getRound, westReviewer, 'GET', '/api/v1/rounds/999999', { roundId: '999999' });
     expect(other.status).toBe(404);
     expect(other.body).toEqual(missing.body);
     expect((await call(getRound, westReviewer, 'GET', '/api/v1/rounds/abc', { roundId: 'abc' })).body).toEqual(missing.body);
-    expect((await call(patchRound, westReviewer, 'PATCH', `/api/v1/rounds/${eastOnly.id}`, { roundId: String(eastOnly.id) }, { status: 'closed' })).status).toBe(404);
+    expect(
+      (await call(patchRound, westReviewer, 'PATCH', `/api/v1/rounds/${eastOnly.id}`, { roundId: String(eastOnly.id) }, { status: 'closed' })).status,
+    ).toBe(404);
     expect((await call(getRound, eastReviewer, 'GET', `/api/v1/rounds/${eastOnly.id}?status=lost`, { roundId: String(eastOnly.id) })).status).toBe(400);
   });
 });
@@ -302,26 +425,44 @@ describe('comparisons through the API', () => {
     expect((await call(compareRound, eastReviewer, 'GET', url(thirteen), { roundId: String(round.id) })).status).toBe(400);
     expect((await call(compareRound, eastReviewer, 'GET', `/api/v1/rounds/${round.id}/compare`, { roundId: String(round.id) })).status).toBe(400);
     expect((await call(compareRound, eastManager, 'GET', url(String(eastTeams[0].id)), { roundId: String(round.id) })).status).toBe(403);
-    const area = await call(compareRound, eastReviewer, 'GET', `/api/v1/rounds/${round.id}/compare?area=${east.slug}&differing=true`, { roundId: String(round.id) });
+    const area = await call(compareRound, eastReviewer, 'GET', `/api/v1/rounds/${round.id}/compare?area=${east.slug}&differing=true`, {
+      roundId: String(round.id),
+    });
     expect(area.body.teams).toHaveLength(3);
     expect(area.body.rows.every((r: any) => r.differs)).toBe(true);
   });
 
   it('compares a team across two rounds, aligned through the mapping', async () => {
     const { round, east0 } = await phase1();
-    const next = await call(createRoundAction, eastReviewer, 'POST', '/api/v1/rounds', {}, { name: 'Phase 2', questionnaire: { slug: 'fixture-check', version: 2 }, dueDate: '2009-03-13', followsRoundId: round.id });
+    const next = await call(
+      createRoundAction,
+      eastReviewer,
+      'POST',
+      '/api/v1/rounds',
+      {},
+      { name: 'Phase 2', questionnaire: { slug: 'fixture-check', version: 2 }, dueDate: '2009-03-13', followsRoundId: round.id },
+    );
     const url = `/api/v1/teams/${eastTeams[0].id}/compare?rounds=${next.body.id},${round.id}`;
     const result = await call(compareTeam, eastReviewer, 'GET', url, { teamId: String(eastTeams[0].id) });
     expect(result.status).toBe(200);
     expect(result.body.rounds.map((r: any) => r.id)).toEqual([round.id, next.body.id]); // earlier first, whatever the order asked
     expect(result.body.rounds[0].responseId).toBe(east0);
     const renamed = result.body.rows.find((r: any) => r.key === 'team_type_now');
-    expect(renamed).toMatchObject({ status: 'unchanged', before: { asked: true, question: 'team_kind', text: 'Duty' }, after: { asked: true, question: 'team_type_now', text: 'Duty' } });
+    expect(renamed).toMatchObject({
+      status: 'unchanged',
+      before: { asked: true, question: 'team_kind', text: 'Duty' },
+      after: { asked: true, question: 'team_type_now', text: 'Duty' },
+    });
     expect(result.body.rows.find((r: any) => r.key === 'new_question')).toMatchObject({ status: 'added', before: { asked: false } });
     expect(result.body.rows.find((r: any) => r.before.question === 'old_note')).toMatchObject({ status: 'removed', after: { asked: false } });
 
     expect((await call(compareTeam, westReviewer, 'GET', url, { teamId: String(eastTeams[0].id) })).status).toBe(404);
-    expect((await call(compareTeam, eastReviewer, 'GET', `/api/v1/teams/${eastTeams[0].id}/compare?rounds=${round.id}`, { teamId: String(eastTeams[0].id) })).status).toBe(400);
-    expect((await call(compareTeam, eastReviewer, 'GET', `/api/v1/teams/${eastTeams[0].id}/compare?rounds=${round.id},999999`, { teamId: String(eastTeams[0].id) })).status).toBe(404);
+    expect(
+      (await call(compareTeam, eastReviewer, 'GET', `/api/v1/teams/${eastTeams[0].id}/compare?rounds=${round.id}`, { teamId: String(eastTeams[0].id) })).status,
+    ).toBe(400);
+    expect(
+      (await call(compareTeam, eastReviewer, 'GET', `/api/v1/teams/${eastTeams[0].id}/compare?rounds=${round.id},999999`, { teamId: String(eastTeams[0].id) }))
+        .status,
+    ).toBe(404);
   });
 });

@@ -61,7 +61,19 @@ async function expectRevisions(responseId: number, expected: Expected[]) {
     expect(r.questions.length > 0).toBe(r.kind === 'edit' || r.kind === 'carry_forward');
     const action = AUDITED[r.kind];
     const events = audits.filter((a) => (a.details as { revision?: number }).revision === r.revision);
-    expect(events).toEqual(action ? [{ action, actor_id: r.author_id, entity_type: 'response', entity_id: String(responseId), details: expect.objectContaining({ revision: r.revision }) }] : []);
+    expect(events).toEqual(
+      action
+        ? [
+            {
+              action,
+              actor_id: r.author_id,
+              entity_type: 'response',
+              entity_id: String(responseId),
+              details: expect.objectContaining({ revision: r.revision }),
+            },
+          ]
+        : [],
+    );
   });
   expect(audits).toHaveLength(revisions.filter((r) => AUDITED[r.kind]).length);
 
@@ -78,16 +90,32 @@ async function expectRevisions(responseId: number, expected: Expected[]) {
 
   // Whatever the path, the answers rows are what the data says.
   const version = await getQuestionnaireVersion(test.db, response.questionnaire_version_id);
-  const line = (c: { question: string; row_key: string; column_key: string; value_type: string; value_numeric: number | null; value_text: string | null; value_choice: string | null }) =>
-    `${c.question}|${c.row_key}|${c.column_key}|${c.value_type}|${c.value_numeric}|${c.value_text}|${c.value_choice}`;
+  const line = (c: {
+    question: string;
+    row_key: string;
+    column_key: string;
+    value_type: string;
+    value_numeric: number | null;
+    value_text: string | null;
+    value_choice: string | null;
+  }) => `${c.question}|${c.row_key}|${c.column_key}|${c.value_type}|${c.value_numeric}|${c.value_text}|${c.value_choice}`;
   const rows = await test.db.selectFrom('answers').selectAll().where('response_id', '=', responseId).execute();
-  expect(rows.map(line).sort()).toEqual([...version.catalogue.values()].flatMap((q) => answerCells(q, response.data[q.name])).map(line).sort());
+  expect(rows.map(line).sort()).toEqual(
+    [...version.catalogue.values()]
+      .flatMap((q) => answerCells(q, response.data[q.name]))
+      .map(line)
+      .sort(),
+  );
   return { response, revisions };
 }
 
 describe(`one writer of revisions (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
   it('gives saving, submitting, returning, carrying forward and confirming consecutive, attributed, audited revisions of one shape', async () => {
-    const phase1 = await createRound(test.db, { name: 'Phase 1', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: [team.id] }, admin.id);
+    const phase1 = await createRound(
+      test.db,
+      { name: 'Phase 1', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30', teamIds: [team.id] },
+      admin.id,
+    );
     const first = await test.db.selectFrom('responses').select('id').where('round_id', '=', phase1.id).executeTakeFirstOrThrow();
     await expectRevisions(first.id, []);
 
@@ -112,7 +140,11 @@ describe(`one writer of revisions (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, ()
     expect(phase1History.revisions.map((r) => r.questions)).toEqual([['team_kind', 'establishment', 'vacant'], ['hard_copy'], [], [], ['vacant'], []]);
     expect(phase1History.response).toMatchObject({ status: 'submitted', return_questions: ['vacant'] });
 
-    const phase2 = await createNextPhase(test.db, admin, phase1.id, { name: 'Phase 2', dueDate: '2009-03-31', questionnaireVersionId: versions['fixture-check@2'] });
+    const phase2 = await createNextPhase(test.db, admin, phase1.id, {
+      name: 'Phase 2',
+      dueDate: '2009-03-31',
+      questionnaireVersionId: versions['fixture-check@2'],
+    });
     const second = await test.db.selectFrom('responses').select('id').where('round_id', '=', phase2.id).executeTakeFirstOrThrow();
     const carried = await expectRevisions(second.id, [{ kind: 'carry_forward', author: admin }]);
     // Carrying forward does not start the response: that is the team's first change.

@@ -35,11 +35,15 @@ beforeAll(async () => {
     await createTeam(test.db, east.id, 'looked-after-children', 'Canterbury Children in Care'),
     await createTeam(test.db, east.id, 'long-term-child-protection', '=Dover Child Protection'), // a name a spreadsheet would run
   ];
-  westTeams = [await createTeam(test.db, west.id, 'duty-initial-assessment', 'Sevenoaks Duty'), await createTeam(test.db, west.id, 'disability', 'West Kent Disabled Children')];
+  westTeams = [
+    await createTeam(test.db, west.id, 'duty-initial-assessment', 'Sevenoaks Duty'),
+    await createTeam(test.db, west.id, 'disability', 'West Kent Disabled Children'),
+  ];
   archived = await createTeam(test.db, east.id, 'other', 'Old Team');
   await test.db.updateTable('teams').set({ archived_at: new Date() }).where('id', '=', archived.id).execute();
   managers = new Map();
-  for (const team of [...eastTeams, ...westTeams]) managers.set(team.id, await createUser(test.db, 'manager', { teamId: team.id }, `${team.name.replace('=', '')} Manager`));
+  for (const team of [...eastTeams, ...westTeams])
+    managers.set(team.id, await createUser(test.db, 'manager', { teamId: team.id }, `${team.name.replace('=', '')} Manager`));
   admin = await createUser(test.db, 'admin', {}, 'Ada Admin');
   eastReviewer = await createUser(test.db, 'reviewer', { areaId: east.id }, 'Eve Reviewer');
   kentReviewer = await createUser(test.db, 'reviewer', {}, 'Kim Reviewer');
@@ -82,7 +86,11 @@ describe(`creating rounds (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, () => {
     const picked = await createRoundForUser(test.db, eastReviewer, { ...base(), teams: { by: 'picked', teamIds: [eastTeams[1].id, eastTeams[1].id] } });
     expect(await teamIdsOf(picked.id)).toEqual([eastTeams[1].id]);
     // A fresh response reads "0 of N answered", not "0 of 0".
-    const fresh = await test.db.selectFrom('responses').select(['answered_count', 'answerable_count', 'status', 'revision']).where('round_id', '=', picked.id).executeTakeFirstOrThrow();
+    const fresh = await test.db
+      .selectFrom('responses')
+      .select(['answered_count', 'answerable_count', 'status', 'revision'])
+      .where('round_id', '=', picked.id)
+      .executeTakeFirstOrThrow();
     expect(fresh).toMatchObject({ answered_count: 0, status: 'not_started', revision: 0 });
     expect(fresh.answerable_count).toBeGreaterThan(5);
   });
@@ -120,9 +128,21 @@ describe('the round overview', () => {
     const overview = await roundOverview(test.db, kentReviewer, roundId, {}, new Date('2009-01-20T12:00:00Z'));
     expect(overview.counts).toMatchObject({ teams: 5, not_started: 2, in_progress: 2, submitted: 1, returned: 0, unconfirmedCarried: 0 });
     expect(overview.round.daysToDue).toBe(10);
-    expect(overview.rows.map((r) => r.team.name)).toEqual(['=Dover Child Protection', 'Ashford Duty', 'Canterbury Children in Care', 'Sevenoaks Duty', 'West Kent Disabled Children']);
+    expect(overview.rows.map((r) => r.team.name)).toEqual([
+      '=Dover Child Protection',
+      'Ashford Duty',
+      'Canterbury Children in Care',
+      'Sevenoaks Duty',
+      'West Kent Disabled Children',
+    ]);
     const ashford = overview.rows.find((r) => r.team.id === eastTeams[0].id)!;
-    expect(ashford).toMatchObject({ status: 'submitted', area: { name: 'East Kent' }, team: { typeLabel: 'Duty and initial assessment' }, lastChange: { by: 'Ashford Duty Manager' }, submitted: { by: 'Ashford Duty Manager' } });
+    expect(ashford).toMatchObject({
+      status: 'submitted',
+      area: { name: 'East Kent' },
+      team: { typeLabel: 'Duty and initial assessment' },
+      lastChange: { by: 'Ashford Duty Manager' },
+      submitted: { by: 'Ashford Duty Manager' },
+    });
     expect(ashford.progress.answered).toBe(2);
     expect(overview.rows.find((r) => r.team.id === eastTeams[2].id)!.lastChange).toBeNull();
 
@@ -154,16 +174,34 @@ describe('the round overview', () => {
     const records = parse(csv.slice(1), { columns: true }) as Array<Record<string, string>>;
     expect(records).toHaveLength(5);
     expect(records[0]).toMatchObject({ Team: "'=Dover Child Protection", Status: 'Not started', Answered: '0' });
-    expect(records.find((r) => r.Team === 'Ashford Duty')).toMatchObject({ Area: 'East Kent', Status: 'Submitted', 'Last changed by': 'Ashford Duty Manager', 'Due date': '2009-01-30' });
+    expect(records.find((r) => r.Team === 'Ashford Duty')).toMatchObject({
+      Area: 'East Kent',
+      Status: 'Submitted',
+      'Last changed by': 'Ashford Duty Manager',
+      'Due date': '2009-01-30',
+    });
 
-    const response = (await callRoute(csvLoader as any, `/review/rounds/${roundId}.csv?area=${west.id}`, { headers: headers.get(kentReviewer.id), params: { roundId: String(roundId) } })) as Response;
+    const response = (await callRoute(csvLoader as any, `/review/rounds/${roundId}.csv?area=${west.id}`, {
+      headers: headers.get(kentReviewer.id),
+      params: { roundId: String(roundId) },
+    })) as Response;
     expect(response.status).toBe(200);
     expect(response.headers.get('Content-Type')).toMatch(/text\/csv/);
     expect(response.headers.get('Content-Disposition')).toMatch(/attachment; filename="overview-round-\d+\.csv"/);
     expect(parse((await response.text()).slice(1), { columns: true })).toHaveLength(2);
-    const bad = outcome(await callRoute(csvLoader as any, `/review/rounds/${roundId}.csv?status=lost`, { headers: headers.get(kentReviewer.id), params: { roundId: String(roundId) } }));
+    const bad = outcome(
+      await callRoute(csvLoader as any, `/review/rounds/${roundId}.csv?status=lost`, {
+        headers: headers.get(kentReviewer.id),
+        params: { roundId: String(roundId) },
+      }),
+    );
     expect(bad.status).toBe(400);
-    const manager = outcome(await callRoute(csvLoader as any, `/review/rounds/${roundId}.csv`, { headers: headers.get(managers.get(eastTeams[0].id)!.id), params: { roundId: String(roundId) } }));
+    const manager = outcome(
+      await callRoute(csvLoader as any, `/review/rounds/${roundId}.csv`, {
+        headers: headers.get(managers.get(eastTeams[0].id)!.id),
+        params: { roundId: String(roundId) },
+      }),
+    );
     expect(manager.status).toBe(403);
   });
 });
@@ -176,7 +214,13 @@ describe('opening and closing', () => {
     expect((await setRoundStatus(test.db, eastReviewer, round.id, 'closed')).changed).toBe(false);
     const reopened = await setRoundStatus(test.db, kentReviewer, round.id, 'open');
     expect(reopened).toMatchObject({ status: 'open', closed_at: null, closed_by: null });
-    const audit = await test.db.selectFrom('audit_events').select(['action', 'actor_id']).where('entity_type', '=', 'round').where('entity_id', '=', String(round.id)).orderBy('id').execute();
+    const audit = await test.db
+      .selectFrom('audit_events')
+      .select(['action', 'actor_id'])
+      .where('entity_type', '=', 'round')
+      .where('entity_id', '=', String(round.id))
+      .orderBy('id')
+      .execute();
     expect(audit).toEqual([
       { action: 'round.create', actor_id: null },
       { action: 'round.close', actor_id: eastReviewer.id },
@@ -194,31 +238,61 @@ describe('review pages: guards, forms and bad input', () => {
 
     const post = (user: CurrentUser, fields: Record<string, string | string[]>) =>
       callRoute(newRoundAction as any, '/review/rounds/new', { method: 'POST', body: form(fields), headers: headers.get(user.id) });
-    const created = outcome(await post(eastReviewer, { name: 'From the form', questionnaireVersionId: String(versions['fixture-check@1']), dueDate: '2009-01-30', teamsBy: 'picked', teamIds: [String(eastTeams[0].id), String(eastTeams[1].id)] }));
+    const created = outcome(
+      await post(eastReviewer, {
+        name: 'From the form',
+        questionnaireVersionId: String(versions['fixture-check@1']),
+        dueDate: '2009-01-30',
+        teamsBy: 'picked',
+        teamIds: [String(eastTeams[0].id), String(eastTeams[1].id)],
+      }),
+    );
     expect(created.status).toBe(302);
     const id = Number(created.location!.split('/').at(-1));
     expect(await teamIdsOf(id)).toEqual([eastTeams[0].id, eastTeams[1].id].sort((a, b) => a - b));
 
     const invalid = outcome(await post(eastReviewer, { name: '', questionnaireVersionId: '', dueDate: '2009-02-30', teamsBy: 'all' }));
     expect(invalid.status).toBe(400);
-    expect(invalid.body.fieldErrors).toMatchObject({ name: expect.any(String), questionnaireVersionId: expect.any(String), dueDate: expect.stringMatching(/calendar/) });
-    const noTeams = outcome(await post(eastReviewer, { name: 'x', questionnaireVersionId: String(versions['fixture-check@1']), dueDate: '2009-01-30', teamsBy: 'picked' }));
+    expect(invalid.body.fieldErrors).toMatchObject({
+      name: expect.any(String),
+      questionnaireVersionId: expect.any(String),
+      dueDate: expect.stringMatching(/calendar/),
+    });
+    const noTeams = outcome(
+      await post(eastReviewer, { name: 'x', questionnaireVersionId: String(versions['fixture-check@1']), dueDate: '2009-01-30', teamsBy: 'picked' }),
+    );
     expect(noTeams).toMatchObject({ status: 400, body: { fieldErrors: { teams: expect.stringMatching(/at least one team/) } } });
-    const outside = outcome(await post(eastReviewer, { name: 'x', questionnaireVersionId: String(versions['fixture-check@1']), dueDate: '2009-01-30', teamsBy: 'picked', teamIds: [String(westTeams[0].id)] }));
+    const outside = outcome(
+      await post(eastReviewer, {
+        name: 'x',
+        questionnaireVersionId: String(versions['fixture-check@1']),
+        dueDate: '2009-01-30',
+        teamsBy: 'picked',
+        teamIds: [String(westTeams[0].id)],
+      }),
+    );
     expect(outside).toMatchObject({ status: 422, body: { fieldErrors: { teams: expect.stringContaining(`team ${westTeams[0].id}`) } } });
     expect(outcome(await post(manager, { name: 'x', questionnaireVersionId: '1', dueDate: '2009-01-30', teamsBy: 'all' })).status).toBe(403);
   });
 
   it('shows the overview to reviewers of the round’s teams only (404 otherwise), and closes it from the page', async () => {
     const round = await createRound(test.db, { ...base(), teamIds: westTeams.map((t) => t.id) }, null);
-    const get = (user: CurrentUser, query = '') => callRoute(overviewLoader as any, `/review/rounds/${round.id}${query}`, { headers: headers.get(user.id), params: { roundId: String(round.id) } });
+    const get = (user: CurrentUser, query = '') =>
+      callRoute(overviewLoader as any, `/review/rounds/${round.id}${query}`, { headers: headers.get(user.id), params: { roundId: String(round.id) } });
     expect(outcome(await get(kentReviewer)).body.counts.teams).toBe(2);
     expect(outcome(await get(eastReviewer)).status).toBe(404);
     expect(outcome(await get(kentReviewer, '?sort=colour')).status).toBe(400);
-    expect(outcome(await callRoute(overviewLoader as any, '/review/rounds/abc', { headers: headers.get(kentReviewer.id), params: { roundId: 'abc' } })).status).toBe(404);
+    expect(
+      outcome(await callRoute(overviewLoader as any, '/review/rounds/abc', { headers: headers.get(kentReviewer.id), params: { roundId: 'abc' } })).status,
+    ).toBe(404);
 
     const close = (user: CurrentUser, intent: string) =>
-      callRoute(overviewAction as any, `/review/rounds/${round.id}`, { method: 'POST', body: form({ intent }), headers: headers.get(user.id), params: { roundId: String(round.id) } });
+      callRoute(overviewAction as any, `/review/rounds/${round.id}`, {
+        method: 'POST',
+        body: form({ intent }),
+        headers: headers.get(user.id),
+        params: { roundId: String(round.id) },
+      });
     expect(outcome(await close(managers.get(westTeams[0].id)!, 'close')).status).toBe(403);
     expect(outcome(await close(kentReviewer, 'shut')).status).toBe(400);
     expect(outcome(await close(kentReviewer, 'close')).status).toBe(302);
@@ -232,16 +306,33 @@ describe('review pages: guards, forms and bad input', () => {
     const saved = await saveResponseChange(test.db, manager, id, { baseRevision: 0, set: { team_kind: 'duty', establishment: 10 }, unset: [] });
     await submitResponse(test.db, manager, id, { revision: saved.revision });
 
-    const page = outcome(await callRoute(responsePageLoader as any, `/review/responses/${id}`, { headers: headers.get(eastReviewer.id), params: { responseId: String(id) } }));
+    const page = outcome(
+      await callRoute(responsePageLoader as any, `/review/responses/${id}`, { headers: headers.get(eastReviewer.id), params: { responseId: String(id) } }),
+    );
     expect(page.body).toMatchObject({ canReturn: true, response: { status: 'submitted' } });
-    expect(page.body.answers.find((a: any) => a.question === 'team_kind')).toMatchObject({ summary: 'Duty', provenance: { answeredBy: { name: 'Ashford Duty Manager', kind: 'edit' } } });
-    expect(outcome(await callRoute(responsePageLoader as any, `/review/responses/${id}`, { headers: headers.get(manager.id), params: { responseId: String(id) } })).location).toBe(`/responses/${id}`);
+    expect(page.body.answers.find((a: any) => a.question === 'team_kind')).toMatchObject({
+      summary: 'Duty',
+      provenance: { answeredBy: { name: 'Ashford Duty Manager', kind: 'edit' } },
+    });
+    expect(
+      outcome(await callRoute(responsePageLoader as any, `/review/responses/${id}`, { headers: headers.get(manager.id), params: { responseId: String(id) } }))
+        .location,
+    ).toBe(`/responses/${id}`);
     const westReviewer = await createUser(test.db, 'reviewer', { areaId: west.id }, 'Wes Reviewer');
     headers.set(westReviewer.id, await sessionHeaders(test.db, westReviewer));
-    expect(outcome(await callRoute(responsePageLoader as any, `/review/responses/${id}`, { headers: headers.get(westReviewer.id), params: { responseId: String(id) } })).status).toBe(404);
+    expect(
+      outcome(
+        await callRoute(responsePageLoader as any, `/review/responses/${id}`, { headers: headers.get(westReviewer.id), params: { responseId: String(id) } }),
+      ).status,
+    ).toBe(404);
 
     const post = (user: CurrentUser, fields: Record<string, string | string[]>) =>
-      callRoute(responsePageAction as any, `/review/responses/${id}`, { method: 'POST', body: form(fields), headers: headers.get(user.id), params: { responseId: String(id) } });
+      callRoute(responsePageAction as any, `/review/responses/${id}`, {
+        method: 'POST',
+        body: form(fields),
+        headers: headers.get(user.id),
+        params: { responseId: String(id) },
+      });
     expect(outcome(await post(eastReviewer, { intent: 'return', reason: '  ' })).status).toBe(400);
     expect(outcome(await post(manager, { intent: 'return', reason: 'Mine.' })).status).toBe(403);
     expect(outcome(await post(westReviewer, { intent: 'return', reason: 'Not mine.' })).status).toBe(404);
@@ -249,24 +340,41 @@ describe('review pages: guards, forms and bad input', () => {
     expect(unknown).toMatchObject({ status: 422, body: { error: expect.stringContaining('nonsense') } });
     const done = outcome(await post(eastReviewer, { intent: 'return', reason: 'Please check the establishment.', questions: ['establishment'] }));
     expect(done).toMatchObject({ status: 302, location: `/review/responses/${id}?returned=1` });
-    const row = await test.db.selectFrom('responses').select(['status', 'return_reason', 'return_questions', 'returned_by']).where('id', '=', id).executeTakeFirstOrThrow();
-    expect(row).toEqual({ status: 'returned', return_reason: 'Please check the establishment.', return_questions: ['establishment'], returned_by: eastReviewer.id });
+    const row = await test.db
+      .selectFrom('responses')
+      .select(['status', 'return_reason', 'return_questions', 'returned_by'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({
+      status: 'returned',
+      return_reason: 'Please check the establishment.',
+      return_questions: ['establishment'],
+      returned_by: eastReviewer.id,
+    });
     expect(outcome(await post(eastReviewer, { intent: 'return', reason: 'Again.' })).status).toBe(409);
   });
 
   it('answers bad comparison requests on the pages with a message and a 4xx, never a 500', async () => {
     const round = await createRound(test.db, { ...base(), teamIds: [...eastTeams, ...westTeams].map((t) => t.id) }, null);
-    const compare = (query: string, user = eastReviewer) => callRoute(compareLoader as any, `/review/rounds/${round.id}/compare${query}`, { headers: headers.get(user.id), params: { roundId: String(round.id) } });
+    const compare = (query: string, user = eastReviewer) =>
+      callRoute(compareLoader as any, `/review/rounds/${round.id}/compare${query}`, { headers: headers.get(user.id), params: { roundId: String(round.id) } });
     const picker = outcome(await compare(''));
     expect(picker).toMatchObject({ status: 200, body: { comparison: null, error: null } });
     expect(picker.body.teams).toHaveLength(3);
     const three = outcome(await compare(`?${eastTeams.map((t) => `team=${t.id}`).join('&')}`));
     expect(three.body.comparison.teams).toHaveLength(3);
     expect(outcome(await compare(`?${Array.from({ length: 13 }, (_, i) => `team=${i + 1}`).join('&')}`)).status).toBe(400);
-    expect(outcome(await compare(`?team=${westTeams[0].id}`))).toMatchObject({ status: 404, body: { error: expect.stringContaining(String(westTeams[0].id)) } });
+    expect(outcome(await compare(`?team=${westTeams[0].id}`))).toMatchObject({
+      status: 404,
+      body: { error: expect.stringContaining(String(westTeams[0].id)) },
+    });
     expect(outcome(await compare('?team=abc')).status).toBe(400);
 
-    const team = (query: string, teamId = eastTeams[0].id) => callRoute(teamCompareLoader as any, `/review/teams/${teamId}/compare${query}`, { headers: headers.get(eastReviewer.id), params: { teamId: String(teamId) } });
+    const team = (query: string, teamId = eastTeams[0].id) =>
+      callRoute(teamCompareLoader as any, `/review/teams/${teamId}/compare${query}`, {
+        headers: headers.get(eastReviewer.id),
+        params: { teamId: String(teamId) },
+      });
     expect(outcome(await team('', westTeams[0].id)).status).toBe(404);
     expect(outcome(await team('?round=x')).status).toBe(400);
     expect(outcome(await team(`?round=${round.id}&round=999999`)).status).toBe(404);

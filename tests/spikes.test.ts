@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { describeSpikeRule, detectSpikes, jointSpikes, median, medianAbsoluteDeviation, SPIKE_RULE } from '../app/models/spikes';
 
 const series = (values: (number | null)[]) => values.map((value, i) => ({ period: `2008-${String(i + 1).padStart(2, '0')}`, value }));
-const flagged = (values: (number | null)[]) => detectSpikes(series(values)).filter((s) => s.spike).map((s) => s.period);
+const flagged = (values: (number | null)[]) =>
+  detectSpikes(series(values))
+    .filter((s) => s.spike)
+    .map((s) => s.period);
 
 describe('the spike rule', () => {
   it('median and MAD by hand', () => {
@@ -48,7 +51,9 @@ describe('the spike rule', () => {
     const spike = detectSpikes(series([10, 10, 10, 10, 10, 10, 20]));
     const calm = detectSpikes(series([10, 10, 10, 10, 10, 10, 10]));
     expect(jointSpikes({ referrals: spike, strategy: spike, s47: calm })).toEqual([]);
-    expect(jointSpikes({ referrals: spike, strategy: spike, s47: spike, plans: calm })).toEqual([{ period: '2008-07', series: ['referrals', 'strategy', 's47'] }]);
+    expect(jointSpikes({ referrals: spike, strategy: spike, s47: spike, plans: calm })).toEqual([
+      { period: '2008-07', series: ['referrals', 'strategy', 's47'] },
+    ]);
     expect(SPIKE_RULE.jointSeries).toBe(3);
   });
 

@@ -52,7 +52,10 @@ describe('summariseCounts', () => {
       const counts = new Map<number, number>();
       for (const v of list) counts.set(v, (counts.get(v) ?? 0) + 1);
       const values = [...counts.keys()].sort((a, b) => a - b);
-      const mine = summariseCounts(values, values.map((v) => counts.get(v)!))!;
+      const mine = summariseCounts(
+        values,
+        values.map((v) => counts.get(v)!),
+      )!;
       const result = await sql<{ n: number; sum: number; mean: number; min: number; max: number; q: number[] }>`
         select count(*)::int as n, sum(v) as sum, avg(v) as mean, min(v) as min, max(v) as max,
           percentile_cont(array[0.25, 0.5, 0.75]) within group (order by v) as q
@@ -84,7 +87,10 @@ describe('summariseCounts', () => {
 describe('keeping the tallies', () => {
   it('match a count of the answers once the fixture is written (saves, statuses, a carried-forward phase)', async () => {
     await expectExact();
-    const rows = await test.db.selectFrom('answer_tallies').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const rows = await test.db
+      .selectFrom('answer_tallies')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(rows.n)).toBeGreaterThan(0);
   });
 
@@ -104,9 +110,13 @@ describe('keeping the tallies', () => {
           .where('v.version', '=', version)
           .executeTakeFirstOrThrow()
       ).id;
-    const first = await createRound(test.db, { name: 'Tally Phase 1', questionnaireVersionId: await versionOf('team-self-assessment', 1), dueDate: '2009-01-30', teamIds: teams.map((t) => t.id) }, admin.id);
+    const first = await createRound(
+      test.db,
+      { name: 'Tally Phase 1', questionnaireVersionId: await versionOf('team-self-assessment', 1), dueDate: '2009-01-30', teamIds: teams.map((t) => t.id) },
+      admin.id,
+    );
     const responseOf = async (roundId: number, teamId: number) =>
-      (await test.db.selectFrom('responses').select(['id', 'revision']).where('round_id', '=', roundId).where('team_id', '=', teamId).executeTakeFirstOrThrow());
+      await test.db.selectFrom('responses').select(['id', 'revision']).where('round_id', '=', roundId).where('team_id', '=', teamId).executeTakeFirstOrThrow();
     const rng = createRng(7);
 
     // A complete self-assessment for each team, saved as a manager would, then submitted.
@@ -130,7 +140,11 @@ describe('keeping the tallies', () => {
     const month = Object.keys(monthly)[0];
     const column = Object.keys(monthly[month])[0];
     monthly[month][column] += 3;
-    await saveResponseChange(test.db, managers[0], one.id, { baseRevision: returned.revision, set: { average_caseload: 31, highest_caseload: 45, referrals_monthly: monthly }, unset: [] });
+    await saveResponseChange(test.db, managers[0], one.id, {
+      baseRevision: returned.revision,
+      set: { average_caseload: 31, highest_caseload: 45, referrals_monthly: monthly },
+      unset: [],
+    });
     await expectExact();
     const corrected = await responseOf(first.id, teams[0].id);
     await saveResponseChange(test.db, managers[0], one.id, { baseRevision: corrected.revision, set: {}, unset: ['nqsw_average_caseload'] });
@@ -140,7 +154,9 @@ describe('keeping the tallies', () => {
     await expectExact();
     // The same value saved again changes no tally.
     const tallies = () =>
-      sql`select * from answer_tallies where round_id = ${first.id} order by topic, question, row_key, column_key, value, status, team_type`.execute(test.db).then((r) => r.rows);
+      sql`select * from answer_tallies where round_id = ${first.id} order by topic, question, row_key, column_key, value, status, team_type`
+        .execute(test.db)
+        .then((r) => r.rows);
     const before = await tallies();
     const again = await responseOf(first.id, teams[0].id);
     await saveResponseChange(test.db, managers[0], one.id, { baseRevision: again.revision, set: { average_caseload: 31 }, unset: [] });
@@ -152,7 +168,13 @@ describe('keeping the tallies', () => {
     // The next phase on version 2: answers carried forward into responses not yet started; confirming starts one.
     const second = await createRound(
       test.db,
-      { name: 'Tally Phase 2', questionnaireVersionId: await versionOf('team-self-assessment', 2), dueDate: '2009-03-13', teamIds: teams.map((t) => t.id), followsRoundId: first.id },
+      {
+        name: 'Tally Phase 2',
+        questionnaireVersionId: await versionOf('team-self-assessment', 2),
+        dueDate: '2009-03-13',
+        teamIds: teams.map((t) => t.id),
+        followsRoundId: first.id,
+      },
       admin.id,
     );
     await expectExact();
@@ -173,7 +195,13 @@ describe('keeping the tallies', () => {
   });
 
   it('can be recounted, and a tally that drifted is reported', async () => {
-    await test.db.updateTable('answer_tallies').set((eb) => ({ responses: eb('responses', '+', 1) })).where('round_id', '=', f.rounds.phase1.id).where('question', '=', 'average_caseload').where('value', '=', 20).execute();
+    await test.db
+      .updateTable('answer_tallies')
+      .set((eb) => ({ responses: eb('responses', '+', 1) }))
+      .where('round_id', '=', f.rounds.phase1.id)
+      .where('question', '=', 'average_caseload')
+      .where('value', '=', 20)
+      .execute();
     const drift = await checkTallies(test.db);
     expect(drift).toHaveLength(1);
     expect(drift[0]).toMatchObject({ round_id: f.rounds.phase1.id, question: 'average_caseload', value: 20, status: 'submitted', tallied: 2, counted: 1 });
@@ -190,9 +218,9 @@ describe('keeping the tallies', () => {
   });
 
   it('never go below zero', async () => {
-    await expect(
-      test.db.updateTable('answer_tallies').set({ responses: -1 }).where('round_id', '=', f.rounds.phase1.id).execute(),
-    ).rejects.toThrow(/answer tally below zero/);
+    await expect(test.db.updateTable('answer_tallies').set({ responses: -1 }).where('round_id', '=', f.rounds.phase1.id).execute()).rejects.toThrow(
+      /answer tally below zero/,
+    );
   });
 });
 
@@ -239,7 +267,11 @@ describe('figures from the tallies', () => {
         }
         expectSameFigures(await roundInsights(test.db, scope), await roundInsights(test.db, fromAnswers), `${round.name} headlines`);
         // The team report's medians beside each number.
-        expectSameFigures(Object.fromEntries(await roundMedians(test.db, scope)), Object.fromEntries(await roundMedians(test.db, fromAnswers)), `${round.name} medians`);
+        expectSameFigures(
+          Object.fromEntries(await roundMedians(test.db, scope)),
+          Object.fromEntries(await roundMedians(test.db, fromAnswers)),
+          `${round.name} medians`,
+        );
       }
     }
   });
@@ -250,18 +282,29 @@ describe('figures from the tallies', () => {
       for (const filter of filters) {
         const scope = (await loadScope(test.db, f.users.admin, round.id, filter))!;
         for (const topic of roundTopics(scope)) {
-          const whole = topicQuestions(scope, topic.id).filter((q) => q.valueType === 'numeric').map((q) => q.name);
+          const whole = topicQuestions(scope, topic.id)
+            .filter((q) => q.valueType === 'numeric')
+            .map((q) => q.name);
           if (!whole.length) continue;
           const order = <T extends { question: string; team_type: string | null }>(rows: T[]) =>
             [...rows].sort((a, b) => a.question.localeCompare(b.question) || String(a.team_type).localeCompare(String(b.team_type)));
           const counted = (await numericGroupStats(test.db, scope, topic.id, whole)).filter((r) => r.team_type !== null);
           const tallied = await talliedTeamTypeStats(test.db, scope, topic.id, whole);
           compared += counted.length;
-          const figures = (rows: Array<{ question: string; team_type: string | null; n: number; sum: number; mean: number; min: number; max: number; quartiles: number[] }>) =>
-            order(rows).map((r) => ({ question: r.question, team_type: r.team_type, n: Number(r.n), sum: Number(r.sum), mean: Number(r.mean), min: Number(r.min), max: Number(r.max), quartiles: r.quartiles.map(Number) }));
-          expectSameFigures(figures(tallied), figures(counted),
-            `${round.name} ${topic.id} by team type`,
-          );
+          const figures = (
+            rows: Array<{ question: string; team_type: string | null; n: number; sum: number; mean: number; min: number; max: number; quartiles: number[] }>,
+          ) =>
+            order(rows).map((r) => ({
+              question: r.question,
+              team_type: r.team_type,
+              n: Number(r.n),
+              sum: Number(r.sum),
+              mean: Number(r.mean),
+              min: Number(r.min),
+              max: Number(r.max),
+              quartiles: r.quartiles.map(Number),
+            }));
+          expectSameFigures(figures(tallied), figures(counted), `${round.name} ${topic.id} by team type`);
         }
       }
     }
@@ -293,10 +336,20 @@ describe('retryOnDeadlock', () => {
 
   it('gives up after the attempts, and never retries other errors', async () => {
     let calls = 0;
-    await expect(retryOnDeadlock(async () => { calls++; throw failure('40P01'); }, 2)).rejects.toThrow('40P01');
+    await expect(
+      retryOnDeadlock(async () => {
+        calls++;
+        throw failure('40P01');
+      }, 2),
+    ).rejects.toThrow('40P01');
     expect(calls).toBe(2);
     calls = 0;
-    await expect(retryOnDeadlock(async () => { calls++; throw failure('23505'); })).rejects.toThrow('23505');
+    await expect(
+      retryOnDeadlock(async () => {
+        calls++;
+        throw failure('23505');
+      }),
+    ).rejects.toThrow('23505');
     expect(calls).toBe(1);
   });
 });
@@ -319,13 +372,26 @@ describe('many saves at once', () => {
           .where('v.version', '=', n)
           .executeTakeFirstOrThrow()
       ).id;
-    const first = await createRound(test.db, { name: 'Busy Phase 1', questionnaireVersionId: await version(1), dueDate: '2009-01-30', teamIds: teams.map((t) => t.id) }, f.users.admin.id);
+    const first = await createRound(
+      test.db,
+      { name: 'Busy Phase 1', questionnaireVersionId: await version(1), dueDate: '2009-01-30', teamIds: teams.map((t) => t.id) },
+      f.users.admin.id,
+    );
     const rng = createRng(11);
     for (const [i, team] of teams.entries()) {
-      const response = await test.db.selectFrom('responses').select(['id', 'revision']).where('round_id', '=', first.id).where('team_id', '=', team.id).executeTakeFirstOrThrow();
+      const response = await test.db
+        .selectFrom('responses')
+        .select(['id', 'revision'])
+        .where('round_id', '=', first.id)
+        .where('team_id', '=', team.id)
+        .executeTakeFirstOrThrow();
       const data = generateSelfAssessmentV1({ slug: team.slug, name: team.name, area: area.name, teamType: team.team_type, index: i }, rng, 'complete');
       // Every team reports the same caseloads, so the saves below all change the same tally rows.
-      await saveResponseChange(test.db, managers[i], response.id, { baseRevision: response.revision, set: { ...data, average_caseload: 20, highest_caseload: 30 }, unset: [] });
+      await saveResponseChange(test.db, managers[i], response.id, {
+        baseRevision: response.revision,
+        set: { ...data, average_caseload: 20, highest_caseload: 30 },
+        unset: [],
+      });
     }
     const second = await createRound(
       test.db,

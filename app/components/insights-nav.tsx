@@ -66,10 +66,20 @@ export type FilterOptions = {
 };
 
 /** The filter bar: area, team type, whether to include responses still in progress. A plain GET form. */
-export function FilterForm({ options, children, hidden = {} }: { options: FilterOptions; children?: ReactNode; hidden?: Record<string, string | number | null | undefined> }) {
+export function FilterForm({
+  options,
+  children,
+  hidden = {},
+}: {
+  options: FilterOptions;
+  children?: ReactNode;
+  hidden?: Record<string, string | number | null | undefined>;
+}) {
   return (
     <Form method="get" className="insights-filters" aria-label="Filter the figures">
-      {Object.entries(hidden).map(([name, value]) => (value === null || value === undefined || value === '' ? null : <input key={name} type="hidden" name={name} value={value} />))}
+      {Object.entries(hidden).map(([name, value]) =>
+        value === null || value === undefined || value === '' ? null : <input key={name} type="hidden" name={name} value={value} />,
+      )}
       <div className="field">
         <label htmlFor="filter-area">Area</label>
         <select id="filter-area" name="area" defaultValue={options.selected.area ?? ''}>
@@ -114,16 +124,24 @@ export function ScopeNote({
   counts: { teams: number; submitted: number; inProgress: number; returned: number; notStarted: number; included: number };
   filter: { area: { name: string } | null; teamTypeLabel: string | null; includeInProgress: boolean };
 }) {
-  const where = [filter.area ? filter.area.name : 'all areas you can see', filter.teamTypeLabel ? `${filter.teamTypeLabel.toLowerCase()} teams` : 'all team types'].join(', ');
+  const where = [
+    filter.area ? filter.area.name : 'all areas you can see',
+    filter.teamTypeLabel ? `${filter.teamTypeLabel.toLowerCase()} teams` : 'all team types',
+  ].join(', ');
   const left = filter.includeInProgress
     ? [counts.notStarted ? `${counts.notStarted} not started` : null]
-    : [counts.inProgress ? `${counts.inProgress} in progress` : null, counts.returned ? `${counts.returned} returned for correction` : null, counts.notStarted ? `${counts.notStarted} not started` : null];
+    : [
+        counts.inProgress ? `${counts.inProgress} in progress` : null,
+        counts.returned ? `${counts.returned} returned for correction` : null,
+        counts.notStarted ? `${counts.notStarted} not started` : null,
+      ];
   const leftOut = left.filter(Boolean);
   return (
     <div className="scope-note" role="note">
       <p>
         <strong>
-          These figures rest on {counts.included} {filter.includeInProgress ? 'responses (submitted, in progress or returned)' : counts.included === 1 ? 'submitted response' : 'submitted responses'}
+          These figures rest on {counts.included}{' '}
+          {filter.includeInProgress ? 'responses (submitted, in progress or returned)' : counts.included === 1 ? 'submitted response' : 'submitted responses'}
         </strong>{' '}
         of the {counts.teams} teams in this round ({where}).
       </p>

@@ -54,15 +54,14 @@ const flag = z
 
 export const insightsQuerySchema = z
   .object({
-    topic: z.string().regex(/^[a-z0-9-]+$/, 'must be a topic id such as caseloads').optional(),
+    topic: z
+      .string()
+      .regex(/^[a-z0-9-]+$/, 'must be a topic id such as caseloads')
+      .optional(),
     area: z.string().min(1).max(100).optional(),
     teamType: z.enum(TEAM_TYPES, { errorMap: () => ({ message: `must be one of ${TEAM_TYPES.join(', ')}` }) }).optional(),
     includeInProgress: flag.optional(),
-    reference: z.coerce
-      .number({ invalid_type_error: 'must be a number' })
-      .positive('must be a positive number')
-      .max(200, 'must be at most 200')
-      .optional(),
+    reference: z.coerce.number({ invalid_type_error: 'must be a number' }).positive('must be a positive number').max(200, 'must be at most 200').optional(),
     compare: z
       .string()
       .regex(/^\d{1,9}$/, 'must be a round id')
@@ -90,7 +89,10 @@ export const insightsQuerySchema = z
 export type InsightsQuery = z.infer<typeof insightsQuerySchema>;
 
 /** Parses the query string; empty values count as absent. Unknown parameters and bad values are 400 refusals naming the parameter. */
-export function parseInsightsQuery(params: URLSearchParams, allowed: (keyof InsightsQuery)[] = ['topic', 'area', 'teamType', 'includeInProgress', 'reference', 'compare']): InsightsQuery {
+export function parseInsightsQuery(
+  params: URLSearchParams,
+  allowed: (keyof InsightsQuery)[] = ['topic', 'area', 'teamType', 'includeInProgress', 'reference', 'compare'],
+): InsightsQuery {
   const raw: Record<string, string> = {};
   for (const [key, value] of params) {
     if (value === '') continue;
@@ -107,7 +109,12 @@ export function parseInsightsQuery(params: URLSearchParams, allowed: (keyof Insi
 
 /** The scope a query asks for: the area by slug (or id) among the round's areas the user may see. */
 export async function scopeForQuery(db: Executor, user: CurrentUser, roundId: number, query: InsightsQuery): Promise<Scope | null> {
-  const filter: AggregateFilter & { area?: string } = { areaId: null, teamType: query.teamType ?? null, includeInProgress: query.includeInProgress ?? false, area: query.area };
+  const filter: AggregateFilter & { area?: string } = {
+    areaId: null,
+    teamType: query.teamType ?? null,
+    includeInProgress: query.includeInProgress ?? false,
+    area: query.area,
+  };
   return loadScope(db, user, roundId, filter);
 }
 
@@ -193,7 +200,15 @@ export async function topicPage(
     thresholdQuestion(scope)?.topic === topicId ? thresholdFigures(db, scope, options.compare ?? null) : null,
     staffingSections.length ? staffingFigures(db, scope, options.reference ?? DEFAULT_CASELOAD_REFERENCE) : null,
   ]);
-  return { scope: describeScope(scope), topic: topicInfo(topicId), questions: questionFigures, activity: activityResult, thresholds, staffing, staffingSections };
+  return {
+    scope: describeScope(scope),
+    topic: topicInfo(topicId),
+    questions: questionFigures,
+    activity: activityResult,
+    thresholds,
+    staffing,
+    staffingSections,
+  };
 }
 
 /** Whether the topic holds the thresholds rating, whose page compares with the earlier round by default. */
@@ -280,7 +295,8 @@ export async function insightsRequest(
   let compareId: number | null = null;
   if (options.compare !== false) {
     const round = await db.selectFrom('rounds').select(['follows_round_id', 'questionnaire_version_id']).where('id', '=', roundId).executeTakeFirst();
-    const wanted = typeof options.compare === 'function' ? round !== undefined && options.compare(await getQuestionnaireVersion(db, round.questionnaire_version_id)) : true;
+    const wanted =
+      typeof options.compare === 'function' ? round !== undefined && options.compare(await getQuestionnaireVersion(db, round.questionnaire_version_id)) : true;
     if (wanted) compareId = query.compare ?? round?.follows_round_id ?? null;
     if (compareId === roundId) throw badParameter('compare', 'must be another round');
   }

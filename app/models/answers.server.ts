@@ -103,7 +103,10 @@ export async function rewriteAnswers(
   );
   // Chunked: a full self-assessment is a few hundred rows, well under PostgreSQL's parameter limit per chunk.
   for (let i = 0; i < rows.length; i += 1000) {
-    await trx.insertInto('answers').values(rows.slice(i, i + 1000)).execute();
+    await trx
+      .insertInto('answers')
+      .values(rows.slice(i, i + 1000))
+      .execute();
   }
   await tallyAnswerChange(trx, target.responseId, removed, rows);
   if (touchesStaffing(catalogue, names)) await refreshResponseStaffing(trx, target.responseId);

@@ -155,7 +155,14 @@ export function carryAnswers(path: VersionPath, data: Record<string, unknown>): 
   return outcome;
 }
 
-export type EarlierResponse = { id: number; round_id: number; round_name: string; status: ResponseStatus; data: Record<string, unknown>; questionnaire_version_id: number };
+export type EarlierResponse = {
+  id: number;
+  round_id: number;
+  round_name: string;
+  status: ResponseStatus;
+  data: Record<string, unknown>;
+  questionnaire_version_id: number;
+};
 
 /**
  * Creates a team's response in a new round, starting from its response in the earlier round (in the caller's
@@ -238,13 +245,20 @@ export async function confirmCarriedAnswers(db: Executor, user: CurrentUser, res
       const page = target.slice('page:'.length);
       const pageQuestions = [...version.catalogue.values()].filter((q) => q.page === page).map((q) => q.name);
       if (!pageQuestions.length) {
-        throw invalid(`"${page}" is not a page of ${version.title} version ${version.version}.`, { errors: [{ path: 'page', message: `no page named "${page}"` }] });
+        throw invalid(`"${page}" is not a page of ${version.title} version ${version.version}.`, {
+          errors: [{ path: 'page', message: `no page named "${page}"` }],
+        });
       }
       questions = pageQuestions.filter((name) => carried[name]);
     } else {
       const errors = target
         .filter((name) => !carried[name])
-        .map((name) => ({ path: name, message: version.catalogue.has(name) ? 'was not carried forward from the earlier round' : `is not a question of ${version.title} version ${version.version}` }));
+        .map((name) => ({
+          path: name,
+          message: version.catalogue.has(name)
+            ? 'was not carried forward from the earlier round'
+            : `is not a question of ${version.title} version ${version.version}`,
+        }));
       if (errors.length) throw invalid('Only answers carried forward from the earlier round can be confirmed; nothing was confirmed.', { errors });
       questions = [...new Set(target)];
     }

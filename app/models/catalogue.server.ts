@@ -127,7 +127,15 @@ export function describeQuestion(question: Question, position: number): Catalogu
               title: String(column.title || column.name),
               valueType: valueType === 'multiple' ? 'choice' : valueType,
               ...(valueType === 'choice' || valueType === 'multiple'
-                ? { choices: cellType === 'boolean' ? items([{ value: 'true', text: 'Yes' }, { value: 'false', text: 'No' }]) : choices }
+                ? {
+                    choices:
+                      cellType === 'boolean'
+                        ? items([
+                            { value: 'true', text: 'Yes' },
+                            { value: 'false', text: 'No' },
+                          ])
+                        : choices,
+                  }
                 : {}),
               ...(valueType === 'multiple' ? { multiple: true } : {}),
             };

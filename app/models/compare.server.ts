@@ -65,7 +65,14 @@ export function rowsOf(version: VersionInfo): RowSpec[] {
     }
     for (const row of detail.rows ?? []) {
       if (q.type === 'matrix') {
-        rows.push({ ...base, key: rowKey(q.name, row.value), row: { key: row.value, title: row.text }, column: null, kind: 'choice', choices: detail.columns?.[0]?.choices ?? [] });
+        rows.push({
+          ...base,
+          key: rowKey(q.name, row.value),
+          row: { key: row.value, title: row.text },
+          column: null,
+          kind: 'choice',
+          choices: detail.columns?.[0]?.choices ?? [],
+        });
         continue;
       }
       for (const column of detail.columns ?? []) {
@@ -198,12 +205,18 @@ export async function compareTeamsInRound(db: Executor, user: CurrentUser, round
   if (request.area) {
     const token = request.area;
     chosen = available.filter((t) => String(t.area_id) === token || t.area_slug === token);
-    if (!chosen.length) throw new DomainError(404, `No area "${token}" with teams in this round that you can see.`, { errors: [{ path: 'area', message: `"${token}" is not an area of this round you can see` }] });
+    if (!chosen.length)
+      throw new DomainError(404, `No area "${token}" with teams in this round that you can see.`, {
+        errors: [{ path: 'area', message: `"${token}" is not an area of this round you can see` }],
+      });
   } else {
     const tokens = [...new Set(request.teams ?? [])];
-    if (!tokens.length) throw invalid('Choose the teams to compare (up to 12), or an area.', { errors: [{ path: 'teams', message: 'choose at least one team' }] });
+    if (!tokens.length)
+      throw invalid('Choose the teams to compare (up to 12), or an area.', { errors: [{ path: 'teams', message: 'choose at least one team' }] });
     if (tokens.length > MAX_COMPARED_TEAMS) {
-      throw invalid(`Compare up to ${MAX_COMPARED_TEAMS} teams at a time (or a whole area).`, { errors: [{ path: 'teams', message: `${tokens.length} teams chosen` }] });
+      throw invalid(`Compare up to ${MAX_COMPARED_TEAMS} teams at a time (or a whole area).`, {
+        errors: [{ path: 'teams', message: `${tokens.length} teams chosen` }],
+      });
     }
     const missing = tokens.filter((token) => !available.some((t) => String(t.id) === token || t.slug === token));
     if (missing.length) {
@@ -255,13 +268,30 @@ export async function compareTeamsInRound(db: Executor, user: CurrentUser, round
   });
   const rows = allRows.filter((r) => (!request.topic || r.topic === request.topic) && (!request.onlyDiffering || r.differs));
   return {
-    round: { id: round.id, name: round.name, status: round.status, questionnaire: { slug: round.questionnaire_slug, title: round.questionnaire_title, version: round.version } },
-    teams: chosen.map((t) => ({ id: t.id, name: t.name, slug: t.slug, area: { id: t.area_id, name: t.area_name }, responseId: t.response_id, status: t.status })),
+    round: {
+      id: round.id,
+      name: round.name,
+      status: round.status,
+      questionnaire: { slug: round.questionnaire_slug, title: round.questionnaire_title, version: round.version },
+    },
+    teams: chosen.map((t) => ({
+      id: t.id,
+      name: t.name,
+      slug: t.slug,
+      area: { id: t.area_id, name: t.area_name },
+      responseId: t.response_id,
+      status: t.status,
+    })),
     available: available.map((t) => ({ id: t.id, name: t.name, slug: t.slug, area: { id: t.area_id, name: t.area_name, slug: t.area_slug } })),
     topics,
     outlierRule: OUTLIER_RULE,
     filter: { topic: request.topic ?? null, onlyDiffering: Boolean(request.onlyDiffering) },
-    counts: { rows: rows.length, allRows: allRows.length, differing: allRows.filter((r) => r.differs).length, outliers: rows.reduce((n, r) => n + r.values.filter((v) => v.outlier).length, 0) },
+    counts: {
+      rows: rows.length,
+      allRows: allRows.length,
+      differing: allRows.filter((r) => r.differs).length,
+      outliers: rows.reduce((n, r) => n + r.values.filter((v) => v.outlier).length, 0),
+    },
     rows,
   };
 }
@@ -297,7 +327,17 @@ export async function compareTeamAcrossRounds(db: Executor, user: CurrentUser, t
     .selectFrom('responses as s')
     .innerJoin('rounds as r', 'r.id', 's.round_id')
     .innerJoin('questionnaire_versions as v', 'v.id', 's.questionnaire_version_id')
-    .select(['s.id', 's.status', 's.data', 's.questionnaire_version_id', 's.submitted_at', 'r.id as round_id', 'r.name as round_name', 'r.created_at', 'v.version'])
+    .select([
+      's.id',
+      's.status',
+      's.data',
+      's.questionnaire_version_id',
+      's.submitted_at',
+      'r.id as round_id',
+      'r.name as round_name',
+      'r.created_at',
+      'v.version',
+    ])
     .where('s.team_id', '=', teamId)
     .where('s.round_id', 'in', ids)
     .execute();

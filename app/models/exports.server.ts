@@ -32,7 +32,17 @@ export const LONG_COLUMNS = [...LONG_ID_COLUMNS, 'question', 'row', 'column', 'e
  * The same identifiers at the start of every wide row, named so they cannot be mistaken for question columns (the
  * self-assessment asks a question called team_type, for one).
  */
-export const ID_COLUMNS = ['round_id', 'round_name', 'team_id', 'team_name', 'area_name', 'registered_team_type', 'response_status', 'questionnaire', 'questionnaire_version'] as const;
+export const ID_COLUMNS = [
+  'round_id',
+  'round_name',
+  'team_id',
+  'team_name',
+  'area_name',
+  'registered_team_type',
+  'response_status',
+  'questionnaire',
+  'questionnaire_version',
+] as const;
 const WIDE_ID: Record<(typeof LONG_ID_COLUMNS)[number], (typeof ID_COLUMNS)[number]> = {
   round_id: 'round_id',
   round: 'round_name',
@@ -60,7 +70,17 @@ export type CodebookEntry = {
   choices: string;
 };
 
-type Cell = { column: string; question: CatalogueQuestion; row: string; matrixColumn: string; rowTitle: string; columnTitle: string; valueType: string; choices?: { value: string; text: string }[]; multiple: boolean };
+type Cell = {
+  column: string;
+  question: CatalogueQuestion;
+  row: string;
+  matrixColumn: string;
+  rowTitle: string;
+  columnTitle: string;
+  valueType: string;
+  choices?: { value: string; text: string }[];
+  multiple: boolean;
+};
 
 /** The wide columns of a version, in questionnaire order. */
 export async function exportCells(db: Executor, scope: Pick<Scope, 'version'>): Promise<Cell[]> {
@@ -71,9 +91,29 @@ export async function exportCells(db: Executor, scope: Pick<Scope, 'version'>): 
     // A question named like an identifier column keeps its answers apart (none does today).
     if ((ID_COLUMNS as readonly string[]).includes(base)) base = `${base}_answer`;
     if (q.valueType !== 'matrix') {
-      cells.push({ column: base, question: q, row: '', matrixColumn: '', rowTitle: '', columnTitle: '', valueType: q.valueType === 'multiple' ? 'choice' : q.valueType, choices: q.detail.choices, multiple: q.valueType === 'multiple' });
+      cells.push({
+        column: base,
+        question: q,
+        row: '',
+        matrixColumn: '',
+        rowTitle: '',
+        columnTitle: '',
+        valueType: q.valueType === 'multiple' ? 'choice' : q.valueType,
+        choices: q.detail.choices,
+        multiple: q.valueType === 'multiple',
+      });
     } else if (q.detail.items) {
-      for (const item of q.detail.items) cells.push({ column: `${base}.${item.name}`, question: q, row: item.name, matrixColumn: '', rowTitle: item.title, columnTitle: '', valueType: item.valueType, multiple: false });
+      for (const item of q.detail.items)
+        cells.push({
+          column: `${base}.${item.name}`,
+          question: q,
+          row: item.name,
+          matrixColumn: '',
+          rowTitle: item.title,
+          columnTitle: '',
+          valueType: item.valueType,
+          multiple: false,
+        });
     } else {
       const columns = q.detail.columns ?? [];
       for (const row of q.detail.rows ?? []) {
@@ -142,7 +182,17 @@ export async function codebook(db: Executor, scope: Pick<Scope, 'version'>): Pro
   ];
 }
 
-type AnswerRow = { response_id: number; question: string; row_key: string; column_key: string; topic: string; value_type: string; value_numeric: number | null; value_text: string | null; value_choice: string | null };
+type AnswerRow = {
+  response_id: number;
+  question: string;
+  row_key: string;
+  column_key: string;
+  topic: string;
+  value_type: string;
+  value_numeric: number | null;
+  value_text: string | null;
+  value_choice: string | null;
+};
 
 const BATCH = 500;
 
@@ -180,7 +230,8 @@ function idValues(scope: Scope, response: ScopedResponse) {
   };
 }
 
-const valueOf = (a: AnswerRow): string | number => (a.value_type === 'numeric' ? Number(a.value_numeric) : a.value_type === 'choice' ? (a.value_choice ?? '') : (a.value_text ?? ''));
+const valueOf = (a: AnswerRow): string | number =>
+  a.value_type === 'numeric' ? Number(a.value_numeric) : a.value_type === 'choice' ? (a.value_choice ?? '') : (a.value_text ?? '');
 
 /** Wide rows, one per team. */
 export async function* wideRows(db: Executor, scope: Scope): AsyncGenerator<Record<string, string | number | null>> {
@@ -191,7 +242,9 @@ export async function* wideRows(db: Executor, scope: Scope): AsyncGenerator<Reco
     for (const a of batch.answers) byResponse.set(a.response_id, [...(byResponse.get(a.response_id) ?? []), a]);
     for (const response of batch.responses) {
       const ids = idValues(scope, response);
-      const row: Record<string, string | number | null> = Object.fromEntries(Object.entries(ids).map(([key, value]) => [WIDE_ID[key as keyof typeof WIDE_ID], value]));
+      const row: Record<string, string | number | null> = Object.fromEntries(
+        Object.entries(ids).map(([key, value]) => [WIDE_ID[key as keyof typeof WIDE_ID], value]),
+      );
       for (const c of cells) row[c.column] = null;
       for (const a of byResponse.get(response.responseId) ?? []) {
         const cell = byKey.get(`${a.question}\u0000${a.row_key}\u0000${a.column_key}`);
@@ -226,7 +279,12 @@ export async function* longRows(db: Executor, scope: Scope): AsyncGenerator<Reco
 }
 
 export function exportFileName(scope: Scope, form: ExportForm, extension: 'csv' | 'xlsx'): string {
-  const slug = scope.round.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'round';
+  const slug =
+    scope.round.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60) || 'round';
   const filter = [
     scope.filter.areaId !== null ? scope.areas.find((a) => a.id === scope.filter.areaId)?.slug : null,
     scope.filter.teamType,

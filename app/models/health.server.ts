@@ -1,9 +1,7 @@
 import { sql } from 'kysely';
 import { databaseTarget, type Executor } from '../../db/index';
 
-export type DatabaseHealth =
-  | { status: 'ok'; database: 'up'; driver: string; latencyMs: number }
-  | { status: 'error'; database: 'down'; detail: string };
+export type DatabaseHealth = { status: 'ok'; database: 'up'; driver: string; latencyMs: number } | { status: 'error'; database: 'down'; detail: string };
 
 /** Whether the database answers, with the driver in use and how long a trivial query took. */
 export async function checkDatabase(db: Executor): Promise<DatabaseHealth> {

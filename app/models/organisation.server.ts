@@ -77,9 +77,7 @@ export function slugify(name: string): string {
 
 async function freeSlug(db: Executor, table: 'teams' | 'areas', name: string): Promise<string> {
   const base = slugify(name);
-  const taken = new Set(
-    (await db.selectFrom(table).select('slug').where('slug', 'like', `${base}%`).execute()).map((r) => r.slug),
-  );
+  const taken = new Set((await db.selectFrom(table).select('slug').where('slug', 'like', `${base}%`).execute()).map((r) => r.slug));
   if (!taken.has(base)) return base;
   for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
 }
@@ -95,9 +93,17 @@ export async function addTeam(db: Executor, actor: CurrentUser, input: NewTeam) 
     let areaId: number;
     if (input.newArea !== undefined) {
       const name = input.newArea.trim();
-      const existing = await trx.selectFrom('areas').select('id').where(sql`lower(name)`, '=', name.toLowerCase()).executeTakeFirst();
+      const existing = await trx
+        .selectFrom('areas')
+        .select('id')
+        .where(sql`lower(name)`, '=', name.toLowerCase())
+        .executeTakeFirst();
       if (existing) throw refuse('newArea', `There is already an area called “${name}”: choose it from the list instead.`);
-      const area = await trx.insertInto('areas').values({ name, slug: await freeSlug(trx, 'areas', name) }).returning(['id', 'slug']).executeTakeFirstOrThrow();
+      const area = await trx
+        .insertInto('areas')
+        .values({ name, slug: await freeSlug(trx, 'areas', name) })
+        .returning(['id', 'slug'])
+        .executeTakeFirstOrThrow();
       await recordAudit(trx, { actorId: actor.id, action: 'area.create', entityType: 'area', entityId: area.id, details: { name, slug: area.slug } });
       areaId = area.id;
     } else {
@@ -118,7 +124,13 @@ export async function addTeam(db: Executor, actor: CurrentUser, input: NewTeam) 
       .values({ name, slug: await freeSlug(trx, 'teams', name), area_id: areaId, team_type: input.teamType })
       .returning(['id', 'slug', 'name'])
       .executeTakeFirstOrThrow();
-    await recordAudit(trx, { actorId: actor.id, action: 'team.create', entityType: 'team', entityId: team.id, details: { name, areaId, teamType: input.teamType } });
+    await recordAudit(trx, {
+      actorId: actor.id,
+      action: 'team.create',
+      entityType: 'team',
+      entityId: team.id,
+      details: { name, areaId, teamType: input.teamType },
+    });
     return team;
   });
 }
@@ -134,12 +146,22 @@ export async function setUserDisabled(db: Executor, actor: CurrentUser, userId: 
     if (!user) throw notFound('user', [{ path: 'userId', message: 'no such user' }]);
     if (Boolean(user.disabled_at) === disabled) return { ...user, changed: false };
     const now = new Date();
-    await trx.updateTable('users').set({ disabled_at: disabled ? now : null }).where('id', '=', userId).execute();
+    await trx
+      .updateTable('users')
+      .set({ disabled_at: disabled ? now : null })
+      .where('id', '=', userId)
+      .execute();
     if (disabled) {
       await trx.updateTable('sessions').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
       await trx.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
     }
-    await recordAudit(trx, { actorId: actor.id, action: disabled ? 'user.disable' : 'user.enable', entityType: 'user', entityId: userId, details: { email: user.email } });
+    await recordAudit(trx, {
+      actorId: actor.id,
+      action: disabled ? 'user.disable' : 'user.enable',
+      entityType: 'user',
+      entityId: userId,
+      details: { email: user.email },
+    });
     return { ...user, disabled_at: disabled ? now : null, changed: true };
   });
 }

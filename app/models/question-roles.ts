@@ -49,7 +49,12 @@ export const QUESTION_ROLES: Record<QuestionRole, RoleSpec> = {
   'caseload-highest': { section: 'caseloads', label: 'highest caseload of any worker', accepts: 'number' },
   'nqsw-count': { section: 'caseloads', label: 'newly qualified social workers', accepts: 'number' },
   'nqsw-average-caseload': { section: 'caseloads', label: 'average caseload of newly qualified workers', accepts: 'number', requires: ['nqsw-count'] },
-  'nqsw-caseload-protected': { section: 'caseloads', label: 'whether newly qualified workers’ caseloads are protected', accepts: 'yes-no', requires: ['nqsw-count'] },
+  'nqsw-caseload-protected': {
+    section: 'caseloads',
+    label: 'whether newly qualified workers’ caseloads are protected',
+    accepts: 'yes-no',
+    requires: ['nqsw-count'],
+  },
   'threshold-change': { section: 'thresholds', label: 'change in the level of concern at which the team acts', accepts: 'numeric-rating' },
   'threshold-explanation': { section: 'thresholds', label: 'explanation of the threshold change', accepts: 'text', requires: ['threshold-change'] },
   'activity-monthly': { section: 'activity', label: 'monthly activity counts', accepts: 'monthly-matrix' },
@@ -111,18 +116,27 @@ export function checkRoles(questions: (Described & { role?: string })[]): { ques
     }
     const holder = holders.get(question.role);
     if (holder) {
-      problems.push({ question: question.name, message: `has role "${question.role}", which "${holder}" already plays in this version (one question per role)` });
+      problems.push({
+        question: question.name,
+        message: `has role "${question.role}", which "${holder}" already plays in this version (one question per role)`,
+      });
       continue;
     }
     holders.set(question.role, question.name);
     if (!fitsRole(question.role, question)) {
-      problems.push({ question: question.name, message: `cannot play role "${question.role}" (${QUESTION_ROLES[question.role].label}): it must be ${ACCEPTS_TEXT[QUESTION_ROLES[question.role].accepts]}` });
+      problems.push({
+        question: question.name,
+        message: `cannot play role "${question.role}" (${QUESTION_ROLES[question.role].label}): it must be ${ACCEPTS_TEXT[QUESTION_ROLES[question.role].accepts]}`,
+      });
     }
   }
   for (const [role, name] of holders) {
     for (const needed of QUESTION_ROLES[role].requires ?? []) {
       if (!holders.has(needed)) {
-        problems.push({ question: name, message: `has role "${role}", whose figures also need a question with role "${needed}" (${QUESTION_ROLES[needed].label})` });
+        problems.push({
+          question: name,
+          message: `has role "${role}", whose figures also need a question with role "${needed}" (${QUESTION_ROLES[needed].label})`,
+        });
       }
     }
   }

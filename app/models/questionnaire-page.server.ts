@@ -17,9 +17,7 @@ export async function loadQuestionnairePage(db: Executor, user: CurrentUser, res
   const version = await getQuestionnaireVersion(db, response.questionnaire_version_id);
   const blocker = editBlocker(user, response);
   const titles = Object.fromEntries([...version.catalogue.values()].map((q) => [q.name, q.title]));
-  const submitter = response.submitted_by
-    ? await db.selectFrom('users').select('name').where('id', '=', response.submitted_by).executeTakeFirst()
-    : undefined;
+  const submitter = response.submitted_by ? await db.selectFrom('users').select('name').where('id', '=', response.submitted_by).executeTakeFirst() : undefined;
   return {
     response: {
       id: response.id,

@@ -66,12 +66,7 @@ async function loadVersion(db: Executor, versionId: number): Promise<VersionInfo
     .select(['v.id', 'q.slug', 'q.title', 'v.version', 'v.definition', 'v.mapping'])
     .where('v.id', '=', versionId)
     .executeTakeFirstOrThrow();
-  const questions = await db
-    .selectFrom('version_questions')
-    .selectAll()
-    .where('version_id', '=', versionId)
-    .orderBy('position')
-    .execute();
+  const questions = await db.selectFrom('version_questions').selectAll().where('version_id', '=', versionId).orderBy('position').execute();
   const roleRows = await db.selectFrom('question_roles').select(['role', 'question']).where('version_id', '=', versionId).execute();
   const roleOf = new Map(roleRows.map((r) => [r.question, r.role]));
   const catalogue = new Map<string, CatalogueQuestion>(

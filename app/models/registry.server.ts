@@ -169,9 +169,7 @@ export function loadRegistry(dir: string = surveysDir()): Registry {
         sha256: sha256(raw),
         definition: definition as Record<string, unknown>,
         changeNotes: versionMeta.changeNotes,
-        mapping: versionMeta.from
-          ? { from: versionMeta.from, renamed: versionMeta.renamed ?? {}, removed: versionMeta.removed ?? [] }
-          : null,
+        mapping: versionMeta.from ? { from: versionMeta.from, renamed: versionMeta.renamed ?? {}, removed: versionMeta.removed ?? [] } : null,
         questions,
       });
     }
@@ -222,7 +220,11 @@ function applyMetaRoles(metaFile: string, version: number, questions: CatalogueQ
     if (!question) {
       problems.push({ file: metaFile, question: name, message: `is given role "${role}" for version ${version}, which has no such question` });
     } else if (question.role !== undefined && question.role !== role) {
-      problems.push({ file: metaFile, question: name, message: `is given role "${role}" for version ${version}, but the question itself declares role "${question.role}"` });
+      problems.push({
+        file: metaFile,
+        question: name,
+        message: `is given role "${role}" for version ${version}, but the question itself declares role "${question.role}"`,
+      });
     } else {
       question.role = role;
     }
@@ -376,9 +378,7 @@ export async function publishRegistry(
       const row = await trx
         .insertInto('questionnaires')
         .values({ slug: questionnaire.slug, title: questionnaire.title, description: questionnaire.description })
-        .onConflict((oc) =>
-          oc.column('slug').doUpdateSet({ title: questionnaire.title, description: questionnaire.description }),
-        )
+        .onConflict((oc) => oc.column('slug').doUpdateSet({ title: questionnaire.title, description: questionnaire.description }))
         .returning('id')
         .executeTakeFirstOrThrow();
       for (const version of questionnaire.versions) {

@@ -76,7 +76,10 @@ export async function requireVisibleResponse(db: Executor, user: CurrentUser, re
 }
 
 /** Why the user may not change this response now, or null when they may. */
-export function editBlocker(user: CurrentUser, response: Pick<VisibleResponse, 'team_id' | 'status' | 'round_status'>): { status: 403 | 409; message: string } | null {
+export function editBlocker(
+  user: CurrentUser,
+  response: Pick<VisibleResponse, 'team_id' | 'status' | 'round_status'>,
+): { status: 403 | 409; message: string } | null {
   if (!canManageTeam(user, response.team_id)) {
     return { status: 403, message: "Only the team's managers can change its responses." };
   }
@@ -89,14 +92,21 @@ export function editBlocker(user: CurrentUser, response: Pick<VisibleResponse, '
 
 function checkEditable(user: CurrentUser, response: VisibleResponse) {
   const blocker = editBlocker(user, response);
-  if (blocker) throw new DomainError(blocker.status, blocker.message, { reason: blocker.status === 409 ? (response.round_status === 'closed' ? 'round_closed' : 'submitted') : 'role' });
+  if (blocker)
+    throw new DomainError(blocker.status, blocker.message, {
+      reason: blocker.status === 409 ? (response.round_status === 'closed' ? 'round_closed' : 'submitted') : 'role',
+    });
 }
 
 /**
  * Validates a change against the response's own questionnaire version: shapes first (unknown questions, wrong types,
  * values outside choices, rows or columns), then the questionnaire's validators on the merged answers.
  */
-export function validateChange(version: VersionInfo, current: Record<string, unknown>, change: Pick<ResponseChange, 'set' | 'unset'>): Assessment & { next: Record<string, unknown> } {
+export function validateChange(
+  version: VersionInfo,
+  current: Record<string, unknown>,
+  change: Pick<ResponseChange, 'set' | 'unset'>,
+): Assessment & { next: Record<string, unknown> } {
   const errors: AnswerError[] = [];
   for (const name of [...Object.keys(change.set), ...change.unset]) {
     if (!version.catalogue.has(name)) {
@@ -156,72 +166,87 @@ export type SaveResult = { revision: number; updatedAt: Date; changed: string[];
  * PostgreSQL breaks a deadlock with another save: see retryOnDeadlock).
  */
 export async function saveResponseChange(db: Executor, user: CurrentUser, responseId: number, change: ResponseChange): Promise<SaveResult> {
-  return retryOnDeadlock(() => db.transaction().execute(async (trx) => {
-    const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
-    checkEditable(user, response);
-    if (change.changeId) {
-      const applied = await trx
-        .selectFrom('response_revisions')
-        .select(['revision'])
-        .where('response_id', '=', responseId)
-        .where('client_change_id', '=', change.changeId)
-        .executeTakeFirst();
-      if (applied) {
-        return { revision: response.revision, updatedAt: response.updated_at, changed: [], progress: { answered: response.answered_count, answerable: response.answerable_count } };
+  return retryOnDeadlock(() =>
+    db.transaction().execute(async (trx) => {
+      const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
+      checkEditable(user, response);
+      if (change.changeId) {
+        const applied = await trx
+          .selectFrom('response_revisions')
+          .select(['revision'])
+          .where('response_id', '=', responseId)
+          .where('client_change_id', '=', change.changeId)
+          .executeTakeFirst();
+        if (applied) {
+          return {
+            revision: response.revision,
+            updatedAt: response.updated_at,
+            changed: [],
+            progress: { answered: response.answered_count, answerable: response.answerable_count },
+          };
+        }
       }
-    }
-    if (change.baseRevision > response.revision) {
-      throw conflict(`baseRevision ${change.baseRevision} is newer than the response's revision ${response.revision}: reload it.`, {
-        currentRevision: response.revision,
-        reason: 'stale',
-      });
-    }
-    const version = await getQuestionnaireVersion(trx, response.questionnaire_version_id);
-    const data = response.data;
-    const { errors, progress, next } = validateChange(version, data, change);
-    if (errors.length) throw invalid('Some answers are not valid; nothing was saved.', { errors });
-
-    const touched = [...Object.keys(change.set), ...change.unset];
-    const changed = touched.filter((name) => !sameValue(data[name], change.unset.includes(name) ? undefined : normalise(change.set[name])));
-
-    // Conflicts: a touched question someone changed after the caller's base revision, to a value other than theirs.
-    if (change.baseRevision < response.revision && changed.length) {
-      const since = await changesSince(trx, responseId, change.baseRevision, changed);
-      const conflicts: Conflict[] = [...since.entries()].map(([question, last]) => ({
-        question,
-        currentValue: data[question] ?? null,
-        changedBy: { id: last.authorId, name: last.authorName },
-        changedAt: last.at.toISOString(),
-        revision: last.revision,
-      }));
-      if (conflicts.length) {
-        throw conflict(`${conflicts.length === 1 ? 'A question was' : `${conflicts.length} questions were`} changed by someone else since you loaded the response; nothing was saved.`, {
-          reason: 'conflict',
-          conflicts,
+      if (change.baseRevision > response.revision) {
+        throw conflict(`baseRevision ${change.baseRevision} is newer than the response's revision ${response.revision}: reload it.`, {
           currentRevision: response.revision,
+          reason: 'stale',
         });
       }
-    }
+      const version = await getQuestionnaireVersion(trx, response.questionnaire_version_id);
+      const data = response.data;
+      const { errors, progress, next } = validateChange(version, data, change);
+      if (errors.length) throw invalid('Some answers are not valid; nothing was saved.', { errors });
 
-    const page = change.page && typeof change.page === 'string' ? change.page.slice(0, 100) : response.current_page;
-    if (!changed.length) {
-      if (page !== response.current_page) await trx.updateTable('responses').set({ current_page: page }).where('id', '=', responseId).execute();
-      return { revision: response.revision, updatedAt: response.updated_at, changed: [], progress: { answered: response.answered_count, answerable: response.answerable_count } };
-    }
+      const touched = [...Object.keys(change.set), ...change.unset];
+      const changed = touched.filter((name) => !sameValue(data[name], change.unset.includes(name) ? undefined : normalise(change.set[name])));
 
-    const { revision, at } = await commitRevision(trx, response, {
-      kind: 'edit',
-      authorId: user.id,
-      baseRevision: change.baseRevision,
-      answers: { data: next, progress, catalogue: version.catalogue, questions: changed },
-      status: startedStatus(response.status),
-      currentPage: page,
-      carried: markCarriedConfirmed(response.carried, changed) ?? undefined,
-      changes: changed.map((question) => ({ question, old: data[question] ?? null, new: next[question] ?? null })),
-      clientChangeId: change.changeId ?? null,
-    });
-    return { revision, updatedAt: at, changed, progress };
-  }));
+      // Conflicts: a touched question someone changed after the caller's base revision, to a value other than theirs.
+      if (change.baseRevision < response.revision && changed.length) {
+        const since = await changesSince(trx, responseId, change.baseRevision, changed);
+        const conflicts: Conflict[] = [...since.entries()].map(([question, last]) => ({
+          question,
+          currentValue: data[question] ?? null,
+          changedBy: { id: last.authorId, name: last.authorName },
+          changedAt: last.at.toISOString(),
+          revision: last.revision,
+        }));
+        if (conflicts.length) {
+          throw conflict(
+            `${conflicts.length === 1 ? 'A question was' : `${conflicts.length} questions were`} changed by someone else since you loaded the response; nothing was saved.`,
+            {
+              reason: 'conflict',
+              conflicts,
+              currentRevision: response.revision,
+            },
+          );
+        }
+      }
+
+      const page = change.page && typeof change.page === 'string' ? change.page.slice(0, 100) : response.current_page;
+      if (!changed.length) {
+        if (page !== response.current_page) await trx.updateTable('responses').set({ current_page: page }).where('id', '=', responseId).execute();
+        return {
+          revision: response.revision,
+          updatedAt: response.updated_at,
+          changed: [],
+          progress: { answered: response.answered_count, answerable: response.answerable_count },
+        };
+      }
+
+      const { revision, at } = await commitRevision(trx, response, {
+        kind: 'edit',
+        authorId: user.id,
+        baseRevision: change.baseRevision,
+        answers: { data: next, progress, catalogue: version.catalogue, questions: changed },
+        status: startedStatus(response.status),
+        currentPage: page,
+        carried: markCarriedConfirmed(response.carried, changed) ?? undefined,
+        changes: changed.map((question) => ({ question, old: data[question] ?? null, new: next[question] ?? null })),
+        clientChangeId: change.changeId ?? null,
+      });
+      return { revision, updatedAt: at, changed, progress };
+    }),
+  );
 }
 
 function normalise(value: unknown): unknown {

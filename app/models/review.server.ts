@@ -25,12 +25,17 @@ export async function returnResponse(db: Executor, user: CurrentUser, responseId
       throw conflict('The round is closed: reopen it before returning a response.', { reason: 'round_closed' });
     }
     if (response.status !== 'submitted') {
-      throw conflict(`Only a submitted response can be returned; this one is ${response.status.replace('_', ' ')}.`, { reason: 'not_submitted', status: response.status });
+      throw conflict(`Only a submitted response can be returned; this one is ${response.status.replace('_', ' ')}.`, {
+        reason: 'not_submitted',
+        status: response.status,
+      });
     }
     const reason = request.reason.trim();
     if (!reason) throw invalid('Give the reason for returning the response.', { errors: [{ path: 'reason', message: 'is required' }] });
     if (reason.length > MAX_RETURN_REASON) {
-      throw invalid(`The reason is longer than ${MAX_RETURN_REASON} characters.`, { errors: [{ path: 'reason', message: `at most ${MAX_RETURN_REASON} characters` }] });
+      throw invalid(`The reason is longer than ${MAX_RETURN_REASON} characters.`, {
+        errors: [{ path: 'reason', message: `at most ${MAX_RETURN_REASON} characters` }],
+      });
     }
     const version = await getQuestionnaireVersion(trx, response.questionnaire_version_id);
     const questions = [...new Set(request.questions ?? [])];
@@ -132,7 +137,11 @@ export async function describeAnswers(db: Executor, response: VisibleResponse): 
  */
 export async function loadReviewPage(db: Executor, user: CurrentUser, id: number) {
   const response = await requireVisibleResponse(db, user, id);
-  const [version, revisions, answers] = await Promise.all([getQuestionnaireVersion(db, response.questionnaire_version_id), listRevisions(db, id), describeAnswers(db, response)]);
+  const [version, revisions, answers] = await Promise.all([
+    getQuestionnaireVersion(db, response.questionnaire_version_id),
+    listRevisions(db, id),
+    describeAnswers(db, response),
+  ]);
   const people = await db
     .selectFrom('users')
     .select(['id', 'name'])
@@ -147,7 +156,10 @@ export async function loadReviewPage(db: Executor, user: CurrentUser, id: number
         .where('s.id', '=', response.carried_from_response_id)
         .executeTakeFirst()
     : undefined;
-  const pages = ((version.definition.pages as Array<{ name: string; title?: string }> | undefined) ?? []).map((p) => ({ name: p.name, title: p.title ?? p.name }));
+  const pages = ((version.definition.pages as Array<{ name: string; title?: string }> | undefined) ?? []).map((p) => ({
+    name: p.name,
+    title: p.title ?? p.name,
+  }));
   const titles = Object.fromEntries(answers.map((a) => [a.question, a.title]));
   return {
     response: {
@@ -159,7 +171,9 @@ export async function loadReviewPage(db: Executor, user: CurrentUser, id: number
       answerable: response.answerable_count,
       updatedAt: response.revision > 0 ? response.updated_at.toISOString() : null,
       submitted: response.submitted_at ? { at: response.submitted_at.toISOString(), by: name(response.submitted_by) } : null,
-      returned: response.returned_at ? { at: response.returned_at.toISOString(), by: name(response.returned_by), reason: response.return_reason, questions: response.return_questions ?? [] } : null,
+      returned: response.returned_at
+        ? { at: response.returned_at.toISOString(), by: name(response.returned_by), reason: response.return_reason, questions: response.return_questions ?? [] }
+        : null,
       carried: summariseCarried(response.carried),
     },
     team: { id: response.team_id, name: response.team_name },

@@ -26,7 +26,12 @@ export type RevisionChange = {
    * in the revision row: a revision that changes no value (submit, return, confirm) names none, so it can never
    * conflict with a save (see changesSince in responses.server.ts).
    */
-  answers?: { data: Record<string, unknown>; progress: { answered: number; answerable: number }; catalogue: Map<string, CatalogueQuestion>; questions: string[] };
+  answers?: {
+    data: Record<string, unknown>;
+    progress: { answered: number; answerable: number };
+    catalogue: Map<string, CatalogueQuestion>;
+    questions: string[];
+  };
   status?: ResponseStatus;
   carried?: CarriedAnswers;
   currentPage?: string | null;
@@ -69,7 +74,12 @@ export async function commitRevision(trx: Executor, response: LockedResponse, ch
   if (change.currentPage !== undefined) columns.current_page = change.currentPage;
   if (change.submitted) Object.assign(columns, { submitted_at: at, submitted_by: change.authorId });
   if (change.returned) {
-    Object.assign(columns, { returned_at: at, returned_by: change.authorId, return_reason: change.returned.reason, return_questions: jsonb(change.returned.questions) });
+    Object.assign(columns, {
+      returned_at: at,
+      returned_by: change.authorId,
+      return_reason: change.returned.reason,
+      return_questions: jsonb(change.returned.questions),
+    });
   }
   await trx.updateTable('responses').set(columns).where('id', '=', response.id).execute();
   await trx
@@ -88,10 +98,22 @@ export async function commitRevision(trx: Executor, response: LockedResponse, ch
     })
     .execute();
   if (change.answers && questions.length) {
-    await rewriteAnswers(trx, { responseId: response.id, roundId: response.round_id, teamId: response.team_id }, change.answers.catalogue, change.answers.data, questions);
+    await rewriteAnswers(
+      trx,
+      { responseId: response.id, roundId: response.round_id, teamId: response.team_id },
+      change.answers.catalogue,
+      change.answers.data,
+      questions,
+    );
   }
   if (change.audit) {
-    await recordAudit(trx, { actorId: change.authorId, action: change.audit.action, entityType: 'response', entityId: response.id, details: { ...change.audit.details, revision } });
+    await recordAudit(trx, {
+      actorId: change.authorId,
+      action: change.audit.action,
+      entityType: 'response',
+      entityId: response.id,
+      details: { ...change.audit.details, revision },
+    });
   }
   return { revision, at };
 }

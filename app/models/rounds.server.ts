@@ -34,12 +34,11 @@ export async function createRound(db: Executor, input: NewRound, actorId: number
   const version = await getQuestionnaireVersion(trx, input.questionnaireVersionId);
   let earlier: { id: number; versionId: number; responses: Map<number, EarlierResponse> } | null = null;
   if (input.followsRoundId) {
-    const round = await trx
-      .selectFrom('rounds')
-      .select(['id', 'name', 'questionnaire_version_id'])
-      .where('id', '=', input.followsRoundId)
-      .executeTakeFirst();
-    if (!round) throw invalid(`Round ${input.followsRoundId} does not exist, so the new round cannot follow it.`, { errors: [{ path: 'followsRoundId', message: 'no such round' }] });
+    const round = await trx.selectFrom('rounds').select(['id', 'name', 'questionnaire_version_id']).where('id', '=', input.followsRoundId).executeTakeFirst();
+    if (!round)
+      throw invalid(`Round ${input.followsRoundId} does not exist, so the new round cannot follow it.`, {
+        errors: [{ path: 'followsRoundId', message: 'no such round' }],
+      });
     const responses = teamIds.length
       ? await trx
           .selectFrom('responses')
@@ -48,7 +47,11 @@ export async function createRound(db: Executor, input: NewRound, actorId: number
           .where('team_id', 'in', teamIds)
           .execute()
       : [];
-    earlier = { id: round.id, versionId: round.questionnaire_version_id, responses: new Map(responses.map((r) => [r.team_id, { ...r, round_name: round.name }])) };
+    earlier = {
+      id: round.id,
+      versionId: round.questionnaire_version_id,
+      responses: new Map(responses.map((r) => [r.team_id, { ...r, round_name: round.name }])),
+    };
   }
   const path = earlier ? await versionPath(trx, earlier.versionId, version.id) : null;
 
@@ -125,11 +128,7 @@ export async function createNextPhase(
 
 /** Which teams a new round is for. 'earlier': the teams of the round it follows. */
 export type TeamSelection =
-  | { by: 'all' }
-  | { by: 'area'; areaIds: number[] }
-  | { by: 'type'; teamTypes: TeamType[] }
-  | { by: 'picked'; teamIds: number[] }
-  | { by: 'earlier' };
+  { by: 'all' } | { by: 'area'; areaIds: number[] } | { by: 'type'; teamTypes: TeamType[] } | { by: 'picked'; teamIds: number[] } | { by: 'earlier' };
 
 /** A calendar date written YYYY-MM-DD that exists (no 31 February). */
 export const isoDateSchema = z
@@ -185,7 +184,9 @@ async function resolveTeams(db: Executor, user: CurrentUser, selection: TeamSele
     }
     case 'earlier': {
       if (!followsRoundId) {
-        throw invalid('Choose the teams: "same teams as the earlier round" needs an earlier round to follow.', { errors: [{ path: 'teams', message: 'needs followsRoundId' }] });
+        throw invalid('Choose the teams: "same teams as the earlier round" needs an earlier round to follow.', {
+          errors: [{ path: 'teams', message: 'needs followsRoundId' }],
+        });
       }
       const earlier = await db.selectFrom('responses').select('team_id').where('round_id', '=', followsRoundId).execute();
       const ids = new Set(earlier.map((r) => r.team_id));
@@ -322,7 +323,13 @@ export async function listRounds(db: Executor, user: CurrentUser) {
   // findVisibleRound decides), not for a team they only manage.
   const reviewed = reviewedAreaIds(user) === 'all' ? query : query.having(sql<boolean>`bool_or(${teamReviewedBy(user)})`);
   const rows = await reviewed.where(teamVisibleTo(user)).execute();
-  return rows.map((r) => ({ ...r, responses: Number(r.responses), submitted: Number(r.submitted), in_progress: Number(r.in_progress), returned: Number(r.returned) }));
+  return rows.map((r) => ({
+    ...r,
+    responses: Number(r.responses),
+    submitted: Number(r.submitted),
+    in_progress: Number(r.in_progress),
+    returned: Number(r.returned),
+  }));
 }
 
 /** The rounds in which a team has a response, oldest first (for comparing a team across phases). */
@@ -332,7 +339,18 @@ export async function listTeamRounds(db: Executor, teamId: number) {
     .innerJoin('rounds as r', 'r.id', 's.round_id')
     .innerJoin('questionnaire_versions as v', 'v.id', 'r.questionnaire_version_id')
     .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
-    .select(['r.id', 'r.name', 'r.status', 'r.due_date', 'r.created_at', 'q.slug as questionnaire_slug', 'q.title as questionnaire_title', 'v.version', 's.id as response_id', 's.status as response_status'])
+    .select([
+      'r.id',
+      'r.name',
+      'r.status',
+      'r.due_date',
+      'r.created_at',
+      'q.slug as questionnaire_slug',
+      'q.title as questionnaire_title',
+      'v.version',
+      's.id as response_id',
+      's.status as response_status',
+    ])
     .where('s.team_id', '=', teamId)
     .orderBy('r.created_at')
     .orderBy('r.id')

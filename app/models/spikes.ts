@@ -71,8 +71,7 @@ export function detectSpikes(series: SeriesPoint[], rule: SpikeRule = SPIKE_RULE
     const spread = MAD_SCALE * medianAbsoluteDeviation(values);
     const value = point.value as number;
     const threshold = Math.max(baseline + rule.madMultiplier * spread, baseline * (1 + rule.minRise), baseline + rule.minExcess);
-    const spike =
-      value - baseline > rule.madMultiplier * spread && value >= baseline * (1 + rule.minRise) && value - baseline >= rule.minExcess;
+    const spike = value - baseline > rule.madMultiplier * spread && value >= baseline * (1 + rule.minRise) && value - baseline >= rule.minExcess;
     return { period: point.period, value, baseline, spread, threshold, rise: baseline > 0 ? value / baseline - 1 : null, spike };
   });
 }

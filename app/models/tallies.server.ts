@@ -56,10 +56,12 @@ export async function tallyAnswerChange(trx: Executor, responseId: number, remov
     .where('s.id', '=', responseId)
     .executeTakeFirstOrThrow();
   for (let i = 0; i < changes.length; i += CHUNK) {
-    const values = changes.slice(i, i + CHUNK).map(
-      ({ answer: a, delta }) =>
-        sql`(${a.topic}::text, ${a.question}::text, ${a.row_key}::text, ${a.column_key}::text, ${a.value_numeric}::double precision, ${delta}::int)`,
-    );
+    const values = changes
+      .slice(i, i + CHUNK)
+      .map(
+        ({ answer: a, delta }) =>
+          sql`(${a.topic}::text, ${a.question}::text, ${a.row_key}::text, ${a.column_key}::text, ${a.value_numeric}::double precision, ${delta}::int)`,
+      );
     // Sorted by key in SQL (the triggers sort the same way, by the same collation).
     await sql`
       insert into answer_tallies as t (round_id, topic, question, row_key, column_key, value, status, team_type, responses)

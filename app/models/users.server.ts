@@ -24,18 +24,9 @@ export function primaryRole(user: CurrentUser): Role | null {
 }
 
 export async function loadCurrentUser(db: Executor, userId: number): Promise<CurrentUser | null> {
-  const user = await db
-    .selectFrom('users')
-    .select(['id', 'email', 'name'])
-    .where('id', '=', userId)
-    .where('disabled_at', 'is', null)
-    .executeTakeFirst();
+  const user = await db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', userId).where('disabled_at', 'is', null).executeTakeFirst();
   if (!user) return null;
-  const memberships = await db
-    .selectFrom('memberships')
-    .select(['role', 'area_id', 'team_id'])
-    .where('user_id', '=', userId)
-    .execute();
+  const memberships = await db.selectFrom('memberships').select(['role', 'area_id', 'team_id']).where('user_id', '=', userId).execute();
   let reviewerAreaIds: CurrentUser['reviewerAreaIds'] = null;
   for (const m of memberships.filter((m) => m.role === 'reviewer')) {
     if (m.area_id === null) reviewerAreaIds = 'all';
@@ -113,11 +104,7 @@ export async function createUserWithRole(db: Executor, input: NewUser, actorId: 
   return db.transaction().execute(async (trx) => {
     let user = await findUserByEmail(trx, email);
     if (!user) {
-      user = await trx
-        .insertInto('users')
-        .values({ email, name: input.name.trim(), password_hash: passwordHash })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      user = await trx.insertInto('users').values({ email, name: input.name.trim(), password_hash: passwordHash }).returningAll().executeTakeFirstOrThrow();
       await recordAudit(trx, { actorId, action: 'user.create', entityType: 'user', entityId: user.id, details: { email } });
     } else if (passwordHash) {
       await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', user.id).execute();

@@ -144,7 +144,8 @@ function errorsOf(question: Question, mode: 'save' | 'submit'): AnswerError[] {
   const keep = (type: string) => mode === 'submit' || type !== 'required';
   if (question.getType() === 'matrixdropdown' || question.getType() === 'matrixdynamic') {
     for (const error of question.errors) if (keep(error.getErrorType())) found.push({ path: question.name, message: error.getText() });
-    const rows = (question as unknown as { visibleRows: Array<{ rowName: string; cells: Array<{ column: { name: string }; question: Question }> }> }).visibleRows ?? [];
+    const rows =
+      (question as unknown as { visibleRows: Array<{ rowName: string; cells: Array<{ column: { name: string }; question: Question }> }> }).visibleRows ?? [];
     for (const row of rows) {
       for (const cell of row.cells) {
         for (const error of cell.question.errors) {

@@ -18,8 +18,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const added = url.searchParams.get('added');
   const name = url.searchParams.get('name')?.slice(0, 200) ?? '';
-  const notice =
-    added === 'team' ? `Added the team ${name}.` : added === 'user' ? `Added ${name}.` : added === 'role' ? `Gave ${name} the new role.` : null;
+  const notice = added === 'team' ? `Added the team ${name}.` : added === 'user' ? `Added ${name}.` : added === 'role' ? `Gave ${name} the new role.` : null;
   return { questionnaires, teams, users, me: user.id, notice };
 }
 
@@ -56,16 +55,20 @@ export default function Admin() {
       ) : null}
       <h2 id="questionnaires">Published questionnaire versions</h2>
       <p>
-        Versions are published from the <code>surveys/</code> folder at start-up or with <code>npm run surveys:publish</code>. A
-        published version never changes: a change is a new version with change notes.
+        Versions are published from the <code>surveys/</code> folder at start-up or with <code>npm run surveys:publish</code>. A published version never
+        changes: a change is a new version with change notes.
       </p>
       <div className="table-wrap">
         <table aria-labelledby="questionnaires">
           <thead>
             <tr>
               <th scope="col">Questionnaire</th>
-              <th scope="col" className="num">Version</th>
-              <th scope="col" className="num">Questions</th>
+              <th scope="col" className="num">
+                Version
+              </th>
+              <th scope="col" className="num">
+                Questions
+              </th>
               <th scope="col">Published</th>
               <th scope="col">Change notes</th>
             </tr>
@@ -120,8 +123,8 @@ export default function Admin() {
         </Link>
       </p>
       <p>
-        Disabling a user signs them out everywhere and revokes their API tokens; what they did stays in every history. (Users can also
-        be created with <code>npm run cli -- user create</code>.)
+        Disabling a user signs them out everywhere and revokes their API tokens; what they did stays in every history. (Users can also be created with{' '}
+        <code>npm run cli -- user create</code>.)
       </p>
       {actionData?.error ? (
         <p className="field-error" role="alert">

@@ -67,11 +67,26 @@ export default function AddTeam() {
       <p>A team takes part in the rounds that include it. Give its manager an account on the “Add a user” page.</p>
       <ErrorSummary errors={errors} />
       <Form method="post" noValidate>
-        <TextField id="name" field="name" label="Team name" errors={errors} maxLength={120} required hint="As the team is known, for example “Canterbury Duty and Initial Assessment”." />
+        <TextField
+          id="name"
+          field="name"
+          label="Team name"
+          errors={errors}
+          maxLength={120}
+          required
+          hint="As the team is known, for example “Canterbury Duty and Initial Assessment”."
+        />
         <div className="field">
           <label htmlFor="areaId">Area</label>
           <FieldError field="areaId" errors={errors} />
-          <select id="areaId" name="areaId" required defaultValue="" aria-describedby={describedBy('areaId', errors)} aria-invalid={errors.areaId ? true : undefined}>
+          <select
+            id="areaId"
+            name="areaId"
+            required
+            defaultValue=""
+            aria-describedby={describedBy('areaId', errors)}
+            aria-invalid={errors.areaId ? true : undefined}
+          >
             <option value="" disabled>
               Choose an area
             </option>
@@ -87,7 +102,14 @@ export default function AddTeam() {
         <div className="field">
           <label htmlFor="teamType">Team type</label>
           <FieldError field="teamType" errors={errors} />
-          <select id="teamType" name="teamType" required defaultValue="" aria-describedby={describedBy('teamType', errors)} aria-invalid={errors.teamType ? true : undefined}>
+          <select
+            id="teamType"
+            name="teamType"
+            required
+            defaultValue=""
+            aria-describedby={describedBy('teamType', errors)}
+            aria-invalid={errors.teamType ? true : undefined}
+          >
             <option value="" disabled>
               Choose a type
             </option>

@@ -79,8 +79,8 @@ export default function AddUser() {
       </p>
       <h1>Add a user</h1>
       <p>
-        Give the person their email address and first password yourself, by a safe route; they can change the password on their profile
-        page. An email that already has an account gets the role added, and keeps its password.
+        Give the person their email address and first password yourself, by a safe route; they can change the password on their profile page. An email that
+        already has an account gets the role added, and keeps its password.
       </p>
       <ErrorSummary message={actionData?.message} errors={errors} fieldIds={{ role: 'role-admin' }} />
       <Form method="post" noValidate>

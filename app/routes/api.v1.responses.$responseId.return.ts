@@ -8,7 +8,9 @@ import { requireApiPermission, requireApiUser } from '~/utils/session.server';
 
 const Return = z
   .object({
-    reason: z.string({ required_error: 'reason is required: why the response goes back to the team', invalid_type_error: 'reason must be text' }).max(MAX_RETURN_REASON),
+    reason: z
+      .string({ required_error: 'reason is required: why the response goes back to the team', invalid_type_error: 'reason must be text' })
+      .max(MAX_RETURN_REASON),
     questions: z.array(z.string().min(1).max(200)).max(500).default([]),
   })
   .strict();

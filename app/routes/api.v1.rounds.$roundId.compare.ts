@@ -11,12 +11,20 @@ const Query = z
   .object({
     teams: z
       .string()
-      .transform((value) => value.split(',').map((t) => t.trim()).filter(Boolean))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(token).min(1, 'name at least one team').max(MAX_COMPARED_TEAMS, `compare up to ${MAX_COMPARED_TEAMS} teams (or use area=)`))
       .optional(),
     area: token.optional(),
     topic: token.optional(),
-    differing: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional(),
+    differing: z
+      .enum(['true', 'false', '1', '0'])
+      .transform((v) => v === 'true' || v === '1')
+      .optional(),
   })
   .strict()
   .refine((q) => Boolean(q.teams) !== Boolean(q.area), { message: 'give teams=<id or slug>,… (up to 12) or area=<id or slug>, not both', path: ['teams'] });
@@ -31,7 +39,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     requireApiPermission(user, 'response:read-any');
     const id = requireIdParam(params, 'roundId', 'round');
     const query = parsePayload(Query, Object.fromEntries(new URL(request.url).searchParams));
-    const comparison = await compareTeamsInRound(getDb(), user, id, { teams: query.teams, area: query.area, topic: query.topic, onlyDiffering: query.differing });
+    const comparison = await compareTeamsInRound(getDb(), user, id, {
+      teams: query.teams,
+      area: query.area,
+      topic: query.topic,
+      onlyDiffering: query.differing,
+    });
     const { available: _available, ...body } = comparison;
     return json(body);
   });

@@ -32,7 +32,10 @@ const NewRound = z
   .object({
     name: z.string({ required_error: 'name is required' }).trim().min(1, 'name is required').max(200),
     questionnaireVersionId: z.number().int().positive().optional(),
-    questionnaire: z.object({ slug: z.string().min(1).max(100), version: z.number().int().positive() }).strict().optional(),
+    questionnaire: z
+      .object({ slug: z.string().min(1).max(100), version: z.number().int().positive() })
+      .strict()
+      .optional(),
     dueDate: isoDateSchema,
     teams: teamSelectionSchema.optional(),
     followsRoundId: z.number().int().positive().nullable().optional(),

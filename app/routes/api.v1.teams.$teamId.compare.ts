@@ -10,8 +10,22 @@ const Query = z
   .object({
     rounds: z
       .string({ required_error: 'rounds is required: two round ids, rounds=x,y' })
-      .transform((value) => value.split(',').map((t) => t.trim()).filter(Boolean))
-      .pipe(z.array(z.string().regex(/^\d{1,9}$/, 'round ids are whole numbers').transform(Number)).length(2, 'give exactly two round ids, rounds=x,y')),
+      .transform((value) =>
+        value
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(
+            z
+              .string()
+              .regex(/^\d{1,9}$/, 'round ids are whole numbers')
+              .transform(Number),
+          )
+          .length(2, 'give exactly two round ids, rounds=x,y'),
+      ),
     topic: z.string().trim().min(1).max(100).optional(),
   })
   .strict();

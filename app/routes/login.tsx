@@ -69,8 +69,16 @@ export default function Login() {
           <h2>There is a problem</h2>
           <ul>
             {actionData?.error ? <li>{actionData.error}</li> : null}
-            {fieldErrors.email ? <li><a href="#email">{fieldErrors.email}</a></li> : null}
-            {fieldErrors.password ? <li><a href="#password">{fieldErrors.password}</a></li> : null}
+            {fieldErrors.email ? (
+              <li>
+                <a href="#email">{fieldErrors.email}</a>
+              </li>
+            ) : null}
+            {fieldErrors.password ? (
+              <li>
+                <a href="#password">{fieldErrors.password}</a>
+              </li>
+            ) : null}
           </ul>
         </div>
       ) : null}
@@ -78,13 +86,37 @@ export default function Login() {
         <input type="hidden" name="redirectTo" value={searchParams.get('redirectTo') ?? ''} />
         <div className="field">
           <label htmlFor="email">Email address</label>
-          {fieldErrors.email ? <p className="field-error" id="email-error">{fieldErrors.email}</p> : null}
-          <input id="email" name="email" type="email" autoComplete="username" required aria-invalid={fieldErrors.email ? true : undefined} aria-describedby={fieldErrors.email ? 'email-error' : undefined} />
+          {fieldErrors.email ? (
+            <p className="field-error" id="email-error">
+              {fieldErrors.email}
+            </p>
+          ) : null}
+          <input
+            id="email"
+            name="email"
+            type="email"
+            autoComplete="username"
+            required
+            aria-invalid={fieldErrors.email ? true : undefined}
+            aria-describedby={fieldErrors.email ? 'email-error' : undefined}
+          />
         </div>
         <div className="field">
           <label htmlFor="password">Password</label>
-          {fieldErrors.password ? <p className="field-error" id="password-error">{fieldErrors.password}</p> : null}
-          <input id="password" name="password" type="password" autoComplete="current-password" required aria-invalid={fieldErrors.password ? true : undefined} aria-describedby={fieldErrors.password ? 'password-error' : undefined} />
+          {fieldErrors.password ? (
+            <p className="field-error" id="password-error">
+              {fieldErrors.password}
+            </p>
+          ) : null}
+          <input
+            id="password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            aria-invalid={fieldErrors.password ? true : undefined}
+            aria-describedby={fieldErrors.password ? 'password-error' : undefined}
+          />
         </div>
         <button type="submit" className="button" disabled={navigation.state === 'submitting'}>
           {navigation.state === 'submitting' ? 'Signing in…' : 'Sign in'}

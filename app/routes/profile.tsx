@@ -18,7 +18,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
 const ProfileAction = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('create'), name: z.string().trim().min(1, 'Give the token a name, such as the script that will use it').max(100) }),
   z.object({ intent: z.literal('revoke'), tokenId: z.coerce.number().int().positive() }),
-  z.object({ intent: z.literal('password'), current: z.string().max(200), next: z.string().max(200, 'Keep the password under 200 characters'), confirm: z.string().max(200) }),
+  z.object({
+    intent: z.literal('password'),
+    current: z.string().max(200),
+    next: z.string().max(200, 'Keep the password under 200 characters'),
+    confirm: z.string().max(200),
+  }),
 ]);
 
 type PasswordErrors = Partial<Record<'current' | 'next' | 'confirm', string>>;
@@ -85,7 +90,11 @@ export default function Profile() {
       </Form>
       <h2>API tokens</h2>
       <p>A token lets a script use the Stocktake API as you, with your access. Keep it secret; revoke it when it is no longer needed.</p>
-      {actionData?.error ? <p className="field-error" role="alert">{actionData.error}</p> : null}
+      {actionData?.error ? (
+        <p className="field-error" role="alert">
+          {actionData.error}
+        </p>
+      ) : null}
       {actionData?.token ? (
         <div className="notice notice--success" role="status">
           <p>
@@ -100,10 +109,14 @@ export default function Profile() {
         <input type="hidden" name="intent" value="create" />
         <div className="field">
           <label htmlFor="token-name">Token name</label>
-          <p className="hint" id="token-name-hint">What will use it, for example “monthly figures import”.</p>
+          <p className="hint" id="token-name-hint">
+            What will use it, for example “monthly figures import”.
+          </p>
           <input id="token-name" name="name" type="text" aria-describedby="token-name-hint" maxLength={100} required />
         </div>
-        <button type="submit" className="button">Create token</button>
+        <button type="submit" className="button">
+          Create token
+        </button>
       </Form>
       {tokens.length ? (
         <table>
@@ -121,7 +134,9 @@ export default function Profile() {
             {tokens.map((t) => (
               <tr key={t.id}>
                 <td>{t.name}</td>
-                <td><code>{t.prefix}…</code></td>
+                <td>
+                  <code>{t.prefix}…</code>
+                </td>
                 <td>{formatDateTime(t.created_at)}</td>
                 <td>{t.last_used_at ? formatDateTime(t.last_used_at) : 'Never'}</td>
                 <td>
@@ -131,7 +146,9 @@ export default function Profile() {
                     <Form method="post">
                       <input type="hidden" name="intent" value="revoke" />
                       <input type="hidden" name="tokenId" value={t.id} />
-                      <button type="submit" className="link-button" aria-label={`Revoke token ${t.name}`}>Revoke</button>
+                      <button type="submit" className="link-button" aria-label={`Revoke token ${t.name}`}>
+                        Revoke
+                      </button>
                     </Form>
                   )}
                 </td>

@@ -71,7 +71,11 @@ export default function QuestionnairePage() {
       ) : null}
 
       {readOnlyReason ? (
-        <ReadOnlyNotice reason={readOnlyReason} submittedAt={response.status === 'submitted' ? response.submittedAt : null} submittedBy={response.submittedBy} />
+        <ReadOnlyNotice
+          reason={readOnlyReason}
+          submittedAt={response.status === 'submitted' ? response.submittedAt : null}
+          submittedBy={response.submittedBy}
+        />
       ) : (
         <AutosaveStatus state={page.save.state} waiting={page.save.waiting} />
       )}

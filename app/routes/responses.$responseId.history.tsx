@@ -114,7 +114,9 @@ export default function History() {
           <table>
             <thead>
               <tr>
-                <th scope="col" className="num">Revision</th>
+                <th scope="col" className="num">
+                  Revision
+                </th>
                 <th scope="col">When</th>
                 <th scope="col">Who</th>
                 <th scope="col">What</th>

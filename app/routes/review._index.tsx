@@ -39,10 +39,18 @@ export default function Review() {
                 <th scope="col">Questionnaire</th>
                 <th scope="col">Due</th>
                 <th scope="col">Status</th>
-                <th scope="col" className="num">Teams</th>
-                <th scope="col" className="num">Submitted</th>
-                <th scope="col" className="num">In progress</th>
-                <th scope="col" className="num">Returned</th>
+                <th scope="col" className="num">
+                  Teams
+                </th>
+                <th scope="col" className="num">
+                  Submitted
+                </th>
+                <th scope="col" className="num">
+                  In progress
+                </th>
+                <th scope="col" className="num">
+                  Returned
+                </th>
               </tr>
             </thead>
             <tbody>

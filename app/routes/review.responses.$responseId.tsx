@@ -18,7 +18,9 @@ export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: surveyCss },
   { rel: 'stylesheet', href: reviewCss },
 ];
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.team.name} – ${data.round.name} – Stocktake` : 'Response – Stocktake' }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `${data.team.name} – ${data.round.name} – Stocktake` : 'Response – Stocktake' },
+];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
@@ -30,7 +32,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 const ReturnForm = z.object({
   intent: z.literal('return', { errorMap: () => ({ message: 'Unknown action.' }) }),
-  reason: z.string().trim().min(1, 'Give the reason for returning the response').max(MAX_RETURN_REASON, `Keep the reason under ${MAX_RETURN_REASON} characters`),
+  reason: z
+    .string()
+    .trim()
+    .min(1, 'Give the reason for returning the response')
+    .max(MAX_RETURN_REASON, `Keep the reason under ${MAX_RETURN_REASON} characters`),
   questions: z.array(z.string().min(1).max(200)).max(500),
 });
 
@@ -235,7 +241,8 @@ export default function ReviewResponse() {
                 <td>
                   {a.provenance?.answeredBy && a.summary !== null ? (
                     <>
-                      {a.provenance.answeredBy.kind === 'carry_forward' ? 'Carried forward' : (a.provenance.answeredBy.name ?? 'Unknown')}, {formatDateTime(a.provenance.answeredBy.at)}
+                      {a.provenance.answeredBy.kind === 'carry_forward' ? 'Carried forward' : (a.provenance.answeredBy.name ?? 'Unknown')},{' '}
+                      {formatDateTime(a.provenance.answeredBy.at)}
                     </>
                   ) : (
                     <span className="muted">–</span>
@@ -247,7 +254,9 @@ export default function ReviewResponse() {
                       a.carried.confirmed ? (
                         <span className="confirmed">
                           Confirmed
-                          {a.provenance?.confirmedBy ? ` by ${a.provenance.confirmedBy.name ?? 'the team'}, ${formatDateTime(a.provenance.confirmedBy.at)}` : ' (changed by the team)'}
+                          {a.provenance?.confirmedBy
+                            ? ` by ${a.provenance.confirmedBy.name ?? 'the team'}, ${formatDateTime(a.provenance.confirmedBy.at)}`
+                            : ' (changed by the team)'}
                         </span>
                       ) : (
                         <span className="unconfirmed">Not yet confirmed</span>
@@ -271,7 +280,9 @@ export default function ReviewResponse() {
           <table aria-labelledby="history-heading">
             <thead>
               <tr>
-                <th scope="col" className="num">Revision</th>
+                <th scope="col" className="num">
+                  Revision
+                </th>
                 <th scope="col">When</th>
                 <th scope="col">Who</th>
                 <th scope="col">What</th>

@@ -11,7 +11,9 @@ import { formatDate, formatDateTime, formatNumber } from '~/utils/format';
 import insightsCss from '~/styles/insights.css?url';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: insightsCss }];
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.report.team.name ?? 'Team'}: ${data?.report.round.name ?? ''} – report – Stocktake` }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data?.report.team.name ?? 'Team'}: ${data?.report.round.name ?? ''} – report – Stocktake` },
+];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'aggregate:read');
@@ -87,7 +89,10 @@ export default function TeamReportPage() {
         <dt>Round due</dt>
         <dd>{formatDate(report.round.dueDate)}</dd>
         <dt>Medians</dt>
-        <dd>Beside each number: the median of the round’s {report.medianOf} submitted responses that you can see, with how many teams answered (quartiles as in docs/aggregation.md).</dd>
+        <dd>
+          Beside each number: the median of the round’s {report.medianOf} submitted responses that you can see, with how many teams answered (quartiles as in
+          docs/aggregation.md).
+        </dd>
       </dl>
       {report.pages.map((page) => (
         <section key={page.name} className="report-page" aria-labelledby={`page-${page.name}`}>

@@ -2,7 +2,15 @@ import { data, redirect, type ActionFunctionArgs, type LinksFunction, type Loade
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
-import { OVERVIEW_SORTS, overviewFilterFrom, overviewQuerySchema, RESPONSE_STATUSES, roundOverview, setRoundStatus, type OverviewSort } from '~/models/rounds.server';
+import {
+  OVERVIEW_SORTS,
+  overviewFilterFrom,
+  overviewQuerySchema,
+  RESPONSE_STATUSES,
+  roundOverview,
+  setRoundStatus,
+  type OverviewSort,
+} from '~/models/rounds.server';
 import { StatusTag, statusLabel } from '~/components/status-tag';
 import { hasPermission } from '~/utils/permissions';
 import { formRefusal, rethrowForPage } from '~/utils/errors.server';
@@ -146,7 +154,11 @@ export default function RoundOverviewPage() {
         {canManage && round.wholeRoundInScope ? (
           <Form method="post">
             <input type="hidden" name="intent" value={round.status === 'open' ? 'close' : 'open'} />
-            <button type="submit" className={`button ${round.status === 'open' ? 'button--danger' : 'button--secondary'}`} disabled={navigation.state === 'submitting'}>
+            <button
+              type="submit"
+              className={`button ${round.status === 'open' ? 'button--danger' : 'button--secondary'}`}
+              disabled={navigation.state === 'submitting'}
+            >
               {round.status === 'open' ? 'Close the round' : 'Reopen the round'}
             </button>
           </Form>
@@ -219,11 +231,13 @@ export default function RoundOverviewPage() {
         <div className="field">
           <label htmlFor="filter-sort">Sort by</label>
           <select id="filter-sort" name="sort" defaultValue={filter.sort}>
-            {sorts.filter((s) => follows || s !== 'unconfirmed').map((s) => (
-              <option key={s} value={s}>
-                {SORT_LABELS[s][0].toUpperCase() + SORT_LABELS[s].slice(1)}
-              </option>
-            ))}
+            {sorts
+              .filter((s) => follows || s !== 'unconfirmed')
+              .map((s) => (
+                <option key={s} value={s}>
+                  {SORT_LABELS[s][0].toUpperCase() + SORT_LABELS[s].slice(1)}
+                </option>
+              ))}
           </select>
         </div>
         <div className="field">
@@ -243,7 +257,8 @@ export default function RoundOverviewPage() {
         <table>
           <caption>
             {rows.length} of {counts.teams} team{counts.teams === 1 ? '' : 's'}
-            {filter.status ? ` with status “${statusLabel(filter.status)}”` : ''}, sorted by {SORT_LABELS[filter.sort]} ({filter.direction === 'asc' ? 'ascending' : 'descending'})
+            {filter.status ? ` with status “${statusLabel(filter.status)}”` : ''}, sorted by {SORT_LABELS[filter.sort]} (
+            {filter.direction === 'asc' ? 'ascending' : 'descending'})
           </caption>
           <thead>
             <tr>
@@ -278,7 +293,13 @@ export default function RoundOverviewPage() {
                   <td>{r.team.typeLabel}</td>
                   <td>
                     <StatusTag status={r.status} />
-                    {r.status === 'returned' && r.returned?.reason ? <span className="cell-path muted"> “{r.returned.reason.slice(0, 80)}{r.returned.reason.length > 80 ? '…' : ''}”</span> : null}
+                    {r.status === 'returned' && r.returned?.reason ? (
+                      <span className="cell-path muted">
+                        {' '}
+                        “{r.returned.reason.slice(0, 80)}
+                        {r.returned.reason.length > 80 ? '…' : ''}”
+                      </span>
+                    ) : null}
                   </td>
                   <td>
                     <span className="progress-bar" aria-hidden="true">

@@ -72,8 +72,8 @@ export default function CompareTeams() {
       </p>
       <h1>Compare teams side by side</h1>
       <p>
-        {round.questionnaire}, version {round.version}. Rows are the questions and every matrix row and cell; columns are teams. Numeric
-        rows show the round’s median and quartiles.
+        {round.questionnaire}, version {round.version}. Rows are the questions and every matrix row and cell; columns are teams. Numeric rows show the round’s
+        median and quartiles.
       </p>
       <p className="notice" id="outlier-rule">
         <strong>Outliers:</strong> {outlierRule}
@@ -84,25 +84,25 @@ export default function CompareTeams() {
           <summary>
             Teams to compare (up to {maxTeams}){comparison ? `: ${comparison.teams.map((t) => t.name).join(', ')}` : ''}
           </summary>
-        <fieldset>
-          <legend>Teams (up to {maxTeams})</legend>
-          {areas.map(([areaId, areaName]) => (
-            <fieldset key={areaId}>
-              <legend>{areaName}</legend>
-              <ul className="choice-list choice-columns">
-                {teams
-                  .filter((t) => t.areaId === areaId)
-                  .map((t) => (
-                    <li key={t.id}>
-                      <label>
-                        <input type="checkbox" name="team" value={t.id} defaultChecked={chosen.has(String(t.id))} /> {t.name}
-                      </label>
-                    </li>
-                  ))}
-              </ul>
-            </fieldset>
-          ))}
-        </fieldset>
+          <fieldset>
+            <legend>Teams (up to {maxTeams})</legend>
+            {areas.map(([areaId, areaName]) => (
+              <fieldset key={areaId}>
+                <legend>{areaName}</legend>
+                <ul className="choice-list choice-columns">
+                  {teams
+                    .filter((t) => t.areaId === areaId)
+                    .map((t) => (
+                      <li key={t.id}>
+                        <label>
+                          <input type="checkbox" name="team" value={t.id} defaultChecked={chosen.has(String(t.id))} /> {t.name}
+                        </label>
+                      </li>
+                    ))}
+                </ul>
+              </fieldset>
+            ))}
+          </fieldset>
         </details>
         <div className="filters">
           <div className="field">
@@ -147,7 +147,8 @@ export default function CompareTeams() {
       {comparison ? (
         <>
           <p role="status">
-            {comparison.counts.rows} of {comparison.counts.allRows} rows shown; teams differ on {comparison.counts.differing}; {comparison.counts.outliers} outlier
+            {comparison.counts.rows} of {comparison.counts.allRows} rows shown; teams differ on {comparison.counts.differing}; {comparison.counts.outliers}{' '}
+            outlier
             {comparison.counts.outliers === 1 ? '' : 's'} among the values shown.
           </p>
           <div className="table-wrap">
@@ -227,7 +228,9 @@ export default function CompareTeams() {
             </table>
           </div>
           <p>
-            <a href={`/api/v1/rounds/${round.id}/compare?${selected.area ? `area=${selected.area}` : `teams=${selected.team.join(',')}`}${selected.topic ? `&topic=${encodeURIComponent(selected.topic)}` : ''}${selected.differing ? '&differing=true' : ''}`}>
+            <a
+              href={`/api/v1/rounds/${round.id}/compare?${selected.area ? `area=${selected.area}` : `teams=${selected.team.join(',')}`}${selected.topic ? `&topic=${encodeURIComponent(selected.topic)}` : ''}${selected.differing ? '&differing=true' : ''}`}
+            >
               The same comparison as JSON
             </a>
           </p>

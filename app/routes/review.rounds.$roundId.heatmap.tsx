@@ -2,13 +2,7 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run
 import { Link, useLoaderData } from '@remix-run/react';
 import { Fragment, useEffect, useRef, type KeyboardEvent } from 'react';
 import { getDb } from '../../db/index';
-import {
-  describeScope,
-  heatmapCell,
-  heatmapFigures,
-  HEATMAP_TEAM_LIMIT,
-  TEAM_TYPE_OPTIONS,
-} from '~/models/aggregation.server';
+import { describeScope, heatmapCell, heatmapFigures, HEATMAP_TEAM_LIMIT, TEAM_TYPE_OPTIONS } from '~/models/aggregation.server';
 import { requireInsightsRequest } from '~/utils/insights.server';
 import { FilterForm, filterSearch, InsightsNav, ScopeNote } from '~/components/insights-nav';
 import { statusLabel } from '~/components/status-tag';
@@ -24,7 +18,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
   const { scope, query } = await requireInsightsRequest(user, request, params, ['area', 'teamType', 'includeInProgress', 'cell'], { compare: false });
   const heatmap = await heatmapFigures(db, scope);
-  if (!heatmap) throw new Response('This round’s questionnaire has no mini-JAR matrix (a matrix with a rating column), so there is no heatmap.', { status: 404 });
+  if (!heatmap)
+    throw new Response('This round’s questionnaire has no mini-JAR matrix (a matrix with a rating column), so there is no heatmap.', { status: 404 });
   let cell = null;
   if (query.cell) {
     const [question, row, team] = query.cell.split('/');
@@ -98,9 +93,16 @@ export default function Heatmap() {
       <InsightsNav round={round} current="heatmap" search={search} hasHeatmap />
       <h1>Mini-JAR heatmap</h1>
       <p>
-        Each team’s self-rating against the findings of the Haringey joint area review, finding by finding. Open a cell for the team’s evidence and the action it plans.
+        Each team’s self-rating against the findings of the Haringey joint area review, finding by finding. Open a cell for the team’s evidence and the action
+        it plans.
       </p>
-      <FilterForm options={{ areas: scope.areas, teamTypes, selected: { area: scope.filter.area?.slug ?? null, teamType: scope.filter.teamType, includeInProgress: scope.filter.includeInProgress } }} />
+      <FilterForm
+        options={{
+          areas: scope.areas,
+          teamTypes,
+          selected: { area: scope.filter.area?.slug ?? null, teamType: scope.filter.teamType, includeInProgress: scope.filter.includeInProgress },
+        }}
+      />
       <ScopeNote counts={scope.counts} filter={scope.filter} />
 
       {cell ? (
@@ -185,7 +187,11 @@ export default function Heatmap() {
                     </th>
                   ))}
                   {teams.map((t) => (
-                    <th key={t.teamId} scope="col" className={[t.counted ? '' : 'not-counted', areaStarts.has(t.teamId) ? 'area-start' : ''].join(' ').trim() || undefined}>
+                    <th
+                      key={t.teamId}
+                      scope="col"
+                      className={[t.counted ? '' : 'not-counted', areaStarts.has(t.teamId) ? 'area-start' : ''].join(' ').trim() || undefined}
+                    >
                       <span className="team-head">
                         {t.teamName}
                         {t.counted ? null : <em> ({statusLabel(t.status).toLowerCase()})</em>}
@@ -247,9 +253,7 @@ export default function Heatmap() {
         </>
       ) : (
         <>
-          <p>
-            The figures cover more than {limit} teams: choose an area to see each team. Counts per rating for every finding:
-          </p>
+          <p>The figures cover more than {limit} teams: choose an area to see each team. Counts per rating for every finding:</p>
           <table className="figure-table">
             <thead>
               <tr>

@@ -1,14 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData } from '@remix-run/react';
 import { getDb } from '../../db/index';
-import {
-  DEFAULT_CASELOAD_REFERENCE,
-  isThresholdsTopic,
-  roundTopics,
-  TEAM_TYPE_OPTIONS,
-  topicPage,
-  type ActivityFigures,
-} from '~/models/aggregation.server';
+import { DEFAULT_CASELOAD_REFERENCE, isThresholdsTopic, roundTopics, TEAM_TYPE_OPTIONS, topicPage, type ActivityFigures } from '~/models/aggregation.server';
 import { requireInsightsRequest } from '~/utils/insights.server';
 import { notFound } from '~/models/errors.server';
 import { pageResponse } from '~/utils/errors.server';
@@ -23,7 +16,9 @@ import { requireUserWithPermission } from '~/utils/session.server';
 import insightsCss from '~/styles/insights.css?url';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: insightsCss }];
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.page.topic.title ?? 'Topic'}: ${data?.page.scope.round.name ?? ''} – Stocktake` }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data?.page.topic.title ?? 'Topic'}: ${data?.page.scope.round.name ?? ''} – Stocktake` },
+];
 
 /** The activity figures as the page draws them: every spike in one table, one team's series at a time. */
 function activityView(activity: ActivityFigures, team: number | undefined): ActivityView {
@@ -39,7 +34,8 @@ function activityView(activity: ActivityFigures, team: number | undefined): Acti
       const where = level === 'team' ? `${group.label} (${group.area})` : group.label;
       for (const s of group.series) {
         for (const p of s.spikes) {
-          if (p.spike) spikes.push({ where, level, series: s.key, period: p.period, value: p.value!, baseline: p.baseline!, rise: p.rise, threshold: p.threshold! });
+          if (p.spike)
+            spikes.push({ where, level, series: s.key, period: p.period, value: p.value!, baseline: p.baseline!, rise: p.rise, threshold: p.threshold! });
         }
       }
       for (const j of group.joint) joint.push({ where, level, period: j.period, series: j.series });
@@ -65,9 +61,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const db = getDb();
   // Only the thresholds topic compares with the earlier round (unless a comparison is asked for).
-  const { scope, query, compare } = await requireInsightsRequest(user, request, params, ['area', 'teamType', 'includeInProgress', 'reference', 'compare', 'team'], {
-    compare: url.searchParams.has('compare') || ((version) => isThresholdsTopic(version, params.topic ?? '')),
-  });
+  const { scope, query, compare } = await requireInsightsRequest(
+    user,
+    request,
+    params,
+    ['area', 'teamType', 'includeInProgress', 'reference', 'compare', 'team'],
+    {
+      compare: url.searchParams.has('compare') || ((version) => isThresholdsTopic(version, params.topic ?? '')),
+    },
+  );
   // The round's 404 comes first; then a malformed topic and one the questionnaire lacks get the same 404.
   const page = await topicPage(db, scope, requireTopicParam(params), { reference: query.reference, compare });
   if (!page) throw pageResponse(notFound('topic'));
@@ -91,7 +93,11 @@ export default function TopicPage() {
   const round = scope.round;
   const links = new Map(reportLinks);
   const keep = filterSearch(search);
-  const filterOptions = { areas: scope.areas, teamTypes, selected: { area: scope.filter.area?.slug ?? null, teamType: scope.filter.teamType, includeInProgress: scope.filter.includeInProgress } };
+  const filterOptions = {
+    areas: scope.areas,
+    teamTypes,
+    selected: { area: scope.filter.area?.slug ?? null, teamType: scope.filter.teamType, includeInProgress: scope.filter.includeInProgress },
+  };
   const hidden: Record<string, string> = {};
   for (const [key, value] of new URLSearchParams(keep.slice(1))) hidden[key] = value;
   if (query.reference) hidden.reference = String(query.reference);
@@ -104,7 +110,16 @@ export default function TopicPage() {
         ))}
       <div className="field">
         <label htmlFor="reference">Caseload reference</label>
-        <input id="reference" name="reference" type="number" min={1} max={200} step="0.5" defaultValue={query.reference ?? defaultReference} inputMode="decimal" />
+        <input
+          id="reference"
+          name="reference"
+          type="number"
+          min={1}
+          max={200}
+          step="0.5"
+          defaultValue={query.reference ?? defaultReference}
+          inputMode="decimal"
+        />
       </div>
       <button type="submit" className="button button--secondary">
         Use this reference
@@ -140,7 +155,11 @@ export default function TopicPage() {
 
       {activity ? <ActivitySection activity={activity} selectedTeam={query.team ? String(query.team) : null} hidden={hidden} /> : null}
       {thresholds ? (
-        <ThresholdsSection t={thresholds} reportLinks={links} compareLink={thresholds.comparison ? `/review/rounds/${round.id}/phases?compare=${thresholds.comparison.round.id}` : null} />
+        <ThresholdsSection
+          t={thresholds}
+          reportLinks={links}
+          compareLink={thresholds.comparison ? `/review/rounds/${round.id}/phases?compare=${thresholds.comparison.round.id}` : null}
+        />
       ) : null}
       {staffing && staffingSections.includes('vacancies') ? <VacanciesSection s={staffing} reportLinks={links} /> : null}
       {staffing && staffingSections.includes('caseloads') ? <CaseloadsSection s={staffing} reportLinks={links} referenceForm={referenceForm} /> : null}

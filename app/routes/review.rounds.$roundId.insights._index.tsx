@@ -1,12 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { getDb } from '../../db/index';
-import {
-  HIGH_VACANCY_RATE,
-  KENT_AVERAGE_CASELOAD,
-  roundInsights,
-  TEAM_TYPE_OPTIONS,
-} from '~/models/aggregation.server';
+import { HIGH_VACANCY_RATE, KENT_AVERAGE_CASELOAD, roundInsights, TEAM_TYPE_OPTIONS } from '~/models/aggregation.server';
 import { requireInsightsRequest } from '~/utils/insights.server';
 import { FilterForm, filterSearch, InsightsNav, ScopeNote } from '~/components/insights-nav';
 import { monthLabel } from '~/components/charts/series-chart';
@@ -23,7 +18,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
   const loaded = await requireInsightsRequest(user, request, params, ['area', 'teamType', 'includeInProgress', 'reference'], { compare: false });
   const insights = await roundInsights(db, loaded.scope, { reference: loaded.query.reference });
-  return { insights, search: url.search, query: loaded.query, kentAverage: KENT_AVERAGE_CASELOAD, highVacancy: HIGH_VACANCY_RATE, teamTypes: TEAM_TYPE_OPTIONS };
+  return {
+    insights,
+    search: url.search,
+    query: loaded.query,
+    kentAverage: KENT_AVERAGE_CASELOAD,
+    highVacancy: HIGH_VACANCY_RATE,
+    teamTypes: TEAM_TYPE_OPTIONS,
+  };
 }
 
 export default function InsightsIndex() {
@@ -49,7 +51,11 @@ export default function InsightsIndex() {
         {round.questionnaire}, version {round.version}. Reviewers’ figures across teams, by topic.
       </p>
       <FilterForm
-        options={{ areas: scope.areas, teamTypes, selected: { area: scope.filter.area?.slug ?? null, teamType: scope.filter.teamType, includeInProgress: scope.filter.includeInProgress } }}
+        options={{
+          areas: scope.areas,
+          teamTypes,
+          selected: { area: scope.filter.area?.slug ?? null, teamType: scope.filter.teamType, includeInProgress: scope.filter.includeInProgress },
+        }}
         hidden={{ reference: query.reference }}
       />
       <ScopeNote counts={scope.counts} filter={scope.filter} />
@@ -61,8 +67,8 @@ export default function InsightsIndex() {
             <span className="label">Vacancy rate (qualified posts)</span>
             <span className="figure">{formatPercent(staffing.vacancyRate)}</span>
             <p>
-              {formatNumber(staffing.vacant)} vacant of {formatNumber(staffing.establishment)} FTE posts. {staffing.teamsAboveHighVacancy} of {staffing.teams} teams above{' '}
-              {formatPercent(highVacancy, 0)}.
+              {formatNumber(staffing.vacant)} vacant of {formatNumber(staffing.establishment)} FTE posts. {staffing.teamsAboveHighVacancy} of {staffing.teams}{' '}
+              teams above {formatPercent(highVacancy, 0)}.
             </p>
             <p>
               <Link to={`${base}/insights/staffing-vacancies${keep}`}>Staffing and vacancies</Link>
@@ -88,9 +94,7 @@ export default function InsightsIndex() {
             <span className="figure">{jointMonths.length ? jointMonths.map((j) => monthLabel(j.period)).join(', ') : 'None'}</span>
             <p>
               {jointMonths.length
-                ? jointMonths
-                    .map((j) => `${j.series.map((key) => series.find((s) => s.key === key)?.title.toLowerCase() ?? key).join(', ')}`)
-                    .join('; ')
+                ? jointMonths.map((j) => `${j.series.map((key) => series.find((s) => s.key === key)?.title.toLowerCase() ?? key).join(', ')}`).join('; ')
                 : 'No month in which three or more activity series spiked together.'}
             </p>
             <p>
@@ -104,11 +108,7 @@ export default function InsightsIndex() {
             <span className="figure">
               {headlines.thresholds.changed} of {headlines.thresholds.overall.n}
             </span>
-            <p>
-              {headlines.thresholds.choices
-                .map((c, i) => `${c.text}: ${headlines.thresholds!.overall.counts[i]}`)
-                .join(' · ')}
-            </p>
+            <p>{headlines.thresholds.choices.map((c, i) => `${c.text}: ${headlines.thresholds!.overall.counts[i]}`).join(' · ')}</p>
             <p>
               <Link to={`${base}/insights/thresholds${keep}`}>Thresholds</Link>
             </p>
@@ -120,9 +120,7 @@ export default function InsightsIndex() {
             <span className="figure">{headlines.ratings.findings} findings</span>
             <p>{headlines.ratings.choices.map((c) => `${c.text}: ${headlines.ratings!.counts[c.value] ?? 0}`).join(' · ')}</p>
             <p>
-              <Link to={`${base}/heatmap${keep}`}>
-                The heatmap, team by team
-              </Link>
+              <Link to={`${base}/heatmap${keep}`}>The heatmap, team by team</Link>
             </p>
           </li>
         ) : null}
@@ -141,7 +139,10 @@ export default function InsightsIndex() {
       </ul>
 
       <h2 id="exports">Downloads</h2>
-      <p>The answers behind these figures, with the same filters ({scope.filter.includeInProgress ? 'submitted and in-progress responses' : 'submitted responses only'}):</p>
+      <p>
+        The answers behind these figures, with the same filters (
+        {scope.filter.includeInProgress ? 'submitted and in-progress responses' : 'submitted responses only'}):
+      </p>
       <ul>
         <li>
           Wide (a row per team, a column per question or matrix cell): <a href={`/api/v1/rounds/${round.id}/export.csv?${exportQuery('wide')}`}>CSV</a> ·{' '}

@@ -1,14 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, useLoaderData } from '@remix-run/react';
 import { getDb } from '../../db/index';
-import {
-  comparableQuestions,
-  describeScope,
-  phaseComparison,
-  PHASE_TEAM_LIMIT,
-  sameQuestionnaireRounds,
-  TEAM_TYPE_OPTIONS,
-} from '~/models/aggregation.server';
+import { comparableQuestions, describeScope, phaseComparison, PHASE_TEAM_LIMIT, sameQuestionnaireRounds, TEAM_TYPE_OPTIONS } from '~/models/aggregation.server';
 import type { QuestionRole } from '~/models/question-roles';
 import { requireInsightsRequest } from '~/utils/insights.server';
 import { findingQuestions } from '~/models/aggregation/heatmap.server';
@@ -70,9 +63,16 @@ export default function Phases() {
     <>
       <InsightsNav round={round} current="phases" search={search} hasHeatmap={hasHeatmap} />
       <h1>Phase comparison</h1>
-      <p>One number or rating, asked in two rounds of {round.questionnaire}, overall and team by team. Questions renamed between versions are followed through the mapping.</p>
+      <p>
+        One number or rating, asked in two rounds of {round.questionnaire}, overall and team by team. Questions renamed between versions are followed through
+        the mapping.
+      </p>
       <FilterForm
-        options={{ areas: scope.areas, teamTypes, selected: { area: scope.filter.area?.slug ?? null, teamType: scope.filter.teamType, includeInProgress: scope.filter.includeInProgress } }}
+        options={{
+          areas: scope.areas,
+          teamTypes,
+          selected: { area: scope.filter.area?.slug ?? null, teamType: scope.filter.teamType, includeInProgress: scope.filter.includeInProgress },
+        }}
         hidden={{ compare: compareId, question: comparison?.question.name }}
       />
       <ScopeNote counts={scope.counts} filter={scope.filter} />
@@ -132,7 +132,9 @@ export default function Phases() {
             <figure className="chart">
               <figcaption>Each round: box from lower to upper quartile, thick line at the median, whiskers to the lowest and highest</figcaption>
               <BoxPlot
-                rows={[comparison.earlier, comparison.later].flatMap((side) => (side.stats ? [{ key: String(side.round.id), label: side.round.name, ...side.stats }] : []))}
+                rows={[comparison.earlier, comparison.later].flatMap((side) =>
+                  side.stats ? [{ key: String(side.round.id), label: side.round.name, ...side.stats }] : [],
+                )}
                 label={comparison.question.title}
               />
             </figure>
@@ -140,7 +142,9 @@ export default function Phases() {
               <StatsTable
                 caption="Overall, over the teams in each round’s figures"
                 firstHeader="Round"
-                rows={[comparison.earlier, comparison.later].flatMap((side) => (side.stats ? [{ key: String(side.round.id), label: side.round.name, ...side.stats }] : []))}
+                rows={[comparison.earlier, comparison.later].flatMap((side) =>
+                  side.stats ? [{ key: String(side.round.id), label: side.round.name, ...side.stats }] : [],
+                )}
               />
               <p>
                 Change in the mean: <Change value={comparison.change.mean} digits={2} />; in the median: <Change value={comparison.change.median} digits={2} />.
@@ -149,8 +153,9 @@ export default function Phases() {
           </div>
           <h3>Team by team</h3>
           <p>
-            {comparison.paired.n} teams answered in both rounds: {comparison.paired.up} went up, {comparison.paired.down} down, {comparison.paired.same} stayed the same. Their
-            mean change <Change value={comparison.paired.meanChange} digits={2} />, median change <Change value={comparison.paired.medianChange} digits={2} />.
+            {comparison.paired.n} teams answered in both rounds: {comparison.paired.up} went up, {comparison.paired.down} down, {comparison.paired.same} stayed
+            the same. Their mean change <Change value={comparison.paired.meanChange} digits={2} />, median change{' '}
+            <Change value={comparison.paired.medianChange} digits={2} />.
           </p>
           {comparison.teamCount > comparison.teams.length ? (
             <p>

@@ -13,6 +13,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const query = overviewQuerySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   if (!query.success) throw new Response(`The filters are not valid: ${query.error.issues.map((i) => i.message).join('; ')}.`, { status: 400 });
   const overview = await roundOverview(getDb(), user, roundId, overviewFilterFrom(query.data)).catch(rethrowForPage);
-  const slug = overview.round.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'round';
+  const slug =
+    overview.round.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60) || 'round';
   return download(overviewCsv(overview), `${slug}-${overview.round.id}.csv`);
 }

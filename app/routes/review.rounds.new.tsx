@@ -23,9 +23,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const followsParam = Number(new URL(request.url).searchParams.get('follows'));
   const follows = rounds.find((r) => r.id === followsParam) ?? null;
   // For a next phase, suggest the newest version of the earlier round's questionnaire.
-  const suggestedVersion = follows
-    ? versions.filter((v) => v.slug === follows.questionnaire_slug).sort((a, b) => b.version - a.version)[0]?.id
-    : undefined;
+  const suggestedVersion = follows ? versions.filter((v) => v.slug === follows.questionnaire_slug).sort((a, b) => b.version - a.version)[0]?.id : undefined;
   return {
     versions: versions.map((v) => ({ id: v.id, title: v.title, version: v.version })),
     teams: teams.map((t) => ({ id: t.id, name: t.name, areaId: t.area_id, areaName: t.area_name, type: t.team_type })),
@@ -146,9 +144,8 @@ export default function NewRound() {
       </p>
       <h1>{follows ? `Next phase of ${follows.name}` : 'Create a round'}</h1>
       <p>
-        Creating a round creates one response per team, for its manager to complete by the due date. A round that follows an earlier
-        one is its next phase: each team’s response starts from its answers there, moved onto the chosen version, for the manager to
-        confirm or change.
+        Creating a round creates one response per team, for its manager to complete by the due date. A round that follows an earlier one is its next phase: each
+        team’s response starts from its answers there, moved onto the chosen version, for the manager to confirm or change.
       </p>
       {actionData && (actionData.message || errorEntries.length) ? (
         <div className="error-summary" role="alert" tabIndex={-1} ref={summaryRef}>
@@ -170,16 +167,29 @@ export default function NewRound() {
             For example “Phase 2: team self-assessment (February 2009)”.
           </p>
           {errorText('name')}
-          <input id="name" name="name" type="text" maxLength={200} required aria-describedby={describedBy('name', 'name-hint')} aria-invalid={fieldErrors.name ? true : undefined} />
+          <input
+            id="name"
+            name="name"
+            type="text"
+            maxLength={200}
+            required
+            aria-describedby={describedBy('name', 'name-hint')}
+            aria-invalid={fieldErrors.name ? true : undefined}
+          />
         </div>
         <div className="field">
           <label htmlFor="followsRoundId">Follows an earlier round (next phase)</label>
           <p className="hint" id="followsRoundId-hint">
-            Answers are carried forward from the chosen round. Questions the new version renamed follow their new name; removed ones stay
-            in the earlier round; new ones start empty.
+            Answers are carried forward from the chosen round. Questions the new version renamed follow their new name; removed ones stay in the earlier round;
+            new ones start empty.
           </p>
           {errorText('followsRoundId')}
-          <select id="followsRoundId" name="followsRoundId" defaultValue={follows?.id ?? ''} aria-describedby={describedBy('followsRoundId', 'followsRoundId-hint')}>
+          <select
+            id="followsRoundId"
+            name="followsRoundId"
+            defaultValue={follows?.id ?? ''}
+            aria-describedby={describedBy('followsRoundId', 'followsRoundId-hint')}
+          >
             <option value="">None: a first phase, every response starts empty</option>
             {rounds.map((r) => (
               <option key={r.id} value={r.id}>
@@ -213,7 +223,14 @@ export default function NewRound() {
         <div className="field">
           <label htmlFor="dueDate">Due date</label>
           {errorText('dueDate')}
-          <input id="dueDate" name="dueDate" type="date" required aria-describedby={describedBy('dueDate')} aria-invalid={fieldErrors.dueDate ? true : undefined} />
+          <input
+            id="dueDate"
+            name="dueDate"
+            type="date"
+            required
+            aria-describedby={describedBy('dueDate')}
+            aria-invalid={fieldErrors.dueDate ? true : undefined}
+          />
         </div>
         <fieldset aria-describedby={describedBy('teams', 'teams-hint')}>
           <legend>Teams</legend>

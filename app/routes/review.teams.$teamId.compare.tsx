@@ -30,14 +30,28 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const parsed = PageQuery.safeParse({ round: url.searchParams.getAll('round').filter(Boolean), topic: url.searchParams.get('topic') || undefined });
   const base = {
     team: { id: team.id, name: team.name, area: team.area_name, type: TEAM_TYPE_LABELS[team.team_type] },
-    rounds: rounds.map((r) => ({ id: r.id, name: r.name, questionnaire: r.questionnaire_title, slug: r.questionnaire_slug, version: r.version, responseId: r.response_id, dueDate: r.due_date })),
+    rounds: rounds.map((r) => ({
+      id: r.id,
+      name: r.name,
+      questionnaire: r.questionnaire_title,
+      slug: r.questionnaire_slug,
+      version: r.version,
+      responseId: r.response_id,
+      dueDate: r.due_date,
+    })),
   };
-  if (!parsed.success) return data({ ...base, selected: [] as number[], topic: null, comparison: null, error: parsed.error.issues[0].message }, { status: 400 });
+  if (!parsed.success)
+    return data({ ...base, selected: [] as number[], topic: null, comparison: null, error: parsed.error.issues[0].message }, { status: 400 });
   let selected = parsed.data.round.map(Number);
   if (selected.length === 0) {
     // By default, the two latest rounds of the questionnaire of the team's latest round: the last two phases.
     const latest = rounds.at(-1);
-    selected = latest ? rounds.filter((r) => r.questionnaire_slug === latest.questionnaire_slug).slice(-2).map((r) => r.id) : [];
+    selected = latest
+      ? rounds
+          .filter((r) => r.questionnaire_slug === latest.questionnaire_slug)
+          .slice(-2)
+          .map((r) => r.id)
+      : [];
   }
   if (selected.length < 2) {
     return { ...base, selected, topic: parsed.data.topic ?? null, comparison: null, error: null };
@@ -76,7 +90,17 @@ function QuestionCell({ row }: { row: Row }) {
   );
 }
 
-function RowsTable({ rows, caption, comparison, marker }: { rows: Row[]; caption: string; comparison: PhasesComparison; marker?: (row: Row) => JSX.Element | null }) {
+function RowsTable({
+  rows,
+  caption,
+  comparison,
+  marker,
+}: {
+  rows: Row[];
+  caption: string;
+  comparison: PhasesComparison;
+  marker?: (row: Row) => JSX.Element | null;
+}) {
   const [before, after] = comparison.rounds;
   return (
     <div className="table-wrap">
@@ -116,7 +140,8 @@ export default function TeamAcrossPhases() {
   const { team, rounds, selected, topic, comparison, error } = useLoaderData<typeof loader>();
   const changed = comparison?.rows.filter((r) => r.status === 'changed') ?? [];
   const oneSided = comparison?.rows.filter((r) => (r.status === 'added' || r.status === 'removed') && (r.before.text !== null || r.after.text !== null)) ?? [];
-  const oneSidedEmpty = comparison?.rows.filter((r) => (r.status === 'added' || r.status === 'removed') && r.before.text === null && r.after.text === null) ?? [];
+  const oneSidedEmpty =
+    comparison?.rows.filter((r) => (r.status === 'added' || r.status === 'removed') && r.before.text === null && r.after.text === null) ?? [];
   const unchanged = comparison?.rows.filter((r) => r.status === 'unchanged') ?? [];
   return (
     <>
@@ -168,8 +193,7 @@ export default function TeamAcrossPhases() {
       {comparison ? (
         <>
           <p>
-            Answers are aligned through the questionnaire’s version mapping: a renamed question is one row, with its earlier name shown.
-            Responses:{' '}
+            Answers are aligned through the questionnaire’s version mapping: a renamed question is one row, with its earlier name shown. Responses:{' '}
             {comparison.rounds.map((r, i) => (
               <span key={r.id}>
                 {i ? ' and ' : ''}
@@ -195,7 +219,12 @@ export default function TeamAcrossPhases() {
           </ul>
           <h2>Changed answers ({changed.length})</h2>
           {changed.length ? (
-            <RowsTable rows={changed} comparison={comparison} caption="Answers that changed between the two rounds: earlier value, then later value" marker={() => <span className="marker marker--changed">Changed</span>} />
+            <RowsTable
+              rows={changed}
+              comparison={comparison}
+              caption="Answers that changed between the two rounds: earlier value, then later value"
+              marker={() => <span className="marker marker--changed">Changed</span>}
+            />
           ) : (
             <p>No answer changed.</p>
           )}
@@ -205,7 +234,9 @@ export default function TeamAcrossPhases() {
               rows={oneSided}
               comparison={comparison}
               caption="Questions, rows and cells only one of the two versions asks, with an answer"
-              marker={(row) => (row.status === 'added' ? <span className="marker marker--added">New</span> : <span className="marker marker--removed">No longer asked</span>)}
+              marker={(row) =>
+                row.status === 'added' ? <span className="marker marker--added">New</span> : <span className="marker marker--removed">No longer asked</span>
+              }
             />
           ) : (
             <p>None answered.</p>
@@ -218,10 +249,18 @@ export default function TeamAcrossPhases() {
           ) : null}
           <details className="unchanged">
             <summary>Unchanged answers ({unchanged.length})</summary>
-            <RowsTable rows={unchanged} comparison={comparison} caption="Answers that are the same in both rounds (including questions left unanswered in both)" />
+            <RowsTable
+              rows={unchanged}
+              comparison={comparison}
+              caption="Answers that are the same in both rounds (including questions left unanswered in both)"
+            />
           </details>
           <p>
-            <a href={`/api/v1/teams/${team.id}/compare?rounds=${comparison.rounds.map((r) => r.id).join(',')}${topic ? `&topic=${encodeURIComponent(topic)}` : ''}`}>The same comparison as JSON</a>
+            <a
+              href={`/api/v1/teams/${team.id}/compare?rounds=${comparison.rounds.map((r) => r.id).join(',')}${topic ? `&topic=${encodeURIComponent(topic)}` : ''}`}
+            >
+              The same comparison as JSON
+            </a>
           </p>
         </>
       ) : null}

@@ -61,7 +61,10 @@ const schema = z.object({
     unsetIfEmpty,
     z
       .string()
-      .refine((secret) => secret.length >= 16, (secret) => ({ message: `SESSION_SECRET must be at least 16 characters, got ${secret.length}` }))
+      .refine(
+        (secret) => secret.length >= 16,
+        (secret) => ({ message: `SESSION_SECRET must be at least 16 characters, got ${secret.length}` }),
+      )
       .optional(),
   ),
 });

@@ -14,11 +14,7 @@ export const PROBLEM_TITLES: Record<number, string> = {
   405: 'Method not allowed',
 };
 
-export function problem(
-  status: number,
-  detail: string,
-  extra: { errors?: ProblemError[]; title?: string; [key: string]: unknown } = {},
-): Response {
+export function problem(status: number, detail: string, extra: { errors?: ProblemError[]; title?: string; [key: string]: unknown } = {}): Response {
   const { title, ...rest } = extra;
   return new Response(
     JSON.stringify({

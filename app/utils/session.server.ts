@@ -79,7 +79,7 @@ export async function requireApiUser(request: Request): Promise<CurrentUser> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     const origin = request.headers.get('Origin');
     if (origin !== new URL(request.url).origin) {
-      throw problem(403, 'Cross-site request refused: writes with the session cookie must come from Stocktake\'s own pages (Origin header).');
+      throw problem(403, "Cross-site request refused: writes with the session cookie must come from Stocktake's own pages (Origin header).");
     }
   }
   return user;

@@ -17,11 +17,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('area_id', 'integer', (c) => c.notNull().references('areas.id'))
     .addColumn('team_type', 'text', (c) =>
-      c
-        .notNull()
-        .check(
-          sql`team_type in ('duty-initial-assessment', 'long-term-child-protection', 'looked-after-children', 'disability', 'other')`,
-        ),
+      c.notNull().check(sql`team_type in ('duty-initial-assessment', 'long-term-child-protection', 'looked-after-children', 'disability', 'other')`),
     )
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('archived_at', 'timestamptz')
@@ -37,7 +33,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('disabled_at', 'timestamptz')
     .execute();
-  await db.schema.createIndex('users_email_key').on('users').expression(sql`lower(email)`).unique().execute();
+  await db.schema
+    .createIndex('users_email_key')
+    .on('users')
+    .expression(sql`lower(email)`)
+    .unique()
+    .execute();
 
   // A user can hold several roles: admin (no scope), reviewer (whole authority when area_id is null, else one area),
   // manager (one team).
@@ -121,7 +122,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('questionnaire_version_id', 'integer', (c) => c.notNull().references('questionnaire_versions.id'))
     .addColumn('due_date', 'date', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('open').check(sql`status in ('open', 'closed')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('open')
+        .check(sql`status in ('open', 'closed')`),
+    )
     .addColumn('follows_round_id', 'integer', (c) => c.references('rounds.id'))
     .addColumn('created_by', 'integer', (c) => c.references('users.id'))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
@@ -170,9 +176,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('response_id', 'integer', (c) => c.notNull().references('responses.id'))
     .addColumn('revision', 'integer', (c) => c.notNull())
     .addColumn('base_revision', 'integer', (c) => c.notNull())
-    .addColumn('kind', 'text', (c) =>
-      c.notNull().check(sql`kind in ('edit', 'submit', 'return', 'carry_forward', 'confirm', 'reopen')`),
-    )
+    .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('edit', 'submit', 'return', 'carry_forward', 'confirm', 'reopen')`))
     .addColumn('author_id', 'integer', (c) => c.references('users.id'))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('questions', sql`text[]`, (c) => c.notNull().defaultTo(sql`'{}'::text[]`))
@@ -205,11 +209,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('value_choice', 'text')
     .execute();
   await db.schema.createIndex('answers_response_idx').on('answers').columns(['response_id', 'question']).execute();
-  await db.schema
-    .createIndex('answers_round_topic_idx')
-    .on('answers')
-    .columns(['round_id', 'topic', 'question', 'row_key', 'column_key'])
-    .execute();
+  await db.schema.createIndex('answers_round_topic_idx').on('answers').columns(['round_id', 'topic', 'question', 'row_key', 'column_key']).execute();
 
   await db.schema
     .createTable('sessions')

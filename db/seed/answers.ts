@@ -49,8 +49,19 @@ export function createRng(seed: number): () => number {
 
 /** Month rows of the version 1 monthly table, December 2007 to December 2008. */
 export const V1_MONTHS: readonly string[] = [
-  '2007-12', '2008-01', '2008-02', '2008-03', '2008-04', '2008-05', '2008-06',
-  '2008-07', '2008-08', '2008-09', '2008-10', '2008-11', '2008-12',
+  '2007-12',
+  '2008-01',
+  '2008-02',
+  '2008-03',
+  '2008-04',
+  '2008-05',
+  '2008-06',
+  '2008-07',
+  '2008-08',
+  '2008-09',
+  '2008-10',
+  '2008-11',
+  '2008-12',
 ];
 
 export const ACTIVITY_COLUMNS = [
@@ -65,12 +76,31 @@ type ActivityColumn = (typeof ACTIVITY_COLUMNS)[number];
 
 /** Questions on the first three pages of version 1: all that a 'partial' answer set contains. */
 const FIRST_PAGES_V1 = new Set([
-  'team_type', 'team_description', 'establishment_fte', 'filled_permanent_fte', 'filled_agency_fte', 'vacant_fte',
-  'nqsw_count', 'senior_practitioners', 'admin_support_fte', 'leavers_12_months',
-  'total_cases', 'case_holding_workers', 'average_caseload', 'highest_caseload', 'nqsw_average_caseload',
-  'cp_plan_cases', 'lac_cases', 'cin_cases', 'unallocated_cases', 'unallocated_cp_cases',
-  'disability_transition_cases', 'caseload_notes',
-  'referrals_monthly', 'referrals_data_source', 'referrals_data_notes',
+  'team_type',
+  'team_description',
+  'establishment_fte',
+  'filled_permanent_fte',
+  'filled_agency_fte',
+  'vacant_fte',
+  'nqsw_count',
+  'senior_practitioners',
+  'admin_support_fte',
+  'leavers_12_months',
+  'total_cases',
+  'case_holding_workers',
+  'average_caseload',
+  'highest_caseload',
+  'nqsw_average_caseload',
+  'cp_plan_cases',
+  'lac_cases',
+  'cin_cases',
+  'unallocated_cases',
+  'unallocated_cp_cases',
+  'disability_transition_cases',
+  'caseload_notes',
+  'referrals_monthly',
+  'referrals_data_source',
+  'referrals_data_notes',
 ]);
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -180,11 +210,26 @@ export function isHighVacancyTeam(team: DemoTeam): boolean {
 // Phrase banks for comment boxes (synthetic)
 // ---------------------------------------------------------------------------------------------------------------
 
-const DISTRICT_OFFICES = ['Ashford', 'Canterbury', 'Dover', 'Folkestone', 'Margate', 'Sevenoaks', 'Tonbridge', 'Tunbridge Wells', 'Dartford', 'Gravesend', 'Maidstone', 'Sittingbourne'];
+const DISTRICT_OFFICES = [
+  'Ashford',
+  'Canterbury',
+  'Dover',
+  'Folkestone',
+  'Margate',
+  'Sevenoaks',
+  'Tonbridge',
+  'Tunbridge Wells',
+  'Dartford',
+  'Gravesend',
+  'Maidstone',
+  'Sittingbourne',
+];
 
 const TEAM_WORK: Record<TeamType, string> = {
-  'duty-initial-assessment': 'takes new referrals, carries out initial assessments and section 47 enquiries, and transfers long-term work after the initial conference',
-  'long-term-child-protection': 'holds children with child protection plans and children in need who need longer-term work, including pre-proceedings and care proceedings',
+  'duty-initial-assessment':
+    'takes new referrals, carries out initial assessments and section 47 enquiries, and transfers long-term work after the initial conference',
+  'long-term-child-protection':
+    'holds children with child protection plans and children in need who need longer-term work, including pre-proceedings and care proceedings',
   'looked-after-children': 'works with looked-after children and young people leaving care',
   disability: 'works with disabled children and their families, including short breaks and transition to adult services',
   other: 'works with a specialist group of children across the area',
@@ -213,9 +258,7 @@ const THRESHOLD_DETAIL_LOWER = [
   'Neglect referrals that we would have passed to other agencies are now assessed by the team.',
 ];
 
-const THRESHOLD_DETAIL_HIGHER = [
-  'With two vacant posts we have had to focus on the highest-risk referrals and pass more to other agencies through the CAF.',
-];
+const THRESHOLD_DETAIL_HIGHER = ['With two vacant posts we have had to focus on the highest-risk referrals and pass more to other agencies through the CAF.'];
 
 const THRESHOLD_EVIDENCE = [
   'The monthly figures show more strategy discussions and conferences since December.',
@@ -288,7 +331,18 @@ const DISABLED_COMMUNICATION = [
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Working days in the last two weeks of January 2009, when Phase 1 returns were completed. */
-const COMPLETION_DATES = ['2009-01-19', '2009-01-20', '2009-01-21', '2009-01-22', '2009-01-23', '2009-01-26', '2009-01-27', '2009-01-28', '2009-01-29', '2009-01-30'];
+const COMPLETION_DATES = [
+  '2009-01-19',
+  '2009-01-20',
+  '2009-01-21',
+  '2009-01-22',
+  '2009-01-23',
+  '2009-01-26',
+  '2009-01-27',
+  '2009-01-28',
+  '2009-01-29',
+  '2009-01-30',
+];
 
 const FREQ = ['always', 'usually', 'sometimes', 'rarely'] as const;
 type Freq = (typeof FREQ)[number];
@@ -327,11 +381,7 @@ function monthlyActivity(team: DemoTeam, rng: Rng, scale: number): Record<string
   return table;
 }
 
-export function generateSelfAssessmentV1(
-  team: DemoTeam,
-  rng: () => number,
-  completeness: 'complete' | 'partial',
-): Record<string, unknown> {
+export function generateSelfAssessmentV1(team: DemoTeam, rng: () => number, completeness: 'complete' | 'partial'): Record<string, unknown> {
   const profile = PROFILES[team.teamType];
   const high = isHighVacancyTeam(team);
   const a: Record<string, unknown> = {};
@@ -398,11 +448,7 @@ export function generateSelfAssessmentV1(
   // --- Thresholds ---
   const lowered = bigTeam || team.teamType === 'disability';
   const change = Number(
-    high
-      ? weighted(rng, { '-1': 4, '0': 4, '1': 2 })
-      : lowered
-        ? weighted(rng, { '-2': 2, '-1': 6, '0': 2 })
-        : weighted(rng, { '-1': 3, '0': 7 }),
+    high ? weighted(rng, { '-1': 4, '0': 4, '1': 2 }) : lowered ? weighted(rng, { '-2': 2, '-1': 6, '0': 2 }) : weighted(rng, { '-1': 3, '0': 7 }),
   );
   a.threshold_change = change;
   if (change !== 0) a.threshold_change_detail = pick(rng, change < 0 ? THRESHOLD_DETAIL_LOWER : THRESHOLD_DETAIL_HIGHER);
@@ -439,9 +485,7 @@ export function generateSelfAssessmentV1(
   if (team.teamType === 'disability') a.disabled_child_communication = pick(rng, DISABLED_COMMUNICATION);
 
   // --- Supervision ---
-  a.supervision_frequency = high
-    ? weighted(rng, { monthly: 5, six_weekly: 4, less_often: 1 })
-    : weighted(rng, { fortnightly: 1, monthly: 8, six_weekly: 1 });
+  a.supervision_frequency = high ? weighted(rng, { monthly: 5, six_weekly: 4, less_often: 1 }) : weighted(rng, { fortnightly: 1, monthly: 8, six_weekly: 1 });
   a.supervision_held_pct = high ? intBetween(rng, 55, 80) : intBetween(rng, 72, 98);
   a.oversight_practice = {
     decisions_on_file: frequency(rng, 0.9 + stretch),
@@ -560,55 +604,306 @@ const OWNER_BS = 'Business Support Supervisor';
 
 const JAR: Record<string, JarRow[]> = {
   jar_identifying_concerns: [
-    { id: 'ident_01', odds: [7, 2, 0.3, 0], met: 'Duty log: a decision was recorded within one working day for almost every contact in December.', partly: 'About one in ten contacts waited more than a day for a decision in December.', action: 'Add a second duty manager on the busiest days.', owner: OWNER_TM, rarelyApplies: ['looked-after-children'] },
-    { id: 'ident_02', odds: [8, 1.5, 0.2, 0], met: 'Every child at immediate risk in the January sample was seen the same day.', partly: 'Two children in the sample were seen the next day.', action: 'Same-day visits logged and checked by the duty manager.', owner: OWNER_TM, rarelyApplies: ['looked-after-children'] },
-    { id: 'ident_03', odds: [4, 4, 0.5, 0], met: 'Referral audit found consistent decisions across duty workers.', partly: 'Referral audit found neglect referrals screened differently by different workers.', action: 'Threshold workshop using the CHIN matrix for all duty workers.', owner: OWNER_TM },
-    { id: 'ident_04', odds: [6, 3, 0.3, 0], met: 'Previous referrals are checked on ICS and the old SWIFT records every time.', partly: 'Checks of old SWIFT records are not always recorded.', action: 'Add the history check to the referral recording template.', owner: OWNER_SP },
-    { id: 'ident_05', odds: [3, 5, 1, 0], met: 'Outcome letters sent to referrers in all cases sampled.', partly: 'Outcome letters sent in about seven cases in ten.', action: 'Business support to send outcome letters from a template on the day of decision.', owner: OWNER_BS, rarelyApplies: ['looked-after-children'] },
+    {
+      id: 'ident_01',
+      odds: [7, 2, 0.3, 0],
+      met: 'Duty log: a decision was recorded within one working day for almost every contact in December.',
+      partly: 'About one in ten contacts waited more than a day for a decision in December.',
+      action: 'Add a second duty manager on the busiest days.',
+      owner: OWNER_TM,
+      rarelyApplies: ['looked-after-children'],
+    },
+    {
+      id: 'ident_02',
+      odds: [8, 1.5, 0.2, 0],
+      met: 'Every child at immediate risk in the January sample was seen the same day.',
+      partly: 'Two children in the sample were seen the next day.',
+      action: 'Same-day visits logged and checked by the duty manager.',
+      owner: OWNER_TM,
+      rarelyApplies: ['looked-after-children'],
+    },
+    {
+      id: 'ident_03',
+      odds: [4, 4, 0.5, 0],
+      met: 'Referral audit found consistent decisions across duty workers.',
+      partly: 'Referral audit found neglect referrals screened differently by different workers.',
+      action: 'Threshold workshop using the CHIN matrix for all duty workers.',
+      owner: OWNER_TM,
+    },
+    {
+      id: 'ident_04',
+      odds: [6, 3, 0.3, 0],
+      met: 'Previous referrals are checked on ICS and the old SWIFT records every time.',
+      partly: 'Checks of old SWIFT records are not always recorded.',
+      action: 'Add the history check to the referral recording template.',
+      owner: OWNER_SP,
+    },
+    {
+      id: 'ident_05',
+      odds: [3, 5, 1, 0],
+      met: 'Outcome letters sent to referrers in all cases sampled.',
+      partly: 'Outcome letters sent in about seven cases in ten.',
+      action: 'Business support to send outcome letters from a template on the day of decision.',
+      owner: OWNER_BS,
+      rarelyApplies: ['looked-after-children'],
+    },
   ],
   jar_recording_assessment: [
-    { id: 'rec_01', odds: [2, 6, 2, 0], met: 'File audit: chronologies up to date on nearly every open case.', partly: 'File audit: chronologies up to date on about two-thirds of open cases.', action: 'Bring chronologies up to date, children with plans first.', owner: OWNER_SP },
-    { id: 'rec_02', odds: [4, 5, 0.5, 0], met: 'Children seen alone in every enquiry sampled, or the reason recorded.', partly: 'Children usually seen alone, but reasons not recorded when they were not.', action: 'Add a "seen alone" field to visit records and check it in supervision.', owner: OWNER_TM },
-    { id: 'rec_03', odds: [6, 3, 0.3, 0], met: 'Core assessments sampled use history and other agencies’ information.', partly: 'Some core assessments sampled did not use health information.', action: 'Core assessment checklist to include agency information.', owner: OWNER_SP },
-    { id: 'rec_04', odds: [5, 4, 0.5, 0], met: 'Plans are specific and core group minutes show progress.', partly: 'Core group minutes missing from some files.', action: 'Minute every core group on ICS within five working days.', owner: OWNER_SP, rarelyApplies: ['looked-after-children'] },
-    { id: 'rec_05', odds: [6, 3, 0.5, 0], met: 'Supervision decisions recorded on the child’s file in the files sampled.', partly: 'Supervision decisions not always copied to the child’s file.', action: 'Use the supervision decision template on ICS.', owner: OWNER_TM },
-    { id: 'rec_06', odds: [1, 5, 4, 0], met: 'ICS and paper file together give a full picture in the files sampled.', partly: 'Some documents are only on paper and ICS does not say so.', action: 'Follow the interim recording guidance; keep a paper file index.', owner: OWNER_TM },
+    {
+      id: 'rec_01',
+      odds: [2, 6, 2, 0],
+      met: 'File audit: chronologies up to date on nearly every open case.',
+      partly: 'File audit: chronologies up to date on about two-thirds of open cases.',
+      action: 'Bring chronologies up to date, children with plans first.',
+      owner: OWNER_SP,
+    },
+    {
+      id: 'rec_02',
+      odds: [4, 5, 0.5, 0],
+      met: 'Children seen alone in every enquiry sampled, or the reason recorded.',
+      partly: 'Children usually seen alone, but reasons not recorded when they were not.',
+      action: 'Add a "seen alone" field to visit records and check it in supervision.',
+      owner: OWNER_TM,
+    },
+    {
+      id: 'rec_03',
+      odds: [6, 3, 0.3, 0],
+      met: 'Core assessments sampled use history and other agencies’ information.',
+      partly: 'Some core assessments sampled did not use health information.',
+      action: 'Core assessment checklist to include agency information.',
+      owner: OWNER_SP,
+    },
+    {
+      id: 'rec_04',
+      odds: [5, 4, 0.5, 0],
+      met: 'Plans are specific and core group minutes show progress.',
+      partly: 'Core group minutes missing from some files.',
+      action: 'Minute every core group on ICS within five working days.',
+      owner: OWNER_SP,
+      rarelyApplies: ['looked-after-children'],
+    },
+    {
+      id: 'rec_05',
+      odds: [6, 3, 0.5, 0],
+      met: 'Supervision decisions recorded on the child’s file in the files sampled.',
+      partly: 'Supervision decisions not always copied to the child’s file.',
+      action: 'Use the supervision decision template on ICS.',
+      owner: OWNER_TM,
+    },
+    {
+      id: 'rec_06',
+      odds: [1, 5, 4, 0],
+      met: 'ICS and paper file together give a full picture in the files sampled.',
+      partly: 'Some documents are only on paper and ICS does not say so.',
+      action: 'Follow the interim recording guidance; keep a paper file index.',
+      owner: OWNER_TM,
+    },
   ],
   jar_inter_agency: [
-    { id: 'inter_01', odds: [2, 6, 2, 0], met: 'Health takes part in strategy discussions, usually by telephone.', partly: 'Police take part in every strategy discussion; health in about half.', action: 'Agree with the named nurse how health joins strategy discussions by phone.', owner: OWNER_AREA },
-    { id: 'inter_02', odds: [6, 3, 0.3, 0], met: 'Agency checks recorded before every section 47 enquiry sampled.', partly: 'Agency checks not always recorded.', action: 'Record agency checks on the strategy discussion form.', owner: OWNER_SP },
-    { id: 'inter_03', odds: [6, 3, 0.3, 0], met: 'Core groups held on time with all agencies present (ICS report).', partly: 'GPs and schools sometimes miss core groups.', action: 'Send core group dates to every agency when the plan is made.', owner: OWNER_SP, rarelyApplies: ['looked-after-children'] },
-    { id: 'inter_04', odds: [6, 2, 0.3, 1], met: 'Escalation procedure used when needed; outcomes recorded.', partly: 'Disagreements settled informally and not always recorded.', action: 'Remind the team of the escalation procedure at the team meeting.', owner: OWNER_TM },
+    {
+      id: 'inter_01',
+      odds: [2, 6, 2, 0],
+      met: 'Health takes part in strategy discussions, usually by telephone.',
+      partly: 'Police take part in every strategy discussion; health in about half.',
+      action: 'Agree with the named nurse how health joins strategy discussions by phone.',
+      owner: OWNER_AREA,
+    },
+    {
+      id: 'inter_02',
+      odds: [6, 3, 0.3, 0],
+      met: 'Agency checks recorded before every section 47 enquiry sampled.',
+      partly: 'Agency checks not always recorded.',
+      action: 'Record agency checks on the strategy discussion form.',
+      owner: OWNER_SP,
+    },
+    {
+      id: 'inter_03',
+      odds: [6, 3, 0.3, 0],
+      met: 'Core groups held on time with all agencies present (ICS report).',
+      partly: 'GPs and schools sometimes miss core groups.',
+      action: 'Send core group dates to every agency when the plan is made.',
+      owner: OWNER_SP,
+      rarelyApplies: ['looked-after-children'],
+    },
+    {
+      id: 'inter_04',
+      odds: [6, 2, 0.3, 1],
+      met: 'Escalation procedure used when needed; outcomes recorded.',
+      partly: 'Disagreements settled informally and not always recorded.',
+      action: 'Remind the team of the escalation procedure at the team meeting.',
+      owner: OWNER_TM,
+    },
   ],
   jar_governance: [
-    { id: 'gov_01', odds: [6, 3, 0.5, 0], met: 'Monthly performance meeting with the area manager reviews vacancies and unallocated cases.', partly: 'Pressures are reported but action is slow.', action: 'Agree a monthly action log with the area manager.', owner: OWNER_AREA },
-    { id: 'gov_02', odds: [3, 5, 1, 0], met: 'The team hears back on every concern raised with senior managers.', partly: 'The team does not always hear what happened to concerns it raised.', action: 'Area manager to report back at the monthly team meeting.', owner: OWNER_AREA },
-    { id: 'gov_03', odds: [2, 5, 2, 0.5], met: 'Senior managers read a sample of files in the last audit.', partly: 'The area manager reads files; senior managers above the area do not.', action: 'Ask the head of service to read a sample of files each quarter.', owner: OWNER_AREA },
+    {
+      id: 'gov_01',
+      odds: [6, 3, 0.5, 0],
+      met: 'Monthly performance meeting with the area manager reviews vacancies and unallocated cases.',
+      partly: 'Pressures are reported but action is slow.',
+      action: 'Agree a monthly action log with the area manager.',
+      owner: OWNER_AREA,
+    },
+    {
+      id: 'gov_02',
+      odds: [3, 5, 1, 0],
+      met: 'The team hears back on every concern raised with senior managers.',
+      partly: 'The team does not always hear what happened to concerns it raised.',
+      action: 'Area manager to report back at the monthly team meeting.',
+      owner: OWNER_AREA,
+    },
+    {
+      id: 'gov_03',
+      odds: [2, 5, 2, 0.5],
+      met: 'Senior managers read a sample of files in the last audit.',
+      partly: 'The area manager reads files; senior managers above the area do not.',
+      action: 'Ask the head of service to read a sample of files each quarter.',
+      owner: OWNER_AREA,
+    },
   ],
   jar_performance: [
-    { id: 'perf_01', odds: [3, 5, 1.5, 0], met: 'Performance figures are checked against files every month.', partly: 'Figures checked against files now and then; some errors found.', action: 'Check five files against the performance report each month.', owner: OWNER_TM },
-    { id: 'perf_02', odds: [4, 4, 1.5, 0], met: 'Monthly performance report discussed at every team meeting.', partly: 'The ICS performance report is often late or wrong.', action: 'Report ICS data errors to the performance team each month.', owner: OWNER_TM },
-    { id: 'perf_03', odds: [5, 4, 0.5, 0], met: 'The quarterly audit uses the county tool, which looks at quality.', partly: 'Audits mostly check timescales.', action: 'Add quality questions to the team’s audit.', owner: OWNER_SP },
+    {
+      id: 'perf_01',
+      odds: [3, 5, 1.5, 0],
+      met: 'Performance figures are checked against files every month.',
+      partly: 'Figures checked against files now and then; some errors found.',
+      action: 'Check five files against the performance report each month.',
+      owner: OWNER_TM,
+    },
+    {
+      id: 'perf_02',
+      odds: [4, 4, 1.5, 0],
+      met: 'Monthly performance report discussed at every team meeting.',
+      partly: 'The ICS performance report is often late or wrong.',
+      action: 'Report ICS data errors to the performance team each month.',
+      owner: OWNER_TM,
+    },
+    {
+      id: 'perf_03',
+      odds: [5, 4, 0.5, 0],
+      met: 'The quarterly audit uses the county tool, which looks at quality.',
+      partly: 'Audits mostly check timescales.',
+      action: 'Add quality questions to the team’s audit.',
+      owner: OWNER_SP,
+    },
   ],
   jar_workforce: [
-    { id: 'work_01', odds: [2, 5, 3, 0], met: 'Caseloads let workers act on every case (weekly allocation meeting).', partly: 'Most workers can act on every case; two carry too many.', action: 'Fill vacant posts and cap caseloads for experienced workers.', owner: OWNER_AREA },
-    { id: 'work_02', odds: [6, 3, 0.5, 0], met: 'Supervision log shows regular, recorded supervision for everyone.', partly: 'Supervision slips when the team is short-staffed.', action: 'Book supervision three months ahead and rebook within the month.', owner: OWNER_TM },
-    { id: 'work_03', odds: [7, 2, 0.3, 0], met: 'Every case is allocated at the weekly allocation meeting.', partly: 'Some cases allocated on the system during busy weeks.', action: 'No allocation without a conversation with the worker.', owner: OWNER_TM },
-    { id: 'work_04', odds: [4, 4, 1, 0.5], met: 'Agency workers have the full team induction and monthly supervision.', partly: 'Agency workers are supervised but do not always get the full induction.', action: 'Use the induction checklist for every agency worker.', owner: OWNER_SP },
-    { id: 'work_05', odds: [8, 1.5, 0.2, 0], met: 'Personnel confirm that all staff had checks before starting.', partly: 'Checks for one agency worker were confirmed after the start date.', action: 'No start date without written confirmation of checks.', owner: OWNER_BS },
-    { id: 'work_06', odds: [6, 2, 0.5, 2], met: 'Newly qualified workers hold protected caseloads and are supervised fortnightly.', partly: 'Protected caseloads slip when the team is short-staffed.', action: 'Cap newly qualified workers’ caseloads and review them monthly.', owner: OWNER_TM },
+    {
+      id: 'work_01',
+      odds: [2, 5, 3, 0],
+      met: 'Caseloads let workers act on every case (weekly allocation meeting).',
+      partly: 'Most workers can act on every case; two carry too many.',
+      action: 'Fill vacant posts and cap caseloads for experienced workers.',
+      owner: OWNER_AREA,
+    },
+    {
+      id: 'work_02',
+      odds: [6, 3, 0.5, 0],
+      met: 'Supervision log shows regular, recorded supervision for everyone.',
+      partly: 'Supervision slips when the team is short-staffed.',
+      action: 'Book supervision three months ahead and rebook within the month.',
+      owner: OWNER_TM,
+    },
+    {
+      id: 'work_03',
+      odds: [7, 2, 0.3, 0],
+      met: 'Every case is allocated at the weekly allocation meeting.',
+      partly: 'Some cases allocated on the system during busy weeks.',
+      action: 'No allocation without a conversation with the worker.',
+      owner: OWNER_TM,
+    },
+    {
+      id: 'work_04',
+      odds: [4, 4, 1, 0.5],
+      met: 'Agency workers have the full team induction and monthly supervision.',
+      partly: 'Agency workers are supervised but do not always get the full induction.',
+      action: 'Use the induction checklist for every agency worker.',
+      owner: OWNER_SP,
+    },
+    {
+      id: 'work_05',
+      odds: [8, 1.5, 0.2, 0],
+      met: 'Personnel confirm that all staff had checks before starting.',
+      partly: 'Checks for one agency worker were confirmed after the start date.',
+      action: 'No start date without written confirmation of checks.',
+      owner: OWNER_BS,
+    },
+    {
+      id: 'work_06',
+      odds: [6, 2, 0.5, 2],
+      met: 'Newly qualified workers hold protected caseloads and are supervised fortnightly.',
+      partly: 'Protected caseloads slip when the team is short-staffed.',
+      action: 'Cap newly qualified workers’ caseloads and review them monthly.',
+      owner: OWNER_TM,
+    },
   ],
   jar_learning_scr: [
-    { id: 'scr_01', odds: [6, 3, 0.3, 0], met: 'Lessons from Kent serious case reviews discussed at team meetings.', partly: 'Newer staff have not heard the lessons from recent reviews.', action: 'Add serious case review lessons to the team induction.', owner: OWNER_TM },
-    { id: 'scr_02', odds: [6, 2, 0.3, 1.5], met: 'Actions that apply to the team are complete.', partly: 'One action is still open.', action: 'Complete the open action and report to the area manager.', owner: OWNER_TM },
-    { id: 'scr_03', odds: [7, 2, 0.2, 1], met: 'Staff who contributed to management reviews were supported.', partly: 'Support for staff in reviews is informal.', action: 'Agree how staff are supported during a serious case review.', owner: OWNER_AREA },
+    {
+      id: 'scr_01',
+      odds: [6, 3, 0.3, 0],
+      met: 'Lessons from Kent serious case reviews discussed at team meetings.',
+      partly: 'Newer staff have not heard the lessons from recent reviews.',
+      action: 'Add serious case review lessons to the team induction.',
+      owner: OWNER_TM,
+    },
+    {
+      id: 'scr_02',
+      odds: [6, 2, 0.3, 1.5],
+      met: 'Actions that apply to the team are complete.',
+      partly: 'One action is still open.',
+      action: 'Complete the open action and report to the area manager.',
+      owner: OWNER_TM,
+    },
+    {
+      id: 'scr_03',
+      odds: [7, 2, 0.2, 1],
+      met: 'Staff who contributed to management reviews were supported.',
+      partly: 'Support for staff in reviews is informal.',
+      action: 'Agree how staff are supported during a serious case review.',
+      owner: OWNER_AREA,
+    },
   ],
   jar_climbie: [
-    { id: 'climbie_01', odds: [2, 6, 1.5, 0], met: 'Telephone referrals from professionals confirmed in writing within 48 hours in the sample.', partly: 'About seven in ten telephone referrals confirmed in writing.', action: 'Remind partner agencies of the 48-hour rule through the area safeguarding group.', owner: OWNER_TM, rarelyApplies: ['looked-after-children'] },
-    { id: 'climbie_02', odds: [7, 2, 0.3, 0], met: 'Children seen within 24 hours of allocation in every enquiry sampled.', partly: 'A few children seen after 24 hours.', action: 'Duty manager to check first visits daily.', owner: OWNER_TM },
-    { id: 'climbie_03', odds: [7, 2, 0.3, 0], met: 'Closure records sampled all show the child was seen.', partly: 'Two closure records did not show the child was seen.', action: 'Managers to check that the child was seen before signing closure.', owner: OWNER_TM },
-    { id: 'climbie_04', odds: [6, 3, 0.3, 0], met: 'Agency checks recorded before section 47 enquiries.', partly: 'Agency checks not always recorded.', action: 'Record agency checks on the strategy discussion form.', owner: OWNER_SP },
-    { id: 'climbie_05', odds: [3, 5, 1, 0], met: 'Case summary and chronology at the front of every file sampled.', partly: 'Case summaries are on ICS but not at the front of paper files.', action: 'Printed case summary and chronology at the front of every paper file.', owner: OWNER_BS },
+    {
+      id: 'climbie_01',
+      odds: [2, 6, 1.5, 0],
+      met: 'Telephone referrals from professionals confirmed in writing within 48 hours in the sample.',
+      partly: 'About seven in ten telephone referrals confirmed in writing.',
+      action: 'Remind partner agencies of the 48-hour rule through the area safeguarding group.',
+      owner: OWNER_TM,
+      rarelyApplies: ['looked-after-children'],
+    },
+    {
+      id: 'climbie_02',
+      odds: [7, 2, 0.3, 0],
+      met: 'Children seen within 24 hours of allocation in every enquiry sampled.',
+      partly: 'A few children seen after 24 hours.',
+      action: 'Duty manager to check first visits daily.',
+      owner: OWNER_TM,
+    },
+    {
+      id: 'climbie_03',
+      odds: [7, 2, 0.3, 0],
+      met: 'Closure records sampled all show the child was seen.',
+      partly: 'Two closure records did not show the child was seen.',
+      action: 'Managers to check that the child was seen before signing closure.',
+      owner: OWNER_TM,
+    },
+    {
+      id: 'climbie_04',
+      odds: [6, 3, 0.3, 0],
+      met: 'Agency checks recorded before section 47 enquiries.',
+      partly: 'Agency checks not always recorded.',
+      action: 'Record agency checks on the strategy discussion form.',
+      owner: OWNER_SP,
+    },
+    {
+      id: 'climbie_05',
+      odds: [3, 5, 1, 0],
+      met: 'Case summary and chronology at the front of every file sampled.',
+      partly: 'Case summaries are on ICS but not at the front of paper files.',
+      action: 'Printed case summary and chronology at the front of every paper file.',
+      owner: OWNER_BS,
+    },
   ],
 };
 
@@ -656,7 +951,10 @@ export function generateMiniJar(team: DemoTeam, rng: () => number): Record<strin
     answers[question] = value;
     metBySection.push([question, met / rows.length]);
   }
-  const strongest = [...metBySection].sort((x, y) => y[1] - x[1]).slice(0, 2).map(([q]) => JAR_SECTION_TITLES[q]);
+  const strongest = [...metBySection]
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 2)
+    .map(([q]) => JAR_SECTION_TITLES[q]);
   answers.jar_strengths = `The team is strongest on ${strongest[0]} and ${strongest[1]}.`;
   const top = actions.sort((x, y) => y.severity - x.severity).slice(0, 3);
   answers.jar_priority_actions = top.length

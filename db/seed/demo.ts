@@ -36,9 +36,21 @@ export function demoTeams(): DemoTeamSpec[] {
         teams.push({ slug: `${districtSlug}-${t.short}`, name: `${district} ${t.label}`, areaSlug: area.slug, areaName: area.name, teamType: t.type });
       }
     }
-    teams.push({ slug: `${area.slug}-disability`, name: `${area.name} Disabled Children's Team`, areaSlug: area.slug, areaName: area.name, teamType: 'disability' });
+    teams.push({
+      slug: `${area.slug}-disability`,
+      name: `${area.name} Disabled Children's Team`,
+      areaSlug: area.slug,
+      areaName: area.name,
+      teamType: 'disability',
+    });
   }
-  teams.push({ slug: 'kent-asylum', name: 'Unaccompanied Asylum-Seeking Children', areaSlug: 'north-mid-kent', areaName: 'North and Mid Kent', teamType: 'other' });
+  teams.push({
+    slug: 'kent-asylum',
+    name: 'Unaccompanied Asylum-Seeking Children',
+    areaSlug: 'north-mid-kent',
+    areaName: 'North and Mid Kent',
+    teamType: 'other',
+  });
   return teams;
 }
 
@@ -47,7 +59,10 @@ export type DemoLogin = { role: string; email: string; scope: string };
 export type Progress = (done: number, total: number, label: string) => void;
 
 export async function isSeeded(db: Executor): Promise<boolean> {
-  const row = await db.selectFrom('teams').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('teams')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n) > 0;
 }
 
@@ -75,7 +90,11 @@ export async function seedDemoOrganisation(db: Executor, progress: Progress = ()
       return row.id;
     };
     const grant = (userId: number, role: 'admin' | 'reviewer' | 'manager', areaId: number | null, teamId: number | null) =>
-      trx.insertInto('memberships').values({ user_id: userId, role, area_id: areaId, team_id: teamId }).onConflict((oc) => oc.doNothing()).execute();
+      trx
+        .insertInto('memberships')
+        .values({ user_id: userId, role, area_id: areaId, team_id: teamId })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
 
     const adminId = await user(`admin@${DEMO_EMAIL_DOMAIN}`, 'Demo Administrator');
     await grant(adminId, 'admin', null, null);

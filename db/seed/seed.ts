@@ -33,12 +33,24 @@ async function seedPhase1(db: Executor, progress: Progress) {
   const miniJar = await findVersion(db, 'mini-jar-matrix', 1);
   if (!selfAssessment || !miniJar) throw new Error('Publish the questionnaires before seeding responses (surveys publish).');
   const specs = demoTeams();
-  const teams = await db.selectFrom('teams').select(['id', 'slug']).where('slug', 'in', specs.map((s) => s.slug)).execute();
+  const teams = await db
+    .selectFrom('teams')
+    .select(['id', 'slug'])
+    .where(
+      'slug',
+      'in',
+      specs.map((s) => s.slug),
+    )
+    .execute();
   const teamIds = new Map(teams.map((t) => [t.slug, t.id]));
   const managers = await db
     .selectFrom('users')
     .select(['id', 'email'])
-    .where('email', 'in', specs.map((s) => `manager.${s.slug}@${DEMO_EMAIL_DOMAIN}`))
+    .where(
+      'email',
+      'in',
+      specs.map((s) => `manager.${s.slug}@${DEMO_EMAIL_DOMAIN}`),
+    )
     .execute();
   const managerIds = new Map(managers.map((m) => [m.email, m.id]));
   const admin = await db.selectFrom('users').select('id').where('email', '=', `admin@${DEMO_EMAIL_DOMAIN}`).executeTakeFirst();
@@ -46,16 +58,34 @@ async function seedPhase1(db: Executor, progress: Progress) {
   const rng = createRng(DEMO_SEED);
   const plans = [
     // Due dates are relative to the day of seeding, so the demo's rounds read as current.
-    { name: DEMO_ROUNDS.selfAssessment, versionId: selfAssessment.id, dueDate: inDays(10), generate: (t: DemoTeam, i: number) => generateSelfAssessmentV1(t, rng, i % 9 === 5 ? 'partial' : 'complete'), state: (i: number) => (i % 9 === 5 ? 'in_progress' : i % 20 === 8 ? 'not_started' : 'submitted') },
-    { name: DEMO_ROUNDS.miniJar, versionId: miniJar.id, dueDate: inDays(17), generate: (t: DemoTeam) => generateMiniJar(t, rng), state: (i: number) => (i % 7 === 6 ? 'not_started' : 'submitted') },
+    {
+      name: DEMO_ROUNDS.selfAssessment,
+      versionId: selfAssessment.id,
+      dueDate: inDays(10),
+      generate: (t: DemoTeam, i: number) => generateSelfAssessmentV1(t, rng, i % 9 === 5 ? 'partial' : 'complete'),
+      state: (i: number) => (i % 9 === 5 ? 'in_progress' : i % 20 === 8 ? 'not_started' : 'submitted'),
+    },
+    {
+      name: DEMO_ROUNDS.miniJar,
+      versionId: miniJar.id,
+      dueDate: inDays(17),
+      generate: (t: DemoTeam) => generateMiniJar(t, rng),
+      state: (i: number) => (i % 7 === 6 ? 'not_started' : 'submitted'),
+    },
   ] as const;
 
   for (const plan of plans) {
     const exists = await db.selectFrom('rounds').select('id').where('name', '=', plan.name).executeTakeFirst();
     if (exists) continue;
-    const round = await db.transaction().execute((trx) =>
-      createRound(trx, { name: plan.name, questionnaireVersionId: plan.versionId, dueDate: plan.dueDate, teamIds: specs.map((s) => teamIds.get(s.slug)!) }, admin?.id ?? null),
-    );
+    const round = await db
+      .transaction()
+      .execute((trx) =>
+        createRound(
+          trx,
+          { name: plan.name, questionnaireVersionId: plan.versionId, dueDate: plan.dueDate, teamIds: specs.map((s) => teamIds.get(s.slug)!) },
+          admin?.id ?? null,
+        ),
+      );
     const responses = await db.selectFrom('responses').select(['id', 'team_id']).where('round_id', '=', round.id).execute();
     const responseByTeam = new Map(responses.map((r) => [r.team_id, r.id]));
     let done = 0;

@@ -51,7 +51,13 @@ function monthly(columns: Record<string, number[]>): Record<string, Record<strin
 
 const seven = (value: number, december: number) => [value, value, value, value, value, value, value, december];
 
-type TeamSpec = { key: 'alpha' | 'bravo' | 'charlie' | 'delta' | 'echo' | 'foxtrot'; name: string; area: 'north' | 'south'; type: TeamType; status: ResponseStatus };
+type TeamSpec = {
+  key: 'alpha' | 'bravo' | 'charlie' | 'delta' | 'echo' | 'foxtrot';
+  name: string;
+  area: 'north' | 'south';
+  type: TeamType;
+  status: ResponseStatus;
+};
 
 export const FIXTURE_TEAMS: TeamSpec[] = [
   { key: 'alpha', name: 'Alpha Duty', area: 'north', type: 'duty-initial-assessment', status: 'submitted' },
@@ -65,20 +71,48 @@ export const FIXTURE_TEAMS: TeamSpec[] = [
 const PHASE1: Record<string, Record<string, unknown>> = {
   alpha: {
     team_type: 'duty-initial-assessment',
-    establishment_fte: 10, filled_permanent_fte: 7, filled_agency_fte: 1, vacant_fte: 2, senior_practitioners: 1,
-    case_holding_workers: 8, average_caseload: 20, highest_caseload: 30, nqsw_count: 1, nqsw_average_caseload: 12, nqsw_caseload_protected: true,
-    referrals_monthly: monthly({ new_referrals: seven(10, 20), strategy_discussions: seven(4, 10), s47_enquiries: [2, 3, 4, 5, 6, 7, 8, 9], initial_cp_conferences: seven(2, 9) }),
-    threshold_change: -2, threshold_change_detail: 'Strategy discussion for any unexplained injury to a baby.',
+    establishment_fte: 10,
+    filled_permanent_fte: 7,
+    filled_agency_fte: 1,
+    vacant_fte: 2,
+    senior_practitioners: 1,
+    case_holding_workers: 8,
+    average_caseload: 20,
+    highest_caseload: 30,
+    nqsw_count: 1,
+    nqsw_average_caseload: 12,
+    nqsw_caseload_protected: true,
+    referrals_monthly: monthly({
+      new_referrals: seven(10, 20),
+      strategy_discussions: seven(4, 10),
+      s47_enquiries: [2, 3, 4, 5, 6, 7, 8, 9],
+      initial_cp_conferences: seven(2, 9),
+    }),
+    threshold_change: -2,
+    threshold_change_detail: 'Strategy discussion for any unexplained injury to a baby.',
     threshold_tools: ['chin_matrix', 'caf'],
     supervision_frequency: 'monthly',
     practice_consistency: { notify_referrer: 'always' },
   },
   bravo: {
     team_type: 'long-term-child-protection',
-    establishment_fte: 8, filled_permanent_fte: 7, filled_agency_fte: 0, vacant_fte: 1, senior_practitioners: 2,
-    case_holding_workers: 6, average_caseload: 25, highest_caseload: 32, nqsw_count: 0,
-    referrals_monthly: monthly({ new_referrals: seven(5, 5), strategy_discussions: seven(0, 0), s47_enquiries: seven(0, 0), initial_cp_conferences: seven(0, 0) }),
-    threshold_change: -1, threshold_change_detail: 'More cases go to initial conference.',
+    establishment_fte: 8,
+    filled_permanent_fte: 7,
+    filled_agency_fte: 0,
+    vacant_fte: 1,
+    senior_practitioners: 2,
+    case_holding_workers: 6,
+    average_caseload: 25,
+    highest_caseload: 32,
+    nqsw_count: 0,
+    referrals_monthly: monthly({
+      new_referrals: seven(5, 5),
+      strategy_discussions: seven(0, 0),
+      s47_enquiries: seven(0, 0),
+      initial_cp_conferences: seven(0, 0),
+    }),
+    threshold_change: -1,
+    threshold_change_detail: 'More cases go to initial conference.',
     threshold_tools: ['chin_matrix'],
     supervision_frequency: 'monthly',
     practice_consistency: { notify_referrer: 'usually' },
@@ -86,9 +120,23 @@ const PHASE1: Record<string, Record<string, unknown>> = {
   },
   charlie: {
     team_type: 'duty-initial-assessment',
-    establishment_fte: 12, filled_permanent_fte: 7, filled_agency_fte: 1, vacant_fte: 4, senior_practitioners: 1,
-    case_holding_workers: 8, average_caseload: 30, highest_caseload: 40, nqsw_count: 2, nqsw_average_caseload: 16, nqsw_caseload_protected: false,
-    referrals_monthly: monthly({ new_referrals: seven(20, 30), strategy_discussions: seven(6, 12), s47_enquiries: seven(0, 0), initial_cp_conferences: seven(0, 0) }),
+    establishment_fte: 12,
+    filled_permanent_fte: 7,
+    filled_agency_fte: 1,
+    vacant_fte: 4,
+    senior_practitioners: 1,
+    case_holding_workers: 8,
+    average_caseload: 30,
+    highest_caseload: 40,
+    nqsw_count: 2,
+    nqsw_average_caseload: 16,
+    nqsw_caseload_protected: false,
+    referrals_monthly: monthly({
+      new_referrals: seven(20, 30),
+      strategy_discussions: seven(6, 12),
+      s47_enquiries: seven(0, 0),
+      initial_cp_conferences: seven(0, 0),
+    }),
     threshold_change: 0,
     threshold_tools: ['kscb_procedures', 'chin_matrix'],
     supervision_frequency: 'fortnightly',
@@ -97,19 +145,45 @@ const PHASE1: Record<string, Record<string, unknown>> = {
   },
   delta: {
     team_type: 'long-term-child-protection',
-    establishment_fte: 6, filled_permanent_fte: 5, filled_agency_fte: 1, vacant_fte: 0, senior_practitioners: 0,
-    case_holding_workers: 6, average_caseload: 15, highest_caseload: 20, nqsw_count: 0,
-    referrals_monthly: monthly({ new_referrals: seven(0, 1), strategy_discussions: seven(0, 0), s47_enquiries: seven(0, 0), initial_cp_conferences: seven(0, 0) }),
-    threshold_change: 1, threshold_change_detail: 'Two vacant posts: only the highest-risk referrals are taken.',
+    establishment_fte: 6,
+    filled_permanent_fte: 5,
+    filled_agency_fte: 1,
+    vacant_fte: 0,
+    senior_practitioners: 0,
+    case_holding_workers: 6,
+    average_caseload: 15,
+    highest_caseload: 20,
+    nqsw_count: 0,
+    referrals_monthly: monthly({
+      new_referrals: seven(0, 1),
+      strategy_discussions: seven(0, 0),
+      s47_enquiries: seven(0, 0),
+      initial_cp_conferences: seven(0, 0),
+    }),
+    threshold_change: 1,
+    threshold_change_detail: 'Two vacant posts: only the highest-risk referrals are taken.',
     supervision_frequency: 'six_weekly',
     practice_consistency: { notify_referrer: 'rarely' },
   },
   echo: {
     team_type: 'duty-initial-assessment',
-    establishment_fte: 4, filled_permanent_fte: 2, filled_agency_fte: 0, vacant_fte: 2, senior_practitioners: 0,
-    case_holding_workers: 2, average_caseload: 10, highest_caseload: 12, nqsw_count: 0,
-    referrals_monthly: monthly({ new_referrals: seven(100, 100), strategy_discussions: seven(0, 0), s47_enquiries: seven(0, 0), initial_cp_conferences: seven(0, 0) }),
-    threshold_change: -1, threshold_change_detail: 'In progress: not yet checked.',
+    establishment_fte: 4,
+    filled_permanent_fte: 2,
+    filled_agency_fte: 0,
+    vacant_fte: 2,
+    senior_practitioners: 0,
+    case_holding_workers: 2,
+    average_caseload: 10,
+    highest_caseload: 12,
+    nqsw_count: 0,
+    referrals_monthly: monthly({
+      new_referrals: seven(100, 100),
+      strategy_discussions: seven(0, 0),
+      s47_enquiries: seven(0, 0),
+      initial_cp_conferences: seven(0, 0),
+    }),
+    threshold_change: -1,
+    threshold_change_detail: 'In progress: not yet checked.',
     supervision_frequency: 'less_often',
     caseload_notes: 'Draft.',
   },
@@ -127,10 +201,20 @@ const JAR: Record<string, Record<string, unknown>> = {
   alpha: {
     jar_identifying_concerns: {
       ident_01: { rating: 'met', evidence: 'Duty log checked for December.' },
-      ident_02: { rating: 'partly_met', evidence: 'Two children seen the next day.', action: 'Add a second duty manager.', owner: 'Team Manager', target_date: '2009-03-31' },
+      ident_02: {
+        rating: 'partly_met',
+        evidence: 'Two children seen the next day.',
+        action: 'Add a second duty manager.',
+        owner: 'Team Manager',
+        target_date: '2009-03-31',
+      },
     },
   },
-  bravo: { jar_identifying_concerns: { ident_01: { rating: 'not_met', action: 'Recruit to the vacant posts.', owner: 'Area Children’s Services Manager', target_date: '2009-04-30' } } },
+  bravo: {
+    jar_identifying_concerns: {
+      ident_01: { rating: 'not_met', action: 'Recruit to the vacant posts.', owner: 'Area Children’s Services Manager', target_date: '2009-04-30' },
+    },
+  },
   charlie: { jar_identifying_concerns: { ident_01: { rating: 'not_applicable' } } },
 };
 
@@ -170,7 +254,11 @@ export async function buildAggregationFixture(db: Executor) {
   const responseIds = async (roundId: number) =>
     new Map((await db.selectFrom('responses').select(['id', 'team_id']).where('round_id', '=', roundId).execute()).map((r) => [r.team_id, r.id]));
 
-  const phase1 = await createRound(db, { name: 'Phase 1', questionnaireVersionId: versionId('team-self-assessment', 1), dueDate: '2009-01-30', teamIds: allTeamIds }, admin.id);
+  const phase1 = await createRound(
+    db,
+    { name: 'Phase 1', questionnaireVersionId: versionId('team-self-assessment', 1), dueDate: '2009-01-30', teamIds: allTeamIds },
+    admin.id,
+  );
   const phase1Responses = await responseIds(phase1.id);
   for (const spec of FIXTURE_TEAMS) {
     if (spec.status === 'not_started') continue;
@@ -179,7 +267,13 @@ export async function buildAggregationFixture(db: Executor) {
 
   const phase2 = await createRound(
     db,
-    { name: 'Phase 2', questionnaireVersionId: versionId('team-self-assessment', 2), dueDate: '2009-03-13', teamIds: allTeamIds.slice(0, 4), followsRoundId: phase1.id },
+    {
+      name: 'Phase 2',
+      questionnaireVersionId: versionId('team-self-assessment', 2),
+      dueDate: '2009-03-13',
+      teamIds: allTeamIds.slice(0, 4),
+      followsRoundId: phase1.id,
+    },
     admin.id,
   );
   const phase2Responses = await responseIds(phase2.id);
@@ -187,13 +281,25 @@ export async function buildAggregationFixture(db: Executor) {
     await writeResponse(db, phase2Responses.get(teams[key as TeamSpec['key']].id)!, data, 'submitted');
   }
 
-  const jar = await createRound(db, { name: 'Mini-JAR', questionnaireVersionId: versionId('mini-jar-matrix', 1), dueDate: '2009-02-13', teamIds: allTeamIds.slice(0, 4) }, admin.id);
+  const jar = await createRound(
+    db,
+    { name: 'Mini-JAR', questionnaireVersionId: versionId('mini-jar-matrix', 1), dueDate: '2009-02-13', teamIds: allTeamIds.slice(0, 4) },
+    admin.id,
+  );
   const jarResponses = await responseIds(jar.id);
   for (const [key, data] of Object.entries(JAR)) await writeResponse(db, jarResponses.get(teams[key as TeamSpec['key']].id)!, data, 'submitted');
 
   // A round with only the Elsewhere area's team: invisible to the North reviewer.
-  const elsewhereTeam = await db.insertInto('teams').values({ slug: 'golf', name: 'Golf Elsewhere', area_id: elsewhere.id, team_type: 'other' }).returningAll().executeTakeFirstOrThrow();
-  const elsewhereRound = await createRound(db, { name: 'Elsewhere only', questionnaireVersionId: versionId('team-self-assessment', 1), dueDate: '2009-01-30', teamIds: [elsewhereTeam.id] }, admin.id);
+  const elsewhereTeam = await db
+    .insertInto('teams')
+    .values({ slug: 'golf', name: 'Golf Elsewhere', area_id: elsewhere.id, team_type: 'other' })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const elsewhereRound = await createRound(
+    db,
+    { name: 'Elsewhere only', questionnaireVersionId: versionId('team-self-assessment', 1), dueDate: '2009-01-30', teamIds: [elsewhereTeam.id] },
+    admin.id,
+  );
 
   return {
     areas: { north, south, elsewhere },

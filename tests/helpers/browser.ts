@@ -100,7 +100,14 @@ export async function startServer(): Promise<TestServer> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktake-e2e-'));
   const buildDir = snapshotBuild();
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', STOCKTAKE_DATA_DIR: path.join(dataDir, 'data'), STOCKTAKE_BUILD_DIR: buildDir, NODE_ENV: 'production' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    STOCKTAKE_DATA_DIR: path.join(dataDir, 'data'),
+    STOCKTAKE_BUILD_DIR: buildDir,
+    NODE_ENV: 'production',
+  };
   delete env.DATABASE_URL;
   delete env.VITEST;
   let databaseUrl: string | null = null;
@@ -157,7 +164,15 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 

@@ -4,8 +4,23 @@ import { monthLabel, SERIES_STYLES, SeriesChart, SeriesLegend } from './series-c
 
 type Point = { period: string; value: number | null; teams: number };
 type Assessment = { period: string; value: number | null; baseline: number | null; threshold: number | null; rise: number | null; spike: boolean };
-export type ActivityGroupView = { key: string; label: string; area?: string; series: { key: string; title: string; points: Point[]; spikes: Assessment[] }[]; joint: { period: string; series: string[] }[] };
-export type SpikeRow = { where: string; level: 'all' | 'area' | 'team'; series: string; period: string; value: number; baseline: number; rise: number | null; threshold: number };
+export type ActivityGroupView = {
+  key: string;
+  label: string;
+  area?: string;
+  series: { key: string; title: string; points: Point[]; spikes: Assessment[] }[];
+  joint: { period: string; series: string[] }[];
+};
+export type SpikeRow = {
+  where: string;
+  level: 'all' | 'area' | 'team';
+  series: string;
+  period: string;
+  value: number;
+  baseline: number;
+  rise: number | null;
+  threshold: number;
+};
 
 export type ActivityView = {
   question: { name: string; title: string };
@@ -59,7 +74,10 @@ function SeriesTable({ group, caption }: { group: ActivityGroupView; caption: st
                     {s.spikes[i]?.spike ? (
                       <>
                         {' '}
-                        <span className="spike-flag" title={`Above ${formatNumber(s.spikes[i].threshold, 1)} (median of the six months before: ${formatNumber(s.spikes[i].baseline, 1)})`}>
+                        <span
+                          className="spike-flag"
+                          title={`Above ${formatNumber(s.spikes[i].threshold, 1)} (median of the six months before: ${formatNumber(s.spikes[i].baseline, 1)})`}
+                        >
                           spike
                         </span>
                       </>

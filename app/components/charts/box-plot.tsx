@@ -8,7 +8,17 @@ export type BoxRow = { key: string; label: string; n: number; min: number; q1: n
  * quartile, a thick line at the median. An SVG drawn here (no chart library needed for boxes); its table is the
  * caller's. `reference` draws a labelled dashed line (for example the caseload reference).
  */
-export function BoxPlot({ rows, label, width = 640, reference }: { rows: BoxRow[]; label: string; width?: number; reference?: { value: number; label: string } }) {
+export function BoxPlot({
+  rows,
+  label,
+  width = 640,
+  reference,
+}: {
+  rows: BoxRow[];
+  label: string;
+  width?: number;
+  reference?: { value: number; label: string };
+}) {
   if (!rows.length) return null;
   const labelWidth = Math.min(240, Math.max(90, ...rows.map((r) => r.label.length * 7.6 + 16)));
   const maxChars = Math.floor((labelWidth - 12) / 7.6);
@@ -33,7 +43,15 @@ export function BoxPlot({ rows, label, width = 640, reference }: { rows: BoxRow[
       </g>
       {reference ? (
         <g>
-          <line x1={x(reference.value)} x2={x(reference.value)} y1={top - 6} y2={top + rows.length * rowHeight} stroke="#8a1c12" strokeWidth={2} strokeDasharray="6 4" />
+          <line
+            x1={x(reference.value)}
+            x2={x(reference.value)}
+            y1={top - 6}
+            y2={top + rows.length * rowHeight}
+            stroke="#8a1c12"
+            strokeWidth={2}
+            strokeDasharray="6 4"
+          />
           <text x={x(reference.value)} y={top - 10} textAnchor="middle" fontSize={12} fontWeight={700} style={{ fill: '#8a1c12' }}>
             {reference.label}
           </text>

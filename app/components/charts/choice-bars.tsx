@@ -48,7 +48,19 @@ function BarLabel(props: { x?: number | string; y?: number | string; width?: num
  * Counts and shares of a choice question as horizontal bars (Recharts, fixed size so it renders on the server
  * without measuring). Each bar is labelled with its count and share, so the chart reads without colour.
  */
-export function ChoiceBars({ id, bars, respondents, title, width = 620 }: { id: string; bars: ChoiceBar[]; respondents: number; title: string; width?: number }) {
+export function ChoiceBars({
+  id,
+  bars,
+  respondents,
+  title,
+  width = 620,
+}: {
+  id: string;
+  bars: ChoiceBar[];
+  respondents: number;
+  title: string;
+  width?: number;
+}) {
   if (!bars.length) return null;
   const data = bars.map((b) => ({ ...b, percent: Math.round(b.share * 1000) / 10, text: `${b.count} (${formatPercent(b.share, 0)})` }));
   const height = 36 + bars.length * 34;

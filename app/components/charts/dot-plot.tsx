@@ -7,7 +7,19 @@ export type Dot = { key: string; label: string; group: string; value: number };
  * Each team's value as a dot, one row per group (area or team type), on one shared scale, with the overall median
  * as a line. Each dot names its team on hover (SVG title); the caller shows the table of values beside it.
  */
-export function DotPlot({ dots, label, median, width = 640, reference }: { dots: Dot[]; label: string; median: number | null; width?: number; reference?: { value: number; label: string } }) {
+export function DotPlot({
+  dots,
+  label,
+  median,
+  width = 640,
+  reference,
+}: {
+  dots: Dot[];
+  label: string;
+  median: number | null;
+  width?: number;
+  reference?: { value: number; label: string };
+}) {
   if (!dots.length) return null;
   const groups = [...new Set(dots.map((d) => d.group))];
   const labelWidth = Math.min(220, Math.max(90, ...groups.map((g) => g.length * 7.6 + 16)));
@@ -41,7 +53,15 @@ export function DotPlot({ dots, label, median, width = 640, reference }: { dots:
       ) : null}
       {reference ? (
         <g>
-          <line x1={x(reference.value)} x2={x(reference.value)} y1={top - 6} y2={top + groups.length * rowHeight} stroke="#8a1c12" strokeWidth={2} strokeDasharray="6 4" />
+          <line
+            x1={x(reference.value)}
+            x2={x(reference.value)}
+            y1={top - 6}
+            y2={top + groups.length * rowHeight}
+            stroke="#8a1c12"
+            strokeWidth={2}
+            strokeDasharray="6 4"
+          />
           <text x={x(reference.value)} y={top + groups.length * rowHeight + 28} textAnchor="middle" fontSize={12} fontWeight={700} style={{ fill: '#8a1c12' }}>
             {reference.label}
           </text>

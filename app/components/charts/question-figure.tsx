@@ -17,7 +17,15 @@ const STATS: { key: keyof NumericStats; label: string }[] = [
   { key: 'max', label: 'Maximum' },
 ];
 
-export function StatsTable({ rows, caption, firstHeader = 'Group' }: { rows: ({ key: string; label: string } & NumericStats)[]; caption: string; firstHeader?: string }) {
+export function StatsTable({
+  rows,
+  caption,
+  firstHeader = 'Group',
+}: {
+  rows: ({ key: string; label: string } & NumericStats)[];
+  caption: string;
+  firstHeader?: string;
+}) {
   return (
     <div className="wide-table">
       <table className="figure-table">
@@ -84,7 +92,13 @@ export function ChoiceTable({ choices, caption }: { choices: ChoiceFigures; capt
   );
 }
 
-function TextList({ text, reportLinks }: { text: { total: number; answers: { teamId: number; teamName: string; areaName: string; text: string }[] }; reportLinks?: Map<number, number> }) {
+function TextList({
+  text,
+  reportLinks,
+}: {
+  text: { total: number; answers: { teamId: number; teamName: string; areaName: string; text: string }[] };
+  reportLinks?: Map<number, number>;
+}) {
   if (!text.total) return <p className="unanswered">No written answers.</p>;
   return (
     <>
@@ -127,7 +141,11 @@ function NumericFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind:
         <div className="figure-pair figure-pair--side">
           <figure className="chart">
             <figcaption>Each team’s answer, by area (the line is the median)</figcaption>
-            <DotPlot dots={q.teams.map((t) => ({ key: String(t.teamId), label: t.teamName, group: t.areaName, value: t.value }))} label={q.title} median={q.stats.median} />
+            <DotPlot
+              dots={q.teams.map((t) => ({ key: String(t.teamId), label: t.teamName, group: t.areaName, value: t.value }))}
+              label={q.title}
+              median={q.stats.median}
+            />
           </figure>
           <details className="more">
             <summary>Each team’s answer ({q.teams.length})</summary>
@@ -145,7 +163,9 @@ function NumericFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind:
               <tbody>
                 {q.teams.map((t) => (
                   <tr key={t.teamId}>
-                    <th scope="row">{reportLinks?.get(t.teamId) ? <Link to={`/review/responses/${reportLinks.get(t.teamId)}/report`}>{t.teamName}</Link> : t.teamName}</th>
+                    <th scope="row">
+                      {reportLinks?.get(t.teamId) ? <Link to={`/review/responses/${reportLinks.get(t.teamId)}/report`}>{t.teamName}</Link> : t.teamName}
+                    </th>
                     <td>{t.areaName}</td>
                     <td className="num">{formatNumber(t.value, 2)}</td>
                   </tr>
@@ -246,7 +266,8 @@ function MatrixFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind: 
         return (
           <details key={column.key} className="more">
             <summary>
-              {columnTitle}: written answers ({answered.reduce((n, row) => n + ((cells[row.key][column.key] as { text: { total: number } }).text.total ?? 0), 0)})
+              {columnTitle}: written answers (
+              {answered.reduce((n, row) => n + ((cells[row.key][column.key] as { text: { total: number } }).text.total ?? 0), 0)})
             </summary>
             {answered.length ? (
               answered.map((row) => {

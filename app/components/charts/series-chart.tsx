@@ -28,7 +28,9 @@ export function Marker({ shape, x, y, color, size = 4 }: { shape: string; x: num
     case 'diamond':
       return <path d={`M${x},${y - size - 1} L${x + size + 1},${y} L${x},${y + size + 1} L${x - size - 1},${y} Z`} fill={color} />;
     case 'cross':
-      return <path d={`M${x - size},${y - size} L${x + size},${y + size} M${x + size},${y - size} L${x - size},${y + size}`} stroke={color} strokeWidth={2.5} />;
+      return (
+        <path d={`M${x - size},${y - size} L${x + size},${y + size} M${x + size},${y - size} L${x - size},${y + size}`} stroke={color} strokeWidth={2.5} />
+      );
     case 'circle-open':
       return <circle cx={x} cy={y} r={size} fill="#fff" stroke={color} strokeWidth={2} />;
     default:
@@ -126,7 +128,14 @@ export function SeriesChart({
       <LineChart id={id} width={width} height={height} data={data} margin={{ top: 20, right: 14, bottom: 4, left: 0 }}>
         <CartesianGrid stroke="#d8dadc" vertical={false} />
         <XAxis dataKey="label" interval={periods.length > 8 ? 1 : 0} fontSize={11} stroke="#4a4f54" tickMargin={4} />
-        <YAxis fontSize={11} stroke="#4a4f54" width={46} domain={[0, ticks[ticks.length - 1]]} ticks={ticks} tickFormatter={(v: number) => formatNumber(v, 0)} />
+        <YAxis
+          fontSize={11}
+          stroke="#4a4f54"
+          width={46}
+          domain={[0, ticks[ticks.length - 1]]}
+          ticks={ticks}
+          tickFormatter={(v: number) => formatNumber(v, 0)}
+        />
         {joint.map((j) => (
           <ReferenceLine key={j.period} x={monthLabel(j.period)} stroke="#8a1c12" strokeWidth={1.5} strokeDasharray="4 3" label={JointLabel} />
         ))}

@@ -49,12 +49,24 @@ export function VacanciesSection({ s, reportLinks }: { s: StaffingFigures; repor
           <thead>
             <tr>
               <th scope="col">Area</th>
-              <th scope="col" className="num">Teams</th>
-              <th scope="col" className="num">Establishment (FTE)</th>
-              <th scope="col" className="num">Vacant (FTE)</th>
-              <th scope="col" className="num">Vacancy rate</th>
-              <th scope="col" className="num">Teams above {formatPercent(s.highVacancyRate, 0)}</th>
-              <th scope="col" className="num">Agency share</th>
+              <th scope="col" className="num">
+                Teams
+              </th>
+              <th scope="col" className="num">
+                Establishment (FTE)
+              </th>
+              <th scope="col" className="num">
+                Vacant (FTE)
+              </th>
+              <th scope="col" className="num">
+                Vacancy rate
+              </th>
+              <th scope="col" className="num">
+                Teams above {formatPercent(s.highVacancyRate, 0)}
+              </th>
+              <th scope="col" className="num">
+                Agency share
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -80,10 +92,18 @@ export function VacanciesSection({ s, reportLinks }: { s: StaffingFigures; repor
             <tr>
               <th scope="col">Team</th>
               <th scope="col">Area</th>
-              <th scope="col" className="num">Establishment</th>
-              <th scope="col" className="num">Vacant</th>
-              <th scope="col" className="num">Vacancy rate</th>
-              <th scope="col" className="num">Agency share</th>
+              <th scope="col" className="num">
+                Establishment
+              </th>
+              <th scope="col" className="num">
+                Vacant
+              </th>
+              <th scope="col" className="num">
+                Vacancy rate
+              </th>
+              <th scope="col" className="num">
+                Agency share
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -109,7 +129,9 @@ export function VacanciesSection({ s, reportLinks }: { s: StaffingFigures; repor
           <figure className="chart">
             <figcaption>Each team’s vacancy rate in per cent, by area (dashed line: {formatPercent(s.highVacancyRate, 0)})</figcaption>
             <DotPlot
-              dots={s.teams.filter((t) => t.vacancyRate !== null).map((t) => ({ key: String(t.teamId), label: t.teamName, group: t.areaName, value: Math.round(t.vacancyRate! * 1000) / 10 }))}
+              dots={s.teams
+                .filter((t) => t.vacancyRate !== null)
+                .map((t) => ({ key: String(t.teamId), label: t.teamName, group: t.areaName, value: Math.round(t.vacancyRate! * 1000) / 10 }))}
               label="Vacancy rate (%)"
               median={null}
               reference={{ value: s.highVacancyRate * 100, label: `${formatPercent(s.highVacancyRate, 0)}` }}
@@ -123,11 +145,21 @@ export function VacanciesSection({ s, reportLinks }: { s: StaffingFigures; repor
                 <tr>
                   <th scope="col">Team</th>
                   <th scope="col">Area</th>
-                  <th scope="col" className="num">Establishment</th>
-                  <th scope="col" className="num">Vacant</th>
-                  <th scope="col" className="num">Vacancy rate</th>
-                  <th scope="col" className="num">Agency (FTE)</th>
-                  <th scope="col" className="num">Agency share</th>
+                  <th scope="col" className="num">
+                    Establishment
+                  </th>
+                  <th scope="col" className="num">
+                    Vacant
+                  </th>
+                  <th scope="col" className="num">
+                    Vacancy rate
+                  </th>
+                  <th scope="col" className="num">
+                    Agency (FTE)
+                  </th>
+                  <th scope="col" className="num">
+                    Agency share
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -161,8 +193,8 @@ export function CaseloadsSection({ s, reportLinks, referenceForm }: { s: Staffin
     <section className="section" aria-labelledby="caseloads">
       <h2 id="caseloads">Caseloads against a reference of {formatNumber(s.reference)}</h2>
       <p>
-        The reference is {formatNumber(s.reference)}: by default the caseload of the social worker in the Baby P case, which the Haringey review called high. Kent’s own
-        estimate in January 2009 was an average of about {s.kentAverage} per qualified social worker. Change the reference here:
+        The reference is {formatNumber(s.reference)}: by default the caseload of the social worker in the Baby P case, which the Haringey review called high.
+        Kent’s own estimate in January 2009 was an average of about {s.kentAverage} per qualified social worker. Change the reference here:
       </p>
       {referenceForm}
       <ul className="headline-cards">
@@ -205,13 +237,27 @@ export function CaseloadsSection({ s, reportLinks, referenceForm }: { s: Staffin
               <thead>
                 <tr>
                   <th scope="col">Area</th>
-                  <th scope="col" className="num">Teams</th>
-                  <th scope="col" className="num">Average per worker (weighted)</th>
-                  <th scope="col" className="num">Mean of team averages</th>
-                  <th scope="col" className="num">Median team</th>
-                  <th scope="col" className="num">Teams above {formatNumber(s.reference)}</th>
-                  <th scope="col" className="num">Highest</th>
-                  <th scope="col" className="num">NQSW protected (yes / no)</th>
+                  <th scope="col" className="num">
+                    Teams
+                  </th>
+                  <th scope="col" className="num">
+                    Average per worker (weighted)
+                  </th>
+                  <th scope="col" className="num">
+                    Mean of team averages
+                  </th>
+                  <th scope="col" className="num">
+                    Median team
+                  </th>
+                  <th scope="col" className="num">
+                    Teams above {formatNumber(s.reference)}
+                  </th>
+                  <th scope="col" className="num">
+                    Highest
+                  </th>
+                  <th scope="col" className="num">
+                    NQSW protected (yes / no)
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -252,9 +298,15 @@ export function CaseloadsSection({ s, reportLinks, referenceForm }: { s: Staffin
           <tr>
             <th scope="col">Team</th>
             <th scope="col">Area</th>
-            <th scope="col" className="num">Highest caseload</th>
-            <th scope="col" className="num">Team average</th>
-            <th scope="col" className="num">Newly qualified workers</th>
+            <th scope="col" className="num">
+              Highest caseload
+            </th>
+            <th scope="col" className="num">
+              Team average
+            </th>
+            <th scope="col" className="num">
+              Newly qualified workers
+            </th>
             <th scope="col">Their caseloads protected?</th>
           </tr>
         </thead>
@@ -268,7 +320,7 @@ export function CaseloadsSection({ s, reportLinks, referenceForm }: { s: Staffin
               <td className={`num${(t.highest ?? 0) > s.reference ? ' num-strong' : ''}`}>{formatNumber(t.highest, 0)}</td>
               <td className="num">{formatNumber(t.average)}</td>
               <td className="num">{formatNumber(t.nqsw, 0)}</td>
-              <td>{t.nqsw ? (t.nqswProtected === null ? '–' : t.nqswProtected ? 'Yes' : <span className="bad">No</span>) : '–'}</td>
+              <td>{t.nqsw ? t.nqswProtected === null ? '–' : t.nqswProtected ? 'Yes' : <span className="bad">No</span> : '–'}</td>
             </tr>
           ))}
         </tbody>
@@ -276,4 +328,3 @@ export function CaseloadsSection({ s, reportLinks, referenceForm }: { s: Staffin
     </section>
   );
 }
-

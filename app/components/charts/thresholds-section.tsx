@@ -4,7 +4,17 @@ import { formatPercent } from '~/utils/format';
 import { ChoiceBars } from './choice-bars';
 import { ChoiceTable } from './question-figure';
 
-function DistributionTable({ rows, choices, caption, first }: { rows: ThresholdFigures['byArea']; choices: ThresholdFigures['choices']; caption: string; first: string }) {
+function DistributionTable({
+  rows,
+  choices,
+  caption,
+  first,
+}: {
+  rows: ThresholdFigures['byArea'];
+  choices: ThresholdFigures['choices'];
+  caption: string;
+  first: string;
+}) {
   return (
     <div className="wide-table">
       <table className="figure-table">
@@ -51,7 +61,12 @@ function DistributionTable({ rows, choices, caption, first }: { rows: ThresholdF
 
 /** Thresholds: how teams rate the change in the level of concern at which they act, and who changed most. */
 export function ThresholdsSection({ t, reportLinks, compareLink }: { t: ThresholdFigures; reportLinks: Map<number, number>; compareLink: string | null }) {
-  const overallBars = t.choices.map((c, i) => ({ value: c.value, label: c.text, count: t.overall.counts[i], share: t.overall.n ? t.overall.counts[i] / t.overall.n : 0 }));
+  const overallBars = t.choices.map((c, i) => ({
+    value: c.value,
+    label: c.text,
+    count: t.overall.counts[i],
+    share: t.overall.n ? t.overall.counts[i] / t.overall.n : 0,
+  }));
   return (
     <section className="section" aria-labelledby="thresholds">
       <h2 id="thresholds">Changes in thresholds</h2>
@@ -77,7 +92,11 @@ export function ThresholdsSection({ t, reportLinks, compareLink }: { t: Threshol
       <h3>The largest changes, with the teams’ explanations</h3>
       {t.largest.length ? (
         <>
-          {t.changed > t.largest.length ? <p>The {t.largest.length} largest of {t.changed} changes.</p> : null}
+          {t.changed > t.largest.length ? (
+            <p>
+              The {t.largest.length} largest of {t.changed} changes.
+            </p>
+          ) : null}
           <div className="wide-table">
             <table className="figure-table">
               <caption className="visually-hidden">Teams reporting the largest changes</caption>
@@ -92,7 +111,9 @@ export function ThresholdsSection({ t, reportLinks, compareLink }: { t: Threshol
               <tbody>
                 {t.largest.map((l) => (
                   <tr key={l.teamId}>
-                    <th scope="row">{reportLinks.get(l.teamId) ? <Link to={`/review/responses/${reportLinks.get(l.teamId)}/report`}>{l.teamName}</Link> : l.teamName}</th>
+                    <th scope="row">
+                      {reportLinks.get(l.teamId) ? <Link to={`/review/responses/${reportLinks.get(l.teamId)}/report`}>{l.teamName}</Link> : l.teamName}
+                    </th>
                     <td>{l.areaName}</td>
                     <td>
                       {l.label} ({l.value > 0 ? `+${l.value}` : l.value})
@@ -112,7 +133,8 @@ export function ThresholdsSection({ t, reportLinks, compareLink }: { t: Threshol
       {t.comparison ? (
         <>
           <p>
-            Against <strong>{t.comparison.round.name}</strong>: {t.comparison.changes.length} of {t.comparison.compared} teams that answered in both rounds changed their rating.
+            Against <strong>{t.comparison.round.name}</strong>: {t.comparison.changes.length} of {t.comparison.compared} teams that answered in both rounds
+            changed their rating.
             {compareLink ? (
               <>
                 {' '}
@@ -149,7 +171,9 @@ export function ThresholdsSection({ t, reportLinks, compareLink }: { t: Threshol
           ) : null}
         </>
       ) : (
-        <p className="muted">This round does not follow an earlier round of the same questionnaire, so there is nothing to compare with (choose one on the phase comparison page).</p>
+        <p className="muted">
+          This round does not follow an earlier round of the same questionnaire, so there is nothing to compare with (choose one on the phase comparison page).
+        </p>
       )}
     </section>
   );

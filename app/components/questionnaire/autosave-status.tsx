@@ -41,7 +41,8 @@ export function RestoredNotice({ count }: { count: number }) {
   if (!count) return null;
   return (
     <p className="notice" role="status">
-      {count} change{count === 1 ? '' : 's'} made earlier in this browser but not yet saved {count === 1 ? 'has' : 'have'} been restored and {count === 1 ? 'is' : 'are'} being saved now.
+      {count} change{count === 1 ? '' : 's'} made earlier in this browser but not yet saved {count === 1 ? 'has' : 'have'} been restored and{' '}
+      {count === 1 ? 'is' : 'are'} being saved now.
     </p>
   );
 }

@@ -226,7 +226,8 @@ export class AutosaveQueue {
       return;
     }
     if (reply.status === 409 && reply.body?.reason === 'conflict') {
-      const conflicts: ConflictInfo[] = (reply.body.conflicts ?? []).map((c: any) => ({ // eslint-disable-line @typescript-eslint/no-explicit-any -- one conflict of the 409 body (docs/api.md)
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one conflict of the 409 body (docs/api.md)
+      const conflicts: ConflictInfo[] = (reply.body.conflicts ?? []).map((c: any) => ({
         question: c.question,
         mine: batch.get(c.question),
         theirs: c.currentValue,
@@ -265,7 +266,11 @@ export class AutosaveQueue {
       return;
     }
     if (reply.status === 401) {
-      this.backoff({ kind: 'error', message: 'You have been signed out. Sign in again in another tab; your changes are kept in this browser.', waiting: this.waiting });
+      this.backoff({
+        kind: 'error',
+        message: 'You have been signed out. Sign in again in another tab; your changes are kept in this browser.',
+        waiting: this.waiting,
+      });
       return;
     }
     this.backoff({ kind: 'error', message: `The server could not save (${reply.status}); retrying.`, waiting: this.waiting });

@@ -23,8 +23,8 @@ export function CarriedPanel({
     <div className="notice carried-panel" role="region" aria-labelledby="carried-heading" data-testid="carried">
       <h2 id="carried-heading">Answers carried forward from the last phase</h2>
       <p>
-        {unconfirmedTotal} answer{unconfirmedTotal === 1 ? '' : 's'} from the last phase {unconfirmedTotal === 1 ? 'is' : 'are'} still to be confirmed. Check each
-        marked answer: change it if it is out of date, or confirm it as it stands.
+        {unconfirmedTotal} answer{unconfirmedTotal === 1 ? '' : 's'} from the last phase {unconfirmedTotal === 1 ? 'is' : 'are'} still to be confirmed. Check
+        each marked answer: change it if it is out of date, or confirm it as it stands.
       </p>
       {onPage.length ? (
         <>
@@ -46,7 +46,11 @@ export function CarriedPanel({
       ) : (
         <p>None on this page.</p>
       )}
-      {error ? <p className="field-error" role="alert">{error}</p> : null}
+      {error ? (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      ) : null}
     </div>
   );
 }

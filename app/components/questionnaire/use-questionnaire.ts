@@ -12,7 +12,12 @@ export type AnswerError = { path: string; message: string };
 export type CarriedOnPage = { name: string; fromUnsubmitted: boolean };
 
 async function sendJson(url: string, method: string, body: unknown) {
-  const response = await fetch(url, { method, headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body), credentials: 'same-origin' });
+  const response = await fetch(url, {
+    method,
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(body),
+    credentials: 'same-origin',
+  });
   const text = await response.text();
   let parsed: any = null; // eslint-disable-line @typescript-eslint/no-explicit-any -- the API's JSON reply, read field by field as docs/api.md describes
   try {

@@ -69,19 +69,25 @@ function group(key: string, label: string, question: CatalogueQuestion, cells: C
  */
 export async function activityTotals(db: Executor, scope: Scope, question: CatalogueQuestion): Promise<Cell[]> {
   if (scope.tally) {
-    const tallied = await runAggregate(db, sql<Cell>`
+    const tallied = await runAggregate(
+      db,
+      sql<Cell>`
       select t.row_key, t.column_key, sum(t.value * t.responses) as total, sum(t.responses)::int as teams
       from answer_tallies t
       where t.topic = ${question.topic} and t.question = ${question.name} and ${talliesInScope(scope)}
-      group by t.row_key, t.column_key`);
+      group by t.row_key, t.column_key`,
+    );
     return tallied.rows;
   }
-  const result = await runAggregate(db, sql<Cell>`
+  const result = await runAggregate(
+    db,
+    sql<Cell>`
     select a.row_key, a.column_key, sum(a.value_numeric) as total, count(*)::int as teams
     from ${scopedAnswers(scope, 'a', [question.name])}
     where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
       and a.value_type = 'numeric' and ${inScope(scope)}
-    group by a.row_key, a.column_key`);
+    group by a.row_key, a.column_key`,
+  );
   return result.rows;
 }
 
@@ -105,14 +111,17 @@ export async function activityFigures(
   const cells = sql`a.row_key collate "C", a.column_key collate "C"`;
   const groupedQuery =
     wantAreas || wantTeams
-      ? runAggregate(db, sql<Cell & { area_id: number | null; team_id: number | null }>`
+      ? runAggregate(
+          db,
+          sql<Cell & { area_id: number | null; team_id: number | null }>`
           select t.area_id, ${wantTeams ? sql`a.team_id` : sql`null::int`} as team_id, a.row_key collate "C" as row_key, a.column_key collate "C" as column_key,
             sum(a.value_numeric) as total, count(*)::int as teams
           from ${scopedAnswers(scope, 'a', [question.name])}
           join teams t on t.id = a.team_id
           where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
             and a.value_type = 'numeric' and ${inScope(scope)}
-          group by grouping sets ((t.area_id, ${cells}) ${wantTeams ? sql`, (a.team_id, ${cells})` : sql``})`).then((r) => r.rows)
+          group by grouping sets ((t.area_id, ${cells}) ${wantTeams ? sql`, (a.team_id, ${cells})` : sql``})`,
+        ).then((r) => r.rows)
       : Promise.resolve([]);
   const [overall, grouped] = await Promise.all([totals ?? activityTotals(db, scope, question), groupedQuery]);
   const areas = new Map(scope.responses.map((r) => [r.areaId, r.areaName]));
@@ -120,12 +129,27 @@ export async function activityFigures(
   const byArea = wantAreas
     ? [...areas.entries()]
         .sort((a, b) => compareNames(a[1], b[1]))
-        .map(([id, name]) => group(String(id), name, question, grouped.filter((g) => g.area_id === id && g.team_id === null)))
+        .map(([id, name]) =>
+          group(
+            String(id),
+            name,
+            question,
+            grouped.filter((g) => g.area_id === id && g.team_id === null),
+          ),
+        )
     : null;
   const byTeam = wantTeams
     ? [...teams.values()]
         .sort((a, b) => compareNames(a.areaName, b.areaName) || compareNames(a.teamName, b.teamName))
-        .map((t) => group(String(t.teamId), t.teamName, question, grouped.filter((g) => g.team_id === t.teamId), t.areaName))
+        .map((t) =>
+          group(
+            String(t.teamId),
+            t.teamName,
+            question,
+            grouped.filter((g) => g.team_id === t.teamId),
+            t.areaName,
+          ),
+        )
     : null;
   return {
     question: { name: question.name, title: question.title },

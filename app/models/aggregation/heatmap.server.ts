@@ -49,13 +49,19 @@ export async function heatmapFigures(db: Executor, scope: Scope, options: { cell
   const where = sql`a.round_id = ${scope.round.id} and a.topic in (${sql.join(topics)}) and a.question in (${sql.join(names)})
     and a.column_key = ${RATING_COLUMN} and a.value_type = 'choice' and ${inScope(scope)}`;
   const [counts, cells] = await Promise.all([
-    runAggregate(db, sql<{ question: string; row_key: string; value: string; n: number }>`
+    runAggregate(
+      db,
+      sql<{ question: string; row_key: string; value: string; n: number }>`
       select a.question, a.row_key, a.value_choice as value, count(*)::int as n
       from ${scopedAnswers(scope)} where ${where}
-      group by a.question, a.row_key, a.value_choice`),
+      group by a.question, a.row_key, a.value_choice`,
+    ),
     showCells
-      ? runAggregate(db, sql<{ question: string; row_key: string; team_id: number; value: string }>`
-          select a.question, a.row_key, a.team_id, a.value_choice as value from ${scopedAnswers(scope)} where ${where}`)
+      ? runAggregate(
+          db,
+          sql<{ question: string; row_key: string; team_id: number; value: string }>`
+          select a.question, a.row_key, a.team_id, a.value_choice as value from ${scopedAnswers(scope)} where ${where}`,
+        )
       : Promise.resolve(null),
   ]);
   const included = new Set(scope.responses.map((r) => r.responseId));
@@ -82,7 +88,14 @@ export async function heatmapFigures(db: Executor, scope: Scope, options: { cell
     teams: showCells
       ? [...scope.matching]
           .sort((a, b) => compareNames(a.areaName, b.areaName) || compareNames(a.teamName, b.teamName))
-          .map((r) => ({ teamId: r.teamId, teamName: r.teamName, areaId: r.areaId, areaName: r.areaName, counted: included.has(r.responseId), status: r.status }))
+          .map((r) => ({
+            teamId: r.teamId,
+            teamName: r.teamName,
+            areaId: r.areaId,
+            areaName: r.areaName,
+            counted: included.has(r.responseId),
+            status: r.status,
+          }))
       : null,
     cells: cellMap,
   };
@@ -120,6 +133,13 @@ export async function heatmapCell(db: Executor, scope: Scope, question: string, 
     rating: ratingValue === undefined ? null : { value: ratingValue, text: label(ratingColumn, ratingValue) },
     details: columns
       .filter((c) => c.name !== RATING_COLUMN && values.has(c.name))
-      .map((c) => ({ key: c.name, title: c.title, value: values.get(c.name)!.map((v) => label(c, v)).join('; ') })),
+      .map((c) => ({
+        key: c.name,
+        title: c.title,
+        value: values
+          .get(c.name)!
+          .map((v) => label(c, v))
+          .join('; '),
+      })),
   };
 }

@@ -66,17 +66,23 @@ export async function phaseComparison(db: Executor, earlier: Scope, later: Scope
   const [earlierStats, laterStats, paired, teams] = await Promise.all([
     runAggregate(db, stats(earlier, question.earlierName)),
     runAggregate(db, stats(later, question.name)),
-    runAggregate(db, sql<Record<string, unknown>>`
+    runAggregate(
+      db,
+      sql<Record<string, unknown>>`
       select count(*)::int as n, avg(l.value - e.value) as mean_change,
         percentile_cont(0.5) within group (order by l.value - e.value) as median_change,
         count(*) filter (where l.value > e.value)::int as up, count(*) filter (where l.value < e.value)::int as down,
         count(*) filter (where l.value = e.value)::int as same
-      from ${side(earlier, question.earlierName)} e join ${side(later, question.name)} l on l.team_id = e.team_id`),
-    runAggregate(db, sql<{ team_id: number; earlier: number | null; later: number | null; total: number }>`
+      from ${side(earlier, question.earlierName)} e join ${side(later, question.name)} l on l.team_id = e.team_id`,
+    ),
+    runAggregate(
+      db,
+      sql<{ team_id: number; earlier: number | null; later: number | null; total: number }>`
       select coalesce(e.team_id, l.team_id) as team_id, e.value as earlier, l.value as later, count(*) over ()::int as total
       from ${side(earlier, question.earlierName)} e full join ${side(later, question.name)} l on l.team_id = e.team_id
       order by (l.value - e.value is null), abs(l.value - e.value) desc, coalesce(e.team_id, l.team_id)
-      limit ${PHASE_TEAM_LIMIT}`),
+      limit ${PHASE_TEAM_LIMIT}`,
+    ),
   ]);
   const e = statsOf(earlierStats.rows[0]);
   const l = statsOf(laterStats.rows[0]);
@@ -99,7 +105,14 @@ export async function phaseComparison(db: Executor, earlier: Scope, later: Scope
       const team = names.get(r.team_id);
       const before = r.earlier === null ? null : Number(r.earlier);
       const after = r.later === null ? null : Number(r.later);
-      return { teamId: r.team_id, teamName: team?.teamName ?? String(r.team_id), areaName: team?.areaName ?? '', earlier: before, later: after, change: before !== null && after !== null ? after - before : null };
+      return {
+        teamId: r.team_id,
+        teamName: team?.teamName ?? String(r.team_id),
+        areaName: team?.areaName ?? '',
+        earlier: before,
+        later: after,
+        change: before !== null && after !== null ? after - before : null,
+      };
     }),
     teamCount: Number(teams.rows[0]?.total ?? 0),
   };

@@ -13,9 +13,7 @@ import { cellKey, talliedCellStats } from './topic.server';
  */
 
 export type ReportValue =
-  | { kind: 'number'; value: number; median: number | null; n: number }
-  | { kind: 'text'; value: string }
-  | { kind: 'choices'; values: string[] };
+  { kind: 'number'; value: number; median: number | null; n: number } | { kind: 'text'; value: string } | { kind: 'choices'; values: string[] };
 
 export type ReportQuestion = {
   name: string;
@@ -38,7 +36,15 @@ export type TeamReport = {
   pages: { name: string; title: string; questions: ReportQuestion[] }[];
 };
 
-type AnswerRow = { question: string; row_key: string; column_key: string; value_type: string; value_numeric: number | null; value_text: string | null; value_choice: string | null };
+type AnswerRow = {
+  question: string;
+  row_key: string;
+  column_key: string;
+  value_type: string;
+  value_numeric: number | null;
+  value_text: string | null;
+  value_choice: string | null;
+};
 
 /** The round's median of every numeric answer (whole question or cell) and how many it rests on. */
 export async function roundMedians(db: Executor, scope: Scope): Promise<Map<string, { median: number; n: number }>> {
@@ -46,11 +52,14 @@ export async function roundMedians(db: Executor, scope: Scope): Promise<Map<stri
     const stats = await talliedCellStats(db, scope, null);
     return new Map([...stats].map(([cell, s]) => [cell, { median: s.median, n: s.n }]));
   }
-  const result = await runAggregate(db, sql<{ question: string; row_key: string; column_key: string; median: number; n: number }>`
+  const result = await runAggregate(
+    db,
+    sql<{ question: string; row_key: string; column_key: string; median: number; n: number }>`
     select a.question, a.row_key, a.column_key, percentile_cont(0.5) within group (order by a.value_numeric) as median, count(*)::int as n
     from ${scopedAnswers(scope)}
     where a.round_id = ${scope.round.id} and a.value_type = 'numeric' and ${inScope(scope)}
-    group by a.question, a.row_key, a.column_key`);
+    group by a.question, a.row_key, a.column_key`,
+  );
   return new Map(result.rows.map((m) => [cellKey(m.question, m.row_key, m.column_key), { median: Number(m.median), n: Number(m.n) }]));
 }
 
@@ -90,9 +99,7 @@ export async function teamReport(db: Executor, user: CurrentUser, responseId: nu
     return { kind: 'text', value: first.value_text ?? '' };
   };
 
-  const pageTitles = new Map(
-    ((version.definition.pages as Array<{ name: string; title?: string }> | undefined) ?? []).map((p) => [p.name, p.title ?? p.name]),
-  );
+  const pageTitles = new Map(((version.definition.pages as Array<{ name: string; title?: string }> | undefined) ?? []).map((p) => [p.name, p.title ?? p.name]));
   const pages = new Map<string, ReportQuestion[]>();
   for (const q of [...version.catalogue.values()].sort((a, b) => a.position - b.position)) {
     let entry: ReportQuestion;
@@ -103,7 +110,10 @@ export async function teamReport(db: Executor, user: CurrentUser, responseId: nu
         name: q.name,
         title: q.title,
         value: null,
-        matrix: { columns: [{ key: '', title: 'Answer' }], rows: q.detail.items.map((i) => ({ key: i.name, title: i.title, cells: { '': valueOf(q, i.name, '') } })) },
+        matrix: {
+          columns: [{ key: '', title: 'Answer' }],
+          rows: q.detail.items.map((i) => ({ key: i.name, title: i.title, cells: { '': valueOf(q, i.name, '') } })),
+        },
       };
     } else {
       const columns = q.detail.columns ?? [];

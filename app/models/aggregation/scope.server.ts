@@ -100,7 +100,14 @@ export async function loadScope(
   // arrays: at national scale (9,000 teams) that is about half the time of 9,000 row objects.
   const wantsArea = requested.areaId !== null || requested.area !== undefined;
   const listResponses = (areaIds: number[] | null) =>
-    sql<{ ids: number[] | null; teams: number[] | null; statuses: ResponseStatus[] | null; names: string[] | null; areas: number[] | null; types: TeamType[] | null }>`
+    sql<{
+      ids: number[] | null;
+      teams: number[] | null;
+      statuses: ResponseStatus[] | null;
+      names: string[] | null;
+      areas: number[] | null;
+      types: TeamType[] | null;
+    }>`
       select array_agg(r.id) as ids, array_agg(r.team_id) as teams, array_agg(r.status) as statuses, array_agg(t.name) as names,
         array_agg(t.area_id) as areas, array_agg(t.team_type) as types
       from responses r
@@ -111,22 +118,33 @@ export async function loadScope(
       .selectFrom('rounds as r')
       .innerJoin('questionnaire_versions as v', 'v.id', 'r.questionnaire_version_id')
       .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
-      .select(['r.id', 'r.name', 'r.status', 'r.due_date', 'r.questionnaire_version_id', 'r.follows_round_id', 'q.slug as questionnaire_slug', 'q.title as questionnaire_title', 'v.version'])
+      .select([
+        'r.id',
+        'r.name',
+        'r.status',
+        'r.due_date',
+        'r.questionnaire_version_id',
+        'r.follows_round_id',
+        'q.slug as questionnaire_slug',
+        'q.title as questionnaire_title',
+        'v.version',
+      ])
       .where('r.id', '=', roundId)
       .executeTakeFirst(),
     db.selectFrom('areas').select(['id', 'name', 'slug']).execute(),
     wantsArea || visibleAreas
       ? sql<{ area_id: number; responses: number }>`
           select t.area_id, count(*)::int as responses from responses r join teams t on t.id = r.team_id
-          where r.round_id = ${roundId} group by t.area_id`.execute(db).then((r) => r.rows.map((a) => ({ areaId: Number(a.area_id), responses: Number(a.responses) })))
+          where r.round_id = ${roundId} group by t.area_id`
+          .execute(db)
+          .then((r) => r.rows.map((a) => ({ areaId: Number(a.area_id), responses: Number(a.responses) })))
       : null,
     wantsArea ? null : listResponses(visibleAreas),
   ]);
   if (!round) return null;
   const areaById = new Map(areaRows.map((a) => [a.id, a]));
   const visible = (areaId: number) => !visibleAreas || visibleAreas.includes(areaId);
-  const menu = (areaIds: Iterable<number>) =>
-    [...new Set(areaIds)].map((id) => areaById.get(id)!).sort((a, b) => compareNames(a.name, b.name));
+  const menu = (areaIds: Iterable<number>) => [...new Set(areaIds)].map((id) => areaById.get(id)!).sort((a, b) => compareNames(a.name, b.name));
   // Areas (of the caller's) with teams in the round, for the filter menu and to resolve an area named by slug.
   const areasInRound = perArea ? menu(perArea.filter((a) => visible(a.areaId)).map((a) => a.areaId)) : null;
   if (visibleAreas && !areasInRound!.length) return null;
@@ -159,9 +177,7 @@ export async function loadScope(
   rows.sort((a, b) => (a.teamName < b.teamName ? -1 : a.teamName > b.teamName ? 1 : a.teamId - b.teamId));
 
   const statuses = new Set(includedStatuses(filter));
-  const matching = rows.filter(
-    (r) => (filter.areaId === null || r.areaId === filter.areaId) && (filter.teamType === null || r.teamType === filter.teamType),
-  );
+  const matching = rows.filter((r) => (filter.areaId === null || r.areaId === filter.areaId) && (filter.teamType === null || r.teamType === filter.teamType));
   const responses = matching.filter((r) => statuses.has(r.status));
   // The round's other responses, listed only when every response of the round was loaded (no area asked for, and
   // the caller sees every area); otherwise the SQL filter names the responses in scope.

@@ -141,8 +141,21 @@ function staffingRows(condition: RawBuilder<boolean>) {
     group by a.response_id`;
 }
 
-
-const COLUMN_NAMES = ['response_id', 'round_id', 'team_id', 'establishment', 'permanent', 'agency', 'vacant', 'workers', 'average', 'highest', 'nqsw', 'nqsw_average', 'nqsw_protected'];
+const COLUMN_NAMES = [
+  'response_id',
+  'round_id',
+  'team_id',
+  'establishment',
+  'permanent',
+  'agency',
+  'vacant',
+  'workers',
+  'average',
+  'highest',
+  'nqsw',
+  'nqsw_average',
+  'nqsw_protected',
+];
 const STAFFING_COLUMNS = sql.raw(COLUMN_NAMES.join(', '));
 const columnsOf = (alias: string) => sql.raw(COLUMN_NAMES.map((c) => `${alias}.${c}`).join(', '));
 
@@ -188,9 +201,7 @@ export async function staffingFigures(
   options: { headline?: boolean } = {},
 ): Promise<StaffingFigures | null> {
   if (!hasStaffingQuestions(scope)) return null;
-  const asked = Object.fromEntries(
-    Object.entries(STAFFING_ROLES).map(([key, role]) => [key, scope.version.roles.has(role)]),
-  ) as Record<Role, boolean>;
+  const asked = Object.fromEntries(Object.entries(STAFFING_ROLES).map(([key, role]) => [key, scope.version.roles.has(role)])) as Record<Role, boolean>;
   // One row per team with its staffing figures side by side, kept with the answers (table response_staffing).
   const perTeam = sql`
     select s.team_id, s.establishment, s.permanent, s.agency, s.vacant, s.workers, s.average, s.highest, s.nqsw,
@@ -199,7 +210,9 @@ export async function staffingFigures(
     where s.round_id = ${scope.round.id} and ${inScope(scope, sql.ref('s.response_id'))}`;
   const listAll = scope.responses.length <= TEAM_LIST_LIMIT;
   // One statement: the per-team rows are computed once and feed both the groups and the listed teams.
-  const result = await runAggregate(db, sql<{ groups: Record<string, unknown>[]; listed: Record<string, unknown>[] }>`
+  const result = await runAggregate(
+    db,
+    sql<{ groups: Record<string, unknown>[]; listed: Record<string, unknown>[] }>`
     with per_team as (${perTeam}),
     teams_in as (select p.*, t.area_id from per_team p join teams t on t.id = p.team_id),
     grouped as (
@@ -237,7 +250,8 @@ export async function staffingFigures(
       where ${options.headline ? sql`false` : sql`${listAll ? sql`true` : sql`false`} or vacancy_rate > ${HIGH_VACANCY_RATE} or by_highest <= 10`}
     )
     select (select coalesce(json_agg(g), '[]'::json) from grouped g) as groups,
-           (select coalesce(json_agg(l), '[]'::json) from listed l) as listed`);
+           (select coalesce(json_agg(l), '[]'::json) from listed l) as listed`,
+  );
   const groups = { rows: result.rows[0].groups };
   const listed = { rows: result.rows[0].listed };
   const areaNames = new Map(scope.responses.map((r) => [r.areaId, r.areaName]));
@@ -273,7 +287,16 @@ export async function staffingFigures(
       meanCaseloadOfNqswTeams: num(r.mean_caseload_nqsw_teams),
     };
   };
-  const emptyOverall = { teams: 0, teams_above_high: 0, teams_with_caseload: 0, teams_average_above: 0, teams_highest_above: 0, teams_with_nqsw: 0, nqsw_protected_yes: 0, nqsw_protected_no: 0 };
+  const emptyOverall = {
+    teams: 0,
+    teams_above_high: 0,
+    teams_with_caseload: 0,
+    teams_average_above: 0,
+    teams_highest_above: 0,
+    teams_with_nqsw: 0,
+    nqsw_protected_yes: 0,
+    nqsw_protected_no: 0,
+  };
   const overallRow = groups.rows.find((r) => Number(r.whole) === 1) ?? emptyOverall;
   const byArea = groups.rows
     .filter((r) => Number(r.whole) === 0)

@@ -50,23 +50,35 @@ function explanationQuestion(scope: Pick<Scope, 'version'>): CatalogueQuestion |
 }
 
 /** The figures; with `headline`, only the overall distribution (the start page's card). */
-export async function thresholdFigures(db: Executor, scope: Scope, compare: Scope | null = null, options: { headline?: boolean } = {}): Promise<ThresholdFigures | null> {
+export async function thresholdFigures(
+  db: Executor,
+  scope: Scope,
+  compare: Scope | null = null,
+  options: { headline?: boolean } = {},
+): Promise<ThresholdFigures | null> {
   const question = thresholdQuestion(scope);
   if (!question) return null;
   const choices = question.detail.choices!;
   const label = (value: number) => choices.find((c) => Number(c.value) === value)?.text ?? String(value);
   const explanation = explanationQuestion(scope);
   const [distribution, largest, comparison] = await Promise.all([
-    runAggregate(db, sql<{ area_id: number | null; team_type: TeamType | null; whole: number; value: number; n: number }>`
+    runAggregate(
+      db,
+      sql<{ area_id: number | null; team_type: TeamType | null; whole: number; value: number; n: number }>`
       select ${options.headline ? sql`null::int as area_id, null::text as team_type, 3` : sql`t.area_id, t.team_type, grouping(t.area_id, t.team_type)`} as whole,
         a.value_numeric as value, count(*)::int as n
       from ${scopedAnswers(scope, 'a', [question.name])}
       join teams t on t.id = a.team_id
       where a.round_id = ${scope.round.id} and a.topic = ${question.topic} and a.question = ${question.name}
         and a.row_key = '' and a.value_type = 'numeric' and ${inScope(scope)}
-      group by grouping sets ((a.value_numeric)${options.headline ? sql`` : sql`, (t.area_id, a.value_numeric), (t.team_type, a.value_numeric)`})`),
+      group by grouping sets ((a.value_numeric)${options.headline ? sql`` : sql`, (t.area_id, a.value_numeric), (t.team_type, a.value_numeric)`})`,
+    ),
     // The 20 largest first, then their explanations (20 lookups, not one per team that reported a change).
-    options.headline ? Promise.resolve({ rows: [] as { team_id: number; value: number; explanation: string | null; changed: number }[] }) : runAggregate(db, sql<{ team_id: number; value: number; explanation: string | null; changed: number }>`
+    options.headline
+      ? Promise.resolve({ rows: [] as { team_id: number; value: number; explanation: string | null; changed: number }[] })
+      : runAggregate(
+          db,
+          sql<{ team_id: number; value: number; explanation: string | null; changed: number }>`
       select l.team_id, l.value, d.value_text as explanation, l.changed
       from (
         select a.team_id, a.response_id, a.value_numeric as value, count(*) over ()::int as changed,
@@ -79,7 +91,8 @@ export async function thresholdFigures(db: Executor, scope: Scope, compare: Scop
         limit ${LARGEST_CHANGES_LIMIT}
       ) l
       left join answers d on d.response_id = l.response_id and d.question = ${explanation?.name ?? ''} and d.row_key = '' and d.column_key = ''
-      order by l.position`),
+      order by l.position`,
+        ),
     compare ? phaseChanges(db, compare, scope, question) : Promise.resolve(null),
   ]);
   const rows = distribution.rows.map((r) => ({ ...r, whole: Number(r.whole), value: Number(r.value), n: Number(r.n) }));
@@ -101,7 +114,15 @@ export async function thresholdFigures(db: Executor, scope: Scope, compare: Scop
   const largestRows = largest.rows.map((r) => {
     const team = teams.get(r.team_id)!;
     const value = Number(r.value);
-    return { teamId: r.team_id, teamName: team.teamName, areaName: team.areaName, teamType: team.teamType, value, label: label(value), explanation: r.explanation };
+    return {
+      teamId: r.team_id,
+      teamName: team.teamName,
+      areaName: team.areaName,
+      teamType: team.teamType,
+      value,
+      label: label(value),
+      explanation: r.explanation,
+    };
   });
   return {
     question: { name: question.name, title: question.title },
@@ -124,7 +145,9 @@ async function phaseChanges(db: Executor, before: Scope, after: Scope, question:
   if (!earlierName || before.version.slug !== after.version.slug) return null;
   // Each round's ratings are read once (materialised), then paired by team: joining the two reads directly could
   // run one side again for every row of the other.
-  const result = await runAggregate(db, sql<{ team_id: number; before: number; after: number; compared: number }>`
+  const result = await runAggregate(
+    db,
+    sql<{ team_id: number; before: number; after: number; compared: number }>`
     with later as materialized (
       select y.team_id, y.value_numeric as value
       from ${scopedAnswers(after, 'y', [question.name])}
@@ -143,7 +166,8 @@ async function phaseChanges(db: Executor, before: Scope, after: Scope, question:
       join earlier e on e.team_id = l.team_id
     ) paired -- changed teams first; "compared" counts every pair, changed or not
     order by abs(after - before) desc, team_id
-    limit ${CHANGES_LIMIT}`);
+    limit ${CHANGES_LIMIT}`,
+  );
   const choices = question.detail.choices ?? [];
   const label = (value: number) => choices.find((c) => Number(c.value) === value)?.text ?? String(value);
   const teams = teamsById(after);
@@ -152,8 +176,18 @@ async function phaseChanges(db: Executor, before: Scope, after: Scope, question:
     .filter((r) => r.before !== r.after)
     .map((r) => {
       const team = teams.get(r.team_id)!;
-      return { teamId: r.team_id, teamName: team.teamName, areaName: team.areaName, before: r.before, after: r.after, beforeLabel: label(r.before), afterLabel: label(r.after) };
+      return {
+        teamId: r.team_id,
+        teamName: team.teamName,
+        areaName: team.areaName,
+        before: r.before,
+        after: r.after,
+        beforeLabel: label(r.before),
+        afterLabel: label(r.after),
+      };
     })
-    .sort((a, b) => Math.abs(b.after - b.before) - Math.abs(a.after - a.before) || compareNames(a.areaName, b.areaName) || compareNames(a.teamName, b.teamName));
+    .sort(
+      (a, b) => Math.abs(b.after - b.before) - Math.abs(a.after - a.before) || compareNames(a.areaName, b.areaName) || compareNames(a.teamName, b.teamName),
+    );
   return { round: { id: before.round.id, name: before.round.name }, compared: Number(result.rows[0]?.compared ?? 0), changes };
 }

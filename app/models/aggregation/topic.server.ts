@@ -32,9 +32,7 @@ export type TextAnswer = { teamId: number; teamName: string; areaName: string; t
 export type TextFigures = { total: number; answers: TextAnswer[] };
 
 export type CellFigures =
-  | { kind: 'numeric'; stats: NumericStats | null }
-  | { kind: 'choice'; multiple: boolean; choices: ChoiceFigures }
-  | { kind: 'text'; text: TextFigures };
+  { kind: 'numeric'; stats: NumericStats | null } | { kind: 'choice'; multiple: boolean; choices: ChoiceFigures } | { kind: 'text'; text: TextFigures };
 
 export type MatrixFigures = {
   rows: { key: string; title: string }[];
@@ -57,7 +55,17 @@ export type QuestionFigures = {
   | { kind: 'matrix'; matrix: MatrixFigures }
 );
 
-type NumericRow = { question: string; row_key: string; column_key: string; n: number; sum: number; mean: number; min: number; max: number; quartiles: number[] };
+type NumericRow = {
+  question: string;
+  row_key: string;
+  column_key: string;
+  n: number;
+  sum: number;
+  mean: number;
+  min: number;
+  max: number;
+  quartiles: number[];
+};
 
 function toStats(row: Pick<NumericRow, 'n' | 'sum' | 'mean' | 'min' | 'max' | 'quartiles'>): NumericStats {
   const [q1, median, q3] = row.quartiles.map(Number);
@@ -74,7 +82,11 @@ export function topicQuestions(scope: Pick<Scope, 'version'>, topic: string): Ca
 
 /** The answers of a topic's questions in the scope (see scopedAnswers). */
 function topicAnswers(scope: Scope, topic: string) {
-  return scopedAnswers(scope, 'a', topicQuestions(scope, topic).map((q) => q.name));
+  return scopedAnswers(
+    scope,
+    'a',
+    topicQuestions(scope, topic).map((q) => q.name),
+  );
 }
 
 /** Topics of the scope's version, in the order they first appear, with their question counts. */
@@ -99,7 +111,11 @@ const SPLIT_CELLS = 40;
 function numericParts(scope: Scope, topic: string): RawBuilder<boolean>[][] {
   const questions = topicQuestions(scope, topic);
   const cellsOf = (q: CatalogueQuestion) =>
-    q.valueType === 'numeric' ? 1 : q.valueType === 'matrix' ? (q.detail.items?.length ?? (q.detail.rows?.length ?? 0) * (q.detail.columns ?? []).filter((c) => c.valueType === 'numeric').length) : 0;
+    q.valueType === 'numeric'
+      ? 1
+      : q.valueType === 'matrix'
+        ? (q.detail.items?.length ?? (q.detail.rows?.length ?? 0) * (q.detail.columns ?? []).filter((c) => c.valueType === 'numeric').length)
+        : 0;
   const total = questions.reduce((n, q) => n + cellsOf(q), 0);
   const largest = [...questions].filter((q) => q.valueType === 'matrix' && q.detail.rows?.length).sort((a, b) => cellsOf(b) - cellsOf(a))[0];
   if (isSmallScope(scope) || total <= SPLIT_CELLS || !largest || cellsOf(largest) < total / 2) return [[sql<boolean>`true`]];
@@ -151,7 +167,9 @@ export async function numericCellStats(db: Executor, scope: Scope, topic: string
 async function talliedSummaries(db: Executor, scope: Scope, topic: string | null, options: { byTeamType: boolean; wholeQuestions?: string[] }) {
   const type = options.byTeamType ? sql`t.team_type` : sql`null::text`;
   const whole = options.wholeQuestions;
-  const result = await runAggregate(db, sql<{ question: string; row_key: string; column_key: string; team_type: TeamType | null; vals: number[]; counts: number[] }>`
+  const result = await runAggregate(
+    db,
+    sql<{ question: string; row_key: string; column_key: string; team_type: TeamType | null; vals: number[]; counts: number[] }>`
     select question, row_key, column_key, team_type, array_agg(value order by value) as vals, array_agg(n order by value) as counts
     from (
       select t.question, t.row_key, t.column_key, ${type} as team_type, t.value, sum(t.responses)::int as n
@@ -160,7 +178,8 @@ async function talliedSummaries(db: Executor, scope: Scope, topic: string | null
         ${whole ? sql`and t.question in (${sql.join(whole)}) and t.row_key = '' and t.column_key = ''` : sql``}
       group by t.question, t.row_key, t.column_key, ${type}, t.value
     ) v
-    group by question, row_key, column_key, team_type`);
+    group by question, row_key, column_key, team_type`,
+  );
   return result.rows.flatMap((r) => {
     const summary = summariseCounts(r.vals.map(Number), r.counts.map(Number));
     return summary ? [{ question: r.question, row_key: r.row_key, column_key: r.column_key, team_type: r.team_type, summary }] : [];
@@ -181,7 +200,9 @@ export async function numericGroupStats(db: Executor, scope: Scope, topic: strin
   if (!questions.length) return [];
   const byArea = new Set(scope.responses.map((r) => r.areaId)).size <= AREA_GROUP_LIMIT;
   if (scope.tally && !byArea) return talliedTeamTypeStats(db, scope, topic, questions);
-  const result = await runAggregate(db, sql<NumericRow & { area_id: number | null; team_type: TeamType | null }>`
+  const result = await runAggregate(
+    db,
+    sql<NumericRow & { area_id: number | null; team_type: TeamType | null }>`
     select a.question, ${byArea ? sql`t.area_id` : sql`null::int`} as area_id, t.team_type, count(*)::int as n, sum(a.value_numeric) as sum,
       avg(a.value_numeric) as mean, min(a.value_numeric) as min, max(a.value_numeric) as max,
       percentile_cont(array[0.25, 0.5, 0.75]) within group (order by a.value_numeric) as quartiles
@@ -189,7 +210,8 @@ export async function numericGroupStats(db: Executor, scope: Scope, topic: strin
     join teams t on t.id = a.team_id
     where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric' and a.row_key = '' and a.column_key = ''
       and a.question in (${sql.join(questions)}) and ${inScope(scope)}
-    group by grouping sets ((a.question, t.team_type)${byArea ? sql`, (a.question, t.area_id)` : sql``})`);
+    group by grouping sets ((a.question, t.team_type)${byArea ? sql`, (a.question, t.area_id)` : sql``})`,
+  );
   return result.rows;
 }
 
@@ -209,11 +231,14 @@ export async function talliedTeamTypeStats(db: Executor, scope: Scope, topic: st
 
 async function teamValues(db: Executor, scope: Scope, topic: string, questions: string[]) {
   if (!questions.length) return [];
-  const result = await runAggregate(db, sql<{ question: string; team_id: number; value: number }>`
+  const result = await runAggregate(
+    db,
+    sql<{ question: string; team_id: number; value: number }>`
     select a.question, a.team_id, a.value_numeric as value
     from ${topicAnswers(scope, topic)}
     where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric' and a.row_key = '' and a.column_key = ''
-      and a.question in (${sql.join(questions)}) and ${inScope(scope)}`);
+      and a.question in (${sql.join(questions)}) and ${inScope(scope)}`,
+  );
   return result.rows;
 }
 
@@ -228,32 +253,44 @@ export async function choiceCounts(db: Executor, scope: Scope, topic: string, ra
   const multiple = topicQuestions(scope, topic)
     .filter((q) => q.valueType === 'multiple' || (q.valueType === 'matrix' && (q.detail.columns ?? []).some((c) => c.multiple)))
     .map((q) => q.name);
-  const choices = runAggregate(db, sql<Count>`
+  const choices = runAggregate(
+    db,
+    sql<Count>`
     select a.question, a.row_key, a.column_key, a.value_choice as value, count(*)::int as n
     from ${topicAnswers(scope, topic)}
     where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'choice' and ${inScope(scope)}
-    group by a.question, a.row_key, a.column_key, a.value_choice`);
+    group by a.question, a.row_key, a.column_key, a.value_choice`,
+  );
   const ratings = !ratingQuestions.length
     ? Promise.resolve({ rows: [] as Count[] })
     : scope.tally
-      ? runAggregate(db, sql<Count>`
+      ? runAggregate(
+          db,
+          sql<Count>`
           select t.question, t.row_key, t.column_key, t.value::text as value, sum(t.responses)::int as n
           from answer_tallies t
           where t.topic = ${topic} and t.question in (${sql.join(ratingQuestions)}) and ${talliesInScope(scope)}
-          group by t.question, t.row_key, t.column_key, t.value`)
-      : runAggregate(db, sql<Count>`
+          group by t.question, t.row_key, t.column_key, t.value`,
+        )
+      : runAggregate(
+          db,
+          sql<Count>`
           select a.question, a.row_key, a.column_key, a.value_numeric::text as value, count(*)::int as n
           from ${topicAnswers(scope, topic)}
           where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric'
             and a.question in (${sql.join(ratingQuestions)}) and ${inScope(scope)}
-          group by a.question, a.row_key, a.column_key, a.value_numeric`);
+          group by a.question, a.row_key, a.column_key, a.value_numeric`,
+        );
   const distinct = multiple.length
-    ? runAggregate(db, sql<{ question: string; row_key: string; column_key: string; respondents: number }>`
+    ? runAggregate(
+        db,
+        sql<{ question: string; row_key: string; column_key: string; respondents: number }>`
         select a.question, a.row_key, a.column_key, count(distinct a.response_id)::int as respondents
         from ${topicAnswers(scope, topic)}
         where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'choice'
           and a.question in (${sql.join(multiple)}) and ${inScope(scope)}
-        group by a.question, a.row_key, a.column_key`)
+        group by a.question, a.row_key, a.column_key`,
+      )
     : Promise.resolve({ rows: [] });
   const [choiceRows, ratingRows, distinctRows] = await Promise.all([choices, ratings, distinct]);
   const counts = new Map<string, Map<string, number>>();
@@ -271,15 +308,20 @@ export async function choiceCounts(db: Executor, scope: Scope, topic: string, ra
 async function textAnswers(db: Executor, scope: Scope, topic: string) {
   // How many written answers each question or cell has (index-only), then the first TEXT_LIMIT of each by team,
   // fetched cell by cell so a question with thousands of answers costs no more than one with a hundred.
-  const totals = await runAggregate(db, sql<{ question: string; row_key: string; column_key: string; total: number }>`
+  const totals = await runAggregate(
+    db,
+    sql<{ question: string; row_key: string; column_key: string; total: number }>`
     select a.question, a.row_key, a.column_key, count(*)::int as total
     from ${topicAnswers(scope, topic)}
     where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'text' and ${inScope(scope)}
-    group by a.question, a.row_key, a.column_key`);
+    group by a.question, a.row_key, a.column_key`,
+  );
   const byCell = new Map<string, TextFigures>();
   if (!totals.rows.length) return byCell;
   const cells = sql.join(totals.rows.map((t) => sql`(${t.question}, ${t.row_key}, ${t.column_key})`));
-  const listed = await runAggregate(db, sql<{ question: string; row_key: string; column_key: string; team_id: number; text: string }>`
+  const listed = await runAggregate(
+    db,
+    sql<{ question: string; row_key: string; column_key: string; team_id: number; text: string }>`
     select c.question, c.row_key, c.column_key, x.team_id, x.text
     from (values ${cells}) as c(question, row_key, column_key)
     cross join lateral (
@@ -289,12 +331,15 @@ async function textAnswers(db: Executor, scope: Scope, topic: string) {
         and a.question = c.question and a.row_key = c.row_key and a.column_key = c.column_key and ${inScope(scope)}
       order by a.team_id
       limit ${TEXT_LIMIT}
-    ) x`);
+    ) x`,
+  );
   const teams = teamsById(scope);
   for (const t of totals.rows) byCell.set(cellKey(t.question, t.row_key, t.column_key), { total: Number(t.total), answers: [] });
   for (const r of listed.rows) {
     const team = teams.get(r.team_id);
-    byCell.get(cellKey(r.question, r.row_key, r.column_key))?.answers.push({ teamId: r.team_id, teamName: team?.teamName ?? '', areaName: team?.areaName ?? '', text: r.text });
+    byCell
+      .get(cellKey(r.question, r.row_key, r.column_key))
+      ?.answers.push({ teamId: r.team_id, teamName: team?.teamName ?? '', areaName: team?.areaName ?? '', text: r.text });
   }
   for (const entry of byCell.values()) entry.answers.sort((a, b) => compareNames(a.teamName, b.teamName) || a.teamId - b.teamId);
   return byCell;
@@ -336,7 +381,10 @@ export async function topicQuestionFigures(db: Executor, scope: Scope, topic: st
       const stats = numeric.get(whole) ?? null;
       const own = groups.filter((g) => g.question === q.name);
       const group = (row: (typeof own)[number], key: string, label: string): GroupStats => ({ key, label, ...toStats(row) });
-      const byTeamType = own.filter((g) => g.team_type !== null).map((g) => group(g, g.team_type!, g.team_type!)).sort((a, b) => a.key.localeCompare(b.key));
+      const byTeamType = own
+        .filter((g) => g.team_type !== null)
+        .map((g) => group(g, g.team_type!, g.team_type!))
+        .sort((a, b) => a.key.localeCompare(b.key));
       const byArea = own
         .filter((g) => g.area_id !== null)
         .map((g) => group(g, String(g.area_id), areaNames.get(g.area_id!) ?? String(g.area_id)))
@@ -355,7 +403,13 @@ export async function topicQuestionFigures(db: Executor, scope: Scope, topic: st
     }
     if (q.valueType === 'choice' || q.valueType === 'multiple') {
       const respondents = choices.respondents.get(whole) ?? 0;
-      return { ...base, kind: 'choice', answered: respondents, multiple: q.valueType === 'multiple', choices: choiceFigures(q.detail.choices, choices.counts.get(whole), respondents) };
+      return {
+        ...base,
+        kind: 'choice',
+        answered: respondents,
+        multiple: q.valueType === 'multiple',
+        choices: choiceFigures(q.detail.choices, choices.counts.get(whole), respondents),
+      };
     }
     if (q.valueType === 'text') {
       const text = texts.get(whole) ?? EMPTY_TEXT;
@@ -367,7 +421,13 @@ export async function topicQuestionFigures(db: Executor, scope: Scope, topic: st
     type Column = { key: string; title: string; kind: CellFigures['kind']; multiple: boolean; choices?: { value: string; text: string }[] };
     const columns: Column[] = detail.items
       ? [{ key: '', title: '', kind: (detail.items[0]?.valueType ?? 'text') as CellFigures['kind'], multiple: false }]
-      : (detail.columns ?? []).map((c) => ({ key: c.name, title: c.title, kind: c.valueType as CellFigures['kind'], multiple: Boolean(c.multiple), choices: c.choices }));
+      : (detail.columns ?? []).map((c) => ({
+          key: c.name,
+          title: c.title,
+          kind: c.valueType as CellFigures['kind'],
+          multiple: Boolean(c.multiple),
+          choices: c.choices,
+        }));
     const cells: MatrixFigures['cells'] = {};
     for (const row of rows) {
       cells[row.key] = {};
@@ -377,7 +437,11 @@ export async function topicQuestionFigures(db: Executor, scope: Scope, topic: st
         const key = cellKey(q.name, row.key, column.key);
         if (kind === 'numeric') cells[row.key][column.key] = { kind, stats: numeric.get(key) ?? null };
         else if (kind === 'choice') {
-          cells[row.key][column.key] = { kind, multiple: column.multiple, choices: choiceFigures(column.choices, choices.counts.get(key), choices.respondents.get(key) ?? 0) };
+          cells[row.key][column.key] = {
+            kind,
+            multiple: column.multiple,
+            choices: choiceFigures(column.choices, choices.counts.get(key), choices.respondents.get(key) ?? 0),
+          };
         } else cells[row.key][column.key] = { kind: 'text', text: texts.get(key) ?? EMPTY_TEXT };
       }
     }
@@ -388,6 +452,15 @@ export async function topicQuestionFigures(db: Executor, scope: Scope, topic: st
         Object.values(row).map((c) => (c.kind === 'numeric' ? (c.stats?.n ?? 0) : c.kind === 'choice' ? c.choices.respondents : c.text.total)),
       ),
     );
-    return { ...base, kind: 'matrix', answered, matrix: { rows, columns: columns.map(({ key, title, kind, multiple, choices: c }) => ({ key, title, kind, multiple, ...(c ? { choices: c } : {}) })), cells } };
+    return {
+      ...base,
+      kind: 'matrix',
+      answered,
+      matrix: {
+        rows,
+        columns: columns.map(({ key, title, kind, multiple, choices: c }) => ({ key, title, kind, multiple, ...(c ? { choices: c } : {}) })),
+        cells,
+      },
+    };
   });
 }
