@@ -12,7 +12,7 @@ export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Pr
     throw problem(415, 'Send the body as JSON with "Content-Type: application/json".');
   }
   const declared = Number(request.headers.get('Content-Length') ?? '0');
-  if (declared > limit) throw problem(413, `The body is ${declared} bytes; the limit is ${limit} bytes (256 KB).`, { limit });
+  if (declared > limit) throw tooLarge(`The body is ${declared} bytes; the limit is ${limit} bytes (256 KB).`, limit);
   const reader = request.body?.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -22,8 +22,10 @@ export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Pr
       if (done) break;
       size += value.byteLength;
       if (size > limit) {
-        await reader.cancel();
-        throw problem(413, `The body is larger than the limit of ${limit} bytes (256 KB).`, { limit });
+        // The rest is read and dropped while the 413 goes out: cancelling the stream would reset the connection
+        // before the client reads the answer. The server closes the connection once the answer is sent.
+        void discard(reader);
+        throw tooLarge(`The body is larger than the limit of ${limit} bytes (256 KB).`, limit);
       }
       chunks.push(value);
     }
@@ -34,6 +36,24 @@ export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Pr
     return JSON.parse(text);
   } catch (error) {
     throw problem(400, `The body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * 413, with `Connection: close`: the server will not read the rest of this request, so the client must not send its
+ * next request on the same keep-alive connection.
+ */
+function tooLarge(detail: string, limit: number): Response {
+  const response = problem(413, detail, { limit });
+  response.headers.set('Connection', 'close');
+  return response;
+}
+
+async function discard(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  try {
+    for (;;) if ((await reader.read()).done) return;
+  } catch {
+    // The connection closed: nothing more to drop.
   }
 }
 
