@@ -6,7 +6,7 @@ import { loader as csvLoader } from '../app/routes/api.v1.rounds.$roundId.export
 import { loader as xlsxLoader } from '../app/routes/api.v1.rounds.$roundId.export[.xlsx]';
 import { buildAggregationFixture, type AggregationFixture } from './helpers/aggregation-fixtures';
 import { useTestDatabase, type TestDatabase } from './helpers/db';
-import { callRoute, sessionHeaders } from './helpers/factories';
+import { callRoute, sessionHeadersByName } from './helpers/factories';
 
 let test: TestDatabase;
 let f: AggregationFixture;
@@ -14,11 +14,7 @@ let headers: Record<string, Record<string, string>>;
 beforeAll(async () => {
   test = await useTestDatabase();
   f = await buildAggregationFixture(test.db);
-  headers = {
-    reviewer: await sessionHeaders(test.db, f.users.reviewer),
-    north: await sessionHeaders(test.db, f.users.northReviewer),
-    manager: await sessionHeaders(test.db, f.users.manager),
-  };
+  headers = await sessionHeadersByName(test.db, { reviewer: f.users.reviewer, north: f.users.northReviewer, manager: f.users.manager });
 });
 afterAll(() => test.destroy());
 
