@@ -12,7 +12,7 @@ import type { AnswerError } from '../app/models/validation.server';
 import type { VersionMapping } from '../db/schema';
 import { answerRowsOf } from './helpers/answers';
 import { createTestDatabase, onPostgres, type TestDatabase } from './helpers/db';
-import { createArea, createTeam, createUser, FIXTURE_SURVEYS, publishFixtureSurveys } from './helpers/factories';
+import { createArea, createTeam, createUser, FIXTURE_SURVEYS, publishFixtureSurveys, countRounds } from './helpers/factories';
 
 let test: TestDatabase;
 let versions: Record<string, number>;
@@ -269,15 +269,7 @@ describe(`next phase: carrying answers forward (${onPostgres ? 'PostgreSQL' : 'P
       { name: 'On v2', questionnaireVersionId: versions['fixture-check@2'], dueDate: '2009-01-30', teamIds: [teams[0].id] },
       null,
     );
-    const count = async () =>
-      Number(
-        (
-          await test.db
-            .selectFrom('rounds')
-            .select((eb) => eb.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const count = () => countRounds(test.db);
     const rounds = await count();
     for (const versionId of [versions['fixture-check@1'], versions['fixture-chain@2']]) {
       await expect(

@@ -12,7 +12,7 @@ import { action as patchRound, loader as getRound } from '../app/routes/api.v1.r
 import { loader as compareRound } from '../app/routes/api.v1.rounds.$roundId.compare';
 import { loader as compareTeam } from '../app/routes/api.v1.teams.$teamId.compare';
 import { useTestDatabase, onPostgres, type TestDatabase } from './helpers/db';
-import { APP_ORIGIN, createKent, createUser, publishFixtureSurveys, sessionHeadersById } from './helpers/factories';
+import { APP_ORIGIN, createKent, createUser, publishFixtureSurveys, sessionHeadersById, countRounds } from './helpers/factories';
 
 let test: TestDatabase;
 let versions: Record<string, number>;
@@ -252,15 +252,7 @@ describe('rounds through the API', () => {
   });
 
   it('refuses an area reviewer teams or areas outside their area (422, naming them), and bad payloads (400)', async () => {
-    const rounds = async () =>
-      Number(
-        (
-          await test.db
-            .selectFrom('rounds')
-            .select((eb) => eb.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const rounds = () => countRounds(test.db);
     const before = await rounds();
     const base = { name: 'Phase 1', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30' };
     const picked = await call(

@@ -82,6 +82,15 @@ export async function sessionHeaders(db: Executor, user: { id: number }): Promis
   return { Cookie: setCookie.split(';')[0], Origin: APP_ORIGIN };
 }
 
+/** How many rounds there are (to show that a refused request created none). */
+export async function countRounds(db: Executor): Promise<number> {
+  const { n } = await db
+    .selectFrom('rounds')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
 /** Session headers (see sessionHeaders) for each of the users, by user id. */
 export async function sessionHeadersById(db: Executor, users: Array<{ id: number }>): Promise<Map<number, Record<string, string>>> {
   const headers = new Map<number, Record<string, string>>();
