@@ -8,7 +8,7 @@ import { loader as phasesLoader } from '../app/routes/review.rounds.$roundId.pha
 import { loader as reportLoader } from '../app/routes/review.responses.$responseId_.report';
 import { buildAggregationFixture, type AggregationFixture } from './helpers/aggregation-fixtures';
 import { useTestDatabase, type TestDatabase } from './helpers/db';
-import { callRoute, sessionHeaders } from './helpers/factories';
+import { callRoute, sessionHeadersByName } from './helpers/factories';
 
 let test: TestDatabase;
 let f: AggregationFixture;
@@ -16,12 +16,7 @@ let headers: Record<string, Record<string, string>>;
 beforeAll(async () => {
   test = await useTestDatabase();
   f = await buildAggregationFixture(test.db);
-  headers = {
-    reviewer: await sessionHeaders(test.db, f.users.reviewer),
-    north: await sessionHeaders(test.db, f.users.northReviewer),
-    manager: await sessionHeaders(test.db, f.users.manager),
-    admin: await sessionHeaders(test.db, f.users.admin),
-  };
+  headers = await sessionHeadersByName(test.db, { reviewer: f.users.reviewer, north: f.users.northReviewer, manager: f.users.manager, admin: f.users.admin });
 });
 afterAll(() => test.destroy());
 

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerCells } from '../app/models/answers.server';
 import { carryAnswers, confirmCarriedAnswers, fitToQuestion, nameThrough, versionPath } from '../app/models/carry-forward.server';
 import { getQuestionnaireVersion } from '../app/models/questionnaires.server';
 import { loadRegistry, publishRegistry } from '../app/models/registry.server';
@@ -11,8 +10,9 @@ import { createRound, createRoundForUser } from '../app/models/rounds.server';
 import type { CurrentUser } from '../app/models/users.server';
 import type { AnswerError } from '../app/models/validation.server';
 import type { VersionMapping } from '../db/schema';
+import { answerRowsOf } from './helpers/answers';
 import { createTestDatabase, onPostgres, type TestDatabase } from './helpers/db';
-import { createArea, createTeam, createUser, FIXTURE_SURVEYS, publishFixtureSurveys } from './helpers/factories';
+import { createArea, createTeam, createUser, FIXTURE_SURVEYS, publishFixtureSurveys, countRounds } from './helpers/factories';
 
 let test: TestDatabase;
 let versions: Record<string, number>;
@@ -100,29 +100,9 @@ async function roundSnapshot(roundId: number) {
 
 /** The answers rows a response should have for its data, and the ones it has. */
 async function answersMatchData(responseId: number) {
-  const response = await test.db
-    .selectFrom('responses')
-    .select(['data', 'questionnaire_version_id', 'round_id', 'team_id'])
-    .where('id', '=', responseId)
-    .executeTakeFirstOrThrow();
-  const version = await getQuestionnaireVersion(test.db, response.questionnaire_version_id);
-  const line = (c: {
-    question: string;
-    row_key: string;
-    column_key: string;
-    value_type: string;
-    value_numeric: number | null;
-    value_text: string | null;
-    value_choice: string | null;
-    topic: string;
-  }) => `${c.question}|${c.row_key}|${c.column_key}|${c.topic}|${c.value_type}|${c.value_numeric}|${c.value_text}|${c.value_choice}`;
-  const expected = [...version.catalogue.values()]
-    .flatMap((q) => answerCells(q, response.data[q.name]))
-    .map(line)
-    .sort();
-  const rows = await test.db.selectFrom('answers').selectAll().where('response_id', '=', responseId).execute();
+  const { expected, actual, rows, response } = await answerRowsOf(test.db, responseId);
   expect(rows.every((r) => r.round_id === response.round_id && r.team_id === response.team_id)).toBe(true);
-  return { expected, actual: rows.map(line).sort() };
+  return { expected, actual };
 }
 
 describe('the mapping between versions (pure)', () => {
@@ -289,15 +269,7 @@ describe(`next phase: carrying answers forward (${onPostgres ? 'PostgreSQL' : 'P
       { name: 'On v2', questionnaireVersionId: versions['fixture-check@2'], dueDate: '2009-01-30', teamIds: [teams[0].id] },
       null,
     );
-    const count = async () =>
-      Number(
-        (
-          await test.db
-            .selectFrom('rounds')
-            .select((eb) => eb.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const count = () => countRounds(test.db);
     const rounds = await count();
     for (const versionId of [versions['fixture-check@1'], versions['fixture-chain@2']]) {
       await expect(

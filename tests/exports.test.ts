@@ -8,7 +8,7 @@ import { loader as overviewLoader } from '../app/routes/review.rounds.$roundId[.
 import { createRound } from '../app/models/rounds.server';
 import { buildAggregationFixture, writeResponse, type AggregationFixture } from './helpers/aggregation-fixtures';
 import { useTestDatabase, type TestDatabase } from './helpers/db';
-import { callRoute, createTeam, sessionHeaders } from './helpers/factories';
+import { callRoute, createTeam, sessionHeadersByName } from './helpers/factories';
 
 let test: TestDatabase;
 let f: AggregationFixture;
@@ -16,11 +16,7 @@ let headers: Record<string, Record<string, string>>;
 beforeAll(async () => {
   test = await useTestDatabase();
   f = await buildAggregationFixture(test.db);
-  headers = {
-    reviewer: await sessionHeaders(test.db, f.users.reviewer),
-    north: await sessionHeaders(test.db, f.users.northReviewer),
-    manager: await sessionHeaders(test.db, f.users.manager),
-  };
+  headers = await sessionHeadersByName(test.db, { reviewer: f.users.reviewer, north: f.users.northReviewer, manager: f.users.manager });
 });
 afterAll(() => test.destroy());
 

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getQuestionnaireVersion } from '../app/models/questionnaires.server';
@@ -8,36 +7,19 @@ import { createRound } from '../app/models/rounds.server';
 import { writeResponse } from './helpers/aggregation-fixtures';
 import { createTestDatabase } from './helpers/db';
 import { createArea, createTeam } from './helpers/factories';
+import { copySurveys, editJson, questionsOf } from './helpers/survey-files';
 
 // Its own file (its own process): published versions are cached by id for the life of a process, and this test's
 // database numbers its versions as the one in tests/question-roles.test.ts does.
 
 const FIXTURE = path.resolve('tests/fixtures/surveys-roles');
 
-/** A copy of a questionnaire folder in a temporary folder, with `change` applied to its files. */
-function copyOf(source: string, change: (dir: string) => void): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktake-roles-'));
-  fs.cpSync(source, dir, { recursive: true });
-  change(dir);
-  return dir;
-}
-
-function editJson(file: string, edit: (json: any) => void) {
-  const json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  edit(json);
-  fs.writeFileSync(file, JSON.stringify(json, null, 2));
-}
-
-function questionsOf(json: any): Record<string, any> {
-  return Object.fromEntries(json.pages.flatMap((p: any) => p.elements).map((q: any) => [q.name, q]));
-}
-
 describe('publishing roles', () => {
   it('adds roles to a version published without them, recounts its staffing rows, and never changes a stored role', async () => {
     const db = (await createTestDatabase()).db;
     try {
       // Version 1 published before it declared roles, with a submitted response.
-      const bare = copyOf(FIXTURE, (d) => {
+      const bare = copySurveys(FIXTURE, (d) => {
         fs.rmSync(path.join(d, 'staffing-return/v2.json'));
         editJson(path.join(d, 'staffing-return/meta.json'), (meta) => delete meta.versions['2']);
         editJson(path.join(d, 'staffing-return/v1.json'), (json) => {
@@ -55,7 +37,7 @@ describe('publishing roles', () => {
       expect(await db.selectFrom('response_staffing').selectAll().execute()).toEqual([]);
 
       // The same file, with its roles declared in meta.json: publishing adds them and builds the staffing row.
-      const withRoles = copyOf(bare, (d) => {
+      const withRoles = copySurveys(bare, (d) => {
         editJson(path.join(d, 'staffing-return/meta.json'), (meta) => {
           meta.versions['1'].roles = { establishment: 'staffing-establishment', vacant: 'staffing-vacant' };
         });
@@ -76,7 +58,7 @@ describe('publishing roles', () => {
       // Publishing again changes nothing; a role that now names another question is refused, naming the file.
       await publishRegistry(db, loadRegistry(withRoles));
       expect(await db.selectFrom('audit_events').select('id').where('action', '=', 'questionnaire_version.roles').execute()).toHaveLength(1);
-      const moved = copyOf(withRoles, (d) => {
+      const moved = copySurveys(withRoles, (d) => {
         editJson(path.join(d, 'staffing-return/meta.json'), (meta) => {
           meta.versions['1'].roles = { permanent: 'staffing-establishment', vacant: 'staffing-vacant' };
         });

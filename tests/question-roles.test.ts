@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadScope, topicPage, type AggregateFilter, type Scope } from '../app/models/aggregation.server';
@@ -10,6 +9,7 @@ import { createRound } from '../app/models/rounds.server';
 import { writeResponse } from './helpers/aggregation-fixtures';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { createArea, createTeam, createUser } from './helpers/factories';
+import { copySurveys, editJson, questionsOf } from './helpers/survey-files';
 
 const FIXTURE = path.resolve('tests/fixtures/surveys-roles');
 const ALL: AggregateFilter = { areaId: null, teamType: null, includeInProgress: false };
@@ -19,25 +19,6 @@ beforeAll(async () => {
   test = await createTestDatabase();
 });
 afterAll(() => test.destroy());
-
-/** A copy of the roles fixture in a temporary folder, with `change` applied to its files. */
-function fixtureCopy(change: (dir: string) => void): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktake-roles-'));
-  fs.cpSync(FIXTURE, dir, { recursive: true });
-  change(dir);
-  return dir;
-}
-
-function editJson(file: string, edit: (json: any) => void) {
-  const json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  edit(json);
-  fs.writeFileSync(file, JSON.stringify(json, null, 2));
-}
-
-/** The questions of a version file, by name, to edit in place. */
-function questionsOf(json: any): Record<string, any> {
-  return Object.fromEntries(json.pages.flatMap((p: any) => p.elements).map((q: any) => [q.name, q]));
-}
 
 describe('surveys check of question roles', () => {
   const problemsOf = (dir: string) => loadRegistry(dir).problems.map((p) => `${p.file} ${p.question ?? ''}: ${p.message}`);
@@ -49,7 +30,7 @@ describe('surveys check of question roles', () => {
   });
 
   it('refuses an unknown role, a role on the wrong kind of question, a role played twice and a role missing its partner', () => {
-    const dir = fixtureCopy((d) =>
+    const dir = copySurveys(FIXTURE, (d) =>
       editJson(path.join(d, 'staffing-return/v1.json'), (json) => {
         const q = questionsOf(json);
         q.highest.role = 'caseload-maximum';
@@ -73,7 +54,7 @@ describe('surveys check of question roles', () => {
   });
 
   it('takes roles for an already published version from meta.json, and refuses one naming a question the version lacks', () => {
-    const dir = fixtureCopy((d) => {
+    const dir = copySurveys(FIXTURE, (d) => {
       editJson(path.join(d, 'staffing-return/v1.json'), (json) => {
         for (const q of Object.values(questionsOf(json))) delete q.role;
       });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatProblem, loadRegistry, publishRegistry, readLockFile, RegistryError, sha256 } from '../app/models/registry.server';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
 import { FIXTURE_SURVEYS } from './helpers/factories';
+import { editJson } from './helpers/survey-files';
 
 const run = promisify(execFile);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktake-surveys-'));
@@ -17,12 +18,6 @@ function copyFixtures(name: string): string {
   const dir = path.join(tmp, name);
   fs.cpSync(FIXTURE_SURVEYS, dir, { recursive: true });
   return dir;
-}
-
-function editJson(file: string, edit: (json: any) => void) {
-  const json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  edit(json);
-  fs.writeFileSync(file, JSON.stringify(json, null, 2));
 }
 
 describe('surveys check', () => {

@@ -10,7 +10,7 @@ import { action as submitAction } from '../app/routes/api.v1.responses.$response
 import { loader as revisionsLoader } from '../app/routes/api.v1.responses.$responseId.revisions';
 import { loader as listLoader } from '../app/routes/api.v1.responses._index';
 import { useTestDatabase, onPostgres, type TestDatabase } from './helpers/db';
-import { APP_ORIGIN, createArea, createTeam, createUser, publishFixtureSurveys, sessionHeaders } from './helpers/factories';
+import { APP_ORIGIN, createArea, createTeam, createUser, publishFixtureSurveys, sessionHeadersById } from './helpers/factories';
 
 let test: TestDatabase;
 let versionId: number;
@@ -23,7 +23,7 @@ let colleagueA: CurrentUser;
 let managerB: CurrentUser;
 let eastReviewer: CurrentUser;
 let westReviewer: CurrentUser;
-const headers = new Map<number, Record<string, string>>();
+let headers: Map<number, Record<string, string>>;
 
 beforeAll(async () => {
   test = await useTestDatabase();
@@ -37,7 +37,7 @@ beforeAll(async () => {
   managerB = await createUser(test.db, 'manager', { teamId: teamB.id }, 'Bea Manager');
   eastReviewer = await createUser(test.db, 'reviewer', { areaId: east.id }, 'Eve Reviewer');
   westReviewer = await createUser(test.db, 'reviewer', { areaId: west.id }, 'Wes Reviewer');
-  for (const user of [managerA, colleagueA, managerB, eastReviewer, westReviewer]) headers.set(user.id, await sessionHeaders(test.db, user));
+  headers = await sessionHeadersById(test.db, [managerA, colleagueA, managerB, eastReviewer, westReviewer]);
 });
 afterAll(() => test.destroy());
 

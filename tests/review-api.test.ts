@@ -12,7 +12,7 @@ import { action as patchRound, loader as getRound } from '../app/routes/api.v1.r
 import { loader as compareRound } from '../app/routes/api.v1.rounds.$roundId.compare';
 import { loader as compareTeam } from '../app/routes/api.v1.teams.$teamId.compare';
 import { useTestDatabase, onPostgres, type TestDatabase } from './helpers/db';
-import { APP_ORIGIN, createArea, createTeam, createUser, publishFixtureSurveys, sessionHeaders } from './helpers/factories';
+import { APP_ORIGIN, createKent, createUser, publishFixtureSurveys, sessionHeadersById, countRounds } from './helpers/factories';
 
 let test: TestDatabase;
 let versions: Record<string, number>;
@@ -25,25 +25,30 @@ let westManager: CurrentUser;
 let eastReviewer: CurrentUser;
 let westReviewer: CurrentUser;
 let kentReviewer: CurrentUser;
-const headers = new Map<number, Record<string, string>>();
+let headers: Map<number, Record<string, string>>;
 
 beforeAll(async () => {
   test = await useTestDatabase();
   versions = await publishFixtureSurveys(test.db);
-  east = await createArea(test.db, 'East Kent');
-  west = await createArea(test.db, 'West Kent');
-  eastTeams = [
-    await createTeam(test.db, east.id, 'duty-initial-assessment', 'Ashford Duty'),
-    await createTeam(test.db, east.id, 'looked-after-children', 'Canterbury Children in Care'),
-    await createTeam(test.db, east.id, 'duty-initial-assessment', 'Dover Duty'),
-  ];
-  westTeam = await createTeam(test.db, west.id, 'duty-initial-assessment', 'Sevenoaks Duty');
+  ({
+    east,
+    west,
+    eastTeams,
+    westTeams: [westTeam],
+  } = await createKent(test.db, {
+    east: [
+      ['duty-initial-assessment', 'Ashford Duty'],
+      ['looked-after-children', 'Canterbury Children in Care'],
+      ['duty-initial-assessment', 'Dover Duty'],
+    ],
+    west: [['duty-initial-assessment', 'Sevenoaks Duty']],
+  }));
   eastManager = await createUser(test.db, 'manager', { teamId: eastTeams[0].id }, 'Ann Manager');
   westManager = await createUser(test.db, 'manager', { teamId: westTeam.id }, 'Wyn Manager');
   eastReviewer = await createUser(test.db, 'reviewer', { areaId: east.id }, 'Eve Reviewer');
   westReviewer = await createUser(test.db, 'reviewer', { areaId: west.id }, 'Wes Reviewer');
   kentReviewer = await createUser(test.db, 'reviewer', {}, 'Kim Reviewer');
-  for (const user of [eastManager, westManager, eastReviewer, westReviewer, kentReviewer]) headers.set(user.id, await sessionHeaders(test.db, user));
+  headers = await sessionHeadersById(test.db, [eastManager, westManager, eastReviewer, westReviewer, kentReviewer]);
 });
 afterAll(() => test.destroy());
 
@@ -247,15 +252,7 @@ describe('rounds through the API', () => {
   });
 
   it('refuses an area reviewer teams or areas outside their area (422, naming them), and bad payloads (400)', async () => {
-    const rounds = async () =>
-      Number(
-        (
-          await test.db
-            .selectFrom('rounds')
-            .select((eb) => eb.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const rounds = () => countRounds(test.db);
     const before = await rounds();
     const base = { name: 'Phase 1', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-01-30' };
     const picked = await call(

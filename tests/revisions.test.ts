@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerCells } from '../app/models/answers.server';
 import { confirmCarriedAnswers } from '../app/models/carry-forward.server';
-import { getQuestionnaireVersion } from '../app/models/questionnaires.server';
 import { saveResponseChange, submitResponse } from '../app/models/responses.server';
 import { returnResponse } from '../app/models/review.server';
 import type { RevisionKind } from '../db/schema';
 import { createNextPhase, createRound } from '../app/models/rounds.server';
 import type { CurrentUser } from '../app/models/users.server';
+import { answerRowsOf } from './helpers/answers';
 import { createTestDatabase, onPostgres, type TestDatabase } from './helpers/db';
 import { createArea, createTeam, createUser, publishFixtureSurveys } from './helpers/factories';
 
@@ -89,23 +88,8 @@ async function expectRevisions(responseId: number, expected: Expected[]) {
   if (ret) expect([response.returned_by, response.returned_at?.getTime(), response.return_reason]).toEqual([ret.author_id, ret.created_at.getTime(), ret.note]);
 
   // Whatever the path, the answers rows are what the data says.
-  const version = await getQuestionnaireVersion(test.db, response.questionnaire_version_id);
-  const line = (c: {
-    question: string;
-    row_key: string;
-    column_key: string;
-    value_type: string;
-    value_numeric: number | null;
-    value_text: string | null;
-    value_choice: string | null;
-  }) => `${c.question}|${c.row_key}|${c.column_key}|${c.value_type}|${c.value_numeric}|${c.value_text}|${c.value_choice}`;
-  const rows = await test.db.selectFrom('answers').selectAll().where('response_id', '=', responseId).execute();
-  expect(rows.map(line).sort()).toEqual(
-    [...version.catalogue.values()]
-      .flatMap((q) => answerCells(q, response.data[q.name]))
-      .map(line)
-      .sort(),
-  );
+  const answers = await answerRowsOf(test.db, responseId);
+  expect(answers.actual).toEqual(answers.expected);
   return { response, revisions };
 }
 

@@ -10,7 +10,7 @@ import { action as newRoundAction, loader as newRoundLoader } from '../app/route
 import { action as responsePageAction, loader as responsePageLoader } from '../app/routes/review.responses.$responseId';
 import { loader as teamCompareLoader } from '../app/routes/review.teams.$teamId.compare';
 import { onPostgres, useTestDatabase, type TestDatabase } from './helpers/db';
-import { callRoute, createArea, createTeam, createUser, publishFixtureSurveys, sessionHeaders } from './helpers/factories';
+import { callRoute, createKent, createTeam, createUser, publishFixtureSurveys, sessionHeaders, sessionHeadersById } from './helpers/factories';
 
 let test: TestDatabase;
 let versions: Record<string, number>;
@@ -23,22 +23,22 @@ let managers: Map<number, CurrentUser>;
 let admin: CurrentUser;
 let eastReviewer: CurrentUser;
 let kentReviewer: CurrentUser;
-const headers = new Map<number, Record<string, string>>();
+let headers: Map<number, Record<string, string>>;
 
 beforeAll(async () => {
   test = await useTestDatabase();
   versions = await publishFixtureSurveys(test.db);
-  east = await createArea(test.db, 'East Kent');
-  west = await createArea(test.db, 'West Kent');
-  eastTeams = [
-    await createTeam(test.db, east.id, 'duty-initial-assessment', 'Ashford Duty'),
-    await createTeam(test.db, east.id, 'looked-after-children', 'Canterbury Children in Care'),
-    await createTeam(test.db, east.id, 'long-term-child-protection', '=Dover Child Protection'), // a name a spreadsheet would run
-  ];
-  westTeams = [
-    await createTeam(test.db, west.id, 'duty-initial-assessment', 'Sevenoaks Duty'),
-    await createTeam(test.db, west.id, 'disability', 'West Kent Disabled Children'),
-  ];
+  ({ east, west, eastTeams, westTeams } = await createKent(test.db, {
+    east: [
+      ['duty-initial-assessment', 'Ashford Duty'],
+      ['looked-after-children', 'Canterbury Children in Care'],
+      ['long-term-child-protection', '=Dover Child Protection'], // a name a spreadsheet would run
+    ],
+    west: [
+      ['duty-initial-assessment', 'Sevenoaks Duty'],
+      ['disability', 'West Kent Disabled Children'],
+    ],
+  }));
   archived = await createTeam(test.db, east.id, 'other', 'Old Team');
   await test.db.updateTable('teams').set({ archived_at: new Date() }).where('id', '=', archived.id).execute();
   managers = new Map();
@@ -47,7 +47,7 @@ beforeAll(async () => {
   admin = await createUser(test.db, 'admin', {}, 'Ada Admin');
   eastReviewer = await createUser(test.db, 'reviewer', { areaId: east.id }, 'Eve Reviewer');
   kentReviewer = await createUser(test.db, 'reviewer', {}, 'Kim Reviewer');
-  for (const user of [admin, eastReviewer, kentReviewer, ...managers.values()]) headers.set(user.id, await sessionHeaders(test.db, user));
+  headers = await sessionHeadersById(test.db, [admin, eastReviewer, kentReviewer, ...managers.values()]);
 });
 afterAll(() => test.destroy());
 

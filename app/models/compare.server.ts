@@ -7,6 +7,7 @@ import { nameThrough, versionPath } from './carry-forward.server';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
 import { surveysDir } from './registry.server';
 import { DomainError, invalid, notFound } from './errors.server';
+import { responseListQuery } from './responses.server';
 import { requireVisibleRound } from './rounds.server';
 import type { CurrentUser } from './users.server';
 import { canSeeTeam, teamVisibleTo } from './access.server';
@@ -323,21 +324,8 @@ export async function compareTeamAcrossRounds(db: Executor, user: CurrentUser, t
   const team = await requireReviewableTeam(db, user, teamId);
   const ids = [...new Set(roundIds)];
   if (ids.length !== 2) throw invalid('Choose two different rounds to compare.', { errors: [{ path: 'rounds', message: 'give two round ids' }] });
-  const responses = await db
-    .selectFrom('responses as s')
-    .innerJoin('rounds as r', 'r.id', 's.round_id')
-    .innerJoin('questionnaire_versions as v', 'v.id', 's.questionnaire_version_id')
-    .select([
-      's.id',
-      's.status',
-      's.data',
-      's.questionnaire_version_id',
-      's.submitted_at',
-      'r.id as round_id',
-      'r.name as round_name',
-      'r.created_at',
-      'v.version',
-    ])
+  const responses = await responseListQuery(db)
+    .select(['s.data', 's.questionnaire_version_id', 'r.created_at'])
     .where('s.team_id', '=', teamId)
     .where('s.round_id', 'in', ids)
     .execute();

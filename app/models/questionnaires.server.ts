@@ -2,6 +2,7 @@ import type { Executor } from '../../db/index';
 import type { VersionMapping } from '../../db/schema';
 import type { CatalogueQuestion } from './catalogue.server';
 import { isQuestionRole, type QuestionRole } from './question-roles';
+import { cachedPromise } from '~/utils/cache.server';
 
 export async function listQuestionnaires(db: Executor) {
   const versions = await db
@@ -45,13 +46,7 @@ export type VersionInfo = {
 const versionCache = new Map<number, Promise<VersionInfo>>();
 
 export function getQuestionnaireVersion(db: Executor, versionId: number): Promise<VersionInfo> {
-  let cached = versionCache.get(versionId);
-  if (!cached) {
-    cached = loadVersion(db, versionId);
-    versionCache.set(versionId, cached);
-    cached.catch(() => versionCache.delete(versionId));
-  }
-  return cached;
+  return cachedPromise(versionCache, versionId, () => loadVersion(db, versionId));
 }
 
 /** Drops a version read before its roles were added (publishing adds roles to versions published without them). */

@@ -320,7 +320,7 @@ export async function describeResponse(db: Executor, response: VisibleResponse) 
 }
 
 /** The joins and columns every list of responses shows: round, team, questionnaire version, status and progress. */
-function responseListQuery(db: Executor) {
+export function responseListQuery(db: Executor) {
   return db
     .selectFrom('responses as s')
     .innerJoin('teams as t', 't.id', 's.team_id')

@@ -225,6 +225,26 @@ export async function createRoundForUser(db: Executor, user: CurrentUser, reques
   });
 }
 
+/** Rounds joined to their questionnaire version, with the columns every list and page of rounds shows. */
+export function roundsWithQuestionnaire(db: Executor) {
+  return db
+    .selectFrom('rounds as r')
+    .innerJoin('questionnaire_versions as v', 'v.id', 'r.questionnaire_version_id')
+    .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
+    .select([
+      'r.id',
+      'r.name',
+      'r.status',
+      'r.due_date',
+      'r.created_at',
+      'r.questionnaire_version_id',
+      'r.follows_round_id',
+      'q.slug as questionnaire_slug',
+      'q.title as questionnaire_title',
+      'v.version',
+    ]);
+}
+
 /** The round with its questionnaire, if it exists and holds a team the user may see. */
 export async function findVisibleRound(db: Executor, user: CurrentUser, roundId: number) {
   if (!Number.isSafeInteger(roundId) || roundId <= 0) return null;
@@ -295,23 +315,10 @@ export async function setRoundStatus(db: Executor, user: CurrentUser, roundId: n
 
 /** Rounds the user reviews, with their questionnaire and how many of the user's visible responses each holds, by status. */
 export async function listRounds(db: Executor, user: CurrentUser) {
-  const query = db
-    .selectFrom('rounds as r')
-    .innerJoin('questionnaire_versions as v', 'v.id', 'r.questionnaire_version_id')
-    .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
+  const query = roundsWithQuestionnaire(db)
     .innerJoin('responses as s', 's.round_id', 'r.id')
     .innerJoin('teams as t', 't.id', 's.team_id')
     .select((eb) => [
-      'r.id',
-      'r.name',
-      'r.due_date',
-      'r.status',
-      'r.created_at',
-      'r.follows_round_id',
-      'r.questionnaire_version_id',
-      'q.title as questionnaire_title',
-      'q.slug as questionnaire_slug',
-      'v.version',
       eb.fn.countAll<number>().as('responses'),
       eb.fn.count<number>('s.id').filterWhere('s.status', '=', 'submitted').as('submitted'),
       eb.fn.count<number>('s.id').filterWhere('s.status', '=', 'in_progress').as('in_progress'),
@@ -335,23 +342,9 @@ export async function listRounds(db: Executor, user: CurrentUser) {
 
 /** The rounds in which a team has a response, oldest first (for comparing a team across phases). */
 export async function listTeamRounds(db: Executor, teamId: number) {
-  return db
-    .selectFrom('responses as s')
-    .innerJoin('rounds as r', 'r.id', 's.round_id')
-    .innerJoin('questionnaire_versions as v', 'v.id', 'r.questionnaire_version_id')
-    .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
-    .select([
-      'r.id',
-      'r.name',
-      'r.status',
-      'r.due_date',
-      'r.created_at',
-      'q.slug as questionnaire_slug',
-      'q.title as questionnaire_title',
-      'v.version',
-      's.id as response_id',
-      's.status as response_status',
-    ])
+  return roundsWithQuestionnaire(db)
+    .innerJoin('responses as s', 's.round_id', 'r.id')
+    .select(['s.id as response_id', 's.status as response_status'])
     .where('s.team_id', '=', teamId)
     .orderBy('r.created_at')
     .orderBy('r.id')

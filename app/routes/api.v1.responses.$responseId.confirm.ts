@@ -1,10 +1,7 @@
-import type { ActionFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { confirmCarriedAnswers } from '~/models/carry-forward.server';
-import { handleApi, json, methodNotAllowed, parsePayload, readJsonBody } from '~/utils/api.server';
-import { requireIdParam } from '~/utils/params.server';
-import { requireApiUser } from '~/utils/session.server';
+import { json, methodNotAllowed, responseCommand } from '~/utils/api.server';
 
 const Confirm = z.union([
   z.object({ questions: z.array(z.string().min(1).max(200)).min(1, 'name at least one question').max(1000) }).strict(),
@@ -16,13 +13,7 @@ export async function loader() {
 }
 
 /** POST /api/v1/responses/{id}/confirm — the manager confirms answers carried forward from the last phase. */
-export async function action({ request, params }: ActionFunctionArgs) {
-  return handleApi(async () => {
-    if (request.method !== 'POST') return methodNotAllowed(['POST']);
-    const user = await requireApiUser(request);
-    const id = requireIdParam(params, 'responseId', 'response');
-    const input = parsePayload(Confirm, await readJsonBody(request));
-    const result = await confirmCarriedAnswers(getDb(), user, id, 'page' in input ? `page:${input.page}` : input.questions);
-    return json({ id, ...result });
-  });
-}
+export const action = responseCommand(Confirm, async (user, id, input) => {
+  const result = await confirmCarriedAnswers(getDb(), user, id, 'page' in input ? `page:${input.page}` : input.questions);
+  return json({ id, ...result });
+});

@@ -1,10 +1,7 @@
-import type { ActionFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { MAX_RETURN_REASON, returnResponse } from '~/models/review.server';
-import { handleApi, json, methodNotAllowed, parsePayload, readJsonBody } from '~/utils/api.server';
-import { requireIdParam } from '~/utils/params.server';
-import { requireApiPermission, requireApiUser } from '~/utils/session.server';
+import { json, methodNotAllowed, responseCommand } from '~/utils/api.server';
 
 const Return = z
   .object({
@@ -20,14 +17,11 @@ export async function loader() {
 }
 
 /** POST /api/v1/responses/{id}/return {"reason": "...", "questions": ["..."]} — return a submitted response for correction. */
-export async function action({ request, params }: ActionFunctionArgs) {
-  return handleApi(async () => {
-    if (request.method !== 'POST') return methodNotAllowed(['POST']);
-    const user = await requireApiUser(request);
-    requireApiPermission(user, 'response:return');
-    const id = requireIdParam(params, 'responseId', 'response');
-    const input = parsePayload(Return, await readJsonBody(request));
+export const action = responseCommand(
+  Return,
+  async (user, id, input) => {
     const result = await returnResponse(getDb(), user, id, input);
     return json({ ...result, returnedAt: result.returnedAt.toISOString() });
-  });
-}
+  },
+  { permission: 'response:return' },
+);

@@ -1,6 +1,11 @@
+import type { ActionFunctionArgs } from '@remix-run/node';
 import type { z } from 'zod';
+import type { CurrentUser } from '~/models/users.server';
+import type { Permission } from '~/utils/permissions';
 import { problemFor } from './errors.server';
+import { requireIdParam } from './params.server';
 import { problem } from './problem.server';
+import { requireApiPermission, requireApiUser } from './session.server';
 
 /** Largest JSON body the API accepts (a whole self-assessment is about 20 KB). */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -88,4 +93,24 @@ export function json(body: unknown, init: ResponseInit = {}): Response {
   headers.set('Content-Type', 'application/json; charset=utf-8');
   headers.set('Cache-Control', 'no-store');
   return new Response(JSON.stringify(body), { ...init, headers });
+}
+
+/**
+ * The action of a POST that acts on one response (submit, confirm, return): POST only, an API user (holding the
+ * permission where one is named), the response id from the URL and a JSON body parsed with the schema, in that order.
+ */
+export function responseCommand<T extends z.ZodTypeAny>(
+  schema: T,
+  run: (user: CurrentUser, id: number, input: z.infer<T>) => Promise<Response>,
+  options: { permission?: Permission } = {},
+) {
+  return ({ request, params }: ActionFunctionArgs): Promise<Response> =>
+    handleApi(async () => {
+      if (request.method !== 'POST') return methodNotAllowed(['POST']);
+      const user = await requireApiUser(request);
+      if (options.permission) requireApiPermission(user, options.permission);
+      const id = requireIdParam(params, 'responseId', 'response');
+      const input = parsePayload(schema, await readJsonBody(request));
+      return run(user, id, input);
+    });
 }

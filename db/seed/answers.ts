@@ -158,48 +158,20 @@ type Profile = {
   ploCases: [number, number];
 };
 
+// Per team type: establishment, caseload, child-protection and looked-after cases per worker, PLO cases (fewest, most),
+// and the activity per month of a team of typical establishment, in the order of ACTIVITY_COLUMNS.
 const PROFILES: Record<TeamType, Profile> = {
-  'duty-initial-assessment': {
-    establishment: 10,
-    caseload: 22.5,
-    cpPerWorker: 3,
-    lacPerWorker: 0.5,
-    activity: { new_referrals: 88, strategy_discussions: 22, s47_enquiries: 17, initial_cp_conferences: 6, cp_plans_started: 5, cp_plans_ended: 0.8 },
-    ploCases: [1, 4],
-  },
-  'long-term-child-protection': {
-    establishment: 9,
-    caseload: 27,
-    cpPerWorker: 8.5,
-    lacPerWorker: 3,
-    activity: { new_referrals: 6, strategy_discussions: 5, s47_enquiries: 4, initial_cp_conferences: 1.5, cp_plans_started: 1.5, cp_plans_ended: 4.8 },
-    ploCases: [3, 10],
-  },
-  'looked-after-children': {
-    establishment: 7.5,
-    caseload: 25,
-    cpPerWorker: 0.4,
-    lacPerWorker: 11,
-    activity: { new_referrals: 2, strategy_discussions: 1, s47_enquiries: 0.7, initial_cp_conferences: 0.1, cp_plans_started: 0.1, cp_plans_ended: 0.2 },
-    ploCases: [0, 2],
-  },
-  disability: {
-    establishment: 7,
-    caseload: 27,
-    cpPerWorker: 0.8,
-    lacPerWorker: 2.5,
-    activity: { new_referrals: 15, strategy_discussions: 1.5, s47_enquiries: 1.2, initial_cp_conferences: 0.4, cp_plans_started: 0.3, cp_plans_ended: 0.3 },
-    ploCases: [0, 2],
-  },
-  other: {
-    establishment: 6,
-    caseload: 24,
-    cpPerWorker: 1,
-    lacPerWorker: 3,
-    activity: { new_referrals: 8, strategy_discussions: 2, s47_enquiries: 1.5, initial_cp_conferences: 0.5, cp_plans_started: 0.2, cp_plans_ended: 0.2 },
-    ploCases: [0, 1],
-  },
+  'duty-initial-assessment': profile(10, 22.5, 3, 0.5, [1, 4], [88, 22, 17, 6, 5, 0.8]),
+  'long-term-child-protection': profile(9, 27, 8.5, 3, [3, 10], [6, 5, 4, 1.5, 1.5, 4.8]),
+  'looked-after-children': profile(7.5, 25, 0.4, 11, [0, 2], [2, 1, 0.7, 0.1, 0.1, 0.2]),
+  disability: profile(7, 27, 0.8, 2.5, [0, 2], [15, 1.5, 1.2, 0.4, 0.3, 0.3]),
+  other: profile(6, 24, 1, 3, [0, 1], [8, 2, 1.5, 0.5, 0.2, 0.2]),
 };
+
+function profile(establishment: number, caseload: number, cpPerWorker: number, lacPerWorker: number, ploCases: [number, number], activity: number[]): Profile {
+  const perMonth = Object.fromEntries(ACTIVITY_COLUMNS.map((column, i) => [column, activity[i]])) as Record<ActivityColumn, number>;
+  return { establishment, caseload, cpPerWorker, lacPerWorker, activity: perMonth, ploCases };
+}
 
 /** The few teams whose vacancy rate is above 25% (one in ten: positions 3, 13, 23, 33…). */
 export function isHighVacancyTeam(team: DemoTeam): boolean {

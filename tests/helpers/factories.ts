@@ -30,6 +30,17 @@ export async function createTeam(db: Executor, areaId: number, teamType: TeamTyp
     .executeTakeFirstOrThrow();
 }
 
+/** East Kent and West Kent, the two areas the review and API tests share, each with the teams given (type, name), in order. */
+export async function createKent(db: Executor, teams: { east: Array<[TeamType, string]>; west: Array<[TeamType, string]> }) {
+  const east = await createArea(db, 'East Kent');
+  const west = await createArea(db, 'West Kent');
+  const eastTeams = [];
+  for (const [type, name] of teams.east) eastTeams.push(await createTeam(db, east.id, type, name));
+  const westTeams = [];
+  for (const [type, name] of teams.west) westTeams.push(await createTeam(db, west.id, type, name));
+  return { east, west, eastTeams, westTeams };
+}
+
 // Hashing is deliberately slow: one hash serves every test user of a process.
 let sharedHash: Promise<string> | undefined;
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -69,6 +80,29 @@ export async function sessionHeaders(db: Executor, user: { id: number }): Promis
   const { token } = await createSession(db, user.id, 'vitest');
   const setCookie = await commitSessionCookie(new Request(APP_ORIGIN), token);
   return { Cookie: setCookie.split(';')[0], Origin: APP_ORIGIN };
+}
+
+/** How many rounds there are (to show that a refused request created none). */
+export async function countRounds(db: Executor): Promise<number> {
+  const { n } = await db
+    .selectFrom('rounds')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+/** Session headers (see sessionHeaders) for each of the users, by user id. */
+export async function sessionHeadersById(db: Executor, users: Array<{ id: number }>): Promise<Map<number, Record<string, string>>> {
+  const headers = new Map<number, Record<string, string>>();
+  for (const user of users) headers.set(user.id, await sessionHeaders(db, user));
+  return headers;
+}
+
+/** Session headers (see sessionHeaders) for each of the named users, by the same names. */
+export async function sessionHeadersByName<K extends string>(db: Executor, users: Record<K, { id: number }>): Promise<Record<K, Record<string, string>>> {
+  const headers = {} as Record<K, Record<string, string>>;
+  for (const [name, user] of Object.entries(users) as Array<[K, { id: number }]>) headers[name] = await sessionHeaders(db, user);
+  return headers;
 }
 
 /** Calls a route's loader or action the way Remix does. */

@@ -1,5 +1,6 @@
 import type { Executor } from '../../../db/index';
 import { getQuestionnaireVersion } from '../questionnaires.server';
+import { cachedPromise } from '~/utils/cache.server';
 
 /**
  * A question's lineage across the versions of its questionnaire. Each question of a version gets a stable name:
@@ -14,13 +15,7 @@ const cache = new Map<number, Promise<Map<string, string>>>();
 
 /** question name in the version → stable name. Published versions never change, so results are kept. */
 export function stableNames(db: Executor, versionId: number): Promise<Map<string, string>> {
-  let cached = cache.get(versionId);
-  if (!cached) {
-    cached = computeStableNames(db, versionId);
-    cache.set(versionId, cached);
-    cached.catch(() => cache.delete(versionId));
-  }
-  return cached;
+  return cachedPromise(cache, versionId, () => computeStableNames(db, versionId));
 }
 
 async function computeStableNames(db: Executor, versionId: number): Promise<Map<string, string>> {

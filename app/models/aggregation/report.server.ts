@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../../db/index';
 import { TEAM_TYPE_LABELS, type ResponseStatus } from '../../../db/schema';
+import type { AnswerCell } from '../answers.server';
 import type { CatalogueQuestion } from '../catalogue.server';
 import { findVisibleResponse } from '../responses.server';
 import type { CurrentUser } from '../users.server';
@@ -36,15 +37,7 @@ export type TeamReport = {
   pages: { name: string; title: string; questions: ReportQuestion[] }[];
 };
 
-type AnswerRow = {
-  question: string;
-  row_key: string;
-  column_key: string;
-  value_type: string;
-  value_numeric: number | null;
-  value_text: string | null;
-  value_choice: string | null;
-};
+type AnswerRow = Omit<AnswerCell, 'topic'>;
 
 /** The round's median of every numeric answer (whole question or cell) and how many it rests on. */
 export async function roundMedians(db: Executor, scope: Scope): Promise<Map<string, { median: number; n: number }>> {

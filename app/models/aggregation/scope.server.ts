@@ -2,6 +2,7 @@ import { sql, type QueryResult, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/index';
 import { TEAM_TYPES, type ResponseStatus, type TeamType } from '../../../db/schema';
 import { getQuestionnaireVersion, type VersionInfo } from '../questionnaires.server';
+import { roundsWithQuestionnaire } from '../rounds.server';
 import { hasPermission } from '~/utils/permissions';
 import type { CurrentUser } from '../users.server';
 import { reviewedAreaIds } from '../access.server';
@@ -114,23 +115,7 @@ export async function loadScope(
       join teams t on t.id = r.team_id
       where r.round_id = ${roundId} ${areaIds ? sql`and t.area_id in (${sql.join(areaIds.length ? areaIds : [-1])})` : sql``}`.execute(db);
   const [round, areaRows, perArea, everyone] = await Promise.all([
-    db
-      .selectFrom('rounds as r')
-      .innerJoin('questionnaire_versions as v', 'v.id', 'r.questionnaire_version_id')
-      .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
-      .select([
-        'r.id',
-        'r.name',
-        'r.status',
-        'r.due_date',
-        'r.questionnaire_version_id',
-        'r.follows_round_id',
-        'q.slug as questionnaire_slug',
-        'q.title as questionnaire_title',
-        'v.version',
-      ])
-      .where('r.id', '=', roundId)
-      .executeTakeFirst(),
+    roundsWithQuestionnaire(db).where('r.id', '=', roundId).executeTakeFirst(),
     db.selectFrom('areas').select(['id', 'name', 'slug']).execute(),
     wantsArea || visibleAreas
       ? sql<{ area_id: number; responses: number }>`
