@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { ServerBuild } from '@remix-run/node';
 import { prepareDatabase, StartupError } from './scripts/startup';
 import { checkServingConfig, config, ConfigError } from './app/utils/config.server';
+import { commonSecurityHeaders, STRICT_TRANSPORT_SECURITY } from './app/utils/security-headers.server';
 
 const dev = process.argv.includes('--dev');
 // Set, not only read: React, Remix and Express take the mode from process.env.NODE_ENV too.
@@ -27,6 +28,15 @@ async function main() {
   ]);
   const app = express();
   app.disable('x-powered-by');
+  // Only a trusted proxy may say the request came over HTTPS: req.protocol (hence Remix's request.url, the Secure
+  // cookie and the Origin check) reads X-Forwarded-Proto only from the proxies TRUST_PROXY names.
+  app.set('trust proxy', settings.TRUST_PROXY);
+  // Every response, static assets and downloads included; the document's CSP is app/entry.server.tsx's.
+  app.use((req, res, next) => {
+    res.set(commonSecurityHeaders);
+    if (req.secure) res.set('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
+    next();
+  });
   app.use(compression());
 
   let build: ServerBuild | (() => Promise<ServerBuild>);

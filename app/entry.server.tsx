@@ -3,20 +3,30 @@ import type { EntryContext } from '@remix-run/node';
 import { createReadableStreamFromReadable } from '@remix-run/node';
 import { RemixServer } from '@remix-run/react';
 import { renderToPipeableStream } from 'react-dom/server';
+import { config } from '~/utils/config.server';
+import { NonceProvider } from '~/utils/nonce-provider';
+import { contentSecurityPolicy, newNonce } from '~/utils/security-headers.server';
 
 const ABORT_DELAY = 10_000;
 
 export default function handleRequest(request: Request, responseStatusCode: number, responseHeaders: Headers, remixContext: EntryContext) {
+  // One nonce per document: the CSP names it, and every script Remix writes carries it.
+  const nonce = newNonce();
   return new Promise((resolve, reject) => {
     let shellRendered = false;
-    const { pipe, abort } = renderToPipeableStream(<RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} />, {
+    const app = (
+      <NonceProvider value={nonce}>
+        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
+      </NonceProvider>
+    );
+    const { pipe, abort } = renderToPipeableStream(app, {
+      nonce,
       onShellReady() {
         shellRendered = true;
         const body = new PassThrough();
         responseHeaders.set('Content-Type', 'text/html; charset=utf-8');
-        responseHeaders.set('X-Content-Type-Options', 'nosniff');
-        responseHeaders.set('Referrer-Policy', 'same-origin');
-        responseHeaders.set('X-Frame-Options', 'DENY');
+        // The other security headers are server.ts's, on every response.
+        responseHeaders.set('Content-Security-Policy', contentSecurityPolicy(nonce, { development: config().NODE_ENV === 'development' }));
         resolve(new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }));
         pipe(body);
       },

@@ -34,6 +34,7 @@ describe('parseConfig', () => {
       STOCKTAKE_BUILD_DIR: path.resolve('build'),
       PORT: 3000,
       HOST: '0.0.0.0',
+      TRUST_PROXY: false,
       SESSION_SECRET: undefined,
     });
   });
@@ -52,6 +53,7 @@ describe('parseConfig', () => {
       STOCKTAKE_BUILD_DIR: '/tmp/build',
       PORT: '8080',
       HOST: '127.0.0.1',
+      TRUST_PROXY: '1',
       SESSION_SECRET: 'a-secret-of-enough-length',
     });
     expect(settings).toEqual({
@@ -63,10 +65,21 @@ describe('parseConfig', () => {
       STOCKTAKE_BUILD_DIR: '/tmp/build',
       PORT: 8080,
       HOST: '127.0.0.1',
+      TRUST_PROXY: 1,
       SESSION_SECRET: 'a-secret-of-enough-length',
     });
     expect(resolveTarget(settings)).toEqual({ kind: 'postgres', url: 'postgresql://app:pw@db:5432/stocktake' });
     expect(resolveTarget(parseConfig({ STOCKTAKE_DATA_DIR: '/srv/stocktake' }))).toEqual({ kind: 'embedded', dataDir: '/srv/stocktake' });
+  });
+
+  it('reads TRUST_PROXY as a number of proxies or a list of addresses, and trusts none when it is unset', () => {
+    expect(parseConfig({ TRUST_PROXY: '' }).TRUST_PROXY).toBe(false);
+    expect(parseConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(parseConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,::1' }).TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8', '::1']);
+  });
+
+  it.each(['0', 'yes', '10.0.0.300', 'loopback,*'])('refuses TRUST_PROXY=%s', (value) => {
+    expect(messageOf({ TRUST_PROXY: value })).toMatch(/^Invalid configuration:\n {2}TRUST_PROXY must be a number of proxies from 1 to 10/);
   });
 
   it.each([

@@ -12,11 +12,23 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
   let server: TestServer;
   let browser: Browser;
   let page: Page;
+  const cspViolations: string[] = [];
+  const documentPolicies: string[] = [];
 
   beforeAll(async () => {
     server = await startServer();
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // The pages run under a strict CSP (docs/decisions/014-security-headers.md): whatever it blocks is recorded.
+    await page.addInitScript(() =>
+      document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`)),
+    );
+    page.on('console', (message) => {
+      if (/Content Security Policy|CSP violation/i.test(message.text())) cspViolations.push(message.text());
+    });
+    page.on('response', (response) => {
+      if (response.request().resourceType() === 'document') documentPolicies.push(response.headers()['content-security-policy'] ?? '');
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -119,5 +131,19 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
     await screenshot(page, 'questionnaire-submitted');
     const submitted = await api(`/api/v1/responses/${responseId}`);
     expect(submitted.body.status).toBe('submitted');
+  });
+
+  it('ran every page above under the CSP without a violation, and the CSP does block a script without the nonce', async () => {
+    expect(documentPolicies.length).toBeGreaterThan(3);
+    for (const policy of documentPolicies) expect(policy).toMatch(/script-src 'self' 'nonce-[^']+'(;|$)/);
+    expect(cspViolations).toEqual([]);
+
+    await page.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.injected = true';
+      document.body.append(script);
+    });
+    await expect.poll(() => cspViolations.length).toBeGreaterThan(0);
+    expect(await page.evaluate(() => 'injected' in window)).toBe(false);
   });
 });

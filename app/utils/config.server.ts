@@ -1,9 +1,10 @@
 /**
  * Every environment variable Stocktake reads, parsed with one schema. The app (app/), the server (server.ts), the
  * database module (db/index.ts) and the command line (cli/) all call `config()`; nothing else reads process.env.
- * This module imports only zod and node:path, so server.ts and the CLI load it without the Remix build; its
+ * This module imports only zod, node:net and node:path, so server.ts and the CLI load it without the Remix build; its
  * `.server` name keeps SESSION_SECRET out of the browser bundle (docs/decisions/007-configuration.md).
  */
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -28,6 +29,37 @@ function wholeNumber(name: string, min: number, max: number, fallback: number) {
       }),
   );
 }
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * TRUST_PROXY: which proxy in front may say the request came over HTTPS (X-Forwarded-Proto) and from whom. Unset:
+ * none, so a client cannot fake https. A whole number counts the proxies in front (1: the one reverse proxy); else
+ * a comma-separated list of addresses, subnets (10.0.0.0/8) or loopback, linklocal, uniquelocal. Handed to
+ * Express's `trust proxy` as it is.
+ */
+const trustProxy = z.preprocess(
+  unsetIfEmpty,
+  z
+    .string()
+    .optional()
+    .transform((value, ctx): false | number | string[] => {
+      if (value === undefined) return false;
+      if (/^\d+$/.test(value.trim())) {
+        const hops = Number(value);
+        if (hops >= 1 && hops <= 10) return hops;
+      } else {
+        const entries = value.split(',').map((entry) => entry.trim());
+        const valid = (entry: string) => PROXY_NAMES.includes(entry) || net.isIP(entry.replace(/\/\d{1,3}$/, '')) !== 0;
+        if (entries.every(valid)) return entries;
+      }
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `TRUST_PROXY must be a number of proxies from 1 to 10, or a comma-separated list of addresses, subnets or loopback/linklocal/uniquelocal, got '${value}'`,
+      });
+      return z.NEVER;
+    }),
+);
 
 function folder(fallback: string) {
   return z.preprocess(unsetIfEmpty, z.string().default(fallback)).transform((dir) => path.resolve(dir));
@@ -56,6 +88,7 @@ const schema = z.object({
   STOCKTAKE_BUILD_DIR: folder('build'),
   PORT: wholeNumber('PORT', 1, 65535, 3000),
   HOST: z.preprocess(unsetIfEmpty, z.string().default('0.0.0.0')),
+  TRUST_PROXY: trustProxy,
   // Optional here: the server generates one in embedded mode (scripts/startup.ts) before the app reads it.
   SESSION_SECRET: z.preprocess(
     unsetIfEmpty,

@@ -20,6 +20,8 @@ function sessionCookie() {
   return cookie;
 }
 
+// request.url's protocol is Express's req.protocol (server.ts): https over TLS to this process, or when a proxy that
+// TRUST_PROXY names says so in X-Forwarded-Proto. A client's own X-Forwarded-Proto is ignored without TRUST_PROXY.
 function isHttps(request: Request) {
   return new URL(request.url).protocol === 'https:';
 }

@@ -94,9 +94,9 @@ export type TestServer = { url: string; dataDir: string; databaseUrl: string | n
 
 /**
  * Starts the app on a fresh database with the demo data: embedded in a temporary folder, or a new database on the
- * PostgreSQL server when TEST_DATABASE_URL is set.
+ * PostgreSQL server when TEST_DATABASE_URL is set. `settings` adds configuration variables (TRUST_PROXY, say).
  */
-export async function startServer(): Promise<TestServer> {
+export async function startServer(settings: Record<string, string> = {}): Promise<TestServer> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktake-e2e-'));
   const buildDir = snapshotBuild();
@@ -107,6 +107,7 @@ export async function startServer(): Promise<TestServer> {
     STOCKTAKE_DATA_DIR: path.join(dataDir, 'data'),
     STOCKTAKE_BUILD_DIR: buildDir,
     NODE_ENV: 'production',
+    ...settings,
   };
   delete env.DATABASE_URL;
   delete env.VITEST;
@@ -147,11 +148,13 @@ export async function startServer(): Promise<TestServer> {
     databaseUrl,
     output: () => output,
     stop: async () => {
-      if (child.exitCode === null) {
+      // A child ended by a signal has signalCode set and exitCode null.
+      const running = () => child.exitCode === null && child.signalCode === null;
+      if (running()) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         process.kill(-child.pid!, 'SIGTERM');
         await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-        if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+        if (running()) process.kill(-child.pid!, 'SIGKILL');
       }
       await dropDatabase();
       fs.rmSync(dataDir, { recursive: true, force: true });
