@@ -9,6 +9,7 @@ import { rethrowForPage } from '~/utils/errors.server';
 import { requireIdParam } from '~/utils/params.server';
 import { requireUser } from '~/utils/session.server';
 import { formatDateTime } from '~/utils/format';
+import { SelectField } from '~/components/select-field';
 
 export const meta: MetaFunction = () => [{ title: 'History of changes – Stocktake' }];
 
@@ -76,19 +77,15 @@ export default function History() {
 
       <h2 id="value-at">An answer at any revision</h2>
       <Form method="get" className="panel" aria-labelledby="value-at">
-        <div className="field">
-          <label htmlFor="question">Question</label>
-          <select id="question" name="question" defaultValue={lookup?.question ?? ''} required>
-            <option value="" disabled>
-              Choose a question
-            </option>
-            {questions.map((q) => (
-              <option key={q.name} value={q.name}>
-                {q.title}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="question"
+          label="Question"
+          defaultValue={lookup?.question ?? ''}
+          required
+          empty="Choose a question"
+          emptyDisabled
+          options={questions.map((q) => ({ value: q.name, label: q.title }))}
+        />
         <div className="field">
           <label htmlFor="revision">Revision</label>
           <input id="revision" name="revision" type="number" min={0} max={response.revision} defaultValue={lookup?.revision ?? response.revision} required />

@@ -11,6 +11,7 @@ import { FilterForm, filterSearch, InsightsNav, ScopeNote } from '~/components/i
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatNumber } from '~/utils/format';
 import insightsCss from '~/styles/insights.css?url';
+import { SelectField } from '~/components/select-field';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: insightsCss }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Phase comparison: ${data?.scope.round.name ?? ''} – Stocktake` }];
@@ -81,29 +82,23 @@ export default function Phases() {
           {[...keep].map(([name, value]) => (
             <input key={name} type="hidden" name={name} value={value} />
           ))}
-          <div className="field">
-            <label htmlFor="compare">Compare with</label>
-            <select id="compare" name="compare" defaultValue={compareId ?? ''}>
-              {compareId === null ? <option value="">Choose a round</option> : null}
-              {rounds.map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.name} (version {r.version})
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            id="compare"
+            label="Compare with"
+            defaultValue={compareId ?? ''}
+            empty={compareId === null ? 'Choose a round' : undefined}
+            options={rounds.map((r) => ({ value: r.id, label: `${r.name} (version ${r.version})` }))}
+          />
           {questions.length ? (
-            <div className="field">
-              <label htmlFor="question">Question</label>
-              <select id="question" name="question" defaultValue={comparison?.question.name ?? ''}>
-                {questions.map((q) => (
-                  <option key={q.name} value={q.name}>
-                    {q.title.length > 90 ? `${q.title.slice(0, 89)}…` : q.title}
-                    {q.earlierName !== q.name ? ` (was ${q.earlierName})` : ''}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField
+              id="question"
+              label="Question"
+              defaultValue={comparison?.question.name ?? ''}
+              options={questions.map((q) => ({
+                value: q.name,
+                label: `${q.title.length > 90 ? `${q.title.slice(0, 89)}…` : q.title}${q.earlierName !== q.name ? ` (was ${q.earlierName})` : ''}`,
+              }))}
+            />
           ) : null}
           <button type="submit" className="button">
             Compare

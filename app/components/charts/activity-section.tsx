@@ -1,6 +1,7 @@
 import { Form } from '@remix-run/react';
 import { formatNumber, formatPercent } from '~/utils/format';
 import { DataTable } from '../data-table';
+import { SelectField } from '../select-field';
 import { monthLabel, SERIES_STYLES, SeriesChart, SeriesLegend } from './series-chart';
 
 type Point = { period: string; value: number | null; teams: number };
@@ -220,17 +221,14 @@ export function ActivitySection({ activity, selectedTeam, hidden }: { activity: 
             {Object.entries(hidden).map(([name, value]) => (
               <input key={name} type="hidden" name={name} value={value} />
             ))}
-            <div className="field">
-              <label htmlFor="activity-team">Team</label>
-              <select id="activity-team" name="team" defaultValue={selectedTeam ?? ''}>
-                <option value="">Choose a team</option>
-                {activity.teams.map((t) => (
-                  <option key={t.id} value={t.id}>
-                    {t.label} ({t.area})
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField
+              id="activity-team"
+              name="team"
+              label="Team"
+              defaultValue={selectedTeam ?? ''}
+              empty="Choose a team"
+              options={activity.teams.map((t) => ({ value: t.id, label: `${t.label} (${t.area})` }))}
+            />
             <button type="submit" className="button button--secondary">
               Show the team
             </button>
