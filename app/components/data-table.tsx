@@ -12,6 +12,20 @@ export type Column<Row> = {
   key?: string;
 };
 
+export type DataTableProps<Row> = {
+  columns: Column<Row>[];
+  rows: Row[];
+  rowKey: (row: Row, index: number) => string | number;
+  caption?: ReactNode;
+  /** The caption is for screen readers only (a visible heading already names the table). */
+  hideCaption?: boolean;
+  rowHeaders?: boolean;
+  className?: string;
+  rowClassName?: (row: Row) => string | undefined;
+  labelledBy?: string;
+  foot?: ReactNode;
+};
+
 /**
  * The tables of Stocktake's pages: column headers with scope="col", and (with rowHeaders) the first column as
  * scope="row" headers, so a screen reader names each figure by its row and column.
@@ -27,19 +41,7 @@ export function DataTable<Row>({
   rowClassName,
   labelledBy,
   foot,
-}: {
-  columns: Column<Row>[];
-  rows: Row[];
-  rowKey: (row: Row, index: number) => string | number;
-  caption?: ReactNode;
-  /** The caption is for screen readers only (a visible heading already names the table). */
-  hideCaption?: boolean;
-  rowHeaders?: boolean;
-  className?: string;
-  rowClassName?: (row: Row) => string | undefined;
-  labelledBy?: string;
-  foot?: ReactNode;
-}) {
+}: DataTableProps<Row>) {
   const numClass = (column: Column<Row>) => (column.num ? 'num' : undefined);
   return (
     <table className={className} aria-labelledby={labelledBy}>

@@ -12,6 +12,7 @@ import { requireUserWithPermission } from '~/utils/session.server';
 import { formatNumber } from '~/utils/format';
 import insightsCss from '~/styles/insights.css?url';
 import { SelectField } from '~/components/select-field';
+import { FigureTable } from '~/components/charts/figure-table';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: insightsCss }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Phase comparison: ${data?.scope.round.name ?? ''} – Stocktake` }];
@@ -157,41 +158,24 @@ export default function Phases() {
               The {comparison.teams.length} largest changes of {comparison.teamCount} teams (choose an area to see every team, max {limit}).
             </p>
           ) : null}
-          <div className="wide-table">
-            <table className="figure-table">
-              <caption className="visually-hidden">Each team’s answer in both rounds, largest changes first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Team</th>
-                  <th scope="col">Area</th>
-                  <th scope="col" className="num">
-                    {comparison.earlier.round.name}
-                  </th>
-                  <th scope="col" className="num">
-                    {comparison.later.round.name}
-                  </th>
-                  <th scope="col" className="num">
-                    Change
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {comparison.teams.map((t) => (
-                  <tr key={t.teamId}>
-                    <th scope="row">{t.teamName}</th>
-                    <td>{t.areaName}</td>
-                    <td className="num">{t.earlier === null ? <span className="unanswered">not answered</span> : formatNumber(t.earlier, 2)}</td>
-                    <td className="num">{t.later === null ? <span className="unanswered">not answered</span> : formatNumber(t.later, 2)}</td>
-                    <td className="num">
-                      <Change value={t.change} digits={2} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <FigureTable
+            wide
+            caption="Each team’s answer in both rounds, largest changes first"
+            hideCaption
+            columns={[
+              { header: 'Team', cell: (t) => t.teamName },
+              { header: 'Area', cell: (t) => t.areaName },
+              { header: comparison.earlier.round.name, num: true, cell: (t) => answerOrNone(t.earlier) },
+              { header: comparison.later.round.name, num: true, cell: (t) => answerOrNone(t.later) },
+              { header: 'Change', num: true, cell: (t) => <Change value={t.change} digits={2} /> },
+            ]}
+            rows={comparison.teams}
+            rowKey={(t) => t.teamId}
+          />
         </section>
       ) : null}
     </>
   );
 }
+
+const answerOrNone = (value: number | null) => (value === null ? <span className="unanswered">not answered</span> : formatNumber(value, 2));

@@ -1,6 +1,6 @@
 import { Form } from '@remix-run/react';
 import { formatNumber, formatPercent } from '~/utils/format';
-import { DataTable } from '../data-table';
+import { FigureTable } from './figure-table';
 import { SelectField } from '../select-field';
 import { monthLabel, SERIES_STYLES, SeriesChart, SeriesLegend } from './series-chart';
 
@@ -43,54 +43,51 @@ function SeriesTable({ group, caption }: { group: ActivityGroupView; caption: st
   const months: Month[] = group.series[0]?.points.map((p, i) => ({ period: p.period, i })) ?? [];
   const jointPeriods = new Set(group.joint.map((j) => j.period));
   return (
-    <div className="wide-table">
-      <DataTable
-        className="figure-table"
-        caption={caption}
-        rowHeaders
-        columns={[
-          {
-            header: 'Month',
-            cell: ({ period }) => (
-              <>
-                {monthLabel(period)}
-                {jointPeriods.has(period) ? (
-                  <>
-                    {' '}
-                    <span className="spike-flag">joint spike</span>
-                  </>
-                ) : null}
-              </>
-            ),
-          },
-          ...group.series.map((s) => ({
-            key: s.key,
-            header: s.title,
-            num: true,
-            cell: ({ i }: Month) => (
-              <>
-                {formatNumber(s.points[i]?.value, 0)}
-                {s.spikes[i]?.spike ? (
-                  <>
-                    {' '}
-                    <span
-                      className="spike-flag"
-                      title={`Above ${formatNumber(s.spikes[i].threshold, 1)} (median of the six months before: ${formatNumber(s.spikes[i].baseline, 1)})`}
-                    >
-                      spike
-                    </span>
-                  </>
-                ) : null}
-              </>
-            ),
-          })),
-          { header: 'Teams reporting', num: true, cell: ({ i }) => Math.max(0, ...group.series.map((s) => s.points[i]?.teams ?? 0)) },
-        ]}
-        rows={months}
-        rowKey={(m) => m.period}
-        rowClassName={({ i }) => (group.series.some((s) => s.spikes[i]?.spike) ? 'is-spike' : undefined)}
-      />
-    </div>
+    <FigureTable
+      wide
+      caption={caption}
+      columns={[
+        {
+          header: 'Month',
+          cell: ({ period }) => (
+            <>
+              {monthLabel(period)}
+              {jointPeriods.has(period) ? (
+                <>
+                  {' '}
+                  <span className="spike-flag">joint spike</span>
+                </>
+              ) : null}
+            </>
+          ),
+        },
+        ...group.series.map((s) => ({
+          key: s.key,
+          header: s.title,
+          num: true,
+          cell: ({ i }: Month) => (
+            <>
+              {formatNumber(s.points[i]?.value, 0)}
+              {s.spikes[i]?.spike ? (
+                <>
+                  {' '}
+                  <span
+                    className="spike-flag"
+                    title={`Above ${formatNumber(s.spikes[i].threshold, 1)} (median of the six months before: ${formatNumber(s.spikes[i].baseline, 1)})`}
+                  >
+                    spike
+                  </span>
+                </>
+              ) : null}
+            </>
+          ),
+        })),
+        { header: 'Teams reporting', num: true, cell: ({ i }) => Math.max(0, ...group.series.map((s) => s.points[i]?.teams ?? 0)) },
+      ]}
+      rows={months}
+      rowKey={(m) => m.period}
+      rowClassName={({ i }) => (group.series.some((s) => s.spikes[i]?.spike) ? 'is-spike' : undefined)}
+    />
   );
 }
 
@@ -168,24 +165,21 @@ export function ActivitySection({ activity, selectedTeam, hidden }: { activity: 
       {activity.spikes.length ? (
         <details className="more" open={activity.spikes.length <= 40}>
           <summary>Every spike ({activity.spikes.length})</summary>
-          <div className="wide-table">
-            <DataTable
-              className="figure-table"
-              caption="Months above the spike threshold"
-              rowHeaders
-              columns={[
-                { header: 'Where', cell: (s) => s.where },
-                { header: 'Series', cell: (s) => titleOf(s.series) },
-                { header: 'Month', cell: (s) => monthLabel(s.period) },
-                { header: 'Value', num: true, cell: (s) => formatNumber(s.value, 0) },
-                { header: 'Median of the 6 months before', num: true, cell: (s) => formatNumber(s.baseline, 1) },
-                { header: 'Threshold', num: true, cell: (s) => formatNumber(s.threshold, 1) },
-                { header: 'Rise', num: true, cell: (s) => (s.rise === null ? '–' : `+${formatPercent(s.rise, 0)}`) },
-              ]}
-              rows={activity.spikes}
-              rowKey={(_, i) => i}
-            />
-          </div>
+          <FigureTable
+            wide
+            caption="Months above the spike threshold"
+            columns={[
+              { header: 'Where', cell: (s) => s.where },
+              { header: 'Series', cell: (s) => titleOf(s.series) },
+              { header: 'Month', cell: (s) => monthLabel(s.period) },
+              { header: 'Value', num: true, cell: (s) => formatNumber(s.value, 0) },
+              { header: 'Median of the 6 months before', num: true, cell: (s) => formatNumber(s.baseline, 1) },
+              { header: 'Threshold', num: true, cell: (s) => formatNumber(s.threshold, 1) },
+              { header: 'Rise', num: true, cell: (s) => (s.rise === null ? '–' : `+${formatPercent(s.rise, 0)}`) },
+            ]}
+            rows={activity.spikes}
+            rowKey={(_, i) => i}
+          />
         </details>
       ) : (
         <p>No month is a spike.</p>

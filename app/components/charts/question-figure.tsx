@@ -1,7 +1,7 @@
 import type { ChoiceFigures, NumericStats, QuestionFigures } from '~/models/aggregation.server';
 import { TEAM_TYPE_LABELS, type TeamType } from '../../../db/schema';
 import { formatNumber, formatPercent } from '~/utils/format';
-import { DataTable } from '../data-table';
+import { FigureTable } from './figure-table';
 import { BoxPlot } from './box-plot';
 import { ChoiceBars } from './choice-bars';
 import { DotPlot } from './dot-plot';
@@ -22,28 +22,23 @@ type StatsRow = { key: string; label: string } & NumericStats;
 
 export function StatsTable({ rows, caption, firstHeader = 'Group' }: { rows: StatsRow[]; caption: string; firstHeader?: string }) {
   return (
-    <div className="wide-table">
-      <DataTable
-        className="figure-table"
-        caption={caption}
-        rowHeaders
-        columns={[
-          { header: firstHeader || <span className="visually-hidden">Group</span>, cell: (r) => r.label },
-          ...STATS.map((stat) => ({ key: stat.key, header: stat.label, num: true, cell: (r: StatsRow) => formatNumber(r[stat.key], 2) })),
-        ]}
-        rows={rows}
-        rowKey={(r) => r.key}
-      />
-    </div>
+    <FigureTable
+      wide
+      caption={caption}
+      columns={[
+        { header: firstHeader || <span className="visually-hidden">Group</span>, cell: (r) => r.label },
+        ...STATS.map((stat) => ({ key: stat.key, header: stat.label, num: true, cell: (r: StatsRow) => formatNumber(r[stat.key], 2) })),
+      ]}
+      rows={rows}
+      rowKey={(r) => r.key}
+    />
   );
 }
 
 export function ChoiceTable({ choices, caption }: { choices: ChoiceFigures; caption: string }) {
   return (
-    <DataTable
-      className="figure-table"
+    <FigureTable
       caption={caption}
-      rowHeaders
       columns={[
         { header: 'Answer', cell: (c) => c.label },
         { header: 'Teams', num: true, cell: (c) => c.count },
@@ -119,11 +114,9 @@ function NumericFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind:
           </figure>
           <details className="more">
             <summary>Each team’s answer ({q.teams.length})</summary>
-            <DataTable
-              className="figure-table"
+            <FigureTable
               caption="Each team’s answer"
               hideCaption
-              rowHeaders
               columns={[
                 { header: 'Team', cell: (t) => <TeamReportLink teamId={t.teamId} teamName={t.teamName} reportLinks={reportLinks} /> },
                 { header: 'Area', cell: (t) => t.areaName },
@@ -169,33 +162,31 @@ function MatrixFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind: 
             return cell && cell.kind === 'choice' ? [{ key: row.key, title: row.title, choices: cell.choices }] : [];
           });
           return (
-            <div key={column.key} className="wide-table">
-              <DataTable
-                className="figure-table"
-                caption={columns.length > 1 ? `${columnTitle}: teams per answer, row by row` : 'Teams per answer, row by row'}
-                rowHeaders
-                columns={[
-                  { header: 'Row', cell: (r) => r.title },
-                  ...choiceValues.map((c) => ({
-                    key: c.value,
-                    header: c.text,
-                    num: true,
-                    cell: (r: ChoiceRow) => {
-                      const found = r.choices.counts.find((count) => count.value === c.value);
-                      return (
-                        <>
-                          {found?.count ?? 0}
-                          {r.choices.respondents ? <span className="muted"> ({formatPercent(found?.share ?? 0, 0)})</span> : null}
-                        </>
-                      );
-                    },
-                  })),
-                  { header: 'Teams answering', num: true, cell: (r) => r.choices.respondents },
-                ]}
-                rows={choiceRows}
-                rowKey={(r) => r.key}
-              />
-            </div>
+            <FigureTable
+              key={column.key}
+              wide
+              caption={columns.length > 1 ? `${columnTitle}: teams per answer, row by row` : 'Teams per answer, row by row'}
+              columns={[
+                { header: 'Row', cell: (r) => r.title },
+                ...choiceValues.map((c) => ({
+                  key: c.value,
+                  header: c.text,
+                  num: true,
+                  cell: (r: ChoiceRow) => {
+                    const found = r.choices.counts.find((count) => count.value === c.value);
+                    return (
+                      <>
+                        {found?.count ?? 0}
+                        {r.choices.respondents ? <span className="muted"> ({formatPercent(found?.share ?? 0, 0)})</span> : null}
+                      </>
+                    );
+                  },
+                })),
+                { header: 'Teams answering', num: true, cell: (r) => r.choices.respondents },
+              ]}
+              rows={choiceRows}
+              rowKey={(r) => r.key}
+            />
           );
         }
         if (column.kind === 'numeric') {

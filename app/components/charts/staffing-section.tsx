@@ -1,7 +1,8 @@
 import type { ReactNode } from 'react';
 import type { StaffingFigures } from '~/models/aggregation.server';
 import { formatNumber, formatPercent } from '~/utils/format';
-import { DataTable, type Column } from '../data-table';
+import { type Column } from '../data-table';
+import { FigureTable } from './figure-table';
 import { DotPlot } from './dot-plot';
 import { TeamReportLink } from './team-report-link';
 
@@ -81,23 +82,18 @@ export function VacanciesSection({ s, reportLinks }: { s: StaffingFigures; repor
           </p>
         </li>
       </ul>
-      <div className="wide-table">
-        <DataTable
-          className="figure-table"
-          caption="By area"
-          rowHeaders
-          columns={vacancyAreaColumns(s)}
-          rows={[...s.byArea, { ...o, label: 'All areas in scope', key: 'all' }]}
-          rowKey={(a) => a.key}
-        />
-      </div>
+      <FigureTable
+        wide
+        caption="By area"
+        columns={vacancyAreaColumns(s)}
+        rows={[...s.byArea, { ...o, label: 'All areas in scope', key: 'all' }]}
+        rowKey={(a) => a.key}
+      />
       <h3>Teams above {formatPercent(s.highVacancyRate, 0)} vacancy</h3>
       {s.highVacancyTeams.length ? (
-        <DataTable
-          className="figure-table"
+        <FigureTable
           caption="Teams above the high vacancy rate"
           hideCaption
-          rowHeaders
           columns={[
             ...teamColumns(reportLinks),
             { header: 'Establishment', num: true, cell: (t) => formatNumber(t.establishment) },
@@ -126,11 +122,9 @@ export function VacanciesSection({ s, reportLinks }: { s: StaffingFigures; repor
           </figure>
           <details className="more">
             <summary>Every team ({s.teams.length})</summary>
-            <DataTable
-              className="figure-table"
+            <FigureTable
               caption="Every team’s staffing"
               hideCaption
-              rowHeaders
               columns={[
                 ...teamColumns(reportLinks),
                 { header: 'Establishment', num: true, cell: (t) => formatNumber(t.establishment) },
@@ -195,16 +189,13 @@ export function CaseloadsSection({ s, reportLinks, referenceForm }: { s: Staffin
       </ul>
       {areaRows.length ? (
         <div className="figure-pair">
-          <div className="wide-table">
-            <DataTable
-              className="figure-table"
-              caption="By area"
-              rowHeaders
-              columns={caseloadAreaColumns(s)}
-              rows={[...s.byArea, { ...o, key: 'all', label: 'All areas in scope' }]}
-              rowKey={(a) => a.key}
-            />
-          </div>
+          <FigureTable
+            wide
+            caption="By area"
+            columns={caseloadAreaColumns(s)}
+            rows={[...s.byArea, { ...o, key: 'all', label: 'All areas in scope' }]}
+            rowKey={(a) => a.key}
+          />
         </div>
       ) : null}
       {s.teams ? (
@@ -219,11 +210,9 @@ export function CaseloadsSection({ s, reportLinks, referenceForm }: { s: Staffin
         </figure>
       ) : null}
       <h3>Teams with the highest caseloads</h3>
-      <DataTable
-        className="figure-table"
+      <FigureTable
         caption="Teams with the highest caseloads"
         hideCaption
-        rowHeaders
         columns={[
           ...teamColumns(reportLinks),
           {

@@ -1,7 +1,7 @@
 import { Link } from '@remix-run/react';
 import type { ThresholdFigures } from '~/models/aggregation.server';
 import { formatPercent } from '~/utils/format';
-import { DataTable } from '../data-table';
+import { FigureTable } from './figure-table';
 import { ChoiceBars } from './choice-bars';
 import { ChoiceTable } from './question-figure';
 import { TeamReportLink } from './team-report-link';
@@ -23,37 +23,34 @@ function DistributionTable({
   first: string;
 }) {
   return (
-    <div className="wide-table">
-      <DataTable
-        className="figure-table"
-        caption={caption}
-        rowHeaders
-        columns={[
-          { header: first, cell: (r) => r.label },
-          ...choices.map((c, i) => ({
-            key: c.value,
-            header: `${c.text} (${Number(c.value) > 0 ? `+${c.value}` : c.value})`,
-            num: true,
-            cell: (r: Row) => r.counts[i],
-          })),
-          { header: 'Teams', num: true, cell: (r) => r.n },
-          {
-            header: 'Reporting a change',
-            num: true,
-            cell: (r) => {
-              const changed = r.counts.reduce((n, count, i) => (Number(choices[i].value) !== 0 ? n + count : n), 0);
-              return (
-                <>
-                  {changed} {r.n ? <span className="muted">({formatPercent(changed / r.n, 0)})</span> : null}
-                </>
-              );
-            },
+    <FigureTable
+      wide
+      caption={caption}
+      columns={[
+        { header: first, cell: (r) => r.label },
+        ...choices.map((c, i) => ({
+          key: c.value,
+          header: `${c.text} (${Number(c.value) > 0 ? `+${c.value}` : c.value})`,
+          num: true,
+          cell: (r: Row) => r.counts[i],
+        })),
+        { header: 'Teams', num: true, cell: (r) => r.n },
+        {
+          header: 'Reporting a change',
+          num: true,
+          cell: (r) => {
+            const changed = r.counts.reduce((n, count, i) => (Number(choices[i].value) !== 0 ? n + count : n), 0);
+            return (
+              <>
+                {changed} {r.n ? <span className="muted">({formatPercent(changed / r.n, 0)})</span> : null}
+              </>
+            );
           },
-        ]}
-        rows={rows}
-        rowKey={(r) => r.key}
-      />
-    </div>
+        },
+      ]}
+      rows={rows}
+      rowKey={(r) => r.key}
+    />
   );
 }
 
@@ -95,22 +92,19 @@ export function ThresholdsSection({ t, reportLinks, compareLink }: { t: Threshol
               The {t.largest.length} largest of {t.changed} changes.
             </p>
           ) : null}
-          <div className="wide-table">
-            <DataTable
-              className="figure-table"
-              caption="Teams reporting the largest changes"
-              hideCaption
-              rowHeaders
-              columns={[
-                { header: 'Team', cell: (l) => <TeamReportLink teamId={l.teamId} teamName={l.teamName} reportLinks={reportLinks} /> },
-                { header: 'Area', cell: (l) => l.areaName },
-                { header: 'Rating', cell: (l) => `${l.label} (${signed(l.value)})` },
-                { header: 'Explanation', cell: (l) => l.explanation ?? <span className="unanswered">No explanation given</span> },
-              ]}
-              rows={t.largest}
-              rowKey={(l) => l.teamId}
-            />
-          </div>
+          <FigureTable
+            wide
+            caption="Teams reporting the largest changes"
+            hideCaption
+            columns={[
+              { header: 'Team', cell: (l) => <TeamReportLink teamId={l.teamId} teamName={l.teamName} reportLinks={reportLinks} /> },
+              { header: 'Area', cell: (l) => l.areaName },
+              { header: 'Rating', cell: (l) => `${l.label} (${signed(l.value)})` },
+              { header: 'Explanation', cell: (l) => l.explanation ?? <span className="unanswered">No explanation given</span> },
+            ]}
+            rows={t.largest}
+            rowKey={(l) => l.teamId}
+          />
         </>
       ) : (
         <p>No team reports a change.</p>
@@ -130,11 +124,9 @@ export function ThresholdsSection({ t, reportLinks, compareLink }: { t: Threshol
             ) : null}
           </p>
           {t.comparison.changes.length ? (
-            <DataTable
-              className="figure-table"
+            <FigureTable
               caption="Teams whose rating changed"
               hideCaption
-              rowHeaders
               columns={[
                 { header: 'Team', cell: (c) => c.teamName },
                 { header: 'Area', cell: (c) => c.areaName },
