@@ -144,3 +144,35 @@ export function ScopeNote({
     </div>
   );
 }
+
+type ScopeNoteProps = Parameters<typeof ScopeNote>[0];
+
+/** The head of every insights page: the filter bar, then what the figures rest on. */
+export function ScopeFilters({
+  scope,
+  teamTypes,
+  hidden,
+}: {
+  scope: {
+    areas: FilterOptions['areas'];
+    counts: ScopeNoteProps['counts'];
+    filter: ScopeNoteProps['filter'] & { area: { slug: string } | null; teamType: string | null };
+  };
+  teamTypes: FilterOptions['teamTypes'];
+  hidden?: Record<string, string | number | null | undefined>;
+}) {
+  const { filter } = scope;
+  return (
+    <>
+      <FilterForm
+        options={{
+          areas: scope.areas,
+          teamTypes,
+          selected: { area: filter.area?.slug ?? null, teamType: filter.teamType, includeInProgress: filter.includeInProgress },
+        }}
+        hidden={hidden}
+      />
+      <ScopeNote counts={scope.counts} filter={filter} />
+    </>
+  );
+}

@@ -4,7 +4,7 @@ import { Fragment, useEffect, useRef, type KeyboardEvent } from 'react';
 import { getDb } from '../../db/index';
 import { describeScope, heatmapCell, heatmapFigures, HEATMAP_TEAM_LIMIT, TEAM_TYPE_OPTIONS } from '~/models/aggregation.server';
 import { requireInsightsRequest } from '~/utils/insights.server';
-import { FilterForm, filterSearch, InsightsNav, ScopeNote } from '~/components/insights-nav';
+import { filterSearch, InsightsNav, ScopeFilters } from '~/components/insights-nav';
 import { statusLabel } from '~/components/status-tag';
 import { requireUserWithPermission } from '~/utils/session.server';
 import insightsCss from '~/styles/insights.css?url';
@@ -98,14 +98,7 @@ export default function Heatmap() {
         Each team’s self-rating against the findings of the Haringey joint area review, finding by finding. Open a cell for the team’s evidence and the action
         it plans.
       </p>
-      <FilterForm
-        options={{
-          areas: scope.areas,
-          teamTypes,
-          selected: { area: scope.filter.area?.slug ?? null, teamType: scope.filter.teamType, includeInProgress: scope.filter.includeInProgress },
-        }}
-      />
-      <ScopeNote counts={scope.counts} filter={scope.filter} />
+      <ScopeFilters scope={scope} teamTypes={teamTypes} />
 
       {cell ? (
         <section className="cell-detail" id="cell-detail" aria-labelledby="cell-detail-title">

@@ -7,7 +7,7 @@ import { requireInsightsRequest } from '~/utils/insights.server';
 import { findingQuestions } from '~/models/aggregation/heatmap.server';
 import { BoxPlot } from '~/components/charts/box-plot';
 import { StatsTable } from '~/components/charts/question-figure';
-import { FilterForm, filterSearch, InsightsNav, ScopeNote } from '~/components/insights-nav';
+import { filterSearch, InsightsNav, ScopeFilters } from '~/components/insights-nav';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatNumber } from '~/utils/format';
 import insightsCss from '~/styles/insights.css?url';
@@ -69,15 +69,7 @@ export default function Phases() {
         One number or rating, asked in two rounds of {round.questionnaire}, overall and team by team. Questions renamed between versions are followed through
         the mapping.
       </p>
-      <FilterForm
-        options={{
-          areas: scope.areas,
-          teamTypes,
-          selected: { area: scope.filter.area?.slug ?? null, teamType: scope.filter.teamType, includeInProgress: scope.filter.includeInProgress },
-        }}
-        hidden={{ compare: compareId, question: comparison?.question.name }}
-      />
-      <ScopeNote counts={scope.counts} filter={scope.filter} />
+      <ScopeFilters scope={scope} teamTypes={teamTypes} hidden={{ compare: compareId, question: comparison?.question.name }} />
       {rounds.length ? (
         <Form method="get" className="insights-filters" aria-label="What to compare">
           {[...keep].map(([name, value]) => (
