@@ -1,5 +1,6 @@
 import { Form, Link } from '@remix-run/react';
 import { useEffect, type ReactNode } from 'react';
+import { SelectField } from './select-field';
 
 /** Moves between a round's insights pages and back to the round, keeping the filters. */
 export function InsightsNav({
@@ -80,28 +81,22 @@ export function FilterForm({
       {Object.entries(hidden).map(([name, value]) =>
         value === null || value === undefined || value === '' ? null : <input key={name} type="hidden" name={name} value={value} />,
       )}
-      <div className="field">
-        <label htmlFor="filter-area">Area</label>
-        <select id="filter-area" name="area" defaultValue={options.selected.area ?? ''}>
-          <option value="">All areas{options.areas.length > 1 ? ` (${options.areas.length})` : ''}</option>
-          {options.areas.map((a) => (
-            <option key={a.id} value={a.slug}>
-              {a.name}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="filter-team-type">Team type</label>
-        <select id="filter-team-type" name="teamType" defaultValue={options.selected.teamType ?? ''}>
-          <option value="">All team types</option>
-          {options.teamTypes.map((t) => (
-            <option key={t.value} value={t.value}>
-              {t.label}
-            </option>
-          ))}
-        </select>
-      </div>
+      <SelectField
+        id="filter-area"
+        name="area"
+        label="Area"
+        defaultValue={options.selected.area ?? ''}
+        empty={`All areas${options.areas.length > 1 ? ` (${options.areas.length})` : ''}`}
+        options={options.areas.map((a) => ({ value: a.slug, label: a.name }))}
+      />
+      <SelectField
+        id="filter-team-type"
+        name="teamType"
+        label="Team type"
+        defaultValue={options.selected.teamType ?? ''}
+        empty="All team types"
+        options={options.teamTypes}
+      />
       {children}
       <div className="field">
         <label className="checkbox">
@@ -147,5 +142,37 @@ export function ScopeNote({
       </p>
       {leftOut.length ? <p>Left out: {leftOut.join(', ')}.</p> : null}
     </div>
+  );
+}
+
+type ScopeNoteProps = Parameters<typeof ScopeNote>[0];
+
+/** The head of every insights page: the filter bar, then what the figures rest on. */
+export function ScopeFilters({
+  scope,
+  teamTypes,
+  hidden,
+}: {
+  scope: {
+    areas: FilterOptions['areas'];
+    counts: ScopeNoteProps['counts'];
+    filter: ScopeNoteProps['filter'] & { area: { slug: string } | null; teamType: string | null };
+  };
+  teamTypes: FilterOptions['teamTypes'];
+  hidden?: Record<string, string | number | null | undefined>;
+}) {
+  const { filter } = scope;
+  return (
+    <>
+      <FilterForm
+        options={{
+          areas: scope.areas,
+          teamTypes,
+          selected: { area: filter.area?.slug ?? null, teamType: filter.teamType, includeInProgress: filter.includeInProgress },
+        }}
+        hidden={hidden}
+      />
+      <ScopeNote counts={scope.counts} filter={filter} />
+    </>
   );
 }

@@ -8,6 +8,7 @@ import { listUsers, listVisibleTeams, setUserDisabled } from '~/models/organisat
 import { formRefusal } from '~/utils/errors.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatDateTime } from '~/utils/format';
+import { DataTable } from '~/components/data-table';
 
 export const meta: MetaFunction = () => [{ title: 'Administration – Stocktake' }];
 
@@ -59,32 +60,18 @@ export default function Admin() {
         changes: a change is a new version with change notes.
       </p>
       <div className="table-wrap">
-        <table aria-labelledby="questionnaires">
-          <thead>
-            <tr>
-              <th scope="col">Questionnaire</th>
-              <th scope="col" className="num">
-                Version
-              </th>
-              <th scope="col" className="num">
-                Questions
-              </th>
-              <th scope="col">Published</th>
-              <th scope="col">Change notes</th>
-            </tr>
-          </thead>
-          <tbody>
-            {questionnaires.map((q) => (
-              <tr key={q.id}>
-                <td>{q.title}</td>
-                <td className="num">{q.version}</td>
-                <td className="num">{q.question_count}</td>
-                <td>{formatDateTime(q.published_at)}</td>
-                <td>{q.change_notes}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          labelledBy="questionnaires"
+          columns={[
+            { header: 'Questionnaire', cell: (q) => q.title },
+            { header: 'Version', num: true, cell: (q) => q.version },
+            { header: 'Questions', num: true, cell: (q) => q.question_count },
+            { header: 'Published', cell: (q) => formatDateTime(q.published_at) },
+            { header: 'Change notes', cell: (q) => q.change_notes },
+          ]}
+          rows={questionnaires}
+          rowKey={(q) => q.id}
+        />
       </div>
       <h2 id="teams">Teams ({teams.length})</h2>
       <p>
@@ -93,28 +80,17 @@ export default function Admin() {
         </Link>
       </p>
       <div className="table-wrap">
-        <table aria-labelledby="teams">
-          <thead>
-            <tr>
-              <th scope="col">Team</th>
-              <th scope="col">Area</th>
-              <th scope="col">Type</th>
-              <th scope="col">Identifier</th>
-            </tr>
-          </thead>
-          <tbody>
-            {teams.map((t) => (
-              <tr key={t.id}>
-                <td>{t.name}</td>
-                <td>{t.area_name}</td>
-                <td>{TEAM_TYPE_LABELS[t.team_type]}</td>
-                <td>
-                  <code>{t.slug}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          labelledBy="teams"
+          columns={[
+            { header: 'Team', cell: (t) => t.name },
+            { header: 'Area', cell: (t) => t.area_name },
+            { header: 'Type', cell: (t) => TEAM_TYPE_LABELS[t.team_type] },
+            { header: 'Identifier', cell: (t) => <code>{t.slug}</code> },
+          ]}
+          rows={teams}
+          rowKey={(t) => t.id}
+        />
       </div>
       <h2 id="users">Users ({users.length})</h2>
       <p>
@@ -137,22 +113,16 @@ export default function Admin() {
         </p>
       ) : null}
       <div className="table-wrap">
-        <table aria-labelledby="users">
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Name</th>
-              <th scope="col">Roles</th>
-              <th scope="col">Account</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => (
-              <tr key={u.id}>
-                <td>{u.email}</td>
-                <td>{u.name}</td>
-                <td>{u.roles.join('; ') || 'None'}</td>
-                <td>
+        <DataTable
+          labelledBy="users"
+          columns={[
+            { header: 'Email', cell: (u) => u.email },
+            { header: 'Name', cell: (u) => u.name },
+            { header: 'Roles', cell: (u) => u.roles.join('; ') || 'None' },
+            {
+              header: 'Account',
+              cell: (u) => (
+                <>
                   {u.disabled_at ? 'Disabled ' : 'Active '}
                   {u.id === me ? (
                     '(you)'
@@ -171,11 +141,13 @@ export default function Admin() {
                       </button>
                     </Form>
                   )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+          ]}
+          rows={users}
+          rowKey={(u) => u.id}
+        />
       </div>
     </>
   );

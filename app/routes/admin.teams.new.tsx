@@ -3,10 +3,11 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-
 import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { TEAM_TYPE_LABELS, TEAM_TYPES } from '../../db/schema';
-import { describedBy, ErrorSummary, FieldError, fieldErrorsFrom, TextField, type FieldErrors } from '~/components/form-errors';
+import { ErrorSummary, fieldErrorsFrom, TextField, type FieldErrors } from '~/components/form-errors';
 import { addTeam, listAreas } from '~/models/organisation.server';
 import { formRefusal } from '~/utils/errors.server';
 import { requireUserWithPermission } from '~/utils/session.server';
+import { SelectField } from '~/components/select-field';
 
 export const meta: MetaFunction = () => [{ title: 'Add a team – Administration – Stocktake' }];
 
@@ -76,50 +77,17 @@ export default function AddTeam() {
           required
           hint="As the team is known, for example “Canterbury Duty and Initial Assessment”."
         />
-        <div className="field">
-          <label htmlFor="areaId">Area</label>
-          <FieldError field="areaId" errors={errors} />
-          <select
-            id="areaId"
-            name="areaId"
-            required
-            defaultValue=""
-            aria-describedby={describedBy('areaId', errors)}
-            aria-invalid={errors.areaId ? true : undefined}
-          >
-            <option value="" disabled>
-              Choose an area
-            </option>
-            {areas.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-            <option value={NEW_AREA}>A new area (name it below)</option>
-          </select>
-        </div>
+        <SelectField
+          id="areaId"
+          label="Area"
+          required
+          errors={errors}
+          empty="Choose an area"
+          emptyDisabled
+          options={[...areas.map((a) => ({ value: a.id, label: a.name })), { value: NEW_AREA, label: 'A new area (name it below)' }]}
+        />
         <TextField id="newArea" field="newArea" label="New area’s name" errors={errors} maxLength={120} hint="Only when you chose “A new area” above." />
-        <div className="field">
-          <label htmlFor="teamType">Team type</label>
-          <FieldError field="teamType" errors={errors} />
-          <select
-            id="teamType"
-            name="teamType"
-            required
-            defaultValue=""
-            aria-describedby={describedBy('teamType', errors)}
-            aria-invalid={errors.teamType ? true : undefined}
-          >
-            <option value="" disabled>
-              Choose a type
-            </option>
-            {teamTypes.map((t) => (
-              <option key={t.value} value={t.value}>
-                {t.label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="teamType" label="Team type" required errors={errors} empty="Choose a type" emptyDisabled options={teamTypes} />
         <div className="button-row">
           <button type="submit" className="button" disabled={navigation.state === 'submitting'}>
             {navigation.state === 'submitting' ? 'Adding…' : 'Add the team'}

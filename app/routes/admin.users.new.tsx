@@ -8,6 +8,7 @@ import { listAreas, listVisibleTeams } from '~/models/organisation.server';
 import { addUserFromAdmin } from '~/models/users.server';
 import { formRefusal } from '~/utils/errors.server';
 import { requireUserWithPermission } from '~/utils/session.server';
+import { SelectField } from '~/components/select-field';
 
 export const meta: MetaFunction = () => [{ title: 'Add a user – Administration – Stocktake' }];
 
@@ -105,30 +106,20 @@ export default function AddUser() {
             </label>
           </div>
         </fieldset>
-        <div className="field">
-          <label htmlFor="team">Team (managers)</label>
-          <FieldError field="team" errors={errors} />
-          <select id="team" name="team" defaultValue="" aria-describedby={describedBy('team', errors)} aria-invalid={errors.team ? true : undefined}>
-            <option value="">No team</option>
-            {teams.map((t) => (
-              <option key={t.slug} value={t.slug}>
-                {t.name} ({t.areaName})
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="reviewerArea">Area reviewed (reviewers)</label>
-          <FieldError field="reviewerArea" errors={errors} />
-          <select id="reviewerArea" name="reviewerArea" defaultValue="" aria-describedby={describedBy('reviewerArea', errors)}>
-            <option value="">Every area</option>
-            {areas.map((a) => (
-              <option key={a.slug} value={a.slug}>
-                {a.name} only
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="team"
+          label="Team (managers)"
+          errors={errors}
+          empty="No team"
+          options={teams.map((t) => ({ value: t.slug, label: `${t.name} (${t.areaName})` }))}
+        />
+        <SelectField
+          id="reviewerArea"
+          label="Area reviewed (reviewers)"
+          errors={errors}
+          empty="Every area"
+          options={areas.map((a) => ({ value: a.slug, label: `${a.name} only` }))}
+        />
         <TextField
           id="password"
           field="password"

@@ -6,6 +6,7 @@ import { changePassword, createApiToken, listApiTokens, MIN_PASSWORD_LENGTH, rev
 import { requireUser, sessionTokenFrom } from '~/utils/session.server';
 import { ErrorSummary, TextField, type FieldErrors } from '~/components/form-errors';
 import { formatDateTime } from '~/utils/format';
+import { DataTable } from '~/components/data-table';
 
 export const meta: MetaFunction = () => [{ title: 'Your profile – Stocktake' }];
 
@@ -119,43 +120,32 @@ export default function Profile() {
         </button>
       </Form>
       {tokens.length ? (
-        <table>
-          <caption>Your tokens</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Starts with</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {tokens.map((t) => (
-              <tr key={t.id}>
-                <td>{t.name}</td>
-                <td>
-                  <code>{t.prefix}…</code>
-                </td>
-                <td>{formatDateTime(t.created_at)}</td>
-                <td>{t.last_used_at ? formatDateTime(t.last_used_at) : 'Never'}</td>
-                <td>
-                  {t.revoked_at ? (
-                    `Revoked ${formatDateTime(t.revoked_at)}`
-                  ) : (
-                    <Form method="post">
-                      <input type="hidden" name="intent" value="revoke" />
-                      <input type="hidden" name="tokenId" value={t.id} />
-                      <button type="submit" className="link-button" aria-label={`Revoke token ${t.name}`}>
-                        Revoke
-                      </button>
-                    </Form>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          caption="Your tokens"
+          columns={[
+            { header: 'Name', cell: (t) => t.name },
+            { header: 'Starts with', cell: (t) => <code>{t.prefix}…</code> },
+            { header: 'Created', cell: (t) => formatDateTime(t.created_at) },
+            { header: 'Last used', cell: (t) => (t.last_used_at ? formatDateTime(t.last_used_at) : 'Never') },
+            {
+              header: 'Status',
+              cell: (t) =>
+                t.revoked_at ? (
+                  `Revoked ${formatDateTime(t.revoked_at)}`
+                ) : (
+                  <Form method="post">
+                    <input type="hidden" name="intent" value="revoke" />
+                    <input type="hidden" name="tokenId" value={t.id} />
+                    <button type="submit" className="link-button" aria-label={`Revoke token ${t.name}`}>
+                      Revoke
+                    </button>
+                  </Form>
+                ),
+            },
+          ]}
+          rows={tokens}
+          rowKey={(t) => t.id}
+        />
       ) : (
         <p>You have no API tokens.</p>
       )}

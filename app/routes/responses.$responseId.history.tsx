@@ -9,6 +9,8 @@ import { rethrowForPage } from '~/utils/errors.server';
 import { requireIdParam } from '~/utils/params.server';
 import { requireUser } from '~/utils/session.server';
 import { formatDateTime } from '~/utils/format';
+import { SelectField } from '~/components/select-field';
+import { DataTable } from '~/components/data-table';
 
 export const meta: MetaFunction = () => [{ title: 'History of changes – Stocktake' }];
 
@@ -76,19 +78,15 @@ export default function History() {
 
       <h2 id="value-at">An answer at any revision</h2>
       <Form method="get" className="panel" aria-labelledby="value-at">
-        <div className="field">
-          <label htmlFor="question">Question</label>
-          <select id="question" name="question" defaultValue={lookup?.question ?? ''} required>
-            <option value="" disabled>
-              Choose a question
-            </option>
-            {questions.map((q) => (
-              <option key={q.name} value={q.name}>
-                {q.title}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="question"
+          label="Question"
+          defaultValue={lookup?.question ?? ''}
+          required
+          empty="Choose a question"
+          emptyDisabled
+          options={questions.map((q) => ({ value: q.name, label: q.title }))}
+        />
         <div className="field">
           <label htmlFor="revision">Revision</label>
           <input id="revision" name="revision" type="number" min={0} max={response.revision} defaultValue={lookup?.revision ?? response.revision} required />
@@ -111,50 +109,44 @@ export default function History() {
         <p>No changes yet.</p>
       ) : (
         <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col" className="num">
-                  Revision
-                </th>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Questions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {revisions.map((r) => (
-                <tr key={r.revision}>
-                  <td className="num">{r.revision}</td>
-                  <td>{formatDateTime(r.at)}</td>
-                  <td>{r.author.name ?? 'System'}</td>
-                  <td>
+          <DataTable
+            columns={[
+              { header: 'Revision', num: true, cell: (r) => r.revision },
+              { header: 'When', cell: (r) => formatDateTime(r.at) },
+              { header: 'Who', cell: (r) => r.author.name ?? 'System' },
+              {
+                header: 'What',
+                cell: (r) => (
+                  <>
                     {KIND_LABELS[r.kind] ?? r.kind}
                     {r.note ? <div className="muted">{r.note}</div> : null}
-                  </td>
-                  <td>
-                    {r.kind === 'edit' && Array.isArray(r.changes) ? (
-                      <details>
-                        <summary>
-                          {r.questions.length} question{r.questions.length === 1 ? '' : 's'}
-                        </summary>
-                        <ul className="change-list">
-                          {(r.changes as Array<{ question: string; old: unknown; new: unknown }>).map((c) => (
-                            <li key={c.question}>
-                              <strong>{titles.get(c.question) ?? c.question}</strong>: {show(c.old)} → {show(c.new)}
-                            </li>
-                          ))}
-                        </ul>
-                      </details>
-                    ) : (
-                      r.questions.map((q) => titles.get(q) ?? q).join('; ') || '–'
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+              {
+                header: 'Questions',
+                cell: (r) =>
+                  r.kind === 'edit' && Array.isArray(r.changes) ? (
+                    <details>
+                      <summary>
+                        {r.questions.length} question{r.questions.length === 1 ? '' : 's'}
+                      </summary>
+                      <ul className="change-list">
+                        {(r.changes as Array<{ question: string; old: unknown; new: unknown }>).map((c) => (
+                          <li key={c.question}>
+                            <strong>{titles.get(c.question) ?? c.question}</strong>: {show(c.old)} → {show(c.new)}
+                          </li>
+                        ))}
+                      </ul>
+                    </details>
+                  ) : (
+                    r.questions.map((q) => titles.get(q) ?? q).join('; ') || '–'
+                  ),
+              },
+            ]}
+            rows={revisions}
+            rowKey={(r) => r.revision}
+          />
         </div>
       )}
     </>

@@ -6,6 +6,7 @@ import { StatusTag } from '~/components/status-tag';
 import { hasPermission } from '~/utils/permissions';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatDate } from '~/utils/format';
+import { DataTable } from '~/components/data-table';
 
 export const meta: MetaFunction = () => [{ title: 'Review – Stocktake' }];
 
@@ -31,50 +32,30 @@ export default function Review() {
         <p>No rounds yet.</p>
       ) : (
         <div className="table-wrap">
-          <table>
-            <caption>Rounds with teams you review, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Round</th>
-                <th scope="col">Questionnaire</th>
-                <th scope="col">Due</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="num">
-                  Teams
-                </th>
-                <th scope="col" className="num">
-                  Submitted
-                </th>
-                <th scope="col" className="num">
-                  In progress
-                </th>
-                <th scope="col" className="num">
-                  Returned
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rounds.map((r) => (
-                <tr key={r.id}>
-                  <th scope="row">
+          <DataTable
+            caption="Rounds with teams you review, newest first"
+            rowHeaders
+            columns={[
+              {
+                header: 'Round',
+                cell: (r) => (
+                  <>
                     <Link to={`/review/rounds/${r.id}`}>{r.name}</Link>
                     {r.follows_round_id && names.has(r.follows_round_id) ? <span className="muted"> (follows {names.get(r.follows_round_id)})</span> : null}
-                  </th>
-                  <td>
-                    {r.questionnaire_title} (version {r.version})
-                  </td>
-                  <td>{formatDate(r.due_date)}</td>
-                  <td>
-                    <StatusTag status={r.status} />
-                  </td>
-                  <td className="num">{r.responses}</td>
-                  <td className="num">{r.submitted}</td>
-                  <td className="num">{r.in_progress}</td>
-                  <td className="num">{r.returned}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                  </>
+                ),
+              },
+              { header: 'Questionnaire', cell: (r) => `${r.questionnaire_title} (version ${r.version})` },
+              { header: 'Due', cell: (r) => formatDate(r.due_date) },
+              { header: 'Status', cell: (r) => <StatusTag status={r.status} /> },
+              { header: 'Teams', num: true, cell: (r) => r.responses },
+              { header: 'Submitted', num: true, cell: (r) => r.submitted },
+              { header: 'In progress', num: true, cell: (r) => r.in_progress },
+              { header: 'Returned', num: true, cell: (r) => r.returned },
+            ]}
+            rows={rounds}
+            rowKey={(r) => r.id}
+          />
         </div>
       )}
     </>

@@ -1,4 +1,4 @@
-import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction, type SerializeFrom } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
 import { useEffect, useRef } from 'react';
 import surveyCss from 'survey-core/survey-core.fontless.min.css?url';
@@ -13,6 +13,7 @@ import { requireIdParam } from '~/utils/params.server';
 import { requireUser, requireUserWithPermission } from '~/utils/session.server';
 import { formatDate, formatDateTime } from '~/utils/format';
 import reviewCss from '~/styles/review.css?url';
+import { DataTable } from '~/components/data-table';
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: surveyCss },
@@ -277,56 +278,50 @@ export default function ReviewResponse() {
         <p>No changes yet.</p>
       ) : (
         <div className="table-wrap">
-          <table aria-labelledby="history-heading">
-            <thead>
-              <tr>
-                <th scope="col" className="num">
-                  Revision
-                </th>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-              </tr>
-            </thead>
-            <tbody>
-              {revisions.map((r) => {
-                const changes = (r.changes ?? []) as unknown as Record<string, unknown> | Array<unknown>;
-                const confirmed = !Array.isArray(changes) && Array.isArray(changes.confirmed) ? (changes.confirmed as string[]) : [];
-                const marked = !Array.isArray(changes) && Array.isArray(changes.questions) ? (changes.questions as string[]) : [];
-                return (
-                  <tr key={r.revision}>
-                    <td className="num">{r.revision}</td>
-                    <td>{formatDateTime(r.at)}</td>
-                    <td>{r.author.name ?? 'System'}</td>
-                    <td>
-                      <strong>{KIND_LABELS[r.kind] ?? r.kind}</strong>
-                      {r.kind === 'submit' && !Array.isArray(changes) && changes.resubmission ? ' (resubmission after a return)' : ''}
-                      {r.kind === 'return' && r.note ? <>: “{r.note}”</> : null}
-                      {r.kind === 'carry_forward' && r.note ? <span className="cell-path muted"> {r.note}</span> : null}
-                      {r.questions.length ? (
-                        <ul className="history-changes">
-                          {r.questions.slice(0, 12).map((q) => (
-                            <li key={q}>{title(q)}</li>
-                          ))}
-                          {r.questions.length > 12 ? <li>and {r.questions.length - 12} more</li> : null}
-                        </ul>
-                      ) : null}
-                      {confirmed.length || marked.length ? (
-                        <ul className="history-changes">
-                          {[...confirmed, ...marked].slice(0, 12).map((q) => (
-                            <li key={q}>{title(q)}</li>
-                          ))}
-                          {confirmed.length + marked.length > 12 ? <li>and {confirmed.length + marked.length - 12} more</li> : null}
-                        </ul>
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <DataTable
+            labelledBy="history-heading"
+            columns={[
+              { header: 'Revision', num: true, cell: (r) => r.revision },
+              { header: 'When', cell: (r) => formatDateTime(r.at) },
+              { header: 'Who', cell: (r) => r.author.name ?? 'System' },
+              { header: 'What', cell: (r) => <RevisionWhat revision={r} title={title} /> },
+            ]}
+            rows={revisions}
+            rowKey={(r) => r.revision}
+          />
         </div>
       )}
+    </>
+  );
+}
+
+/** What a revision did: its kind, the note, and the questions it touched (at most twelve named). */
+function RevisionWhat({ revision: r, title }: { revision: SerializeFrom<typeof loader>['revisions'][number]; title: (question: string) => string }) {
+  const changes = (r.changes ?? []) as unknown as Record<string, unknown> | Array<unknown>;
+  const confirmed = !Array.isArray(changes) && Array.isArray(changes.confirmed) ? (changes.confirmed as string[]) : [];
+  const marked = !Array.isArray(changes) && Array.isArray(changes.questions) ? (changes.questions as string[]) : [];
+  return (
+    <>
+      <strong>{KIND_LABELS[r.kind] ?? r.kind}</strong>
+      {r.kind === 'submit' && !Array.isArray(changes) && changes.resubmission ? ' (resubmission after a return)' : ''}
+      {r.kind === 'return' && r.note ? <>: “{r.note}”</> : null}
+      {r.kind === 'carry_forward' && r.note ? <span className="cell-path muted"> {r.note}</span> : null}
+      {r.questions.length ? (
+        <ul className="history-changes">
+          {r.questions.slice(0, 12).map((q) => (
+            <li key={q}>{title(q)}</li>
+          ))}
+          {r.questions.length > 12 ? <li>and {r.questions.length - 12} more</li> : null}
+        </ul>
+      ) : null}
+      {confirmed.length || marked.length ? (
+        <ul className="history-changes">
+          {[...confirmed, ...marked].slice(0, 12).map((q) => (
+            <li key={q}>{title(q)}</li>
+          ))}
+          {confirmed.length + marked.length > 12 ? <li>and {confirmed.length + marked.length - 12} more</li> : null}
+        </ul>
+      ) : null}
     </>
   );
 }

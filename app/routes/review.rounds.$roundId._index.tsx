@@ -18,6 +18,7 @@ import { requireIdParam } from '~/utils/params.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatDate, formatDateTime } from '~/utils/format';
 import reviewCss from '~/styles/review.css?url';
+import { SelectField } from '~/components/select-field';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: reviewCss }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.round.name ?? 'Round'} – Review – Stocktake` }];
@@ -195,58 +196,42 @@ export default function RoundOverviewPage() {
       </ul>
 
       <form method="get" className="filters" aria-label="Filter and sort the teams">
-        <div className="field">
-          <label htmlFor="filter-area">Area</label>
-          <select id="filter-area" name="area" defaultValue={filter.areaId ?? ''}>
-            <option value="">All areas</option>
-            {areas.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="filter-type">Team type</label>
-          <select id="filter-type" name="type" defaultValue={filter.teamType ?? ''}>
-            <option value="">All types</option>
-            {teamTypes.map((t) => (
-              <option key={t.value} value={t.value}>
-                {t.label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="filter-status">Status</label>
-          <select id="filter-status" name="status" defaultValue={filter.status ?? ''}>
-            <option value="">Any status</option>
-            {statuses.map((s) => (
-              <option key={s} value={s}>
-                {statusLabel(s)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="filter-sort">Sort by</label>
-          <select id="filter-sort" name="sort" defaultValue={filter.sort}>
-            {sorts
-              .filter((s) => follows || s !== 'unconfirmed')
-              .map((s) => (
-                <option key={s} value={s}>
-                  {SORT_LABELS[s][0].toUpperCase() + SORT_LABELS[s].slice(1)}
-                </option>
-              ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="filter-direction">Order</label>
-          <select id="filter-direction" name="direction" defaultValue={filter.direction}>
-            <option value="asc">Ascending</option>
-            <option value="desc">Descending</option>
-          </select>
-        </div>
+        <SelectField
+          id="filter-area"
+          name="area"
+          label="Area"
+          defaultValue={filter.areaId ?? ''}
+          empty="All areas"
+          options={areas.map((a) => ({ value: a.id, label: a.name }))}
+        />
+        <SelectField id="filter-type" name="type" label="Team type" defaultValue={filter.teamType ?? ''} empty="All types" options={teamTypes} />
+        <SelectField
+          id="filter-status"
+          name="status"
+          label="Status"
+          defaultValue={filter.status ?? ''}
+          empty="Any status"
+          options={statuses.map((s) => ({ value: s, label: statusLabel(s) }))}
+        />
+        <SelectField
+          id="filter-sort"
+          name="sort"
+          label="Sort by"
+          defaultValue={filter.sort}
+          options={sorts
+            .filter((s) => follows || s !== 'unconfirmed')
+            .map((s) => ({ value: s, label: SORT_LABELS[s][0].toUpperCase() + SORT_LABELS[s].slice(1) }))}
+        />
+        <SelectField
+          id="filter-direction"
+          name="direction"
+          label="Order"
+          defaultValue={filter.direction}
+          options={[
+            { value: 'asc', label: 'Ascending' },
+            { value: 'desc', label: 'Descending' },
+          ]}
+        />
         <button type="submit" className="button">
           Apply
         </button>

@@ -10,6 +10,7 @@ import { requireIdParam } from '~/utils/params.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatNumber } from '~/utils/format';
 import reviewCss from '~/styles/review.css?url';
+import { SelectField } from '~/components/select-field';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: reviewCss }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Compare teams – ${data?.round.name ?? 'Round'} – Stocktake` }];
@@ -105,28 +106,22 @@ export default function CompareTeams() {
           </fieldset>
         </details>
         <div className="filters">
-          <div className="field">
-            <label htmlFor="compare-area">Or a whole area</label>
-            <select id="compare-area" name="area" defaultValue={selected.area ?? ''}>
-              <option value="">No: the teams ticked above</option>
-              {areas.map(([areaId, areaName]) => (
-                <option key={areaId} value={areaId}>
-                  {areaName}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="compare-topic">Topic</label>
-            <select id="compare-topic" name="topic" defaultValue={selected.topic ?? ''}>
-              <option value="">All topics</option>
-              {topics.map((t) => (
-                <option key={t.id} value={t.id}>
-                  {t.title}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            id="compare-area"
+            name="area"
+            label="Or a whole area"
+            defaultValue={selected.area ?? ''}
+            empty="No: the teams ticked above"
+            options={areas.map(([areaId, areaName]) => ({ value: areaId, label: areaName }))}
+          />
+          <SelectField
+            id="compare-topic"
+            name="topic"
+            label="Topic"
+            defaultValue={selected.topic ?? ''}
+            empty="All topics"
+            options={topics.map((t) => ({ value: t.id, label: t.title }))}
+          />
           <div className="field checkbox">
             <input type="checkbox" id="compare-differing" name="differing" value="1" defaultChecked={Boolean(selected.differing)} />
             <label htmlFor="compare-differing">Only rows where the teams differ</label>

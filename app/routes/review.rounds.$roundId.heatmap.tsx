@@ -4,10 +4,11 @@ import { Fragment, useEffect, useRef, type KeyboardEvent } from 'react';
 import { getDb } from '../../db/index';
 import { describeScope, heatmapCell, heatmapFigures, HEATMAP_TEAM_LIMIT, TEAM_TYPE_OPTIONS } from '~/models/aggregation.server';
 import { requireInsightsRequest } from '~/utils/insights.server';
-import { FilterForm, filterSearch, InsightsNav, ScopeNote } from '~/components/insights-nav';
+import { filterSearch, InsightsNav, ScopeFilters } from '~/components/insights-nav';
 import { statusLabel } from '~/components/status-tag';
 import { requireUserWithPermission } from '~/utils/session.server';
 import insightsCss from '~/styles/insights.css?url';
+import { FigureTable } from '~/components/charts/figure-table';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: insightsCss }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Mini-JAR heatmap: ${data?.scope.round.name ?? ''} – Stocktake` }];
@@ -79,6 +80,7 @@ export default function Heatmap() {
     }
   };
   const teams = heatmap.teams ?? [];
+  const findingRows = heatmap.sections.flatMap((section) => section.rows.map((row) => ({ ...row, id: `${section.question}/${row.key}` })));
   const areas: { id: number; name: string; count: number }[] = [];
   for (const t of teams) {
     const last = areas[areas.length - 1];
@@ -96,14 +98,7 @@ export default function Heatmap() {
         Each team’s self-rating against the findings of the Haringey joint area review, finding by finding. Open a cell for the team’s evidence and the action
         it plans.
       </p>
-      <FilterForm
-        options={{
-          areas: scope.areas,
-          teamTypes,
-          selected: { area: scope.filter.area?.slug ?? null, teamType: scope.filter.teamType, includeInProgress: scope.filter.includeInProgress },
-        }}
-      />
-      <ScopeNote counts={scope.counts} filter={scope.filter} />
+      <ScopeFilters scope={scope} teamTypes={teamTypes} />
 
       {cell ? (
         <section className="cell-detail" id="cell-detail" aria-labelledby="cell-detail-title">
@@ -254,32 +249,19 @@ export default function Heatmap() {
       ) : (
         <>
           <p>The figures cover more than {limit} teams: choose an area to see each team. Counts per rating for every finding:</p>
-          <table className="figure-table">
-            <thead>
-              <tr>
-                <th scope="col">Finding</th>
-                {heatmap.choices.map((c) => (
-                  <th key={c.value} scope="col" className="num">
-                    {c.text}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {heatmap.sections.flatMap((section) =>
-                section.rows.map((row) => (
-                  <tr key={`${section.question}/${row.key}`}>
-                    <th scope="row">{row.title}</th>
-                    {heatmap.choices.map((c) => (
-                      <td key={c.value} className="num">
-                        {row.counts[c.value] ?? 0}
-                      </td>
-                    ))}
-                  </tr>
-                )),
-              )}
-            </tbody>
-          </table>
+          <FigureTable
+            columns={[
+              { header: 'Finding', cell: (row) => row.title },
+              ...heatmap.choices.map((c) => ({
+                key: c.value,
+                header: c.text,
+                num: true,
+                cell: (row: (typeof findingRows)[number]) => row.counts[c.value] ?? 0,
+              })),
+            ]}
+            rows={findingRows}
+            rowKey={(row) => row.id}
+          />
         </>
       )}
       <p id="after-heatmap" tabIndex={-1}>

@@ -11,7 +11,7 @@ import { ActivitySection, type ActivityView, type SpikeRow } from '~/components/
 import { QuestionFigure } from '~/components/charts/question-figure';
 import { CaseloadsSection, VacanciesSection } from '~/components/charts/staffing-section';
 import { ThresholdsSection } from '~/components/charts/thresholds-section';
-import { FilterForm, filterSearch, InsightsNav, ScopeNote } from '~/components/insights-nav';
+import { filterSearch, InsightsNav, ScopeFilters } from '~/components/insights-nav';
 import { requireUserWithPermission } from '~/utils/session.server';
 import insightsCss from '~/styles/insights.css?url';
 
@@ -93,11 +93,6 @@ export default function TopicPage() {
   const round = scope.round;
   const links = new Map(reportLinks);
   const keep = filterSearch(search);
-  const filterOptions = {
-    areas: scope.areas,
-    teamTypes,
-    selected: { area: scope.filter.area?.slug ?? null, teamType: scope.filter.teamType, includeInProgress: scope.filter.includeInProgress },
-  };
   const hidden: Record<string, string> = {};
   for (const [key, value] of new URLSearchParams(keep.slice(1))) hidden[key] = value;
   if (query.reference) hidden.reference = String(query.reference);
@@ -134,8 +129,7 @@ export default function TopicPage() {
       <p className="muted">
         {round.name} · {round.questionnaire}, version {round.version}
       </p>
-      <FilterForm options={filterOptions} hidden={{ reference: query.reference, compare: query.compare }} />
-      <ScopeNote counts={scope.counts} filter={scope.filter} />
+      <ScopeFilters scope={scope} teamTypes={teamTypes} hidden={{ reference: query.reference, compare: query.compare }} />
       <nav aria-label="Other topics" className="no-print">
         <details className="more">
           <summary>Other topics</summary>

@@ -3,7 +3,7 @@ import { Link, useLoaderData } from '@remix-run/react';
 import { getDb } from '../../db/index';
 import { HIGH_VACANCY_RATE, KENT_AVERAGE_CASELOAD, roundInsights, TEAM_TYPE_OPTIONS } from '~/models/aggregation.server';
 import { requireInsightsRequest } from '~/utils/insights.server';
-import { FilterForm, filterSearch, InsightsNav, ScopeNote } from '~/components/insights-nav';
+import { filterSearch, InsightsNav, ScopeFilters } from '~/components/insights-nav';
 import { monthLabel } from '~/components/charts/series-chart';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatNumber, formatPercent } from '~/utils/format';
@@ -50,15 +50,7 @@ export default function InsightsIndex() {
       <p className="muted">
         {round.questionnaire}, version {round.version}. Reviewers’ figures across teams, by topic.
       </p>
-      <FilterForm
-        options={{
-          areas: scope.areas,
-          teamTypes,
-          selected: { area: scope.filter.area?.slug ?? null, teamType: scope.filter.teamType, includeInProgress: scope.filter.includeInProgress },
-        }}
-        hidden={{ reference: query.reference }}
-      />
-      <ScopeNote counts={scope.counts} filter={scope.filter} />
+      <ScopeFilters scope={scope} teamTypes={teamTypes} hidden={{ reference: query.reference }} />
 
       <h2 id="headlines">Headline figures</h2>
       <ul className="headline-cards" aria-labelledby="headlines">

@@ -7,10 +7,12 @@ import { requireInsightsRequest } from '~/utils/insights.server';
 import { findingQuestions } from '~/models/aggregation/heatmap.server';
 import { BoxPlot } from '~/components/charts/box-plot';
 import { StatsTable } from '~/components/charts/question-figure';
-import { FilterForm, filterSearch, InsightsNav, ScopeNote } from '~/components/insights-nav';
+import { filterSearch, InsightsNav, ScopeFilters } from '~/components/insights-nav';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatNumber } from '~/utils/format';
 import insightsCss from '~/styles/insights.css?url';
+import { SelectField } from '~/components/select-field';
+import { FigureTable } from '~/components/charts/figure-table';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: insightsCss }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Phase comparison: ${data?.scope.round.name ?? ''} – Stocktake` }];
@@ -67,43 +69,29 @@ export default function Phases() {
         One number or rating, asked in two rounds of {round.questionnaire}, overall and team by team. Questions renamed between versions are followed through
         the mapping.
       </p>
-      <FilterForm
-        options={{
-          areas: scope.areas,
-          teamTypes,
-          selected: { area: scope.filter.area?.slug ?? null, teamType: scope.filter.teamType, includeInProgress: scope.filter.includeInProgress },
-        }}
-        hidden={{ compare: compareId, question: comparison?.question.name }}
-      />
-      <ScopeNote counts={scope.counts} filter={scope.filter} />
+      <ScopeFilters scope={scope} teamTypes={teamTypes} hidden={{ compare: compareId, question: comparison?.question.name }} />
       {rounds.length ? (
         <Form method="get" className="insights-filters" aria-label="What to compare">
           {[...keep].map(([name, value]) => (
             <input key={name} type="hidden" name={name} value={value} />
           ))}
-          <div className="field">
-            <label htmlFor="compare">Compare with</label>
-            <select id="compare" name="compare" defaultValue={compareId ?? ''}>
-              {compareId === null ? <option value="">Choose a round</option> : null}
-              {rounds.map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.name} (version {r.version})
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            id="compare"
+            label="Compare with"
+            defaultValue={compareId ?? ''}
+            empty={compareId === null ? 'Choose a round' : undefined}
+            options={rounds.map((r) => ({ value: r.id, label: `${r.name} (version ${r.version})` }))}
+          />
           {questions.length ? (
-            <div className="field">
-              <label htmlFor="question">Question</label>
-              <select id="question" name="question" defaultValue={comparison?.question.name ?? ''}>
-                {questions.map((q) => (
-                  <option key={q.name} value={q.name}>
-                    {q.title.length > 90 ? `${q.title.slice(0, 89)}…` : q.title}
-                    {q.earlierName !== q.name ? ` (was ${q.earlierName})` : ''}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField
+              id="question"
+              label="Question"
+              defaultValue={comparison?.question.name ?? ''}
+              options={questions.map((q) => ({
+                value: q.name,
+                label: `${q.title.length > 90 ? `${q.title.slice(0, 89)}…` : q.title}${q.earlierName !== q.name ? ` (was ${q.earlierName})` : ''}`,
+              }))}
+            />
           ) : null}
           <button type="submit" className="button">
             Compare
@@ -162,41 +150,24 @@ export default function Phases() {
               The {comparison.teams.length} largest changes of {comparison.teamCount} teams (choose an area to see every team, max {limit}).
             </p>
           ) : null}
-          <div className="wide-table">
-            <table className="figure-table">
-              <caption className="visually-hidden">Each team’s answer in both rounds, largest changes first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Team</th>
-                  <th scope="col">Area</th>
-                  <th scope="col" className="num">
-                    {comparison.earlier.round.name}
-                  </th>
-                  <th scope="col" className="num">
-                    {comparison.later.round.name}
-                  </th>
-                  <th scope="col" className="num">
-                    Change
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {comparison.teams.map((t) => (
-                  <tr key={t.teamId}>
-                    <th scope="row">{t.teamName}</th>
-                    <td>{t.areaName}</td>
-                    <td className="num">{t.earlier === null ? <span className="unanswered">not answered</span> : formatNumber(t.earlier, 2)}</td>
-                    <td className="num">{t.later === null ? <span className="unanswered">not answered</span> : formatNumber(t.later, 2)}</td>
-                    <td className="num">
-                      <Change value={t.change} digits={2} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <FigureTable
+            wide
+            caption="Each team’s answer in both rounds, largest changes first"
+            hideCaption
+            columns={[
+              { header: 'Team', cell: (t) => t.teamName },
+              { header: 'Area', cell: (t) => t.areaName },
+              { header: comparison.earlier.round.name, num: true, cell: (t) => answerOrNone(t.earlier) },
+              { header: comparison.later.round.name, num: true, cell: (t) => answerOrNone(t.later) },
+              { header: 'Change', num: true, cell: (t) => <Change value={t.change} digits={2} /> },
+            ]}
+            rows={comparison.teams}
+            rowKey={(t) => t.teamId}
+          />
         </section>
       ) : null}
     </>
   );
 }
+
+const answerOrNone = (value: number | null) => (value === null ? <span className="unanswered">not answered</span> : formatNumber(value, 2));

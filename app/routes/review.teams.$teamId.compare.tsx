@@ -11,6 +11,7 @@ import { requireIdParam } from '~/utils/params.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatDate, formatNumber } from '~/utils/format';
 import reviewCss from '~/styles/review.css?url';
+import { SelectField } from '~/components/select-field';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: reviewCss }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.team.name ?? 'Team'} across phases – Stocktake` }];
@@ -155,30 +156,25 @@ export default function TeamAcrossPhases() {
       {rounds.length < 2 ? <p>This team has a response in {rounds.length === 1 ? 'one round only' : 'no round yet'}: there is nothing to compare.</p> : null}
       <form method="get" className="filters" aria-label="Choose the rounds to compare">
         {[0, 1].map((index) => (
-          <div className="field" key={index}>
-            <label htmlFor={`round-${index}`}>{index === 0 ? 'Earlier round' : 'Later round'}</label>
-            <select id={`round-${index}`} name="round" defaultValue={selected[index] ?? ''}>
-              <option value="">Choose a round</option>
-              {rounds.map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.name} ({r.questionnaire}, version {r.version})
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            key={index}
+            id={`round-${index}`}
+            name="round"
+            label={index === 0 ? 'Earlier round' : 'Later round'}
+            defaultValue={selected[index] ?? ''}
+            empty="Choose a round"
+            options={rounds.map((r) => ({ value: r.id, label: `${r.name} (${r.questionnaire}, version ${r.version})` }))}
+          />
         ))}
         {comparison ? (
-          <div className="field">
-            <label htmlFor="phase-topic">Topic</label>
-            <select id="phase-topic" name="topic" defaultValue={topic ?? ''}>
-              <option value="">All topics</option>
-              {comparison.topics.map((t) => (
-                <option key={t.id} value={t.id}>
-                  {t.title}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            id="phase-topic"
+            name="topic"
+            label="Topic"
+            defaultValue={topic ?? ''}
+            empty="All topics"
+            options={comparison.topics.map((t) => ({ value: t.id, label: t.title }))}
+          />
         ) : null}
         <button type="submit" className="button">
           Compare

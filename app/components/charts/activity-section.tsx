@@ -1,5 +1,7 @@
 import { Form } from '@remix-run/react';
 import { formatNumber, formatPercent } from '~/utils/format';
+import { FigureTable } from './figure-table';
+import { SelectField } from '../select-field';
 import { monthLabel, SERIES_STYLES, SeriesChart, SeriesLegend } from './series-chart';
 
 type Point = { period: string; value: number | null; teams: number };
@@ -34,63 +36,58 @@ export type ActivityView = {
   rule: string;
 };
 
+/** A month of the series, by its position in each series' points. */
+type Month = { period: string; i: number };
+
 function SeriesTable({ group, caption }: { group: ActivityGroupView; caption: string }) {
-  const periods = group.series[0]?.points.map((p) => p.period) ?? [];
+  const months: Month[] = group.series[0]?.points.map((p, i) => ({ period: p.period, i })) ?? [];
   const jointPeriods = new Set(group.joint.map((j) => j.period));
   return (
-    <div className="wide-table">
-      <table className="figure-table">
-        <caption>{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Month</th>
-            {group.series.map((s) => (
-              <th key={s.key} scope="col" className="num">
-                {s.title}
-              </th>
-            ))}
-            <th scope="col" className="num">
-              Teams reporting
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {periods.map((period, i) => {
-            const anySpike = group.series.some((s) => s.spikes[i]?.spike);
-            return (
-              <tr key={period} className={anySpike ? 'is-spike' : undefined}>
-                <th scope="row">
-                  {monthLabel(period)}
-                  {jointPeriods.has(period) ? (
-                    <>
-                      {' '}
-                      <span className="spike-flag">joint spike</span>
-                    </>
-                  ) : null}
-                </th>
-                {group.series.map((s) => (
-                  <td key={s.key} className="num">
-                    {formatNumber(s.points[i]?.value, 0)}
-                    {s.spikes[i]?.spike ? (
-                      <>
-                        {' '}
-                        <span
-                          className="spike-flag"
-                          title={`Above ${formatNumber(s.spikes[i].threshold, 1)} (median of the six months before: ${formatNumber(s.spikes[i].baseline, 1)})`}
-                        >
-                          spike
-                        </span>
-                      </>
-                    ) : null}
-                  </td>
-                ))}
-                <td className="num">{Math.max(0, ...group.series.map((s) => s.points[i]?.teams ?? 0))}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <FigureTable
+      wide
+      caption={caption}
+      columns={[
+        {
+          header: 'Month',
+          cell: ({ period }) => (
+            <>
+              {monthLabel(period)}
+              {jointPeriods.has(period) ? (
+                <>
+                  {' '}
+                  <span className="spike-flag">joint spike</span>
+                </>
+              ) : null}
+            </>
+          ),
+        },
+        ...group.series.map((s) => ({
+          key: s.key,
+          header: s.title,
+          num: true,
+          cell: ({ i }: Month) => (
+            <>
+              {formatNumber(s.points[i]?.value, 0)}
+              {s.spikes[i]?.spike ? (
+                <>
+                  {' '}
+                  <span
+                    className="spike-flag"
+                    title={`Above ${formatNumber(s.spikes[i].threshold, 1)} (median of the six months before: ${formatNumber(s.spikes[i].baseline, 1)})`}
+                  >
+                    spike
+                  </span>
+                </>
+              ) : null}
+            </>
+          ),
+        })),
+        { header: 'Teams reporting', num: true, cell: ({ i }) => Math.max(0, ...group.series.map((s) => s.points[i]?.teams ?? 0)) },
+      ]}
+      rows={months}
+      rowKey={(m) => m.period}
+      rowClassName={({ i }) => (group.series.some((s) => s.spikes[i]?.spike) ? 'is-spike' : undefined)}
+    />
   );
 }
 
@@ -168,43 +165,21 @@ export function ActivitySection({ activity, selectedTeam, hidden }: { activity: 
       {activity.spikes.length ? (
         <details className="more" open={activity.spikes.length <= 40}>
           <summary>Every spike ({activity.spikes.length})</summary>
-          <div className="wide-table">
-            <table className="figure-table">
-              <caption>Months above the spike threshold</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Where</th>
-                  <th scope="col">Series</th>
-                  <th scope="col">Month</th>
-                  <th scope="col" className="num">
-                    Value
-                  </th>
-                  <th scope="col" className="num">
-                    Median of the 6 months before
-                  </th>
-                  <th scope="col" className="num">
-                    Threshold
-                  </th>
-                  <th scope="col" className="num">
-                    Rise
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {activity.spikes.map((s, i) => (
-                  <tr key={i}>
-                    <th scope="row">{s.where}</th>
-                    <td>{titleOf(s.series)}</td>
-                    <td>{monthLabel(s.period)}</td>
-                    <td className="num">{formatNumber(s.value, 0)}</td>
-                    <td className="num">{formatNumber(s.baseline, 1)}</td>
-                    <td className="num">{formatNumber(s.threshold, 1)}</td>
-                    <td className="num">{s.rise === null ? '–' : `+${formatPercent(s.rise, 0)}`}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <FigureTable
+            wide
+            caption="Months above the spike threshold"
+            columns={[
+              { header: 'Where', cell: (s) => s.where },
+              { header: 'Series', cell: (s) => titleOf(s.series) },
+              { header: 'Month', cell: (s) => monthLabel(s.period) },
+              { header: 'Value', num: true, cell: (s) => formatNumber(s.value, 0) },
+              { header: 'Median of the 6 months before', num: true, cell: (s) => formatNumber(s.baseline, 1) },
+              { header: 'Threshold', num: true, cell: (s) => formatNumber(s.threshold, 1) },
+              { header: 'Rise', num: true, cell: (s) => (s.rise === null ? '–' : `+${formatPercent(s.rise, 0)}`) },
+            ]}
+            rows={activity.spikes}
+            rowKey={(_, i) => i}
+          />
         </details>
       ) : (
         <p>No month is a spike.</p>
@@ -240,17 +215,14 @@ export function ActivitySection({ activity, selectedTeam, hidden }: { activity: 
             {Object.entries(hidden).map(([name, value]) => (
               <input key={name} type="hidden" name={name} value={value} />
             ))}
-            <div className="field">
-              <label htmlFor="activity-team">Team</label>
-              <select id="activity-team" name="team" defaultValue={selectedTeam ?? ''}>
-                <option value="">Choose a team</option>
-                {activity.teams.map((t) => (
-                  <option key={t.id} value={t.id}>
-                    {t.label} ({t.area})
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField
+              id="activity-team"
+              name="team"
+              label="Team"
+              defaultValue={selectedTeam ?? ''}
+              empty="Choose a team"
+              options={activity.teams.map((t) => ({ value: t.id, label: `${t.label} (${t.area})` }))}
+            />
             <button type="submit" className="button button--secondary">
               Show the team
             </button>

@@ -1,10 +1,11 @@
-import { Link } from '@remix-run/react';
 import type { ChoiceFigures, NumericStats, QuestionFigures } from '~/models/aggregation.server';
 import { TEAM_TYPE_LABELS, type TeamType } from '../../../db/schema';
 import { formatNumber, formatPercent } from '~/utils/format';
+import { FigureTable } from './figure-table';
 import { BoxPlot } from './box-plot';
 import { ChoiceBars } from './choice-bars';
 import { DotPlot } from './dot-plot';
+import { TeamReportLink } from './team-report-link';
 
 const STATS: { key: keyof NumericStats; label: string }[] = [
   { key: 'n', label: 'Teams' },
@@ -17,78 +18,42 @@ const STATS: { key: keyof NumericStats; label: string }[] = [
   { key: 'max', label: 'Maximum' },
 ];
 
-export function StatsTable({
-  rows,
-  caption,
-  firstHeader = 'Group',
-}: {
-  rows: ({ key: string; label: string } & NumericStats)[];
-  caption: string;
-  firstHeader?: string;
-}) {
+type StatsRow = { key: string; label: string } & NumericStats;
+
+export function StatsTable({ rows, caption, firstHeader = 'Group' }: { rows: StatsRow[]; caption: string; firstHeader?: string }) {
   return (
-    <div className="wide-table">
-      <table className="figure-table">
-        <caption>{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{firstHeader || <span className="visually-hidden">Group</span>}</th>
-            {STATS.map((s) => (
-              <th key={s.key} scope="col" className="num">
-                {s.label}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.key}>
-              <th scope="row">{r.label}</th>
-              {STATS.map((s) => (
-                <td key={s.key} className="num">
-                  {formatNumber(r[s.key], 2)}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <FigureTable
+      wide
+      caption={caption}
+      columns={[
+        { header: firstHeader || <span className="visually-hidden">Group</span>, cell: (r) => r.label },
+        ...STATS.map((stat) => ({ key: stat.key, header: stat.label, num: true, cell: (r: StatsRow) => formatNumber(r[stat.key], 2) })),
+      ]}
+      rows={rows}
+      rowKey={(r) => r.key}
+    />
   );
 }
 
 export function ChoiceTable({ choices, caption }: { choices: ChoiceFigures; caption: string }) {
   return (
-    <table className="figure-table">
-      <caption>{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Answer</th>
-          <th scope="col" className="num">
-            Teams
-          </th>
-          <th scope="col" className="num">
-            Share
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {choices.counts.map((c) => (
-          <tr key={c.value}>
-            <th scope="row">{c.label}</th>
-            <td className="num">{c.count}</td>
-            <td className="num">{formatPercent(c.share)}</td>
-          </tr>
-        ))}
-      </tbody>
-      <tfoot>
+    <FigureTable
+      caption={caption}
+      columns={[
+        { header: 'Answer', cell: (c) => c.label },
+        { header: 'Teams', num: true, cell: (c) => c.count },
+        { header: 'Share', num: true, cell: (c) => formatPercent(c.share) },
+      ]}
+      rows={choices.counts}
+      rowKey={(c) => c.value}
+      foot={
         <tr>
           <th scope="row">Teams answering</th>
           <td className="num">{choices.respondents}</td>
           <td />
         </tr>
-      </tfoot>
-    </table>
+      }
+    />
   );
 }
 
@@ -111,7 +76,7 @@ function TextList({
         {text.answers.map((a) => (
           <li key={a.teamId}>
             <span className="who">
-              {reportLinks?.get(a.teamId) ? <Link to={`/review/responses/${reportLinks.get(a.teamId)}/report`}>{a.teamName}</Link> : a.teamName}
+              <TeamReportLink teamId={a.teamId} teamName={a.teamName} reportLinks={reportLinks} />
               <span className="muted"> · {a.areaName}</span>
             </span>
             {a.text}
@@ -149,29 +114,17 @@ function NumericFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind:
           </figure>
           <details className="more">
             <summary>Each team’s answer ({q.teams.length})</summary>
-            <table className="figure-table">
-              <caption className="visually-hidden">Each team’s answer</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Team</th>
-                  <th scope="col">Area</th>
-                  <th scope="col" className="num">
-                    Answer
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {q.teams.map((t) => (
-                  <tr key={t.teamId}>
-                    <th scope="row">
-                      {reportLinks?.get(t.teamId) ? <Link to={`/review/responses/${reportLinks.get(t.teamId)}/report`}>{t.teamName}</Link> : t.teamName}
-                    </th>
-                    <td>{t.areaName}</td>
-                    <td className="num">{formatNumber(t.value, 2)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <FigureTable
+              caption="Each team’s answer"
+              hideCaption
+              columns={[
+                { header: 'Team', cell: (t) => <TeamReportLink teamId={t.teamId} teamName={t.teamName} reportLinks={reportLinks} /> },
+                { header: 'Area', cell: (t) => t.areaName },
+                { header: 'Answer', num: true, cell: (t) => formatNumber(t.value, 2) },
+              ]}
+              rows={q.teams}
+              rowKey={(t) => t.teamId}
+            />
           </details>
         </div>
       ) : null}
@@ -194,6 +147,8 @@ function NumericFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind:
   );
 }
 
+type ChoiceRow = { key: string; title: string; choices: ChoiceFigures };
+
 function MatrixFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind: 'matrix' }>; reportLinks?: Map<number, number> }) {
   const { rows, columns, cells } = q.matrix;
   return (
@@ -202,47 +157,36 @@ function MatrixFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind: 
         const columnTitle = column.title || 'Answer';
         if (column.kind === 'choice') {
           const choiceValues = column.choices ?? [];
+          const choiceRows: ChoiceRow[] = rows.flatMap((row) => {
+            const cell = cells[row.key]?.[column.key];
+            return cell && cell.kind === 'choice' ? [{ key: row.key, title: row.title, choices: cell.choices }] : [];
+          });
           return (
-            <div key={column.key} className="wide-table">
-              <table className="figure-table">
-                <caption>{columns.length > 1 ? `${columnTitle}: teams per answer, row by row` : 'Teams per answer, row by row'}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Row</th>
-                    {choiceValues.map((c) => (
-                      <th key={c.value} scope="col" className="num">
-                        {c.text}
-                      </th>
-                    ))}
-                    <th scope="col" className="num">
-                      Teams answering
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map((row) => {
-                    const cell = cells[row.key]?.[column.key];
-                    if (!cell || cell.kind !== 'choice') return null;
-                    const count = (value: string) => cell.choices.counts.find((c) => c.value === value);
+            <FigureTable
+              key={column.key}
+              wide
+              caption={columns.length > 1 ? `${columnTitle}: teams per answer, row by row` : 'Teams per answer, row by row'}
+              columns={[
+                { header: 'Row', cell: (r) => r.title },
+                ...choiceValues.map((c) => ({
+                  key: c.value,
+                  header: c.text,
+                  num: true,
+                  cell: (r: ChoiceRow) => {
+                    const found = r.choices.counts.find((count) => count.value === c.value);
                     return (
-                      <tr key={row.key}>
-                        <th scope="row">{row.title}</th>
-                        {choiceValues.map((c) => {
-                          const found = count(c.value);
-                          return (
-                            <td key={c.value} className="num">
-                              {found?.count ?? 0}
-                              {cell.choices.respondents ? <span className="muted"> ({formatPercent(found?.share ?? 0, 0)})</span> : null}
-                            </td>
-                          );
-                        })}
-                        <td className="num">{cell.choices.respondents}</td>
-                      </tr>
+                      <>
+                        {found?.count ?? 0}
+                        {r.choices.respondents ? <span className="muted"> ({formatPercent(found?.share ?? 0, 0)})</span> : null}
+                      </>
                     );
-                  })}
-                </tbody>
-              </table>
-            </div>
+                  },
+                })),
+                { header: 'Teams answering', num: true, cell: (r) => r.choices.respondents },
+              ]}
+              rows={choiceRows}
+              rowKey={(r) => r.key}
+            />
           );
         }
         if (column.kind === 'numeric') {

@@ -1,14 +1,53 @@
-import { Link } from '@remix-run/react';
 import type { ReactNode } from 'react';
 import type { StaffingFigures } from '~/models/aggregation.server';
 import { formatNumber, formatPercent } from '~/utils/format';
+import { type Column } from '../data-table';
+import { FigureTable } from './figure-table';
 import { DotPlot } from './dot-plot';
+import { TeamReportLink } from './team-report-link';
 
 type Team = StaffingFigures['highVacancyTeams'][number];
+type Group = StaffingFigures['overall'];
 
-function TeamName({ team, reportLinks }: { team: Team; reportLinks: Map<number, number> }) {
-  const id = reportLinks.get(team.teamId);
-  return id ? <Link to={`/review/responses/${id}/report`}>{team.teamName}</Link> : <>{team.teamName}</>;
+/** The first two columns of every team table: the team (linked to its report) and its area. */
+function teamColumns(reportLinks: Map<number, number>): Column<Team>[] {
+  return [
+    { header: 'Team', cell: (t) => <TeamReportLink teamId={t.teamId} teamName={t.teamName} reportLinks={reportLinks} /> },
+    { header: 'Area', cell: (t) => t.areaName },
+  ];
+}
+
+function vacancyAreaColumns(s: StaffingFigures): Column<Group>[] {
+  return [
+    { header: 'Area', cell: (a) => a.label },
+    { header: 'Teams', num: true, cell: (a) => a.teams },
+    { header: 'Establishment (FTE)', num: true, cell: (a) => formatNumber(a.establishment) },
+    { header: 'Vacant (FTE)', num: true, cell: (a) => formatNumber(a.vacant) },
+    { header: 'Vacancy rate', num: true, cell: (a) => formatPercent(a.vacancyRate) },
+    { header: <>Teams above {formatPercent(s.highVacancyRate, 0)}</>, num: true, cell: (a) => a.teamsAboveHighVacancy },
+    { header: 'Agency share', num: true, cell: (a) => formatPercent(a.agencyShare) },
+  ];
+}
+
+function caseloadAreaColumns(s: StaffingFigures): Column<Group>[] {
+  return [
+    { header: 'Area', cell: (a) => a.label },
+    { header: 'Teams', num: true, cell: (a) => a.teamsWithCaseload },
+    { header: 'Average per worker (weighted)', num: true, cell: (a) => formatNumber(a.weightedCaseload) },
+    { header: 'Mean of team averages', num: true, cell: (a) => formatNumber(a.meanCaseload) },
+    { header: 'Median team', num: true, cell: (a) => formatNumber(a.medianCaseload) },
+    { header: <>Teams above {formatNumber(s.reference)}</>, num: true, cell: (a) => a.teamsAverageAboveReference },
+    { header: 'Highest', num: true, cell: (a) => formatNumber(a.highestCaseload, 0) },
+    {
+      header: 'NQSW protected (yes / no)',
+      num: true,
+      cell: (a) => (
+        <>
+          {a.nqswProtectedYes} / {a.nqswProtectedNo}
+        </>
+      ),
+    },
+  ];
 }
 
 /** Vacancies and agency staff (the staffing topic's page). */
@@ -43,84 +82,28 @@ export function VacanciesSection({ s, reportLinks }: { s: StaffingFigures; repor
           </p>
         </li>
       </ul>
-      <div className="wide-table">
-        <table className="figure-table">
-          <caption>By area</caption>
-          <thead>
-            <tr>
-              <th scope="col">Area</th>
-              <th scope="col" className="num">
-                Teams
-              </th>
-              <th scope="col" className="num">
-                Establishment (FTE)
-              </th>
-              <th scope="col" className="num">
-                Vacant (FTE)
-              </th>
-              <th scope="col" className="num">
-                Vacancy rate
-              </th>
-              <th scope="col" className="num">
-                Teams above {formatPercent(s.highVacancyRate, 0)}
-              </th>
-              <th scope="col" className="num">
-                Agency share
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...s.byArea, { ...o, label: 'All areas in scope', key: 'all' }].map((a) => (
-              <tr key={a.key}>
-                <th scope="row">{a.label}</th>
-                <td className="num">{a.teams}</td>
-                <td className="num">{formatNumber(a.establishment)}</td>
-                <td className="num">{formatNumber(a.vacant)}</td>
-                <td className="num">{formatPercent(a.vacancyRate)}</td>
-                <td className="num">{a.teamsAboveHighVacancy}</td>
-                <td className="num">{formatPercent(a.agencyShare)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <FigureTable
+        wide
+        caption="By area"
+        columns={vacancyAreaColumns(s)}
+        rows={[...s.byArea, { ...o, label: 'All areas in scope', key: 'all' }]}
+        rowKey={(a) => a.key}
+      />
       <h3>Teams above {formatPercent(s.highVacancyRate, 0)} vacancy</h3>
       {s.highVacancyTeams.length ? (
-        <table className="figure-table">
-          <caption className="visually-hidden">Teams above the high vacancy rate</caption>
-          <thead>
-            <tr>
-              <th scope="col">Team</th>
-              <th scope="col">Area</th>
-              <th scope="col" className="num">
-                Establishment
-              </th>
-              <th scope="col" className="num">
-                Vacant
-              </th>
-              <th scope="col" className="num">
-                Vacancy rate
-              </th>
-              <th scope="col" className="num">
-                Agency share
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {s.highVacancyTeams.map((t) => (
-              <tr key={t.teamId}>
-                <th scope="row">
-                  <TeamName team={t} reportLinks={reportLinks} />
-                </th>
-                <td>{t.areaName}</td>
-                <td className="num">{formatNumber(t.establishment)}</td>
-                <td className="num">{formatNumber(t.vacant)}</td>
-                <td className="num num-strong">{formatPercent(t.vacancyRate)}</td>
-                <td className="num">{formatPercent(t.agencyShare)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <FigureTable
+          caption="Teams above the high vacancy rate"
+          hideCaption
+          columns={[
+            ...teamColumns(reportLinks),
+            { header: 'Establishment', num: true, cell: (t) => formatNumber(t.establishment) },
+            { header: 'Vacant', num: true, cell: (t) => formatNumber(t.vacant) },
+            { header: 'Vacancy rate', num: true, cell: (t) => formatPercent(t.vacancyRate), cellClassName: () => 'num num-strong' },
+            { header: 'Agency share', num: true, cell: (t) => formatPercent(t.agencyShare) },
+          ]}
+          rows={s.highVacancyTeams}
+          rowKey={(t) => t.teamId}
+        />
       ) : (
         <p>None.</p>
       )}
@@ -139,45 +122,20 @@ export function VacanciesSection({ s, reportLinks }: { s: StaffingFigures; repor
           </figure>
           <details className="more">
             <summary>Every team ({s.teams.length})</summary>
-            <table className="figure-table">
-              <caption className="visually-hidden">Every team’s staffing</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Team</th>
-                  <th scope="col">Area</th>
-                  <th scope="col" className="num">
-                    Establishment
-                  </th>
-                  <th scope="col" className="num">
-                    Vacant
-                  </th>
-                  <th scope="col" className="num">
-                    Vacancy rate
-                  </th>
-                  <th scope="col" className="num">
-                    Agency (FTE)
-                  </th>
-                  <th scope="col" className="num">
-                    Agency share
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {s.teams.map((t) => (
-                  <tr key={t.teamId}>
-                    <th scope="row">
-                      <TeamName team={t} reportLinks={reportLinks} />
-                    </th>
-                    <td>{t.areaName}</td>
-                    <td className="num">{formatNumber(t.establishment)}</td>
-                    <td className="num">{formatNumber(t.vacant)}</td>
-                    <td className="num">{formatPercent(t.vacancyRate)}</td>
-                    <td className="num">{formatNumber(t.agency)}</td>
-                    <td className="num">{formatPercent(t.agencyShare)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <FigureTable
+              caption="Every team’s staffing"
+              hideCaption
+              columns={[
+                ...teamColumns(reportLinks),
+                { header: 'Establishment', num: true, cell: (t) => formatNumber(t.establishment) },
+                { header: 'Vacant', num: true, cell: (t) => formatNumber(t.vacant) },
+                { header: 'Vacancy rate', num: true, cell: (t) => formatPercent(t.vacancyRate) },
+                { header: 'Agency (FTE)', num: true, cell: (t) => formatNumber(t.agency) },
+                { header: 'Agency share', num: true, cell: (t) => formatPercent(t.agencyShare) },
+              ]}
+              rows={s.teams}
+              rowKey={(t) => t.teamId}
+            />
           </details>
         </>
       ) : null}
@@ -231,53 +189,13 @@ export function CaseloadsSection({ s, reportLinks, referenceForm }: { s: Staffin
       </ul>
       {areaRows.length ? (
         <div className="figure-pair">
-          <div className="wide-table">
-            <table className="figure-table">
-              <caption>By area</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Area</th>
-                  <th scope="col" className="num">
-                    Teams
-                  </th>
-                  <th scope="col" className="num">
-                    Average per worker (weighted)
-                  </th>
-                  <th scope="col" className="num">
-                    Mean of team averages
-                  </th>
-                  <th scope="col" className="num">
-                    Median team
-                  </th>
-                  <th scope="col" className="num">
-                    Teams above {formatNumber(s.reference)}
-                  </th>
-                  <th scope="col" className="num">
-                    Highest
-                  </th>
-                  <th scope="col" className="num">
-                    NQSW protected (yes / no)
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {[...s.byArea, { ...o, key: 'all', label: 'All areas in scope' }].map((a) => (
-                  <tr key={a.key}>
-                    <th scope="row">{a.label}</th>
-                    <td className="num">{a.teamsWithCaseload}</td>
-                    <td className="num">{formatNumber(a.weightedCaseload)}</td>
-                    <td className="num">{formatNumber(a.meanCaseload)}</td>
-                    <td className="num">{formatNumber(a.medianCaseload)}</td>
-                    <td className="num">{a.teamsAverageAboveReference}</td>
-                    <td className="num">{formatNumber(a.highestCaseload, 0)}</td>
-                    <td className="num">
-                      {a.nqswProtectedYes} / {a.nqswProtectedNo}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <FigureTable
+            wide
+            caption="By area"
+            columns={caseloadAreaColumns(s)}
+            rows={[...s.byArea, { ...o, key: 'all', label: 'All areas in scope' }]}
+            rowKey={(a) => a.key}
+          />
         </div>
       ) : null}
       {s.teams ? (
@@ -292,39 +210,27 @@ export function CaseloadsSection({ s, reportLinks, referenceForm }: { s: Staffin
         </figure>
       ) : null}
       <h3>Teams with the highest caseloads</h3>
-      <table className="figure-table">
-        <caption className="visually-hidden">Teams with the highest caseloads</caption>
-        <thead>
-          <tr>
-            <th scope="col">Team</th>
-            <th scope="col">Area</th>
-            <th scope="col" className="num">
-              Highest caseload
-            </th>
-            <th scope="col" className="num">
-              Team average
-            </th>
-            <th scope="col" className="num">
-              Newly qualified workers
-            </th>
-            <th scope="col">Their caseloads protected?</th>
-          </tr>
-        </thead>
-        <tbody>
-          {s.highestCaseloadTeams.map((t) => (
-            <tr key={t.teamId}>
-              <th scope="row">
-                <TeamName team={t} reportLinks={reportLinks} />
-              </th>
-              <td>{t.areaName}</td>
-              <td className={`num${(t.highest ?? 0) > s.reference ? ' num-strong' : ''}`}>{formatNumber(t.highest, 0)}</td>
-              <td className="num">{formatNumber(t.average)}</td>
-              <td className="num">{formatNumber(t.nqsw, 0)}</td>
-              <td>{t.nqsw ? t.nqswProtected === null ? '–' : t.nqswProtected ? 'Yes' : <span className="bad">No</span> : '–'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <FigureTable
+        caption="Teams with the highest caseloads"
+        hideCaption
+        columns={[
+          ...teamColumns(reportLinks),
+          {
+            header: 'Highest caseload',
+            num: true,
+            cell: (t) => formatNumber(t.highest, 0),
+            cellClassName: (t) => `num${(t.highest ?? 0) > s.reference ? ' num-strong' : ''}`,
+          },
+          { header: 'Team average', num: true, cell: (t) => formatNumber(t.average) },
+          { header: 'Newly qualified workers', num: true, cell: (t) => formatNumber(t.nqsw, 0) },
+          {
+            header: 'Their caseloads protected?',
+            cell: (t) => (t.nqsw ? t.nqswProtected === null ? '–' : t.nqswProtected ? 'Yes' : <span className="bad">No</span> : '–'),
+          },
+        ]}
+        rows={s.highestCaseloadTeams}
+        rowKey={(t) => t.teamId}
+      />
     </section>
   );
 }

@@ -1,8 +1,15 @@
 import { Link } from '@remix-run/react';
 import type { ThresholdFigures } from '~/models/aggregation.server';
 import { formatPercent } from '~/utils/format';
+import { FigureTable } from './figure-table';
 import { ChoiceBars } from './choice-bars';
 import { ChoiceTable } from './question-figure';
+import { TeamReportLink } from './team-report-link';
+
+type Row = ThresholdFigures['byArea'][number];
+
+/** A rating with its sign, as the questionnaire shows it: +2, 0, -1. */
+const signed = (value: number) => (value > 0 ? `+${value}` : String(value));
 
 function DistributionTable({
   rows,
@@ -16,46 +23,34 @@ function DistributionTable({
   first: string;
 }) {
   return (
-    <div className="wide-table">
-      <table className="figure-table">
-        <caption>{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{first}</th>
-            {choices.map((c) => (
-              <th key={c.value} scope="col" className="num">
-                {c.text} ({Number(c.value) > 0 ? `+${c.value}` : c.value})
-              </th>
-            ))}
-            <th scope="col" className="num">
-              Teams
-            </th>
-            <th scope="col" className="num">
-              Reporting a change
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => {
+    <FigureTable
+      wide
+      caption={caption}
+      columns={[
+        { header: first, cell: (r) => r.label },
+        ...choices.map((c, i) => ({
+          key: c.value,
+          header: `${c.text} (${Number(c.value) > 0 ? `+${c.value}` : c.value})`,
+          num: true,
+          cell: (r: Row) => r.counts[i],
+        })),
+        { header: 'Teams', num: true, cell: (r) => r.n },
+        {
+          header: 'Reporting a change',
+          num: true,
+          cell: (r) => {
             const changed = r.counts.reduce((n, count, i) => (Number(choices[i].value) !== 0 ? n + count : n), 0);
             return (
-              <tr key={r.key}>
-                <th scope="row">{r.label}</th>
-                {r.counts.map((count, i) => (
-                  <td key={choices[i].value} className="num">
-                    {count}
-                  </td>
-                ))}
-                <td className="num">{r.n}</td>
-                <td className="num">
-                  {changed} {r.n ? <span className="muted">({formatPercent(changed / r.n, 0)})</span> : null}
-                </td>
-              </tr>
+              <>
+                {changed} {r.n ? <span className="muted">({formatPercent(changed / r.n, 0)})</span> : null}
+              </>
             );
-          })}
-        </tbody>
-      </table>
-    </div>
+          },
+        },
+      ]}
+      rows={rows}
+      rowKey={(r) => r.key}
+    />
   );
 }
 
@@ -97,33 +92,19 @@ export function ThresholdsSection({ t, reportLinks, compareLink }: { t: Threshol
               The {t.largest.length} largest of {t.changed} changes.
             </p>
           ) : null}
-          <div className="wide-table">
-            <table className="figure-table">
-              <caption className="visually-hidden">Teams reporting the largest changes</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Team</th>
-                  <th scope="col">Area</th>
-                  <th scope="col">Rating</th>
-                  <th scope="col">Explanation</th>
-                </tr>
-              </thead>
-              <tbody>
-                {t.largest.map((l) => (
-                  <tr key={l.teamId}>
-                    <th scope="row">
-                      {reportLinks.get(l.teamId) ? <Link to={`/review/responses/${reportLinks.get(l.teamId)}/report`}>{l.teamName}</Link> : l.teamName}
-                    </th>
-                    <td>{l.areaName}</td>
-                    <td>
-                      {l.label} ({l.value > 0 ? `+${l.value}` : l.value})
-                    </td>
-                    <td>{l.explanation ?? <span className="unanswered">No explanation given</span>}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <FigureTable
+            wide
+            caption="Teams reporting the largest changes"
+            hideCaption
+            columns={[
+              { header: 'Team', cell: (l) => <TeamReportLink teamId={l.teamId} teamName={l.teamName} reportLinks={reportLinks} /> },
+              { header: 'Area', cell: (l) => l.areaName },
+              { header: 'Rating', cell: (l) => `${l.label} (${signed(l.value)})` },
+              { header: 'Explanation', cell: (l) => l.explanation ?? <span className="unanswered">No explanation given</span> },
+            ]}
+            rows={t.largest}
+            rowKey={(l) => l.teamId}
+          />
         </>
       ) : (
         <p>No team reports a change.</p>
@@ -143,31 +124,18 @@ export function ThresholdsSection({ t, reportLinks, compareLink }: { t: Threshol
             ) : null}
           </p>
           {t.comparison.changes.length ? (
-            <table className="figure-table">
-              <caption className="visually-hidden">Teams whose rating changed</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Team</th>
-                  <th scope="col">Area</th>
-                  <th scope="col">Before</th>
-                  <th scope="col">Now</th>
-                </tr>
-              </thead>
-              <tbody>
-                {t.comparison.changes.map((c) => (
-                  <tr key={c.teamId}>
-                    <th scope="row">{c.teamName}</th>
-                    <td>{c.areaName}</td>
-                    <td>
-                      {c.beforeLabel} ({c.before > 0 ? `+${c.before}` : c.before})
-                    </td>
-                    <td>
-                      {c.afterLabel} ({c.after > 0 ? `+${c.after}` : c.after}) {c.after > c.before ? '↑' : '↓'}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <FigureTable
+              caption="Teams whose rating changed"
+              hideCaption
+              columns={[
+                { header: 'Team', cell: (c) => c.teamName },
+                { header: 'Area', cell: (c) => c.areaName },
+                { header: 'Before', cell: (c) => `${c.beforeLabel} (${signed(c.before)})` },
+                { header: 'Now', cell: (c) => `${c.afterLabel} (${signed(c.after)}) ${c.after > c.before ? '↑' : '↓'}` },
+              ]}
+              rows={t.comparison.changes}
+              rowKey={(c) => c.teamId}
+            />
           ) : null}
         </>
       ) : (
