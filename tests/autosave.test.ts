@@ -132,6 +132,27 @@ describe('the questionnaire autosave queue', () => {
     expect(states.at(-1)).toEqual({ kind: 'saved', at: clock.now() });
   });
 
+  it('sends a request whose answer was lost again as it was, with the same change id, so the server never applies it twice', async () => {
+    const { queue, clock, server } = setUp();
+    queue.change('total_cases', 150);
+    await clock.advance(1000);
+    const first = server.last().body;
+    await server.last().fail(); // the save may or may not have reached the server
+    queue.change('unallocated_cases', 4); // typed while offline: goes in the next change, not into this one
+    queue.retryNow();
+    await clock.advance(0);
+    expect(server.requests).toHaveLength(2);
+    expect(server.last().body).toEqual(first);
+    await server.last().reply({ status: 503, body: { detail: 'Service unavailable' } });
+    await clock.advance(60_000);
+    expect(server.last().body).toEqual(first);
+    await server.last().reply(saved(4, ['total_cases']));
+    await clock.advance(0);
+    const next = server.last().body;
+    expect(next.changeId).not.toBe(first.changeId);
+    expect(next).toMatchObject({ baseRevision: 4, set: { unallocated_cases: 4 } });
+  });
+
   it('retries failed saves with backoff, 1 s doubling to at most 30 s, and from 1 s again after a success', async () => {
     const { queue, clock, server, states } = setUp();
     queue.change('total_cases', 150);

@@ -55,6 +55,8 @@ export class AutosaveQueue {
   private page: string | undefined;
   private held = new Map<string, unknown>(); // conflicting or invalid: waiting for the user
   private inFlight = false;
+  /** The request last sent without an answer yet, sent again unchanged until one comes. */
+  private unanswered: { body: Record<string, unknown>; batch: Map<string, unknown>; page: string | undefined } | null = null;
   private timer: unknown = null;
   private retryMs = 0;
   private blocked: string | null = null;
@@ -187,16 +189,24 @@ export class AutosaveQueue {
 
   private async flush(): Promise<void> {
     if (this.inFlight || this.blocked) return;
-    if (!this.pending.size && this.page === undefined) return;
-    const batch = new Map(this.pending);
-    const page = this.page;
-    const set: Record<string, unknown> = {};
-    const unset: string[] = [];
-    for (const [name, value] of batch) {
-      if (value === UNSET) unset.push(name);
-      else set[name] = value;
+    // A request whose answer never came (the connection dropped, the server failed) is sent again as it was, with the
+    // same change id: if the server had applied it, it answers with that revision instead of applying it twice.
+    let attempt = this.unanswered;
+    if (!attempt) {
+      if (!this.pending.size && this.page === undefined) return;
+      const batch = new Map(this.pending);
+      const page = this.page;
+      const set: Record<string, unknown> = {};
+      const unset: string[] = [];
+      for (const [name, value] of batch) {
+        if (value === UNSET) unset.push(name);
+        else set[name] = value;
+      }
+      const body = { baseRevision: this.baseRevision, set, unset, changeId: this.o.newId(), ...(page !== undefined ? { page } : {}) };
+      attempt = { body, batch, page };
+      this.unanswered = attempt;
     }
-    const body = { baseRevision: this.baseRevision, set, unset, changeId: this.o.newId(), ...(page !== undefined ? { page } : {}) };
+    const { body, batch, page } = attempt;
     this.inFlight = true;
     this.o.onState?.({ kind: 'saving' });
     let reply: ServerReply;
@@ -208,6 +218,9 @@ export class AutosaveQueue {
       return;
     }
     this.inFlight = false;
+    // A definite answer about this change (saved, conflict, invalid, refused): the next request is a new change.
+    // 401 and server errors say nothing about whether it was applied, so it stays to be sent again as it was.
+    if (reply.status !== 401 && reply.status < 500) this.unanswered = null;
     const settle = () => {
       for (const [name, value] of batch) if (this.pending.get(name) === value) this.pending.delete(name);
       if (this.page === page) this.page = undefined;
