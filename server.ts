@@ -27,6 +27,9 @@ async function main() {
   ]);
   const app = express();
   app.disable('x-powered-by');
+  // Behind one reverse proxy, req.ip is the address that proxy saw (the last X-Forwarded-For entry), not the
+  // client's own claim; without TRUST_PROXY the header is ignored, as anyone can send it.
+  if (settings.TRUST_PROXY) app.set('trust proxy', 1);
   app.use(compression());
 
   let build: ServerBuild | (() => Promise<ServerBuild>);
@@ -42,7 +45,7 @@ async function main() {
     app.use(express.static(path.join(buildDir, 'client'), { maxAge: '1h' }));
     build = (await import(pathToFileURL(serverBuild).href)) as ServerBuild;
   }
-  app.all('*', createRequestHandler({ build, mode: settings.NODE_ENV }));
+  app.all('*', createRequestHandler({ build, mode: settings.NODE_ENV, getLoadContext: (req) => ({ clientAddress: req.ip }) }));
 
   const { PORT: port, HOST: host } = settings;
   const server = app.listen(port, host, () => {

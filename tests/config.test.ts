@@ -34,6 +34,9 @@ describe('parseConfig', () => {
       STOCKTAKE_BUILD_DIR: path.resolve('build'),
       PORT: 3000,
       HOST: '0.0.0.0',
+      TRUST_PROXY: false,
+      SESSION_IDLE_MINUTES: 60,
+      SESSION_MAX_HOURS: 12,
       SESSION_SECRET: undefined,
     });
   });
@@ -52,6 +55,9 @@ describe('parseConfig', () => {
       STOCKTAKE_BUILD_DIR: '/tmp/build',
       PORT: '8080',
       HOST: '127.0.0.1',
+      TRUST_PROXY: 'yes',
+      SESSION_IDLE_MINUTES: '30',
+      SESSION_MAX_HOURS: '8',
       SESSION_SECRET: 'a-secret-of-enough-length',
     });
     expect(settings).toEqual({
@@ -63,6 +69,9 @@ describe('parseConfig', () => {
       STOCKTAKE_BUILD_DIR: '/tmp/build',
       PORT: 8080,
       HOST: '127.0.0.1',
+      TRUST_PROXY: true,
+      SESSION_IDLE_MINUTES: 30,
+      SESSION_MAX_HOURS: 8,
       SESSION_SECRET: 'a-secret-of-enough-length',
     });
     expect(resolveTarget(settings)).toEqual({ kind: 'postgres', url: 'postgresql://app:pw@db:5432/stocktake' });
@@ -77,6 +86,33 @@ describe('parseConfig', () => {
     ['-3', "DATABASE_POOL_SIZE must be a whole number from 1 to 100, got '-3'"],
   ])('refuses DATABASE_POOL_SIZE=%s', (value, message) => {
     expect(messageOf({ DATABASE_POOL_SIZE: value })).toBe(`Invalid configuration:\n  ${message}`);
+  });
+
+  it.each([
+    ['maybe', "TRUST_PROXY must be true or false (or 1/0, yes/no, on/off), got 'maybe'"],
+    ['2', "TRUST_PROXY must be true or false (or 1/0, yes/no, on/off), got '2'"],
+  ])('refuses TRUST_PROXY=%s', (value, message) => {
+    expect(messageOf({ TRUST_PROXY: value })).toBe(`Invalid configuration:\n  ${message}`);
+  });
+
+  it('reads TRUST_PROXY in its usual spellings', () => {
+    for (const [value, expected] of [
+      ['TRUE', true],
+      ['1', true],
+      ['on', true],
+      ['false', false],
+      ['0', false],
+      ['No', false],
+    ] as const) {
+      expect(parseConfig({ TRUST_PROXY: value }).TRUST_PROXY).toBe(expected);
+    }
+  });
+
+  it.each([
+    ['SESSION_IDLE_MINUTES', '4', "SESSION_IDLE_MINUTES must be a whole number from 5 to 10080, got '4'"],
+    ['SESSION_MAX_HOURS', '0', "SESSION_MAX_HOURS must be a whole number from 1 to 720, got '0'"],
+  ])('refuses %s=%s', (name, value, message) => {
+    expect(messageOf({ [name]: value })).toBe(`Invalid configuration:\n  ${message}`);
   });
 
   it.each([

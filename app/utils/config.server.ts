@@ -29,6 +29,24 @@ function wholeNumber(name: string, min: number, max: number, fallback: number) {
   );
 }
 
+// A yes/no setting: true/false, 1/0, yes/no, on/off (any case); unset is the fallback.
+function flag(name: string, fallback: boolean) {
+  return z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        if (value === undefined) return fallback;
+        const word = value.trim().toLowerCase();
+        if (['true', '1', 'yes', 'on'].includes(word)) return true;
+        if (['false', '0', 'no', 'off'].includes(word)) return false;
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${name} must be true or false (or 1/0, yes/no, on/off), got '${value}'` });
+        return z.NEVER;
+      }),
+  );
+}
+
 function folder(fallback: string) {
   return z.preprocess(unsetIfEmpty, z.string().default(fallback)).transform((dir) => path.resolve(dir));
 }
@@ -56,6 +74,11 @@ const schema = z.object({
   STOCKTAKE_BUILD_DIR: folder('build'),
   PORT: wholeNumber('PORT', 1, 65535, 3000),
   HOST: z.preprocess(unsetIfEmpty, z.string().default('0.0.0.0')),
+  // On behind one reverse proxy: the client's address is the last one the proxy added to X-Forwarded-For.
+  TRUST_PROXY: flag('TRUST_PROXY', false),
+  // A session ends after this many minutes without a request, and this many hours after sign-in, whichever is first.
+  SESSION_IDLE_MINUTES: wholeNumber('SESSION_IDLE_MINUTES', 5, 10080, 60),
+  SESSION_MAX_HOURS: wholeNumber('SESSION_MAX_HOURS', 1, 720, 12),
   // Optional here: the server generates one in embedded mode (scripts/startup.ts) before the app reads it.
   SESSION_SECRET: z.preprocess(
     unsetIfEmpty,
