@@ -28,8 +28,9 @@ async function main() {
   ]);
   const app = express();
   app.disable('x-powered-by');
-  // Only a trusted proxy may say the request came over HTTPS: req.protocol (hence Remix's request.url, the Secure
-  // cookie and the Origin check) reads X-Forwarded-Proto only from the proxies TRUST_PROXY names.
+  // Only a trusted proxy may say the request came over HTTPS and from whom: req.protocol (hence Remix's request.url,
+  // the Secure cookie and the Origin check) and req.ip (sign-in throttling per address) read X-Forwarded-Proto and
+  // X-Forwarded-For only from the proxies TRUST_PROXY names; without it anyone could send them.
   app.set('trust proxy', settings.TRUST_PROXY);
   // Every response, static assets and downloads included; the document's CSP is app/entry.server.tsx's.
   app.use((req, res, next) => {
@@ -52,7 +53,7 @@ async function main() {
     app.use(express.static(path.join(buildDir, 'client'), { maxAge: '1h' }));
     build = (await import(pathToFileURL(serverBuild).href)) as ServerBuild;
   }
-  app.all('*', createRequestHandler({ build, mode: settings.NODE_ENV }));
+  app.all('*', createRequestHandler({ build, mode: settings.NODE_ENV, getLoadContext: (req) => ({ clientAddress: req.ip }) }));
 
   const { PORT: port, HOST: host } = settings;
   const server = app.listen(port, host, () => {

@@ -214,6 +214,14 @@ export interface SessionsTable {
   revoked_at: NullableTimestamp;
 }
 
+/** Failed sign-ins in the current window, per account or client address (the key is a sha256 hash). */
+export interface SignInThrottleTable {
+  scope: 'account' | 'address';
+  key_hash: string;
+  failures: number;
+  window_started_at: Timestamp;
+}
+
 export interface ApiTokensTable {
   id: Generated<number>;
   user_id: number;
@@ -251,6 +259,7 @@ export interface Database {
   answer_tallies: AnswerTalliesTable;
   response_staffing: ResponseStaffingTable;
   sessions: SessionsTable;
+  sign_in_throttle: SignInThrottleTable;
   api_tokens: ApiTokensTable;
   audit_events: AuditEventsTable;
 }

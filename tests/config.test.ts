@@ -35,6 +35,8 @@ describe('parseConfig', () => {
       PORT: 3000,
       HOST: '0.0.0.0',
       TRUST_PROXY: false,
+      SESSION_IDLE_MINUTES: 60,
+      SESSION_MAX_HOURS: 12,
       SESSION_SECRET: undefined,
     });
   });
@@ -54,6 +56,8 @@ describe('parseConfig', () => {
       PORT: '8080',
       HOST: '127.0.0.1',
       TRUST_PROXY: '1',
+      SESSION_IDLE_MINUTES: '30',
+      SESSION_MAX_HOURS: '8',
       SESSION_SECRET: 'a-secret-of-enough-length',
     });
     expect(settings).toEqual({
@@ -66,6 +70,8 @@ describe('parseConfig', () => {
       PORT: 8080,
       HOST: '127.0.0.1',
       TRUST_PROXY: 1,
+      SESSION_IDLE_MINUTES: 30,
+      SESSION_MAX_HOURS: 8,
       SESSION_SECRET: 'a-secret-of-enough-length',
     });
     expect(resolveTarget(settings)).toEqual({ kind: 'postgres', url: 'postgresql://app:pw@db:5432/stocktake' });
@@ -90,6 +96,13 @@ describe('parseConfig', () => {
     ['-3', "DATABASE_POOL_SIZE must be a whole number from 1 to 100, got '-3'"],
   ])('refuses DATABASE_POOL_SIZE=%s', (value, message) => {
     expect(messageOf({ DATABASE_POOL_SIZE: value })).toBe(`Invalid configuration:\n  ${message}`);
+  });
+
+  it.each([
+    ['SESSION_IDLE_MINUTES', '4', "SESSION_IDLE_MINUTES must be a whole number from 5 to 10080, got '4'"],
+    ['SESSION_MAX_HOURS', '0', "SESSION_MAX_HOURS must be a whole number from 1 to 720, got '0'"],
+  ])('refuses %s=%s', (name, value, message) => {
+    expect(messageOf({ [name]: value })).toBe(`Invalid configuration:\n  ${message}`);
   });
 
   it.each([

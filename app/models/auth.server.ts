@@ -1,10 +1,26 @@
 import type { Executor } from '../../db/index';
+import { config, type Config } from '~/utils/config.server';
 import { recordAudit } from './audit.server';
 import { dummyPasswordHash, hashPassword, MIN_PASSWORD_LENGTH, randomToken, tokenHash, verifyPassword } from './passwords.server';
 import { findUserByEmail, loadCurrentUser, type CurrentUser } from './users.server';
 
-export const SESSION_DAYS = 14;
+/** How long a session lasts: `idleMs` without a request, `maxMs` after sign-in (SESSION_IDLE_MINUTES, SESSION_MAX_HOURS). */
+export type SessionLimits = { idleMs: number; maxMs: number };
+
+export function sessionLimits(settings: Pick<Config, 'SESSION_IDLE_MINUTES' | 'SESSION_MAX_HOURS'> = config()): SessionLimits {
+  return { idleMs: settings.SESSION_IDLE_MINUTES * 60 * 1000, maxMs: settings.SESSION_MAX_HOURS * 60 * 60 * 1000 };
+}
+
 const SESSION_TOUCH_MS = 5 * 60 * 1000;
+
+/**
+ * last_seen_at is written at most once per this interval (not on every request), so it may lag the last request by up
+ * to this much. The idle check allows that much slack: a session ends between idleMs and idleMs + touch after its last
+ * request, never before.
+ */
+export function sessionTouchMs(limits: SessionLimits): number {
+  return Math.min(SESSION_TOUCH_MS, Math.floor(limits.idleMs / 12));
+}
 
 /** The one message for a failed login: it never says whether the email or the password was wrong. */
 export const LOGIN_FAILED = 'That email and password do not match an account. Check both and try again.';
@@ -22,30 +38,90 @@ export async function verifyLogin(db: Executor, email: string, password: string)
 }
 
 /** Creates a session row and returns the token for the cookie (only its hash is stored). */
-export async function createSession(db: Executor, userId: number, userAgent: string | null): Promise<{ token: string; expiresAt: Date }> {
+export async function createSession(
+  db: Executor,
+  userId: number,
+  userAgent: string | null,
+  { now = new Date(), limits = sessionLimits() }: { now?: Date; limits?: SessionLimits } = {},
+): Promise<{ token: string; expiresAt: Date }> {
   const token = randomToken();
-  const expiresAt = new Date(Date.now() + SESSION_DAYS * 24 * 60 * 60 * 1000);
+  const expiresAt = new Date(now.getTime() + limits.maxMs);
   await db
     .insertInto('sessions')
-    .values({ id: tokenHash(token), user_id: userId, expires_at: expiresAt, user_agent: userAgent?.slice(0, 300) ?? null })
+    .values({ id: tokenHash(token), user_id: userId, created_at: now, last_seen_at: now, expires_at: expiresAt, user_agent: userAgent?.slice(0, 300) ?? null })
     .execute();
   await recordAudit(db, { actorId: userId, action: 'session.login', entityType: 'user', entityId: userId });
   return { token, expiresAt };
 }
 
-export async function userFromSessionToken(db: Executor, token: string): Promise<CurrentUser | null> {
+export type SessionExpiry = 'idle' | 'absolute';
+
+/** What a session cookie's token stands for now: a signed-in user, a session that ran out (and why), or nothing. */
+export type SessionState = { kind: 'active'; user: CurrentUser } | { kind: 'expired'; reason: SessionExpiry } | { kind: 'none' };
+
+/**
+ * Reads the session for a token, ending it if it ran out: idle (no request for `idleMs`) or absolute (`maxMs` after
+ * sign-in, or its stored expires_at). An expired session is revoked and audited once; reading it again (the root and
+ * the page loaders of one request both read it) still says it expired, because its end came before its revocation.
+ */
+export async function readSession(
+  db: Executor,
+  token: string,
+  { now = new Date(), limits = sessionLimits() }: { now?: Date; limits?: SessionLimits } = {},
+): Promise<SessionState> {
   const session = await db
     .selectFrom('sessions')
-    .select(['id', 'user_id', 'last_seen_at'])
+    .select(['id', 'user_id', 'created_at', 'expires_at', 'last_seen_at', 'revoked_at'])
     .where('id', '=', tokenHash(token))
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', new Date())
     .executeTakeFirst();
-  if (!session) return null;
-  if (Date.now() - session.last_seen_at.getTime() > SESSION_TOUCH_MS) {
-    await db.updateTable('sessions').set({ last_seen_at: new Date() }).where('id', '=', session.id).execute();
+  if (!session) return { kind: 'none' };
+  const touchMs = sessionTouchMs(limits);
+  const absoluteEnd = Math.min(session.expires_at.getTime(), session.created_at.getTime() + limits.maxMs);
+  const idleEnd = session.last_seen_at.getTime() + limits.idleMs + touchMs;
+  const end = Math.min(absoluteEnd, idleEnd);
+  // Signed out, or revoked by an administrator or a password change, before it ran out.
+  if (session.revoked_at && session.revoked_at.getTime() < end) return { kind: 'none' };
+  if (now.getTime() >= end) {
+    const reason: SessionExpiry = absoluteEnd <= idleEnd ? 'absolute' : 'idle';
+    if (!session.revoked_at) {
+      const ended = await db
+        .updateTable('sessions')
+        .set({ revoked_at: now })
+        .where('id', '=', session.id)
+        .where('revoked_at', 'is', null)
+        .returning('user_id')
+        .executeTakeFirst();
+      if (ended) await recordAudit(db, { actorId: null, action: 'session.expire', entityType: 'user', entityId: ended.user_id, details: { reason } });
+    }
+    return { kind: 'expired', reason };
   }
-  return loadCurrentUser(db, session.user_id);
+  if (session.revoked_at) return { kind: 'none' };
+  if (now.getTime() - session.last_seen_at.getTime() > touchMs) {
+    await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', session.id).execute();
+  }
+  const user = await loadCurrentUser(db, session.user_id);
+  return user ? { kind: 'active', user } : { kind: 'none' };
+}
+
+/** The signed-in user for a session token, or null (no such session, signed out or expired). */
+export async function userFromSessionToken(db: Executor, token: string): Promise<CurrentUser | null> {
+  const state = await readSession(db, token);
+  return state.kind === 'active' ? state.user : null;
+}
+
+/** Ends every session of the user, the one asking included ("sign out everywhere"). Returns how many it ended. */
+export async function signOutEverywhere(db: Executor, userId: number, now = new Date()): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const ended = await trx
+      .updateTable('sessions')
+      .set({ revoked_at: now })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .execute();
+    await recordAudit(trx, { actorId: userId, action: 'session.logout_everywhere', entityType: 'user', entityId: userId, details: { sessions: ended.length } });
+    return ended.length;
+  });
 }
 
 export async function revokeSession(db: Executor, token: string): Promise<void> {

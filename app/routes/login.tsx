@@ -1,11 +1,12 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Form, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
+import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
 import { useEffect, useRef } from 'react';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { createSession, verifyLogin } from '~/models/auth.server';
-import { commitSessionCookie, getCurrentUser, safeRedirectTarget, startPageFor } from '~/utils/session.server';
-import { clearFailures, isThrottled, recordFailure } from '~/utils/throttle.server';
+import { beginSignIn, signInSucceeded } from '~/models/sign-in-throttle.server';
+import { clientAddressFrom } from '~/utils/client-address.server';
+import { commitSessionCookie, getCurrentUser, safeRedirectTarget, signInNotice, startPageFor } from '~/utils/session.server';
 import { loadCurrentUser } from '~/models/users.server';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in – Stocktake' }];
@@ -13,7 +14,7 @@ export const meta: MetaFunction = () => [{ title: 'Sign in – Stocktake' }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await getCurrentUser(request);
   if (user) throw redirect(startPageFor(user));
-  return null;
+  return { notice: signInNotice(new URL(request.url).searchParams) };
 }
 
 const LoginForm = z.object({
@@ -22,27 +23,21 @@ const LoginForm = z.object({
   redirectTo: z.string().optional(),
 });
 
-export async function action({ request }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionFunctionArgs) {
   const parsed = LoginForm.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) {
     const fieldErrors = parsed.error.flatten().fieldErrors;
     return data({ error: null, fieldErrors: { email: fieldErrors.email?.[0], password: fieldErrors.password?.[0] } }, { status: 400 });
   }
   const { email, password, redirectTo } = parsed.data;
-  const key = `login:${email.toLowerCase()}`;
-  if (isThrottled(key, 10)) {
-    return data(
-      { error: 'Too many failed attempts for this account. Wait 15 minutes and try again, or ask an administrator to reset your password.', fieldErrors: {} },
-      { status: 429 },
-    );
-  }
   const db = getDb();
+  const attempt = { email, address: clientAddressFrom(context) };
+  // Refused before the password is checked, known account or not: the same answer in the same time.
+  const refusal = await beginSignIn(db, attempt);
+  if (refusal) return data({ error: refusal.message, fieldErrors: {} }, { status: 429, headers: { 'Retry-After': String(refusal.retryAfterSeconds) } });
   const result = await verifyLogin(db, email, password);
-  if (!result.ok) {
-    recordFailure(key);
-    return data({ error: result.message, fieldErrors: {} }, { status: 401 });
-  }
-  clearFailures(key);
+  if (!result.ok) return data({ error: result.message, fieldErrors: {} }, { status: 401 });
+  await signInSucceeded(db, attempt);
   const { token } = await createSession(db, result.userId, request.headers.get('User-Agent'));
   const user = await loadCurrentUser(db, result.userId);
   return redirect(safeRedirectTarget(redirectTo, user ? startPageFor(user) : '/'), {
@@ -51,6 +46,7 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function Login() {
+  const { notice } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const [searchParams] = useSearchParams();
   const navigation = useNavigation();
@@ -64,6 +60,11 @@ export default function Login() {
     <div className="login">
       <h1>Sign in to Stocktake</h1>
       <p>Stocktake collects and compares the self-assessments of children’s social services teams.</p>
+      {notice && !actionData ? (
+        <p className="notice notice--warning" role="status">
+          {notice}
+        </p>
+      ) : null}
       {hasErrors ? (
         <div className="error-summary" role="alert" tabIndex={-1} ref={errorRef}>
           <h2>There is a problem</h2>

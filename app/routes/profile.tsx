@@ -1,9 +1,9 @@
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
-import { changePassword, createApiToken, listApiTokens, MIN_PASSWORD_LENGTH, revokeApiToken } from '~/models/auth.server';
-import { requireUser, sessionTokenFrom } from '~/utils/session.server';
+import { changePassword, createApiToken, listApiTokens, MIN_PASSWORD_LENGTH, revokeApiToken, signOutEverywhere } from '~/models/auth.server';
+import { clearSessionCookie, requireUser, sessionTokenFrom } from '~/utils/session.server';
 import { ErrorSummary, TextField, type FieldErrors } from '~/components/form-errors';
 import { formatDateTime } from '~/utils/format';
 import { DataTable } from '~/components/data-table';
@@ -25,6 +25,7 @@ const ProfileAction = z.discriminatedUnion('intent', [
     next: z.string().max(200, 'Keep the password under 200 characters'),
     confirm: z.string().max(200),
   }),
+  z.object({ intent: z.literal('sign-out-everywhere') }),
 ]);
 
 type PasswordErrors = Partial<Record<'current' | 'next' | 'confirm', string>>;
@@ -42,6 +43,11 @@ export async function action({ request }: ActionFunctionArgs) {
     const result = await changePassword(getDb(), user, { current, next, keepSessionToken: await sessionTokenFrom(request) });
     if (!result.ok) return data({ error: null, token: null, passwordErrors: { [result.field]: result.message } as PasswordErrors }, { status: 400 });
     return { error: null, token: null, passwordChanged: true };
+  }
+  if (parsed.data.intent === 'sign-out-everywhere') {
+    // This session ends too: the sign-in page says what happened.
+    await signOutEverywhere(getDb(), user.id);
+    return redirect('/login?signedOut=everywhere', { headers: { 'Set-Cookie': await clearSessionCookie(request) } });
   }
   if (parsed.data.intent === 'create') {
     const { token } = await createApiToken(getDb(), user.id, parsed.data.name);
@@ -87,6 +93,14 @@ export default function Profile() {
         <TextField id="confirm-password" field="confirm" label="New password again" type="password" autoComplete="new-password" errors={passwordErrors} />
         <button type="submit" className="button">
           Change password
+        </button>
+      </Form>
+      <h2 id="sessions-heading">Sessions</h2>
+      <p>If you signed in on a shared or lost device, end every session of your account, this one included. API tokens keep working: revoke them below.</p>
+      <Form method="post" className="panel" aria-labelledby="sessions-heading">
+        <input type="hidden" name="intent" value="sign-out-everywhere" />
+        <button type="submit" className="button">
+          Sign out everywhere
         </button>
       </Form>
       <h2>API tokens</h2>

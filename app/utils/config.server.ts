@@ -89,6 +89,9 @@ const schema = z.object({
   PORT: wholeNumber('PORT', 1, 65535, 3000),
   HOST: z.preprocess(unsetIfEmpty, z.string().default('0.0.0.0')),
   TRUST_PROXY: trustProxy,
+  // A session ends after this many minutes without a request, and this many hours after sign-in, whichever is first.
+  SESSION_IDLE_MINUTES: wholeNumber('SESSION_IDLE_MINUTES', 5, 10080, 60),
+  SESSION_MAX_HOURS: wholeNumber('SESSION_MAX_HOURS', 1, 720, 12),
   // Optional here: the server generates one in embedded mode (scripts/startup.ts) before the app reads it.
   SESSION_SECRET: z.preprocess(
     unsetIfEmpty,

@@ -1,6 +1,6 @@
 import { createCookie, redirect } from '@remix-run/node';
 import { getDb } from '../../db/index';
-import { userFromApiToken, userFromSessionToken, SESSION_DAYS } from '~/models/auth.server';
+import { readSession, userFromApiToken, type SessionExpiry, type SessionState } from '~/models/auth.server';
 import { primaryRole, type CurrentUser } from '~/models/users.server';
 import { hasPermission, type Permission } from '~/utils/permissions';
 import { config } from './config.server';
@@ -14,7 +14,7 @@ function sessionCookie() {
     httpOnly: true,
     sameSite: 'lax',
     path: '/',
-    maxAge: SESSION_DAYS * 24 * 60 * 60,
+    maxAge: config().SESSION_MAX_HOURS * 60 * 60, // the row's absolute expiry decides; the cookie need not outlive it
     secrets: [secret],
   });
   return cookie;
@@ -39,20 +39,38 @@ export function clearSessionCookie(request: Request): Promise<string> {
   return sessionCookie().serialize('', { maxAge: 0, expires: new Date(0), secure: isHttps(request) });
 }
 
-export async function getCurrentUser(request: Request): Promise<CurrentUser | null> {
+async function sessionStateFrom(request: Request): Promise<SessionState> {
   const token = await sessionTokenFrom(request);
-  return token ? userFromSessionToken(getDb(), token) : null;
+  return token ? readSession(getDb(), token) : { kind: 'none' };
 }
 
-/** Pages: the signed-in user, or a redirect to the login page that comes back here. */
+export async function getCurrentUser(request: Request): Promise<CurrentUser | null> {
+  const state = await sessionStateFrom(request);
+  return state.kind === 'active' ? state.user : null;
+}
+
+/**
+ * Pages: the signed-in user, or a redirect to the login page that comes back here. A session that ran out says so
+ * there (`expired=idle|absolute`), and its cookie is cleared.
+ */
 export async function requireUser(request: Request): Promise<CurrentUser> {
-  const user = await getCurrentUser(request);
-  if (!user) {
-    const url = new URL(request.url);
-    const redirectTo = url.pathname + url.search;
-    throw redirect(`/login?${new URLSearchParams({ redirectTo })}`);
+  const state = await sessionStateFrom(request);
+  if (state.kind === 'active') return state.user;
+  const url = new URL(request.url);
+  const redirectTo = url.pathname + url.search;
+  if (state.kind === 'expired') {
+    throw redirect(`/login?${new URLSearchParams({ redirectTo, expired: state.reason })}`, { headers: { 'Set-Cookie': await clearSessionCookie(request) } });
   }
-  return user;
+  throw redirect(`/login?${new URLSearchParams({ redirectTo })}`);
+}
+
+/** The sign-in page's words for why the visitor is there again (its `expired` or `signedOut` parameter), or null. */
+export function signInNotice(params: URLSearchParams): string | null {
+  const expired = params.get('expired') as SessionExpiry | null;
+  if (expired === 'idle') return `Your session expired after ${config().SESSION_IDLE_MINUTES} minutes without activity. Sign in again to continue.`;
+  if (expired === 'absolute') return `Your session expired: sessions end ${config().SESSION_MAX_HOURS} hours after sign-in. Sign in again to continue.`;
+  if (params.get('signedOut') === 'everywhere') return 'You have been signed out everywhere: every session of your account has ended.';
+  return null;
 }
 
 /** Pages: a user whose roles grant the permission, or 403. */
@@ -76,8 +94,10 @@ export async function requireApiUser(request: Request): Promise<CurrentUser> {
     if (!user) throw problem(401, 'The bearer token is not valid: it may have been revoked. Create a new one on your profile page.');
     return user;
   }
-  const user = await getCurrentUser(request);
-  if (!user) throw problem(401, 'Sign in, or send an API token as "Authorization: Bearer <token>".');
+  const state = await sessionStateFrom(request);
+  if (state.kind === 'expired') throw problem(401, 'Your session expired. Sign in again, or send an API token as "Authorization: Bearer <token>".');
+  if (state.kind !== 'active') throw problem(401, 'Sign in, or send an API token as "Authorization: Bearer <token>".');
+  const user = state.user;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     const origin = request.headers.get('Origin');
     if (origin !== new URL(request.url).origin) {

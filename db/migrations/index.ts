@@ -4,6 +4,7 @@ import * as aggregationIndexes from './20261126_000100_aggregation_indexes';
 import * as answerTallies from './20261126_000200_answer_tallies';
 import * as responseStaffing from './20261126_000300_response_staffing';
 import * as questionRoles from './20261130_000100_question_roles';
+import * as signInThrottle from './20261130_000200_sign_in_throttle';
 
 // Listed in code (not read from the folder) so migrations run the same under Vitest, tsx and the built server.
 // Never edit a migration after it lands: add the next one here.
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '20261126_000200_answer_tallies': answerTallies,
   '20261126_000300_response_staffing': responseStaffing,
   '20261130_000100_question_roles': questionRoles,
+  '20261130_000200_sign_in_throttle': signInThrottle,
 };

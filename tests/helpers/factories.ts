@@ -109,11 +109,11 @@ export async function sessionHeadersByName<K extends string>(db: Executor, users
 export async function callRoute<T>(
   fn: (args: LoaderFunctionArgs) => Promise<T>,
   url: string,
-  init: RequestInit & { params?: Record<string, string> } = {},
+  init: RequestInit & { params?: Record<string, string>; context?: AppLoadContext } = {},
 ): Promise<T | Response> {
-  const { params = {}, ...requestInit } = init;
+  const { params = {}, context = {}, ...requestInit } = init;
   try {
-    return await fn({ request: new Request(new URL(url, APP_ORIGIN), requestInit), params, context: {} as AppLoadContext });
+    return await fn({ request: new Request(new URL(url, APP_ORIGIN), requestInit), params, context });
   } catch (thrown) {
     if (thrown instanceof Response) return thrown;
     throw thrown;
