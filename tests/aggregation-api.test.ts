@@ -127,10 +127,39 @@ describe('insights pages', () => {
     }
   });
 
-  it('load for a reviewer', async () => {
-    for (const [loader, url, params] of pages()) {
+  it('load for a reviewer, with the round’s figures', async () => {
+    // What each page shows first, from the fixture's answers (the same figures as the API and the domain tests).
+    const figures: Array<(data: any) => void> = [
+      (data) => {
+        expect(data.insights.scope.counts.included).toBe(4);
+        expect(data.insights.headlines.staffing.vacancyRate).toBeCloseTo(7 / 36, 12);
+      },
+      (data) => {
+        const average = data.page.questions.find((q: { name: string }) => q.name === 'average_caseload');
+        expect(average.stats).toEqual({ n: 4, sum: 90, mean: 22.5, min: 15, q1: 18.75, median: 22.5, q3: 26.25, max: 30 });
+      },
+      (data) => expect(data.heatmap.teams.map((t: { teamName: string }) => t.teamName)).toEqual(['Alpha Duty', 'Bravo CP', 'Charlie Duty', 'Delta CP']),
+      (data) => {
+        expect(data.compareId).toBe(f.rounds.phase1.id);
+        const teams = data.comparison.teams as Array<{ teamName: string; earlier: number | null; later: number | null; change: number | null }>;
+        expect(teams.map((t) => t.teamName).sort()).toEqual(['Alpha Duty', 'Bravo CP', 'Charlie Duty', 'Delta CP']);
+        for (const t of teams) if (t.earlier !== null && t.later !== null) expect(t.change, t.teamName).toBeCloseTo(t.later - t.earlier, 9);
+        expect(teams.some((t) => t.change !== null)).toBe(true);
+      },
+      (data) => {
+        const caseloads = data.report.pages.find((p: { name: string }) => p.name === 'caseloads');
+        expect(caseloads.questions.find((q: { name: string }) => q.name === 'average_caseload').value).toEqual({
+          kind: 'number',
+          value: 20,
+          median: 22.5,
+          n: 4,
+        });
+      },
+    ];
+    for (const [i, [loader, url, params]] of pages().entries()) {
       const result = await callRoute(loader as never, url, { headers: headers.reviewer, params });
       expect(result instanceof Response ? result.status : 200, url).toBe(200);
+      figures[i](result);
     }
   });
 

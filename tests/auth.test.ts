@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOGIN_FAILED, createApiToken, revokeApiToken, userFromApiToken } from '../app/models/auth.server';
+import { createCookie } from '@remix-run/node';
+import { LOGIN_FAILED, createApiToken, createSession, revokeApiToken, userFromApiToken } from '../app/models/auth.server';
 import { hashPassword, verifyPassword } from '../app/models/passwords.server';
 import { action as loginAction } from '../app/routes/login';
 import { action as logoutAction } from '../app/routes/logout';
@@ -92,8 +93,20 @@ describe('signing in and out', () => {
   });
 
   it('refuses a cookie that was not signed with the secret', async () => {
-    const forged = await callRoute(profileLoader, '/profile', { headers: { Cookie: 'stocktake_session=forged-token' } });
-    expect((forged as Response).status).toBe(302);
+    // A real, live session token: only the cookie's signature can make the difference.
+    const user = await createUser(test.db, 'reviewer', {}, 'Sig Reviewer');
+    const { token } = await createSession(test.db, user.id, 'vitest');
+    const cookieWith = async (secrets: string[] | undefined) =>
+      (await createCookie('stocktake_session', secrets ? { secrets } : {}).serialize(token)).split(';')[0];
+    const profileWith = (cookie: string) => callRoute(profileLoader, '/profile', { headers: { Cookie: cookie } });
+
+    const signed = await profileWith(await cookieWith([process.env.SESSION_SECRET!]));
+    expect(signed instanceof Response ? signed.status : 'signed in').toBe('signed in');
+    for (const cookie of [await cookieWith(undefined), await cookieWith(['not the secret'])]) {
+      const refused = (await profileWith(cookie)) as Response;
+      expect(refused.status, cookie).toBe(302);
+      expect(refused.headers.get('Location'), cookie).toMatch(/^\/login\?/);
+    }
   });
 });
 

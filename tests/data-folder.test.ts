@@ -33,8 +33,16 @@ describe('the embedded database folder', () => {
   it('takes over a lock left by a process that has gone', async () => {
     const dataDir = path.join(dir, 'stale');
     fs.mkdirSync(dataDir, { recursive: true });
-    fs.writeFileSync(path.join(dataDir, 'stocktake.lock'), '999999\n');
+    const lockPath = path.join(dataDir, 'stocktake.lock');
+    fs.writeFileSync(lockPath, '999999\n'); // pid 999999: no such process here
+    expect(() => process.kill(999999, 0)).toThrow();
     const opened = await connect({ kind: 'embedded', dataDir });
+    // The lock is now this process's, and the database is open for use.
+    expect(fs.readFileSync(lockPath, 'utf8').trim()).toBe(String(process.pid));
+    await migrateToLatest(opened.db);
+    await opened.db.insertInto('areas').values({ slug: 'west', name: 'West' }).execute();
+    expect(await opened.db.selectFrom('areas').select('name').execute()).toEqual([{ name: 'West' }]);
     await opened.close();
+    expect(fs.existsSync(lockPath)).toBe(false);
   });
 });

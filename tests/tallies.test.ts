@@ -16,7 +16,7 @@ import { returnResponse } from '../app/models/review.server';
 import { createRound } from '../app/models/rounds.server';
 import { checkTallies, recountTallies } from '../app/models/tallies.server';
 import type { CurrentUser } from '../app/models/users.server';
-import { retryOnDeadlock } from '../db/index';
+import { connect, migrateToLatest, retryOnDeadlock } from '../db/index';
 import { createRng, generateSelfAssessmentV1 } from '../db/seed/answers';
 import { buildAggregationFixture, type AggregationFixture } from './helpers/aggregation-fixtures';
 import { createTestDatabase, type TestDatabase } from './helpers/db';
@@ -417,14 +417,57 @@ describe('many saves at once', () => {
 });
 
 describe('npm run cli -- db check', () => {
-  it('reports that the kept figures match the answers', async () => {
+  it('reports that the kept figures match the answers, and reports a tally that drifted', async () => {
+    // An embedded database with the fixture's answers and their tallies, checked by the CLI as a separate process.
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktake-check-'));
+    const env = { ...process.env, STOCKTAKE_DATA_DIR: dataDir, DATABASE_URL: '' };
+    const check = () => promisify(execFile)('npx', ['tsx', 'cli/index.ts', 'db', 'check'], { env });
     try {
-      const env = { ...process.env, STOCKTAKE_DATA_DIR: dataDir, DATABASE_URL: '' };
-      const { stdout } = await promisify(execFile)('npx', ['tsx', 'cli/index.ts', 'db', 'check'], { env });
-      expect(stdout).toContain('The answer tallies and staffing rows match the answers.');
+      let opened = await connect({ kind: 'embedded', dataDir });
+      await migrateToLatest(opened.db);
+      const fixture = await buildAggregationFixture(opened.db);
+      const kept = await opened.db
+        .selectFrom('answer_tallies')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(Number(kept.n)).toBeGreaterThan(100);
+      await opened.close();
+      expect((await check()).stdout).toContain('The answer tallies and staffing rows match the answers.');
+
+      // One tally drifts by one: the check names it and fails.
+      opened = await connect({ kind: 'embedded', dataDir });
+      const drifted = await opened.db
+        .selectFrom('answer_tallies')
+        .selectAll()
+        .where('round_id', '=', fixture.rounds.phase1.id)
+        .where('responses', '>', 0)
+        .orderBy(['question', 'row_key', 'column_key', 'value'])
+        .executeTakeFirstOrThrow();
+      await opened.db
+        .updateTable('answer_tallies')
+        .set({ responses: drifted.responses + 1 })
+        .where('round_id', '=', drifted.round_id)
+        .where('topic', '=', drifted.topic)
+        .where('question', '=', drifted.question)
+        .where('row_key', '=', drifted.row_key)
+        .where('column_key', '=', drifted.column_key)
+        .where('value', '=', drifted.value)
+        .where('status', '=', drifted.status)
+        .where('team_type', '=', drifted.team_type)
+        .execute();
+      await opened.close();
+      const failed = await check().then(
+        () => null,
+        (error: { code: number; stdout: string; stderr: string }) => error,
+      );
+      expect(failed, 'db check should fail on a drifted tally').not.toBeNull();
+      expect(failed!.code).not.toBe(0);
+      expect(failed!.stdout).not.toContain('match the answers');
+      expect(failed!.stdout).toContain(`tally: round ${drifted.round_id} ${drifted.question} [${drifted.row_key}|${drifted.column_key}]`);
+      expect(failed!.stdout).toContain(`kept ${drifted.responses + 1}, counted ${drifted.responses}`);
+      expect(failed!.stderr).toContain('The kept figures differ from the answers');
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 120_000);
 });

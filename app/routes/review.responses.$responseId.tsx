@@ -25,9 +25,10 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
+  // A team manager works on their own page; this one is the reviewers' read-only view. Sent there whatever the id,
+  // so the answer is the same for an id that is malformed, missing or another team's (that page refuses all three).
+  if (!hasPermission(user, 'response:read-any')) throw redirect(`/responses/${encodeURIComponent(params.responseId ?? '')}`);
   const id = requireIdParam(params, 'responseId', 'response');
-  // A team manager works on their own page; this one is the reviewers' read-only view.
-  if (!hasPermission(user, 'response:read-any')) throw redirect(`/responses/${id}`);
   return loadReviewPage(getDb(), user, id).catch(rethrowForPage);
 }
 
