@@ -90,7 +90,17 @@ async function freePort(): Promise<number> {
   });
 }
 
-export type TestServer = { url: string; dataDir: string; databaseUrl: string | null; stop: () => Promise<void>; output: () => string };
+export type TestServer = {
+  url: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  stop: () => Promise<void>;
+  output: () => string;
+  /** Ends the app process with a signal (SIGKILL: no chance to close anything) and waits for it to go; the database stays. */
+  kill: (signal: NodeJS.Signals) => Promise<void>;
+  /** Starts the app again on the same database and port, after `kill`. */
+  restart: () => Promise<void>;
+};
 
 /**
  * Starts the app on a fresh database with the demo data: embedded in a temporary folder, or a new database on the
@@ -131,31 +141,39 @@ export async function startServer(settings: Record<string, string> = {}): Promis
     };
   }
   let output = '';
-  const child: ChildProcess = spawn('npx', ['tsx', 'server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  let child: ChildProcess;
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`The server stopped while starting:\n${output}`);
-    if (/Stocktake is serving/.test(output)) break;
-    if (Date.now() > deadline) throw new Error(`The server did not start within 120 s:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  const running = () => child.exitCode === null && child.signalCode === null; // ended by a signal: signalCode set
+  const launch = async () => {
+    child = spawn('npx', ['tsx', 'server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    const from = output.length;
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (!running()) throw new Error(`The server stopped while starting:\n${output}`);
+      if (/Stocktake is serving/.test(output.slice(from))) break;
+      if (Date.now() > deadline) throw new Error(`The server did not start within 120 s:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+  const kill = async (signal: NodeJS.Signals) => {
+    if (!running()) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-child.pid!, signal); // the whole group: npx, tsx and node
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    if (running()) process.kill(-child.pid!, 'SIGKILL');
+  };
+  await launch();
   return {
     url,
     dataDir,
     databaseUrl,
     output: () => output,
+    kill,
+    restart: launch,
     stop: async () => {
-      // A child ended by a signal has signalCode set and exitCode null.
-      const running = () => child.exitCode === null && child.signalCode === null;
-      if (running()) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        process.kill(-child.pid!, 'SIGTERM');
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-        if (running()) process.kill(-child.pid!, 'SIGKILL');
-      }
+      await kill('SIGTERM');
       await dropDatabase();
       fs.rmSync(dataDir, { recursive: true, force: true });
       fs.rmSync(buildDir, { recursive: true, force: true });
