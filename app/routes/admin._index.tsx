@@ -1,6 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
+import { idFieldSchema } from '~/models/ids';
 import { getDb } from '../../db/index';
 import { TEAM_TYPE_LABELS } from '../../db/schema';
 import { listQuestionnaires } from '~/models/questionnaires.server';
@@ -25,7 +26,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 const UserAction = z.object({
   intent: z.enum(['disable', 'enable'], { errorMap: () => ({ message: 'intent must be disable or enable' }) }),
-  userId: z.coerce.number({ invalid_type_error: 'userId must be a user id' }).int().positive('userId must be a user id'),
+  userId: idFieldSchema('userId must be a user id'),
 });
 
 export async function action({ request }: ActionFunctionArgs) {

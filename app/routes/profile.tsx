@@ -1,6 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
+import { idFieldSchema } from '~/models/ids';
 import { getDb } from '../../db/index';
 import { changePassword, createApiToken, listApiTokens, MIN_PASSWORD_LENGTH, revokeApiToken, signOutEverywhere } from '~/models/auth.server';
 import { clearSessionCookie, requireUser, sessionTokenFrom } from '~/utils/session.server';
@@ -18,7 +19,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 const ProfileAction = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('create'), name: z.string().trim().min(1, 'Give the token a name, such as the script that will use it').max(100) }),
-  z.object({ intent: z.literal('revoke'), tokenId: z.coerce.number().int().positive() }),
+  z.object({ intent: z.literal('revoke'), tokenId: idFieldSchema('tokenId must be a token id') }),
   z.object({
     intent: z.literal('password'),
     current: z.string().max(200),
