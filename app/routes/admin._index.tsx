@@ -10,6 +10,7 @@ import { formRefusal } from '~/utils/errors.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatDateTime } from '~/utils/format';
 import { DataTable } from '~/components/data-table';
+import { readForm } from '~/utils/forms.server';
 
 export const meta: MetaFunction = () => [{ title: 'Administration – Stocktake' }];
 
@@ -31,7 +32,7 @@ const UserAction = z.object({
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUserWithPermission(request, 'organisation:manage');
-  const parsed = UserAction.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = UserAction.safeParse(Object.fromEntries(await readForm(request)));
   if (!parsed.success) return data({ error: parsed.error.issues[0].message, done: null }, { status: 400 });
   try {
     const result = await setUserDisabled(getDb(), user, parsed.data.userId, parsed.data.intent === 'disable');

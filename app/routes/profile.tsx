@@ -8,6 +8,7 @@ import { clearSessionCookie, requireUser, sessionTokenFrom } from '~/utils/sessi
 import { ErrorSummary, TextField, type FieldErrors } from '~/components/form-errors';
 import { formatDateTime } from '~/utils/format';
 import { DataTable } from '~/components/data-table';
+import { readForm } from '~/utils/forms.server';
 
 export const meta: MetaFunction = () => [{ title: 'Your profile – Stocktake' }];
 
@@ -33,7 +34,7 @@ type PasswordErrors = Partial<Record<'current' | 'next' | 'confirm', string>>;
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const parsed = ProfileAction.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = ProfileAction.safeParse(Object.fromEntries(await readForm(request)));
   if (!parsed.success) return data({ error: parsed.error.issues[0].message, token: null }, { status: 400 });
   if (parsed.data.intent === 'password') {
     const { current, next, confirm } = parsed.data;

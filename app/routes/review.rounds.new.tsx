@@ -12,6 +12,7 @@ import { formRefusal } from '~/utils/errors.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatDate } from '~/utils/format';
 import reviewCss from '~/styles/review.css?url';
+import { readForm } from '~/utils/forms.server';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: reviewCss }];
 export const meta: MetaFunction = () => [{ title: 'New round – Review – Stocktake' }];
@@ -63,7 +64,7 @@ function fieldOf(path: string): Field {
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUserWithPermission(request, 'round:manage');
-  const form = await request.formData();
+  const form = await readForm(request);
   const parsed = RoundForm.safeParse({
     name: form.get('name') ?? '',
     questionnaireVersionId: form.get('questionnaireVersionId') ?? '',

@@ -5,6 +5,7 @@ import type { Permission } from '~/utils/permissions';
 import { problemFor } from './errors.server';
 import { requireIdParam } from './params.server';
 import { problem } from './problem.server';
+import { isStorableText } from './storable-text';
 import { requireApiPermission, requireApiUser } from './session.server';
 
 /** Largest JSON body the API accepts (a whole self-assessment is about 20 KB). */
@@ -50,15 +51,13 @@ export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Pr
   }
 }
 
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
 /**
  * JSON may escape a NUL character or half of a surrogate pair (`\u0000`, `\ud800`), which PostgreSQL can store
  * neither in text nor in jsonb: refused here as a 400 rather than failing in the database as a 500.
  */
 function refuseUnstorableText(key: string, value: unknown): unknown {
   for (const text of typeof value === 'string' ? [key, value] : [key]) {
-    if (text.includes('\0') || LONE_SURROGATE.test(text)) {
+    if (!isStorableText(text)) {
       throw problem(400, 'The body holds text that cannot be stored: a NUL character (\\u0000) or an unpaired surrogate.');
     }
   }
