@@ -8,6 +8,7 @@ import { daysUntil } from '~/utils/format';
 import { recordAudit } from './audit.server';
 import { carryForwardResponse, summariseCarried, versionPath, type EarlierResponse } from './carry-forward.server';
 import { neutraliseRow } from './spreadsheet-cells';
+import { idSchema } from './ids';
 import { getQuestionnaireVersion } from './questionnaires.server';
 import { forbidden, invalid, notFound } from './errors.server';
 import { progressOf } from './validation.server';
@@ -140,14 +141,12 @@ export const isoDateSchema = z
     return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
   }, 'is not a date in the calendar');
 
-const id = z.number().int().positive();
-
 /** The teams of a new round, as the API and the form send them. */
 export const teamSelectionSchema = z.discriminatedUnion('by', [
   z.object({ by: z.literal('all') }).strict(),
-  z.object({ by: z.literal('area'), areaIds: z.array(id).min(1, 'choose at least one area').max(100) }).strict(),
+  z.object({ by: z.literal('area'), areaIds: z.array(idSchema).min(1, 'choose at least one area').max(100) }).strict(),
   z.object({ by: z.literal('type'), teamTypes: z.array(z.enum(TEAM_TYPES)).min(1, 'choose at least one team type') }).strict(),
-  z.object({ by: z.literal('picked'), teamIds: z.array(id).min(1, 'choose at least one team').max(2000) }).strict(),
+  z.object({ by: z.literal('picked'), teamIds: z.array(idSchema).min(1, 'choose at least one team').max(2000) }).strict(),
   z.object({ by: z.literal('earlier') }).strict(),
 ]);
 

@@ -1,6 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { z } from 'zod';
+import { idFieldSchema } from '~/models/ids';
 import { getDb } from '../../db/index';
 import { TEAM_TYPE_LABELS } from '../../db/schema';
 import { listQuestionnaires } from '~/models/questionnaires.server';
@@ -9,6 +10,7 @@ import { formRefusal } from '~/utils/errors.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatDateTime } from '~/utils/format';
 import { DataTable } from '~/components/data-table';
+import { readForm } from '~/utils/forms.server';
 
 export const meta: MetaFunction = () => [{ title: 'Administration – Stocktake' }];
 
@@ -25,12 +27,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 const UserAction = z.object({
   intent: z.enum(['disable', 'enable'], { errorMap: () => ({ message: 'intent must be disable or enable' }) }),
-  userId: z.coerce.number({ invalid_type_error: 'userId must be a user id' }).int().positive('userId must be a user id'),
+  userId: idFieldSchema('userId must be a user id'),
 });
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUserWithPermission(request, 'organisation:manage');
-  const parsed = UserAction.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = UserAction.safeParse(Object.fromEntries(await readForm(request)));
   if (!parsed.success) return data({ error: parsed.error.issues[0].message, done: null }, { status: 400 });
   try {
     const result = await setUserDisabled(getDb(), user, parsed.data.userId, parsed.data.intent === 'disable');

@@ -8,6 +8,7 @@ import { addTeam, listAreas } from '~/models/organisation.server';
 import { formRefusal } from '~/utils/errors.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { SelectField } from '~/components/select-field';
+import { readForm } from '~/utils/forms.server';
 
 export const meta: MetaFunction = () => [{ title: 'Add a team – Administration – Stocktake' }];
 
@@ -32,7 +33,7 @@ const TeamForm = z
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUserWithPermission(request, 'organisation:manage');
-  const form = await request.formData();
+  const form = await readForm(request);
   const parsed = TeamForm.safeParse({
     name: form.get('name') ?? '',
     areaId: form.get('areaId') ?? '',

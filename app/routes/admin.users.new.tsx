@@ -9,6 +9,7 @@ import { addUserFromAdmin } from '~/models/users.server';
 import { formRefusal } from '~/utils/errors.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { SelectField } from '~/components/select-field';
+import { readForm } from '~/utils/forms.server';
 
 export const meta: MetaFunction = () => [{ title: 'Add a user – Administration – Stocktake' }];
 
@@ -37,7 +38,7 @@ const UserForm = z
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUserWithPermission(request, 'organisation:manage');
-  const form = await request.formData();
+  const form = await readForm(request);
   const parsed = UserForm.safeParse({
     email: form.get('email') ?? '',
     name: form.get('name') ?? '',

@@ -1,9 +1,12 @@
 import { z } from 'zod';
+import { MAX_ID } from '~/models/ids';
 import { getDb } from '../../db/index';
 import { submitResponse } from '~/models/responses.server';
 import { json, methodNotAllowed, responseCommand } from '~/utils/api.server';
 
-const Submit = z.object({ revision: z.number({ required_error: 'revision is required: the revision you reviewed before submitting' }).int().min(0) }).strict();
+const Submit = z
+  .object({ revision: z.number({ required_error: 'revision is required: the revision you reviewed before submitting' }).int().min(0).max(MAX_ID) })
+  .strict();
 
 export async function loader() {
   return methodNotAllowed(['POST']);

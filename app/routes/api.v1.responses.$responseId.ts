@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
+import { MAX_ID } from '~/models/ids';
 import { getDb } from '../../db/index';
 import { describeResponse, requireVisibleResponse, saveResponseChange } from '~/models/responses.server';
 import { handleApi, json, methodNotAllowed, parsePayload, readJsonBody } from '~/utils/api.server';
@@ -19,7 +20,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 const questionName = z.string().min(1).max(200);
 const Change = z
   .object({
-    baseRevision: z.number({ required_error: 'baseRevision is required: the revision your changes start from' }).int().min(0),
+    baseRevision: z.number({ required_error: 'baseRevision is required: the revision your changes start from' }).int().min(0).max(MAX_ID),
     set: z.record(questionName, z.unknown()).default({}),
     unset: z.array(questionName).max(1000).default([]),
     page: z.string().max(100).optional(),

@@ -1,13 +1,14 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
+import { idFieldSchema } from '~/models/ids';
 import { getDb } from '../../db/index';
 import { listVisibleResponses } from '~/models/responses.server';
 import { handleApi, json, parsePayload } from '~/utils/api.server';
 import { requireApiUser } from '~/utils/session.server';
 
 const Query = z.object({
-  round: z.coerce.number().int().positive('round must be a round id').optional(),
-  team: z.coerce.number().int().positive('team must be a team id').optional(),
+  round: idFieldSchema('round must be a round id').optional(),
+  team: idFieldSchema('team must be a team id').optional(),
 });
 
 /** GET /api/v1/responses?round=&team= — the responses the caller may see. */

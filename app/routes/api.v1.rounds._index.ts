@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { invalid } from '~/models/errors.server';
+import { idSchema, MAX_ID } from '~/models/ids';
 import { findVersion } from '~/models/questionnaires.server';
 import { createRoundForUser, isoDateSchema, listRounds, requireVisibleRound, roundOverview, teamSelectionSchema } from '~/models/rounds.server';
 import { handleApi, json, methodNotAllowed, parsePayload, readJsonBody } from '~/utils/api.server';
@@ -31,14 +32,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
 const NewRound = z
   .object({
     name: z.string({ required_error: 'name is required' }).trim().min(1, 'name is required').max(200),
-    questionnaireVersionId: z.number().int().positive().optional(),
+    questionnaireVersionId: idSchema.optional(),
     questionnaire: z
-      .object({ slug: z.string().min(1).max(100), version: z.number().int().positive() })
+      .object({ slug: z.string().min(1).max(100), version: z.number().int().positive().max(MAX_ID) })
       .strict()
       .optional(),
     dueDate: isoDateSchema,
     teams: teamSelectionSchema.optional(),
-    followsRoundId: z.number().int().positive().nullable().optional(),
+    followsRoundId: idSchema.nullable().optional(),
   })
   .strict()
   .refine((r) => !(r.questionnaireVersionId && r.questionnaire), { message: 'give questionnaireVersionId or questionnaire, not both', path: ['questionnaire'] })

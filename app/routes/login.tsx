@@ -8,6 +8,7 @@ import { beginSignIn, signInSucceeded } from '~/models/sign-in-throttle.server';
 import { clientAddressFrom } from '~/utils/client-address.server';
 import { commitSessionCookie, getCurrentUser, safeRedirectTarget, signInNotice, startPageFor } from '~/utils/session.server';
 import { loadCurrentUser } from '~/models/users.server';
+import { readForm } from '~/utils/forms.server';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in – Stocktake' }];
 
@@ -24,7 +25,7 @@ const LoginForm = z.object({
 });
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const parsed = LoginForm.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = LoginForm.safeParse(Object.fromEntries(await readForm(request)));
   if (!parsed.success) {
     const fieldErrors = parsed.error.flatten().fieldErrors;
     return data({ error: null, fieldErrors: { email: fieldErrors.email?.[0], password: fieldErrors.password?.[0] } }, { status: 400 });

@@ -1,12 +1,14 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
+import { idFieldSchema } from '~/models/ids';
 import { getDb } from '../../db/index';
 import { changePassword, createApiToken, listApiTokens, MIN_PASSWORD_LENGTH, revokeApiToken, signOutEverywhere } from '~/models/auth.server';
 import { clearSessionCookie, requireUser, sessionTokenFrom } from '~/utils/session.server';
 import { ErrorSummary, TextField, type FieldErrors } from '~/components/form-errors';
 import { formatDateTime } from '~/utils/format';
 import { DataTable } from '~/components/data-table';
+import { readForm } from '~/utils/forms.server';
 
 export const meta: MetaFunction = () => [{ title: 'Your profile – Stocktake' }];
 
@@ -18,7 +20,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 const ProfileAction = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('create'), name: z.string().trim().min(1, 'Give the token a name, such as the script that will use it').max(100) }),
-  z.object({ intent: z.literal('revoke'), tokenId: z.coerce.number().int().positive() }),
+  z.object({ intent: z.literal('revoke'), tokenId: idFieldSchema('tokenId must be a token id') }),
   z.object({
     intent: z.literal('password'),
     current: z.string().max(200),
@@ -32,7 +34,7 @@ type PasswordErrors = Partial<Record<'current' | 'next' | 'confirm', string>>;
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const parsed = ProfileAction.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = ProfileAction.safeParse(Object.fromEntries(await readForm(request)));
   if (!parsed.success) return data({ error: parsed.error.issues[0].message, token: null }, { status: 400 });
   if (parsed.data.intent === 'password') {
     const { current, next, confirm } = parsed.data;

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
+import { MAX_ID } from '~/models/ids';
 import { getDb } from '../../db/index';
 import { getQuestionnaireVersion } from '~/models/questionnaires.server';
 import { canManageTeam } from '~/models/access.server';
@@ -16,7 +17,7 @@ export const meta: MetaFunction = () => [{ title: 'History of changes – Stockt
 
 const Query = z.object({
   question: z.string().max(200).optional(),
-  revision: z.coerce.number().int().min(0).optional(),
+  revision: z.coerce.number().int().min(0).max(MAX_ID).optional(),
 });
 
 const KIND_LABELS: Record<string, string> = {

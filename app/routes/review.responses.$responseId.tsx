@@ -14,6 +14,7 @@ import { requireUser, requireUserWithPermission } from '~/utils/session.server';
 import { formatDate, formatDateTime } from '~/utils/format';
 import reviewCss from '~/styles/review.css?url';
 import { DataTable } from '~/components/data-table';
+import { readForm } from '~/utils/forms.server';
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: surveyCss },
@@ -45,7 +46,7 @@ const ReturnForm = z.object({
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUserWithPermission(request, 'response:return');
   const id = requireIdParam(params, 'responseId', 'response');
-  const form = await request.formData();
+  const form = await readForm(request);
   const parsed = ReturnForm.safeParse({ intent: form.get('intent'), reason: form.get('reason') ?? '', questions: form.getAll('questions') });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

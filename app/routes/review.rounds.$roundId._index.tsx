@@ -19,6 +19,7 @@ import { requireUserWithPermission } from '~/utils/session.server';
 import { formatDate, formatDateTime } from '~/utils/format';
 import reviewCss from '~/styles/review.css?url';
 import { SelectField } from '~/components/select-field';
+import { readForm } from '~/utils/forms.server';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: reviewCss }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.round.name ?? 'Round'} – Review – Stocktake` }];
@@ -44,7 +45,7 @@ const Intent = z.object({ intent: z.enum(['close', 'open'], { errorMap: () => ({
 export async function action({ request, params }: ActionFunctionArgs) {
   const user = await requireUserWithPermission(request, 'round:manage');
   const roundId = requireIdParam(params, 'roundId', 'round');
-  const parsed = Intent.safeParse(Object.fromEntries(await request.formData()));
+  const parsed = Intent.safeParse(Object.fromEntries(await readForm(request)));
   if (!parsed.success) return data({ error: parsed.error.issues[0].message }, { status: 400 });
   try {
     await setRoundStatus(getDb(), user, roundId, parsed.data.intent === 'close' ? 'closed' : 'open');

@@ -2,6 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LinksFunction, type Loade
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useEffect, useRef } from 'react';
 import { z } from 'zod';
+import { idFieldSchema, MAX_ID } from '~/models/ids';
 import { getDb } from '../../db/index';
 import { TEAM_TYPE_LABELS, TEAM_TYPES } from '../../db/schema';
 import { listReviewedTeams } from '~/models/organisation.server';
@@ -11,6 +12,7 @@ import { formRefusal } from '~/utils/errors.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatDate } from '~/utils/format';
 import reviewCss from '~/styles/review.css?url';
+import { readForm } from '~/utils/forms.server';
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: reviewCss }];
 export const meta: MetaFunction = () => [{ title: 'New round – Review – Stocktake' }];
@@ -41,17 +43,17 @@ type FieldErrors = Partial<Record<Field, string>>;
 
 const RoundForm = z.object({
   name: z.string().trim().min(1, 'Enter a name for the round').max(200, 'Keep the name under 200 characters'),
-  questionnaireVersionId: z.coerce.number({ invalid_type_error: 'Choose a questionnaire version' }).int().positive('Choose a questionnaire version'),
+  questionnaireVersionId: idFieldSchema('Choose a questionnaire version'),
   dueDate: z.string().min(1, 'Enter the due date').pipe(isoDateSchema),
   followsRoundId: z
     .string()
     .optional()
     .transform((v) => (v ? Number(v) : null))
-    .pipe(z.number().int().positive('Choose an earlier round, or none').nullable()),
+    .pipe(z.number().int().positive('Choose an earlier round, or none').max(MAX_ID, 'Choose an earlier round, or none').nullable()),
   teamsBy: z.enum(['all', 'area', 'type', 'picked', 'earlier'], { errorMap: () => ({ message: 'Choose which teams take part' }) }),
-  areaIds: z.array(z.coerce.number().int().positive()),
+  areaIds: z.array(idFieldSchema()),
   teamTypes: z.array(z.string()),
-  teamIds: z.array(z.coerce.number().int().positive()),
+  teamIds: z.array(idFieldSchema()),
 });
 
 function fieldOf(path: string): Field {
@@ -62,7 +64,7 @@ function fieldOf(path: string): Field {
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUserWithPermission(request, 'round:manage');
-  const form = await request.formData();
+  const form = await readForm(request);
   const parsed = RoundForm.safeParse({
     name: form.get('name') ?? '',
     questionnaireVersionId: form.get('questionnaireVersionId') ?? '',

@@ -5,6 +5,7 @@ import type { Permission } from '~/utils/permissions';
 import { problemFor } from './errors.server';
 import { requireIdParam } from './params.server';
 import { problem } from './problem.server';
+import { isStorableText } from './storable-text';
 import { requireApiPermission, requireApiUser } from './session.server';
 
 /** Largest JSON body the API accepts (a whole self-assessment is about 20 KB). */
@@ -35,13 +36,32 @@ export async function readJsonBody(request: Request, limit = MAX_BODY_BYTES): Pr
       chunks.push(value);
     }
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw problem(400, 'The body is not valid UTF-8 text.');
+  }
   if (!text.trim()) throw problem(400, 'The request body is empty: send a JSON object.');
   try {
-    return JSON.parse(text);
+    return JSON.parse(text, refuseUnstorableText);
   } catch (error) {
+    if (error instanceof Response) throw error;
     throw problem(400, `The body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/**
+ * JSON may escape a NUL character or half of a surrogate pair (`\u0000`, `\ud800`), which PostgreSQL can store
+ * neither in text nor in jsonb: refused here as a 400 rather than failing in the database as a 500.
+ */
+function refuseUnstorableText(key: string, value: unknown): unknown {
+  for (const text of typeof value === 'string' ? [key, value] : [key]) {
+    if (!isStorableText(text)) {
+      throw problem(400, 'The body holds text that cannot be stored: a NUL character (\\u0000) or an unpaired surrogate.');
+    }
+  }
+  return value;
 }
 
 /**

@@ -1,10 +1,8 @@
 import type { Params } from '@remix-run/react';
 import { z } from 'zod';
 import { notFound, type NotFoundKind } from '~/models/errors.server';
+import { MAX_ID } from '~/models/ids';
 import { pageResponse } from './errors.server';
-
-/** Ids are PostgreSQL `serial` columns: 1 to 2^31 − 1. */
-const MAX_ID = 2_147_483_647;
 
 /** An id in a URL: digits only, no sign, point, exponent or leading zero, within the column's range. */
 export const idParamSchema = z
