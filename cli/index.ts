@@ -2,6 +2,7 @@
  * Stocktake's command line for operators: `npm run cli -- <command> [options]`, `--help` on any command.
  * Errors go to stderr with a non-zero exit code; progress of long work goes to stderr too.
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { closeDatabase, describeTarget, migrateToLatest, openDatabase, resolveTarget, DatabaseLockedError, type Executor } from '../db/index';
 import { loadRegistry, publishRegistry, formatProblem, RegistryError } from '../app/models/registry.server';
@@ -11,6 +12,7 @@ import { createApiToken } from '../app/models/auth.server';
 import { seedDemo, demoLogins } from '../db/seed/seed';
 import { formatLogins } from '../db/seed/demo';
 import { progressLine } from '../scripts/startup';
+import { backupDataDir, restoreDataDir, BackupRefusedError } from '../db/backup';
 import { checkTallies, recountTallies } from '../app/models/tallies.server';
 import { checkResponseStaffing, recountResponseStaffing } from '../app/models/aggregation/staffing.server';
 
@@ -177,7 +179,47 @@ const commands: Record<string, Command> = {
       });
     },
   },
+  backup: {
+    usage: 'backup <file>',
+    summary: 'Write a backup of the embedded database (STOCKTAKE_DATA_DIR) to a file; the server must be stopped.',
+    run: async (values) => {
+      const file = values._0;
+      if (typeof file !== 'string') throw new UsageError('give the file to write: backup <file>');
+      const dataDir = embeddedDataDir('backup');
+      log(`Backing up the embedded database in ${dataDir}…`);
+      const { bytes } = await backupDataDir(dataDir, path.resolve(file));
+      console.log(`Wrote ${file} (${Math.ceil(bytes / 1024)} KiB).`);
+    },
+  },
+  restore: {
+    usage: 'restore <file> [--force]',
+    summary: 'Restore a backup into the embedded database folder (STOCKTAKE_DATA_DIR), which must be empty or new; the server must be stopped.',
+    options: {
+      force: { type: 'boolean', description: 'restore over a folder that is not empty, keeping it as <folder>.before-restore-<time>' },
+    },
+    run: async (values) => {
+      const file = values._0;
+      if (typeof file !== 'string') throw new UsageError('give the backup file: restore <file>');
+      const dataDir = embeddedDataDir('restore');
+      log(`Restoring ${file} into ${dataDir}…`);
+      const { keptAs } = await restoreDataDir(path.resolve(file), dataDir, { force: Boolean(values.force) });
+      if (keptAs) console.log(`The previous data folder is kept as ${keptAs}.`);
+      console.log(`Restored ${file} into ${dataDir}. Migrations run at the next start; everyone signs in again (the session secret is not in a backup).`);
+    },
+  },
 };
+
+/** Backup and restore concern the embedded database; a server has PostgreSQL's own tools. */
+function embeddedDataDir(command: 'backup' | 'restore'): string {
+  const target = resolveTarget();
+  if (target.kind !== 'embedded')
+    throw new BackupRefusedError(
+      command === 'backup'
+        ? 'DATABASE_URL is set: back up a PostgreSQL server with its own tools, e.g. `pg_dump --format=custom --file=stocktake.dump "$DATABASE_URL"` (README, "Running on PostgreSQL").'
+        : 'DATABASE_URL is set: restore a PostgreSQL server with its own tools, e.g. `pg_restore --dbname="$DATABASE_URL" stocktake.dump` into an empty database (README, "Running on PostgreSQL").',
+    );
+  return target.dataDir;
+}
 
 function helpFor(name: string, command: Command): string {
   const lines = [`Usage: npm run cli -- ${command.usage}`, '', command.summary];
@@ -203,7 +245,9 @@ function overview(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const words = argv.filter((a) => !a.startsWith('-'));
-  const name = words.slice(0, 2).join(' ');
+  // Commands are one word (`backup`) or two (`db migrate`); what follows are the command's own arguments.
+  const nameLength = commands[words.slice(0, 2).join(' ')] ? 2 : 1;
+  const name = words.slice(0, nameLength).join(' ');
   const command = commands[name];
   if (!command) {
     if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
@@ -224,7 +268,7 @@ export async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       strict: true,
     });
-    const extra = positionals.slice(2);
+    const extra = positionals.slice(nameLength);
     const args: Record<string, string | boolean | undefined> = { ...(values as Record<string, string | boolean>) };
     extra.forEach((value, index) => (args[`_${index}`] = value));
     await command.run(args);
@@ -238,7 +282,7 @@ export async function main(argv: string[]): Promise<number> {
       for (const problem of error.problems) console.error(formatProblem(problem));
       return 1;
     }
-    if (error instanceof DomainError || error instanceof DatabaseLockedError) {
+    if (error instanceof DomainError || error instanceof DatabaseLockedError || error instanceof BackupRefusedError) {
       console.error(`Error: ${error.message}`);
       return 1;
     }

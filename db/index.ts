@@ -4,6 +4,7 @@ import { Kysely, Migrator, type MigrationResultSet } from 'kysely';
 import type { Database } from './schema';
 import { config, type Config } from '../app/utils/config.server';
 import { migrations } from './migrations';
+import type { PGlite as PGliteInstance } from '@electric-sql/pglite';
 
 /**
  * The database or an open transaction (Kysely's Transaction is a Kysely): every domain function takes one first.
@@ -53,35 +54,58 @@ export async function connect(target: DatabaseTarget): Promise<Opened> {
     return { db, target, close: () => db.destroy() };
   }
 
-  fs.mkdirSync(target.dataDir, { recursive: true }); // PGlite does not create parent folders
-  const releaseLock = acquireDataDirLock(target.dataDir);
+  const embedded = await openDataDir(target.dataDir);
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(embedded.pglite) });
+  return {
+    db,
+    target,
+    close: async () => {
+      try {
+        await db.destroy();
+      } finally {
+        embedded.releaseLock();
+      }
+    },
+  };
+}
+
+/**
+ * Opens the embedded database in a data folder under the folder's lock (the server, the command line, backup and
+ * restore alike). `loadDataDir`: a PGlite dump to load into a folder with no database yet (restore).
+ */
+export async function openDataDir(dataDir: string, loadDataDir?: Blob): Promise<{ pglite: PGliteInstance; releaseLock: () => void }> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  fs.mkdirSync(dataDir, { recursive: true }); // PGlite does not create parent folders
+  const releaseLock = acquireDataDirLock(dataDir);
   try {
-    const pglite = new PGlite(path.join(target.dataDir, 'pgdata'), { parsers: PGLITE_PARSERS });
+    const pglite = new PGlite(path.join(dataDir, 'pgdata'), { parsers: PGLITE_PARSERS, loadDataDir });
     await pglite.waitReady;
-    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
-    return {
-      db,
-      target,
-      close: async () => {
-        try {
-          await db.destroy();
-        } finally {
-          releaseLock();
-        }
-      },
-    };
+    return { pglite, releaseLock };
   } catch (error) {
     releaseLock();
     throw error;
   }
 }
 
+/** The pid of the running process that holds the data folder's lock, or null when none does. */
+export function dataDirLockOwner(dataDir: string): number | null {
+  let owner: number;
+  try {
+    owner = Number.parseInt(fs.readFileSync(path.join(dataDir, LOCK_FILE), 'utf8'), 10);
+  } catch {
+    return null; // no lock file
+  }
+  return Number.isInteger(owner) && owner !== process.pid && isRunning(owner) ? owner : null;
+}
+
 /**
  * PGlite lets two processes open one folder and then silently loses writes, so one process per folder:
  * an exclusive lock file holding the owner's pid. A lock left by a process that no longer runs is taken over.
  */
+const LOCK_FILE = 'stocktake.lock';
+
 function acquireDataDirLock(dataDir: string): () => void {
-  const lockPath = path.join(dataDir, 'stocktake.lock');
+  const lockPath = path.join(dataDir, LOCK_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = fs.openSync(lockPath, 'wx');
@@ -101,8 +125,8 @@ function acquireDataDirLock(dataDir: string): () => void {
       return release;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = Number.parseInt(fs.readFileSync(lockPath, 'utf8'), 10);
-      if (Number.isInteger(owner) && owner !== process.pid && isRunning(owner)) {
+      const owner = dataDirLockOwner(dataDir);
+      if (owner !== null) {
         throw new DatabaseLockedError(
           `The data folder ${dataDir} is in use by another Stocktake process (pid ${owner}). ` +
             'Only one process may open an embedded database: stop the other process (the running server, or a ' +

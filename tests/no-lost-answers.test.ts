@@ -2,6 +2,19 @@ import crypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, ensureBuild, startServer, type TestServer } from './helpers/browser';
+import {
+  expectAcknowledgedOnce as expectEachAcknowledgedOnce,
+  expectRefusalsSaidWhy,
+  fetchResponse,
+  fetchRevisionsAfter,
+  replay,
+  request,
+  runWriter,
+  sendSave,
+  signInCookie,
+  type Revision,
+  type Save,
+} from './helpers/saves';
 
 /**
  * No acknowledged answer is ever lost (issue 14), tried on the real server (the production build on the demo data):
@@ -31,54 +44,18 @@ const OWN = [
 ] as const;
 const TEAM_TYPES = ['duty-initial-assessment', 'long-term-child-protection', 'looked-after-children', 'other'];
 
-type Reply = { status: number; body: Record<string, unknown>; contentType: string; retryAfter: string | null };
-type Save = { writer: number; question: string; value: unknown; changeId: string; baseRevision: number; reply?: Reply; lost?: boolean };
-type Revision = { revision: number; kind: string; questions: string[]; changes: { question: string; old: unknown; new: unknown }[] };
-
 let server: TestServer;
 let managers: string[];
 let cookies: string[];
 let responseId: number;
 
-async function signIn(email: string): Promise<string> {
-  const login = await fetch(`${server.url}/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: server.url },
-    body: new URLSearchParams({ email, password: DEMO_PASSWORD }),
-    redirect: 'manual',
-  });
-  const cookie = (login.headers.get('Set-Cookie') ?? '').split(';')[0];
-  expect(cookie, `sign-in of ${email}`).toMatch(/^stocktake_session=/);
-  return cookie;
-}
-
-async function api(cookie: string, method: string, path: string, body?: unknown): Promise<Reply> {
-  const response = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { Cookie: cookie, Origin: server.url, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const contentType = response.headers.get('Content-Type') ?? '';
-  const text = await response.text();
-  return {
-    status: response.status,
-    contentType,
-    retryAfter: response.headers.get('Retry-After'),
-    body: /json/.test(contentType) ? JSON.parse(text) : { text },
-  };
-}
-
-async function currentResponse(cookie = cookies[0]) {
-  const reply = await api(cookie, 'GET', `/api/v1/responses/${responseId}`);
-  expect(reply.status).toBe(200);
-  return reply.body as { revision: number; data: Record<string, unknown>; status: string; round: { status: string } };
-}
-
-async function revisionsAfter(revision: number): Promise<Revision[]> {
-  const reply = await api(cookies[0], 'GET', `/api/v1/responses/${responseId}/revisions`);
-  expect(reply.status).toBe(200);
-  return (reply.body.revisions as Revision[]).filter((r) => r.revision > revision).sort((a, b) => a.revision - b.revision);
-}
+// The shared helpers (tests/helpers/saves.ts) bound to this file's server and response.
+const signIn = (email: string) => signInCookie(server.url, email);
+const api = (cookie: string, method: string, path: string, body?: unknown) => request(server.url, cookie, method, path, body);
+const currentResponse = (cookie = cookies[0]) => fetchResponse(server.url, cookie, responseId);
+const revisionsAfter = (revision: number) => fetchRevisionsAfter(server.url, cookies[0], responseId, revision);
+const save = (cookie: string, s: Save) => sendSave(server.url, cookie, responseId, s);
+const expectAcknowledgedOnce = (saves: Save[], revisions: Revision[]) => expectEachAcknowledgedOnce(saves, revisions, ['team_type']);
 
 function valueFor(question: string, writer: number, n: number): unknown {
   if (question === 'team_type') return TEAM_TYPES[(writer + n) % TEAM_TYPES.length];
@@ -86,81 +63,8 @@ function valueFor(question: string, writer: number, n: number): unknown {
   return `writer ${writer}, save ${n}`;
 }
 
-/** One save as the questionnaire's autosave sends it; a request that got no answer is marked lost. */
-async function save(cookie: string, s: Save): Promise<Save> {
-  try {
-    s.reply = await api(cookie, 'PATCH', `/api/v1/responses/${responseId}`, {
-      baseRevision: s.baseRevision,
-      set: { [s.question]: s.value },
-      changeId: s.changeId,
-    });
-  } catch {
-    s.lost = true;
-  }
-  return s;
-}
-
-/**
- * A writer: saves its question again and again from the revision it last saw; after a conflict it reloads (as
- * "use their answer" does) and goes on. Stops at the deadline or when `stopped()` says so.
- */
-async function writer(index: number, questions: readonly string[], until: number, stopped = () => false): Promise<Save[]> {
-  const cookie = cookies[index % cookies.length];
-  const saves: Save[] = [];
-  let known = (await currentResponse(cookie)).revision;
-  for (let n = 0; Date.now() < until && !stopped(); n++) {
-    const question = questions[n % questions.length];
-    const s = await save(cookie, { writer: index, question, value: valueFor(question, index, n), changeId: crypto.randomUUID(), baseRevision: known });
-    saves.push(s);
-    if (s.lost) break;
-    if (s.reply!.status === 200) known = s.reply!.body.revision as number;
-    else known = (s.reply!.body.currentRevision as number | undefined) ?? known;
-  }
-  return saves;
-}
-
-/** The response's data rebuilt from `start` by its revisions in order; each change's old value must be the replayed one. */
-function replay(start: Record<string, unknown>, revisions: Revision[]): Record<string, unknown> {
-  const state = structuredClone(start);
-  for (const r of revisions) {
-    for (const change of r.changes) {
-      expect(change.old, `revision ${r.revision}: the old value of ${change.question}`).toEqual(state[change.question] ?? null);
-      if (change.new === null) delete state[change.question];
-      else state[change.question] = change.new;
-    }
-  }
-  return state;
-}
-
-/** Every acknowledged save (200 that changed its question) is in exactly one revision, with its value. */
-function expectAcknowledgedOnce(saves: Save[], revisions: Revision[]) {
-  const byNumber = new Map(revisions.map((r) => [r.revision, r]));
-  for (const s of saves.filter((x) => x.reply?.status === 200 && (x.reply.body.changed as string[]).length)) {
-    const revision = byNumber.get(s.reply!.body.revision as number);
-    expect(revision?.changes, `the save of ${s.question} acknowledged as revision ${s.reply!.body.revision}`).toEqual([
-      expect.objectContaining({ question: s.question, new: s.value }),
-    ]);
-  }
-  // Each value of a free-text or number question is written by one save only (team_type's choices repeat).
-  for (const s of saves.filter((x) => x.question !== 'team_type')) {
-    const holding = revisions.filter((r) => r.changes.some((c) => c.question === s.question && JSON.stringify(c.new) === JSON.stringify(s.value)));
-    expect(holding.length, `revisions holding ${s.question} = ${JSON.stringify(s.value)}`).toBeLessThanOrEqual(1);
-  }
-}
-
-function expectRefusalsSaidWhy(saves: Save[]) {
-  for (const s of saves.filter((x) => x.reply && x.reply.status !== 200)) {
-    const { status, body, contentType } = s.reply!;
-    expect(status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
-    expect(status, JSON.stringify(body)).toBeLessThan(500);
-    expect(contentType).toMatch(/^application\/problem\+json/);
-    expect(body.detail).toEqual(expect.any(String));
-    if (status === 409) {
-      expect(body.reason).toBe('conflict');
-      expect((body.conflicts as { question: string }[]).map((c) => c.question)).toEqual([s.question]);
-    }
-  }
-}
+const writer = (index: number, questions: readonly string[], until: number, stopped = () => false) =>
+  runWriter({ baseUrl: server.url, cookie: cookies[index % cookies.length], responseId, index, questions, value: valueFor, until, stopped });
 
 beforeAll(async () => {
   ensureBuild();

@@ -102,11 +102,36 @@ export type TestServer = {
   restart: () => Promise<void>;
 };
 
+/** A new, empty database on the PostgreSQL server named by TEST_DATABASE_URL, for test servers; `drop` removes it. */
+export async function createServerDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const { default: postgres } = await import('postgres');
+  const name = `stocktake_test_e2e_${crypto.randomBytes(4).toString('hex')}`;
+  const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(process.env.TEST_DATABASE_URL!);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+export type ServerOptions = {
+  /** PostgreSQL only: run on this database (not dropped at `stop`) instead of a new one. */
+  databaseUrl?: string;
+  /** Seed the demo data before starting (default); false starts on the database as it is. */
+  seed?: boolean;
+};
+
 /**
  * Starts the app on a fresh database with the demo data: embedded in a temporary folder, or a new database on the
- * PostgreSQL server when TEST_DATABASE_URL is set. `settings` adds configuration variables (TRUST_PROXY, say).
+ * PostgreSQL server when TEST_DATABASE_URL is set. `settings` adds configuration variables (TRUST_PROXY, say);
+ * `options` start it on a given database, or without the seed (two app processes on one server).
  */
-export async function startServer(settings: Record<string, string> = {}): Promise<TestServer> {
+export async function startServer(settings: Record<string, string> = {}, options: ServerOptions = {}): Promise<TestServer> {
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktake-e2e-'));
   const buildDir = snapshotBuild();
@@ -124,21 +149,14 @@ export async function startServer(settings: Record<string, string> = {}): Promis
   let databaseUrl: string | null = null;
   let dropDatabase = async () => {};
   if (process.env.TEST_DATABASE_URL) {
-    const { default: postgres } = await import('postgres');
-    const name = `stocktake_test_e2e_${crypto.randomBytes(4).toString('hex')}`;
-    const admin = postgres(process.env.TEST_DATABASE_URL, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    const url = new URL(process.env.TEST_DATABASE_URL);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
+    if (options.databaseUrl) databaseUrl = options.databaseUrl;
+    else ({ url: databaseUrl, drop: dropDatabase } = await createServerDatabase());
     env.DATABASE_URL = databaseUrl;
-    env.SESSION_SECRET = crypto.randomBytes(32).toString('base64url');
-    const seeded = spawnSync('npx', ['tsx', 'cli/index.ts', 'demo', 'seed'], { env, encoding: 'utf8' });
-    if (seeded.status !== 0) throw new Error(`demo seed failed: ${seeded.stderr}`);
-    dropDatabase = async () => {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    };
+    env.SESSION_SECRET = settings.SESSION_SECRET ?? crypto.randomBytes(32).toString('base64url');
+    if (options.seed !== false) {
+      const seeded = spawnSync('npx', ['tsx', 'cli/index.ts', 'demo', 'seed'], { env, encoding: 'utf8' });
+      if (seeded.status !== 0) throw new Error(`demo seed failed: ${seeded.stderr}`);
+    }
   }
   let output = '';
   let child: ChildProcess;
