@@ -99,6 +99,20 @@ describe('publishing', () => {
     expect(questions.length).toBe(9 + 9); // v2 drops old_note and adds new_question
   });
 
+  it('publishes each version once when several processes publish at the same moment (as app processes do at start)', async () => {
+    // On the PostgreSQL server each publish runs on its own pooled connection, as two processes' would.
+    const fresh = await createTestDatabase();
+    try {
+      const dir = copyFixtures('concurrent');
+      const results = await Promise.all([1, 2, 3, 4].map(() => publishRegistry(fresh.db, loadRegistry(dir))));
+      expect(results.flatMap((r) => r.published).sort()).toEqual(['fixture-check/v1.json', 'fixture-check/v2.json']);
+      const versions = await fresh.db.selectFrom('questionnaire_versions').select('version').orderBy('version').execute();
+      expect(versions.map((v) => v.version)).toEqual([1, 2]);
+    } finally {
+      await fresh.destroy();
+    }
+  });
+
   it('refuses a published version whose file has changed, naming the file and the next version', async () => {
     const dir = copyFixtures('changed');
     await publishRegistry(test.db, loadRegistry(copyFixtures('changed-original')), {});

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Executor } from '../../db/index';
 import { jsonb } from '../../db/json';
@@ -343,6 +344,9 @@ async function addMissingRoles(trx: Executor, versionId: number, version: Regist
   return true;
 }
 
+/** The advisory lock that serialises publishing across processes (an arbitrary constant: "stocktake publish"). */
+const PUBLISH_LOCK_KEY = 727_100_001;
+
 export type PublishResult = { published: string[]; unchanged: string[] };
 
 /**
@@ -356,23 +360,26 @@ export async function publishRegistry(
 ): Promise<PublishResult> {
   if (registry.problems.length) throw new RegistryError(registry.problems);
   const lock = readLockFile(registry.dir);
-  const existing = await db
-    .selectFrom('questionnaire_versions as v')
-    .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
-    .select(['v.id', 'q.slug', 'v.version', 'v.sha256'])
-    .execute();
-  const versionIds = new Map(existing.map((row) => [`${row.slug}/v${row.version}.json`, row.id]));
-  const inDatabase = Object.fromEntries(existing.map((row) => [`${row.slug}/v${row.version}.json`, row.sha256]));
-  // Checked against the lock file (what the repository published) and the database (what this installation did).
-  const byFile = new Map<string, Problem>();
-  for (const problem of [...changedPublishedVersions(registry, lock), ...changedPublishedVersions(registry, inDatabase)]) {
-    if (!byFile.has(problem.file)) byFile.set(problem.file, problem);
-  }
-  const changed = [...byFile.values()];
-  if (changed.length) throw new RegistryError(changed);
-
   const result: PublishResult = { published: [], unchanged: [] };
   await db.transaction().execute(async (trx) => {
+    // Several app processes publish at start: one at a time, each reading what is published after the one before it
+    // has committed (else two would insert the same new version and the second would fail to start).
+    await sql`select pg_advisory_xact_lock(${PUBLISH_LOCK_KEY})`.execute(trx);
+    const existing = await trx
+      .selectFrom('questionnaire_versions as v')
+      .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
+      .select(['v.id', 'q.slug', 'v.version', 'v.sha256'])
+      .execute();
+    const versionIds = new Map(existing.map((row) => [`${row.slug}/v${row.version}.json`, row.id]));
+    const inDatabase = Object.fromEntries(existing.map((row) => [`${row.slug}/v${row.version}.json`, row.sha256]));
+    // Checked against the lock file (what the repository published) and the database (what this installation did).
+    const byFile = new Map<string, Problem>();
+    for (const problem of [...changedPublishedVersions(registry, lock), ...changedPublishedVersions(registry, inDatabase)]) {
+      if (!byFile.has(problem.file)) byFile.set(problem.file, problem);
+    }
+    const changed = [...byFile.values()];
+    if (changed.length) throw new RegistryError(changed);
+
     let rolesAdded = false;
     for (const questionnaire of registry.questionnaires) {
       const row = await trx
