@@ -64,10 +64,6 @@ export function isQuestionRole(value: unknown): value is QuestionRole {
   return typeof value === 'string' && (QUESTION_ROLE_NAMES as readonly string[]).includes(value);
 }
 
-export function rolesOfSection(section: RoleSpec['section']): QuestionRole[] {
-  return QUESTION_ROLE_NAMES.filter((role) => QUESTION_ROLES[role].section === section);
-}
-
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 /** The shape a question needs, described for the check's message. */

@@ -85,11 +85,6 @@ async function loadVersion(db: Executor, versionId: number): Promise<VersionInfo
   return { ...version, catalogue, roles };
 }
 
-/** The question that plays `role` in the version, if any. */
-export function questionWithRole(version: Pick<VersionInfo, 'roles'>, role: QuestionRole): CatalogueQuestion | null {
-  return version.roles.get(role) ?? null;
-}
-
 export async function findVersion(db: Executor, slug: string, version: number) {
   return db
     .selectFrom('questionnaire_versions as v')

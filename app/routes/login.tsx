@@ -9,6 +9,7 @@ import { clientAddressFrom } from '~/utils/client-address.server';
 import { commitSessionCookie, getCurrentUser, safeRedirectTarget, signInNotice, startPageFor } from '~/utils/session.server';
 import { loadCurrentUser } from '~/models/users.server';
 import { readForm } from '~/utils/forms.server';
+import { TextField, type FieldErrors } from '~/components/form-errors';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in – Stocktake' }];
 
@@ -52,7 +53,7 @@ export default function Login() {
   const [searchParams] = useSearchParams();
   const navigation = useNavigation();
   const errorRef = useRef<HTMLDivElement>(null);
-  const fieldErrors: { email?: string; password?: string } = actionData?.fieldErrors ?? {};
+  const fieldErrors: FieldErrors = actionData?.fieldErrors ?? {};
   useEffect(() => {
     if (actionData) errorRef.current?.focus();
   }, [actionData]);
@@ -86,40 +87,8 @@ export default function Login() {
       ) : null}
       <Form method="post" noValidate>
         <input type="hidden" name="redirectTo" value={searchParams.get('redirectTo') ?? ''} />
-        <div className="field">
-          <label htmlFor="email">Email address</label>
-          {fieldErrors.email ? (
-            <p className="field-error" id="email-error">
-              {fieldErrors.email}
-            </p>
-          ) : null}
-          <input
-            id="email"
-            name="email"
-            type="email"
-            autoComplete="username"
-            required
-            aria-invalid={fieldErrors.email ? true : undefined}
-            aria-describedby={fieldErrors.email ? 'email-error' : undefined}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="password">Password</label>
-          {fieldErrors.password ? (
-            <p className="field-error" id="password-error">
-              {fieldErrors.password}
-            </p>
-          ) : null}
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            required
-            aria-invalid={fieldErrors.password ? true : undefined}
-            aria-describedby={fieldErrors.password ? 'password-error' : undefined}
-          />
-        </div>
+        <TextField id="email" field="email" label="Email address" type="email" autoComplete="username" errors={fieldErrors} required />
+        <TextField id="password" field="password" label="Password" type="password" autoComplete="current-password" errors={fieldErrors} required />
         <button type="submit" className="button" disabled={navigation.state === 'submitting'}>
           {navigation.state === 'submitting' ? 'Signing in…' : 'Sign in'}
         </button>
