@@ -229,7 +229,7 @@ export async function generateBenchData(db: Executor, client: Sql, progress: Pro
         for (const [name, value] of Object.entries(data)) {
           const question = catalogue.get(name);
           if (!question) continue;
-          for (const c of answerCells(question, value)) {
+          for (const c of answerCells(question, data)) {
             answerCount++;
             answerLines.push(
               copyLine([

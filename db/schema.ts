@@ -87,7 +87,7 @@ export interface VersionQuestionsTable {
   title: string;
   type: string;
   topic: string;
-  value_type: ValueType | 'matrix' | 'multiple';
+  value_type: StoredAs;
   detail: Json<QuestionDetail>;
 }
 
@@ -98,14 +98,62 @@ export interface QuestionRolesTable {
   question: string;
 }
 
+/** How a question (or a matrix cell, or a question inside a dynamic panel) stores its answer. */
+export type StoredAs = ValueType | 'matrix' | 'multiple' | 'dynamic';
+
+/**
+ * What a choice question accepts beyond its listed choices, as SurveyJS's UI produces it (decision 017):
+ *  - other: the "Other" item; its text is kept in `<name>-Comment` ('comment') or is the value itself ('value');
+ *  - open: any value (choices the respondent types, or choices copied from another question's answers);
+ *  - exclusive: special items chosen alone (none, refused, don't know);
+ *  - maxSelected: at most this many ticked.
+ */
+export type ChoiceRules = { other?: 'comment' | 'value'; open?: boolean; exclusive?: string[]; maxSelected?: number };
+
+/** One matrix column: its value type, choices and, where used, the SurveyJS cell type and choice rules. */
+export type MatrixColumn = {
+  name: string;
+  title: string;
+  valueType: ValueType;
+  multiple?: boolean;
+  choices?: { value: string; text: string }[];
+  /** The cell's SurveyJS type when the value cannot be told from the rest (boolean cells with their own values). */
+  cellType?: string;
+  rules?: ChoiceRules;
+  booleanValues?: [unknown, unknown];
+  /** A question of the row's detail panel, kept in the row's object like a column. */
+  detailPanel?: boolean;
+};
+
+/** A question inside a dynamic panel, or a column of a dynamic matrix: described like a question. */
+export type NestedField = { name: string; title: string; type: string; valueType: StoredAs; detail: QuestionDetail };
+
 /** What a question's answers look like: rows, columns (with their own value types) and choices. */
 export type QuestionDetail = {
   rows?: { value: string; text: string }[];
-  columns?: { name: string; title: string; valueType: ValueType; multiple?: boolean; choices?: { value: string; text: string }[] }[];
+  columns?: MatrixColumn[];
   choices?: { value: string; text: string }[];
   items?: { name: string; title: string; valueType: ValueType }[];
   /** For text questions: 'date', 'number', 'email'… */
   inputType?: string;
+  rules?: ChoiceRules;
+  /** The question has a comment area, kept in `<name>-Comment`. */
+  comment?: boolean;
+  /** A matrix whose columns show totals: SurveyJS keeps them, computed, in `<name>-total`. */
+  totals?: boolean;
+  /** A boolean whose answers are these values (valueTrue, valueFalse) instead of true and false. */
+  booleanValues?: [unknown, unknown];
+  /** A ranking: the answer is the list of items in order; stored as the rank (1, 2…) of each item in `rows`. */
+  ranking?: boolean;
+  /** A slider selecting a range: the answer is [from, to], stored as the items `from` and `to`. */
+  range?: boolean;
+  /** A dynamic matrix ('rows') or dynamic panel ('panels'): a list of objects, each holding `fields`. */
+  dynamic?: 'rows' | 'panels';
+  fields?: NestedField[];
+  /** The most rows or panels the respondent can add. */
+  maxCount?: number;
+  /** Keys of a matrix row or a panel that SurveyJS computes (expression cells and questions): kept, never aggregated. */
+  computed?: string[];
 };
 
 export interface RoundsTable {

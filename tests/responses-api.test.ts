@@ -328,7 +328,7 @@ describe('history and the answers table', () => {
       revision = result.body.revision;
       const { data } = (await get(managerA, a)).body;
       const expected = [...version.catalogue.values()]
-        .flatMap((q) => answerCells(q, data[q.name]))
+        .flatMap((q) => answerCells(q, data))
         .map((c) => `${c.question}|${c.row_key}|${c.column_key}|${c.value_type}|${c.value_numeric}|${c.value_text}|${c.value_choice}`)
         .sort();
       const rows = await test.db.selectFrom('answers').selectAll().where('response_id', '=', a).execute();

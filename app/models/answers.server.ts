@@ -1,8 +1,12 @@
 import type { Executor } from '../../db/index';
 import type { ValueType } from '../../db/schema';
 import type { CatalogueQuestion } from './catalogue.server';
+import { COMMENT_SUFFIX, columnSpec, questionOfKey, type ValueSpec } from './validation.server';
 import { refreshResponseStaffing, touchesStaffing } from './aggregation/staffing.server';
 import { tallyAnswerChange, type TalliedAnswer } from './tallies.server';
+
+/** The value of SurveyJS's "Other" item. */
+export const OTHER = 'other';
 
 /** One typed answer value: a whole question, a matrix cell, or one selected choice of a checkbox. */
 export type AnswerCell = {
@@ -20,57 +24,133 @@ function isEmpty(value: unknown): boolean {
   return value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
 }
 
-function cell(question: CatalogueQuestion, valueType: ValueType, value: unknown, row_key = '', column_key = ''): AnswerCell {
-  const numeric = typeof value === 'number' && Number.isFinite(value) ? value : null;
+/** A value's place inside its question: the row (or item, dynamic row or panel) and the column (or nested path). */
+type Place = { row: string; column: string };
+
+/** One leaf of an answer, before it becomes a row: what it holds and, for "Other", the text typed with it. */
+type Leaf = Place & { valueType: ValueType; value: unknown; text?: string };
+
+function join(...parts: string[]): string {
+  return parts.filter((p) => p !== '').join('.');
+}
+
+function commentOf(container: Record<string, unknown>, name: string): string | undefined {
+  const text = container[`${name}${COMMENT_SUFFIX}`];
+  return typeof text === 'string' && text !== '' ? text : undefined;
+}
+
+/** Leaves of a choice value: a listed choice, a special item, "Other" with its text, or a typed (custom) choice. */
+function choiceLeaves(spec: ValueSpec, value: unknown, place: Place, otherText: string | undefined): Leaf[] {
+  const values = Array.isArray(value) ? value : [value];
+  const rules = spec.detail.rules;
+  const listed = new Set((spec.detail.choices ?? []).map((c) => c.value));
+  return values
+    .filter((v) => !isEmpty(v))
+    .map((v) => {
+      if (rules?.other === 'comment' && String(v) === OTHER) return { ...place, valueType: 'choice' as const, value: v, ...(otherText ? { text: otherText } : {}) };
+      // "Other" kept as the value itself (storeOthersAsComment: false): the choice is "other", the value its text.
+      if (rules?.other === 'value' && !listed.has(String(v))) return { ...place, valueType: 'choice' as const, value: OTHER, text: String(v) };
+      return { ...place, valueType: 'choice' as const, value: spec.type === 'boolean' ? booleanKey(spec, v) : v };
+    });
+}
+
+/** A boolean is counted under the text of its value ("true"/"false", or its own values). */
+function booleanKey(spec: ValueSpec, value: unknown): unknown {
+  return spec.detail.booleanValues ? String(value) : value;
+}
+
+/** The leaves of one value of a question, a matrix cell or a question inside a dynamic panel. */
+function leavesOf(spec: ValueSpec, name: string, container: Record<string, unknown>, place: Place): Leaf[] {
+  const value = container[name];
+  const { detail } = spec;
+  const leaves: Leaf[] = [];
+  const comment = commentOf(container, name);
+  // A comment area (not "Other" text, which goes with its choice) is a text leaf of its own.
+  if (detail.comment && comment !== undefined) leaves.push({ row: place.row, column: join(place.column === '' ? '' : place.column, COMMENT_SUFFIX), valueType: 'text', value: comment });
+  if (isEmpty(value)) return leaves;
+  switch (spec.valueType) {
+    case 'numeric':
+    case 'text':
+      if (typeof value === 'object') return leaves;
+      return [{ ...place, valueType: spec.valueType, value }, ...leaves];
+    case 'choice':
+    case 'multiple':
+      return [...choiceLeaves(spec, value, place, detail.rules?.other === 'comment' ? comment : undefined), ...leaves];
+    case 'matrix':
+      return [...matrixLeaves(spec, value, place), ...leaves];
+    case 'dynamic': {
+      if (!Array.isArray(value)) return leaves;
+      const fields = detail.fields ?? [];
+      value.forEach((entry, index) => {
+        if (typeof entry !== 'object' || entry === null) return;
+        // Rows and panels are numbered from 1; a nested question's place is its path inside the row or panel.
+        const row = place.row === '' ? String(index + 1) : place.row;
+        const prefix = place.row === '' ? place.column : join(place.column, String(index + 1));
+        for (const field of fields) leaves.push(...leavesOf(field as ValueSpec, field.name, entry as Record<string, unknown>, { row, column: join(prefix, field.name) }));
+      });
+      return leaves;
+    }
+  }
+}
+
+function matrixLeaves(spec: ValueSpec, value: unknown, place: Place): Leaf[] {
+  const { detail } = spec;
+  // Inside a dynamic panel a matrix's row and column go after the panel's place: panel 2, column "q.row.col".
+  const at = (row: string, column = ''): Place => (place.row === '' && place.column === '' ? { row, column } : { row: place.row, column: join(place.column, row, column) });
+  if (detail.ranking) {
+    if (!Array.isArray(value)) return [];
+    return value.map((item, index) => ({ ...at(String(item)), valueType: 'numeric' as const, value: index + 1 }));
+  }
+  if (detail.range) {
+    if (!Array.isArray(value)) return [];
+    return [
+      { ...at('from'), valueType: 'numeric' as const, value: value[0] },
+      { ...at('to'), valueType: 'numeric' as const, value: value[1] },
+    ].filter((leaf) => typeof leaf.value === 'number');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  const object = value as Record<string, unknown>;
+  if (detail.items) {
+    return detail.items.flatMap((item) => leavesOf({ type: 'text', valueType: item.valueType, detail: {} }, item.name, object, at(item.name)));
+  }
+  const leaves: Leaf[] = [];
+  for (const row of detail.rows ?? []) {
+    if (isEmpty(object[row.value])) continue;
+    if (spec.type === 'matrix') {
+      leaves.push(...choiceLeaves({ type: 'cell', valueType: 'choice', detail: { choices: detail.columns?.[0]?.choices } }, object[row.value], at(row.value), undefined));
+      continue;
+    }
+    const rowValue = object[row.value];
+    if (typeof rowValue !== 'object' || rowValue === null) continue;
+    for (const column of detail.columns ?? []) {
+      leaves.push(...leavesOf(columnSpec(column), column.name, rowValue as Record<string, unknown>, at(row.value, column.name)));
+    }
+  }
+  return leaves;
+}
+
+function cell(question: CatalogueQuestion, leaf: Leaf): AnswerCell {
+  const numeric = typeof leaf.value === 'number' && Number.isFinite(leaf.value) ? leaf.value : null;
   return {
     question: question.name,
-    row_key,
-    column_key,
+    row_key: leaf.row,
+    column_key: leaf.column,
     topic: question.topic,
-    value_type: valueType,
-    value_numeric: valueType === 'numeric' || valueType === 'choice' ? numeric : null,
-    value_text: valueType === 'text' ? String(value) : null,
-    value_choice: valueType === 'choice' ? String(value) : null,
+    value_type: leaf.valueType,
+    value_numeric: leaf.valueType === 'numeric' || leaf.valueType === 'choice' ? numeric : null,
+    value_text: leaf.valueType === 'text' ? String(leaf.value) : (leaf.text ?? null),
+    value_choice: leaf.valueType === 'choice' ? String(leaf.value) : null,
   };
 }
 
-function cellsOf(question: CatalogueQuestion, valueType: ValueType | 'multiple', value: unknown, row = '', column = ''): AnswerCell[] {
-  if (isEmpty(value)) return [];
-  if (valueType === 'multiple') {
-    return (Array.isArray(value) ? value : [value]).filter((v) => !isEmpty(v)).map((v) => cell(question, 'choice', v, row, column));
-  }
-  return [cell(question, valueType, value, row, column)];
-}
-
 /**
- * The answer rows for one question's value (already validated). Matrices give a row per cell, keyed by row and
- * column; checkbox questions give a row per selected choice.
+ * The answer rows of one question, from the response's data (already validated). Matrices give a row per cell keyed
+ * by row and column; checkbox questions a row per ticked choice; "Other" is the choice "other" with its text in
+ * value_text; a comment area is a text row in column "-Comment"; a ranking the rank of each item; dynamic rows and
+ * panels are keyed by their number (from 1) with nested questions by their path ("q", "matrix.row.column").
  */
-export function answerCells(question: CatalogueQuestion, value: unknown): AnswerCell[] {
-  if (isEmpty(value)) return [];
-  if (question.valueType !== 'matrix') return cellsOf(question, question.valueType, value);
-  if (typeof value !== 'object' || value === null) return [];
-  const detail = question.detail;
-  const result: AnswerCell[] = [];
-  if (detail.items) {
-    for (const item of detail.items) result.push(...cellsOf(question, item.valueType, (value as Record<string, unknown>)[item.name], item.name));
-    return result;
-  }
-  const columns = detail.columns ?? [];
-  for (const row of detail.rows ?? []) {
-    const rowValue = (value as Record<string, unknown>)[row.value];
-    if (isEmpty(rowValue)) continue;
-    if (question.type === 'matrix') {
-      result.push(...cellsOf(question, 'choice', rowValue, row.value));
-      continue;
-    }
-    if (typeof rowValue !== 'object' || rowValue === null) continue;
-    for (const column of columns) {
-      const type = column.multiple ? 'multiple' : column.valueType;
-      result.push(...cellsOf(question, type, (rowValue as Record<string, unknown>)[column.name], row.value, column.name));
-    }
-  }
-  return result;
+export function answerCells(question: CatalogueQuestion, data: Record<string, unknown>): AnswerCell[] {
+  return leavesOf(question, question.name, data, { row: '', column: '' }).map((leaf) => cell(question, leaf));
 }
 
 /**
@@ -85,7 +165,8 @@ export async function rewriteAnswers(
   data: Record<string, unknown>,
   questions: string[] | 'all',
 ): Promise<void> {
-  const names = questions === 'all' ? [...catalogue.keys()] : questions.filter((name) => catalogue.has(name));
+  const names =
+    questions === 'all' ? [...catalogue.keys()] : [...new Set(questions.map((key) => questionOfKey(catalogue, key)).filter((name): name is string => name !== null))];
   const returning = ['topic', 'question', 'row_key', 'column_key', 'value_type', 'value_numeric'] as const;
   let removed: TalliedAnswer[] = [];
   if (questions === 'all') {
@@ -94,7 +175,7 @@ export async function rewriteAnswers(
     removed = await trx.deleteFrom('answers').where('response_id', '=', target.responseId).where('question', 'in', names).returning(returning).execute();
   }
   const rows = names.flatMap((name) =>
-    answerCells(catalogue.get(name)!, data[name]).map((c) => ({
+    answerCells(catalogue.get(name)!, data).map((c) => ({
       ...c,
       response_id: target.responseId,
       round_id: target.roundId,

@@ -1,6 +1,6 @@
 import { Model, type Question } from 'survey-core';
 import '~/lib/survey-properties';
-import type { QuestionDetail, ValueType } from '../../db/schema';
+import type { ChoiceRules, MatrixColumn, NestedField, QuestionDetail, StoredAs, ValueType } from '../../db/schema';
 
 /** One answerable question of a questionnaire version, flattened for storage, validation and aggregation. */
 export type CatalogueQuestion = {
@@ -12,12 +12,15 @@ export type CatalogueQuestion = {
   topic: string;
   /** The part the question plays in the special figures (app/models/question-roles.ts), when it has one. */
   role?: string;
-  /** How the answer is stored: one value (numeric/text/choice), one per row/cell ('matrix'), or one per selected choice ('multiple'). */
-  valueType: ValueType | 'matrix' | 'multiple';
+  /** How the answer is stored: one value (numeric/text/choice), one per row/cell ('matrix'), one per selected choice ('multiple'), or a list of rows or panels ('dynamic'). */
+  valueType: StoredAs;
   detail: QuestionDetail;
 };
 
-/** Question types whose answers Stocktake stores and aggregates. Others are refused by `surveys check`. */
+/**
+ * Question types whose answers Stocktake stores and aggregates: every type survey-core 3.0 registers that holds an
+ * answer (its ElementFactory, tests/question-types.test.ts), except those in REFUSED_TYPES.
+ */
 export const SUPPORTED_TYPES = new Set([
   'text',
   'comment',
@@ -27,137 +30,266 @@ export const SUPPORTED_TYPES = new Set([
   'tagbox',
   'boolean',
   'rating',
+  'slider',
+  'ranking',
+  'imagepicker',
   'matrix',
   'matrixdropdown',
+  'matrixdynamic',
   'multipletext',
+  'paneldynamic',
 ]);
-/** Types that show content but hold no answer. */
+/** Answer-holding types `surveys check` refuses, with the reason it gives. */
+export const REFUSED_TYPES = new Map([
+  ['file', 'file questions are not supported: Stocktake stores no uploaded files (ask for a reference or a link instead)'],
+  ['signaturepad', 'signature pads are not supported: Stocktake stores no images (ask for a typed name and a date instead)'],
+]);
+/** Types that show content but hold no answer of the respondent's (an expression's value is computed from others). */
 export const DISPLAY_TYPES = new Set(['html', 'image', 'expression']);
 
 const NUMERIC_INPUT_TYPES = new Set(['number', 'range']);
+const NUMERIC_MASKS = new Set(['numeric', 'currency']);
+const SELECT_TYPES = new Set(['radiogroup', 'dropdown', 'checkbox', 'tagbox', 'imagepicker', 'ranking']);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- SurveyJS's classes do not type their serialised properties (choices, rows, columns…)
+type Loose = Record<string, any>;
 
 function items(list: Array<{ value: unknown; text?: string }> | undefined) {
   return (list ?? []).map((item) => ({ value: String(item.value), text: String(item.text ?? item.value) }));
 }
 
-function cellValueType(cellType: string, inputType: string | undefined): ValueType | 'multiple' {
-  if (cellType === 'checkbox' || cellType === 'tagbox') return 'multiple';
-  if (cellType === 'text') return NUMERIC_INPUT_TYPES.has(inputType ?? '') ? 'numeric' : 'text';
-  if (cellType === 'comment') return 'text';
-  if (cellType === 'rating') return 'numeric';
-  return 'choice'; // dropdown, radiogroup, boolean
-}
-
-function isNumericRating(question: Question): boolean {
-  const values = (question as unknown as { rateValues: Array<{ value: unknown }> }).rateValues ?? [];
+function isNumericRating(question: Loose): boolean {
+  const values = (question.rateValues ?? []) as Array<{ value: unknown }>;
   return values.every((v) => typeof v.value === 'number' || /^-?\d+(\.\d+)?$/.test(String(v.value)));
 }
 
-export function describeQuestion(question: Question, position: number): CatalogueQuestion {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SurveyJS's classes do not type their serialised properties (choices, rows, columns…)
-  const q = question as unknown as Record<string, any>;
-  const type = question.getType();
-  const base = {
-    name: question.name,
-    position,
-    page: question.page?.name ?? '',
-    title: question.title || question.name,
-    type,
-    topic: String(q.topic ?? ''),
-    ...(q.role ? { role: String(q.role) } : {}),
+function isNumericText(q: Loose): boolean {
+  return NUMERIC_INPUT_TYPES.has(q.inputType) || NUMERIC_MASKS.has(q.maskType);
+}
+
+/** The listed choices of a choice question: its own, or those of the question it copies them from. */
+function listedChoices(q: Loose): { value: string; text: string }[] {
+  if (q.choicesFromQuestion) {
+    const source = q.survey?.getQuestionByName?.(q.choicesFromQuestion) ?? q.data?.getQuestionByName?.(q.choicesFromQuestion);
+    if (source && !q.choiceValuesFromQuestion) return [...items(source.choices), ...specialItems(source).items];
+  }
+  return items(q.choices);
+}
+
+/** The special items a choice question shows (other, none, refused, don't know), as choices and as rules. */
+function specialItems(q: Loose): { items: { value: string; text: string }[]; rules: ChoiceRules } {
+  const found: { value: string; text: string }[] = [];
+  const rules: ChoiceRules = {};
+  const exclusive: string[] = [];
+  for (const [shown, item] of [
+    [q.showNoneItem, q.noneItem],
+    [q.showRefuseItem, q.refuseItem],
+    [q.showDontKnowItem, q.dontKnowItem],
+  ] as const) {
+    if (!shown || !item) continue;
+    found.push({ value: String(item.value), text: String(item.text ?? item.value) });
+    exclusive.push(String(item.value));
+  }
+  if (q.showOtherItem && q.otherItem) {
+    found.push({ value: String(q.otherItem.value), text: String(q.otherItem.text ?? q.otherItem.value) });
+    rules.other = q.getStoreOthersAsComment?.() === false ? 'value' : 'comment';
+  }
+  if (exclusive.length && (q.getType() === 'checkbox' || q.getType() === 'tagbox' || q.getType() === 'imagepicker')) rules.exclusive = exclusive;
+  return { items: found, rules };
+}
+
+function choiceDetail(q: Loose): QuestionDetail {
+  const special = specialItems(q);
+  const rules: ChoiceRules = { ...special.rules };
+  if (q.allowCustomChoices || q.choiceValuesFromQuestion) rules.open = true;
+  if (q.maxSelectedChoices > 0) rules.maxSelected = Number(q.maxSelectedChoices);
+  const choices = [...listedChoices(q), ...special.items];
+  const unique = choices.filter((c, i) => choices.findIndex((d) => d.value === c.value) === i);
+  return { choices: unique, ...(Object.keys(rules).length ? { rules } : {}) };
+}
+
+function booleanDetail(q: Loose): QuestionDetail {
+  const custom = q.valueTrue !== undefined || q.valueFalse !== undefined;
+  const trueValue = custom ? (q.valueTrue ?? true) : true;
+  const falseValue = custom ? (q.valueFalse ?? false) : false;
+  return {
+    choices: [
+      { value: String(trueValue), text: q.labelTrue || 'Yes' },
+      { value: String(falseValue), text: q.labelFalse || 'No' },
+    ],
+    ...(custom ? { booleanValues: [trueValue, falseValue] as [unknown, unknown] } : {}),
   };
+}
+
+function withComment(q: Loose, detail: QuestionDetail): QuestionDetail {
+  return q.showCommentArea ? { ...detail, comment: true } : detail;
+}
+
+/** A matrix column (or a row's detail-panel question), from the question SurveyJS builds for its cells. */
+function matrixColumn(name: string, title: string, cell: Loose, detailPanel = false): MatrixColumn {
+  const described = describeValue(cell);
+  const multiple = described.valueType === 'multiple';
+  const valueType = multiple || described.valueType === 'matrix' || described.valueType === 'dynamic' ? 'choice' : (described.valueType as ValueType);
+  const { choices, rules, booleanValues } = described.detail;
+  return {
+    name,
+    title,
+    valueType,
+    ...(valueType === 'choice' || multiple ? { choices: choices ?? [] } : {}),
+    ...(multiple ? { multiple: true } : {}),
+    ...(rules ? { rules } : {}),
+    ...(booleanValues ? { booleanValues, cellType: 'boolean' } : {}),
+    ...(detailPanel ? { detailPanel: true } : {}),
+  };
+}
+
+function cellQuestion(matrix: Loose, column: Loose): Loose {
+  const template = column.templateQuestion as Loose;
+  // A column without choices of its own shows the matrix's.
+  if (!template.choices?.length && matrix.choices?.length && SELECT_TYPES.has(template.getType())) template.choices = matrix.choices;
+  return template;
+}
+
+function detailQuestions(matrix: Loose): Loose[] {
+  return matrix.detailPanelMode && matrix.detailPanelMode !== 'none' ? ((matrix.detailPanel?.questions ?? []) as Loose[]) : [];
+}
+
+/** How one question (top-level, a matrix cell or inside a dynamic panel) stores its answer. */
+export function describeValue(question: Question | Loose): { valueType: StoredAs; detail: QuestionDetail } {
+  const q = question as Loose;
+  const type = q.getType() as string;
   switch (type) {
     case 'text':
       return {
-        ...base,
-        valueType: NUMERIC_INPUT_TYPES.has(q.inputType) ? 'numeric' : 'text',
-        detail: q.inputType && q.inputType !== 'text' ? { inputType: String(q.inputType) } : {},
+        valueType: isNumericText(q) ? 'numeric' : 'text',
+        detail: withComment(q, q.inputType && q.inputType !== 'text' ? { inputType: String(q.inputType) } : {}),
       };
     case 'comment':
-      return { ...base, valueType: 'text', detail: {} };
+      return { valueType: 'text', detail: {} };
     case 'radiogroup':
     case 'dropdown':
-      return { ...base, valueType: 'choice', detail: { choices: items(q.choices) } };
+      return { valueType: 'choice', detail: withComment(q, choiceDetail(q)) };
     case 'checkbox':
     case 'tagbox':
-      return { ...base, valueType: 'multiple', detail: { choices: items(q.choices) } };
-    case 'boolean':
+      return { valueType: 'multiple', detail: withComment(q, choiceDetail(q)) };
+    case 'imagepicker':
+      return { valueType: q.multiSelect ? 'multiple' : 'choice', detail: withComment(q, choiceDetail(q)) };
+    case 'ranking': {
+      const { choices, rules } = choiceDetail(q);
       return {
-        ...base,
-        valueType: 'choice',
-        detail: {
-          choices: [
-            { value: 'true', text: q.labelTrue || 'Yes' },
-            { value: 'false', text: q.labelFalse || 'No' },
-          ],
-        },
-      };
-    case 'rating': {
-      const rateValues = (q.visibleRateValues ?? q.rateValues ?? []) as Array<{ value: unknown; text?: string }>;
-      return {
-        ...base,
-        valueType: isNumericRating(question) ? 'numeric' : 'choice',
-        detail: { choices: items(rateValues) },
+        valueType: 'matrix',
+        detail: withComment(q, { ranking: true, rows: choices, columns: [{ name: '', title: 'Rank', valueType: 'numeric' }], ...(rules?.open ? { rules } : {}) }),
       };
     }
+    case 'boolean':
+      return { valueType: 'choice', detail: withComment(q, booleanDetail(q)) };
+    case 'rating': {
+      const rateValues = (q.visibleRateValues ?? q.rateValues ?? []) as Array<{ value: unknown; text?: string }>;
+      return { valueType: isNumericRating(q) ? 'numeric' : 'choice', detail: withComment(q, { choices: items(rateValues) }) };
+    }
+    case 'slider':
+      if (q.sliderType === 'range') {
+        return {
+          valueType: 'matrix',
+          detail: withComment(q, {
+            range: true,
+            items: [
+              { name: 'from', title: 'From', valueType: 'numeric' },
+              { name: 'to', title: 'To', valueType: 'numeric' },
+            ],
+          }),
+        };
+      }
+      return { valueType: 'numeric', detail: withComment(q, {}) };
     case 'matrix':
       return {
-        ...base,
         valueType: 'matrix',
-        detail: {
-          rows: items(q.rows),
-          columns: [{ name: '', title: '', valueType: 'choice', choices: items(q.columns) }],
-        },
+        detail: withComment(q, { rows: items(q.rows), columns: [{ name: '', title: '', valueType: 'choice', choices: items(q.columns) }] }),
       };
-    case 'matrixdropdown':
+    case 'matrixdropdown': {
+      const columns = answeredColumns(q).map((column) => matrixColumn(String(column.name), String(column.title || column.name), cellQuestion(q, column)));
+      for (const detailQuestion of detailQuestions(q)) {
+        columns.push(matrixColumn(detailQuestion.getValueName(), String(detailQuestion.title || detailQuestion.name), detailQuestion, true));
+      }
       return {
-        ...base,
         valueType: 'matrix',
-        detail: {
-          rows: items(q.rows),
-          // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SurveyJS matrix columns, untyped as above
-          columns: (q.columns as Array<Record<string, any>>).map((column) => {
-            const cellType = column.cellType === 'default' ? q.cellType || 'dropdown' : column.cellType;
-            // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the column's template question, untyped as above
-            const template = column.templateQuestion as Record<string, any> | undefined;
-            const choices = template?.choices?.length ? items(template.choices) : column.choices?.length ? items(column.choices) : items(q.choices);
-            const valueType = cellValueType(cellType, template?.inputType ?? column.inputType);
-            return {
-              name: String(column.name),
-              title: String(column.title || column.name),
-              valueType: valueType === 'multiple' ? 'choice' : valueType,
-              ...(valueType === 'choice' || valueType === 'multiple'
-                ? {
-                    choices:
-                      cellType === 'boolean'
-                        ? items([
-                            { value: 'true', text: 'Yes' },
-                            { value: 'false', text: 'No' },
-                          ])
-                        : choices,
-                  }
-                : {}),
-              ...(valueType === 'multiple' ? { multiple: true } : {}),
-            };
-          }),
-        },
+        detail: withComment(q, { rows: items(q.rows), columns, ...(hasTotals(q) ? { totals: true } : {}), ...computedOf(q.columns) }),
       };
+    }
+    case 'matrixdynamic': {
+      const fields: NestedField[] = answeredColumns(q).map((column) => nestedField(String(column.name), String(column.title || column.name), cellQuestion(q, column)));
+      for (const detailQuestion of detailQuestions(q)) fields.push(nestedField(detailQuestion.getValueName(), String(detailQuestion.title || detailQuestion.name), detailQuestion));
+      return {
+        valueType: 'dynamic',
+        detail: withComment(q, {
+          dynamic: 'rows',
+          fields,
+          ...(hasTotals(q) ? { totals: true } : {}),
+          ...computedOf(q.columns),
+          ...(q.maxRowCount > 0 ? { maxCount: Number(q.maxRowCount) } : {}),
+        }),
+      };
+    }
+    case 'paneldynamic': {
+      const nested = (q.template?.questions ?? []) as Loose[];
+      const fields = nested
+        .filter((n) => !DISPLAY_TYPES.has(n.getType()))
+        .map((n) => nestedField(n.getValueName(), String(n.title || n.name), n));
+      return {
+        valueType: 'dynamic',
+        detail: withComment(q, { dynamic: 'panels', fields, ...computedOf(nested), ...(q.maxPanelCount > 0 ? { maxCount: Number(q.maxPanelCount) } : {}) }),
+      };
+    }
     case 'multipletext':
       return {
-        ...base,
         valueType: 'matrix',
-        detail: {
-          // eslint-disable-next-line @typescript-eslint/no-explicit-any -- SurveyJS multiple-text items, untyped as above
-          items: (q.items as Array<Record<string, any>>).map((item) => ({
+        detail: withComment(q, {
+          items: (q.items as Loose[]).map((item) => ({
             name: String(item.name),
             title: String(item.title || item.name),
-            valueType: NUMERIC_INPUT_TYPES.has(item.inputType) ? 'numeric' : 'text',
+            valueType: isNumericText(item) || isNumericText(item.editor ?? {}) ? 'numeric' : 'text',
           })),
-        },
+        }),
       };
     default:
-      return { ...base, valueType: 'text', detail: {} };
+      return { valueType: 'text', detail: {} };
   }
+}
+
+/** Matrix columns whose cells the respondent answers (expression columns are computed). */
+function answeredColumns(matrix: Loose): Loose[] {
+  return (matrix.columns as Loose[]).filter((column) => cellQuestion(matrix, column).getType() !== 'expression');
+}
+
+/** The keys of expression cells or questions, which SurveyJS computes into a row's or a panel's object. */
+function computedOf(elements: Loose[]): { computed?: string[] } {
+  const keys = elements
+    .filter((e) => (e.templateQuestion ?? e).getType() === 'expression')
+    .map((e) => String(e.templateQuestion ? e.name : e.getValueName()));
+  return keys.length ? { computed: keys } : {};
+}
+
+function hasTotals(matrix: Loose): boolean {
+  return (matrix.columns as Loose[]).some((c) => c.totalType && c.totalType !== 'none');
+}
+
+function nestedField(name: string, title: string, question: Loose): NestedField {
+  return { name, title, type: question.getType(), ...describeValue(question) };
+}
+
+export function describeQuestion(question: Question, position: number): CatalogueQuestion {
+  const q = question as unknown as Loose;
+  return {
+    // Answers are kept under the question's value name (its name unless `valueName` says otherwise).
+    name: question.getValueName(),
+    position,
+    page: question.page?.name ?? '',
+    title: question.title || question.name,
+    type: question.getType(),
+    topic: String(q.topic ?? ''),
+    ...(q.role ? { role: String(q.role) } : {}),
+    ...describeValue(question),
+  };
 }
 
 /** The answerable questions of a questionnaire definition, in page order (display-only questions left out). */

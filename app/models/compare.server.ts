@@ -10,6 +10,7 @@ import { DomainError, invalid, notFound } from './errors.server';
 import { responseListQuery } from './responses.server';
 import { requireVisibleRound } from './rounds.server';
 import type { CurrentUser } from './users.server';
+import { COMMENT_SUFFIX } from './validation.server';
 import { canSeeTeam, teamVisibleTo } from './access.server';
 
 /**
@@ -42,6 +43,12 @@ export type RowSpec = {
   column: { key: string; title: string } | null;
   kind: RowKind;
   choices?: { value: string; text: string }[];
+  /**
+   * How the value is read when it is not at data[question][row][column]: the rank of an item in a ranking, one end of
+   * a slider's range, a question's comment (or "Other" text), or across the rows or panels of a dynamic question
+   * (their number, a number column's total, or every value given).
+   */
+  read?: 'rank' | 'range' | 'comment' | 'count' | 'sum' | 'values';
 };
 
 export function rowKey(question: string, row?: string | null, column?: string | null): string {
@@ -54,38 +61,66 @@ export function rowsOf(version: VersionInfo): RowSpec[] {
   for (const q of version.catalogue.values()) {
     const base = { question: q.name, title: q.title, page: q.page, topic: q.topic };
     const detail = q.detail;
-    if (q.valueType !== 'matrix') {
+    if (q.valueType === 'dynamic') {
+      const what = detail.dynamic === 'rows' ? 'rows' : 'panels';
+      rows.push({ ...base, key: rowKey(q.name, 'count'), row: { key: 'count', title: `Number of ${what}` }, column: null, kind: 'numeric', read: 'count' });
+      for (const field of detail.fields ?? []) {
+        const summed = field.valueType === 'numeric';
+        rows.push({
+          ...base,
+          key: rowKey(q.name, '*', field.name),
+          row: { key: '*', title: summed ? `Total across ${what}` : `All ${what}` },
+          column: { key: field.name, title: field.title },
+          kind: summed ? 'numeric' : field.valueType === 'choice' || field.valueType === 'multiple' ? 'multiple' : 'text',
+          ...(field.detail.choices ? { choices: field.detail.choices } : {}),
+          read: summed ? 'sum' : 'values',
+        });
+      }
+    } else if (q.valueType !== 'matrix') {
       rows.push({ ...base, key: q.name, row: null, column: null, kind: q.valueType, ...(detail.choices ? { choices: detail.choices } : {}) });
-      continue;
-    }
-    if (detail.items) {
+    } else if (detail.ranking) {
+      for (const row of detail.rows ?? []) {
+        rows.push({ ...base, key: rowKey(q.name, row.value), row: { key: row.value, title: `Rank of ${row.text}` }, column: null, kind: 'numeric', read: 'rank' });
+      }
+    } else if (detail.items) {
       for (const item of detail.items) {
-        rows.push({ ...base, key: rowKey(q.name, item.name), row: { key: item.name, title: item.title }, column: null, kind: item.valueType });
-      }
-      continue;
-    }
-    for (const row of detail.rows ?? []) {
-      if (q.type === 'matrix') {
         rows.push({
           ...base,
-          key: rowKey(q.name, row.value),
-          row: { key: row.value, title: row.text },
+          key: rowKey(q.name, item.name),
+          row: { key: item.name, title: item.title },
           column: null,
-          kind: 'choice',
-          choices: detail.columns?.[0]?.choices ?? [],
-        });
-        continue;
-      }
-      for (const column of detail.columns ?? []) {
-        rows.push({
-          ...base,
-          key: rowKey(q.name, row.value, column.name),
-          row: { key: row.value, title: row.text },
-          column: { key: column.name, title: column.title },
-          kind: column.multiple ? 'multiple' : column.valueType,
-          ...(column.choices ? { choices: column.choices } : {}),
+          kind: item.valueType,
+          ...(detail.range ? { read: 'range' as const } : {}),
         });
       }
+    } else {
+      for (const row of detail.rows ?? []) {
+        if (q.type === 'matrix') {
+          rows.push({
+            ...base,
+            key: rowKey(q.name, row.value),
+            row: { key: row.value, title: row.text },
+            column: null,
+            kind: 'choice',
+            choices: detail.columns?.[0]?.choices ?? [],
+          });
+          continue;
+        }
+        for (const column of detail.columns ?? []) {
+          rows.push({
+            ...base,
+            key: rowKey(q.name, row.value, column.name),
+            row: { key: row.value, title: row.text },
+            column: { key: column.name, title: column.title },
+            kind: column.multiple ? 'multiple' : column.valueType,
+            ...(column.choices ? { choices: column.choices } : {}),
+          });
+        }
+      }
+    }
+    if (detail.comment || detail.rules?.other === 'comment') {
+      const title = detail.comment ? 'Comment' : 'Other, as written';
+      rows.push({ ...base, key: `${q.name}${COMMENT_SUFFIX}`, row: { key: COMMENT_SUFFIX, title }, column: null, kind: 'text', read: 'comment' });
     }
   }
   return rows;
@@ -95,12 +130,48 @@ function isEmpty(value: unknown): boolean {
   return value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
 }
 
+function entriesOf(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null && !Array.isArray(e)) : [];
+}
+
 /** The stored value of a row in a response's data (undefined when unanswered). */
-export function rawValue(spec: Pick<RowSpec, 'question' | 'row' | 'column'>, data: Record<string, unknown>): unknown {
-  let value: unknown = data[spec.question];
-  for (const key of [spec.row?.key, spec.column?.key]) {
-    if (key === undefined) continue;
-    value = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+export function rawValue(spec: Pick<RowSpec, 'question' | 'row' | 'column' | 'read'>, data: Record<string, unknown>): unknown {
+  const whole: unknown = data[spec.question];
+  let value: unknown;
+  switch (spec.read) {
+    case 'rank': {
+      const index = Array.isArray(whole) ? whole.findIndex((item) => String(item) === spec.row?.key) : -1;
+      value = index >= 0 ? index + 1 : undefined;
+      break;
+    }
+    case 'range':
+      value = Array.isArray(whole) ? whole[spec.row?.key === 'to' ? 1 : 0] : undefined;
+      break;
+    case 'comment':
+      value = data[`${spec.question}${COMMENT_SUFFIX}`];
+      break;
+    case 'count':
+      value = Array.isArray(whole) && whole.length ? whole.length : undefined;
+      break;
+    case 'sum': {
+      const numbers = entriesOf(whole)
+        .map((e) => e[spec.column!.key])
+        .filter((v): v is number => typeof v === 'number');
+      value = numbers.length ? numbers.reduce((a, b) => a + b, 0) : undefined;
+      break;
+    }
+    case 'values':
+      value = entriesOf(whole).flatMap((e) => {
+        const v = e[spec.column!.key];
+        return isEmpty(v) ? [] : Array.isArray(v) ? v : typeof v === 'object' ? [JSON.stringify(v)] : [v];
+      });
+      break;
+    default:
+      value = whole;
+      for (const key of [spec.row?.key, spec.column?.key]) {
+        if (key === undefined) continue;
+        value = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+      }
   }
   return isEmpty(value) ? undefined : value;
 }

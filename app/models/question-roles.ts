@@ -1,4 +1,4 @@
-import type { QuestionDetail, ValueType } from '../../db/schema';
+import type { QuestionDetail, StoredAs } from '../../db/schema';
 
 /**
  * Question roles: what a question means to the special figures (staffing, caseloads, thresholds, monthly activity).
@@ -75,7 +75,7 @@ const ACCEPTS_TEXT: Record<Accepts, string> = {
   'monthly-matrix': 'a matrix whose rows are months (YYYY-MM) with at least one number column',
 };
 
-type Described = { name: string; type: string; valueType: ValueType | 'matrix' | 'multiple'; detail: QuestionDetail };
+type Described = { name: string; type: string; valueType: StoredAs; detail: QuestionDetail };
 
 /** Whether a question (as the catalogue describes it) can play the role. */
 export function fitsRole(role: QuestionRole, question: Described): boolean {

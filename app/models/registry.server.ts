@@ -2,12 +2,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
+import type { Question } from 'survey-core';
 import { z } from 'zod';
 import type { Executor } from '../../db/index';
 import { jsonb } from '../../db/json';
 import type { VersionMapping } from '../../db/schema';
 import { config } from '../utils/config.server';
-import { type CatalogueQuestion, SUPPORTED_TYPES, DISPLAY_TYPES, catalogueOf, createModel } from './catalogue.server';
+import { type CatalogueQuestion, SUPPORTED_TYPES, DISPLAY_TYPES, REFUSED_TYPES, catalogueOf, createModel } from './catalogue.server';
 import { recordAudit } from './audit.server';
 import { checkRoles } from './question-roles';
 import { forgetVersion } from './questionnaires.server';
@@ -196,21 +197,76 @@ function checkDefinition(file: string, definition: object, topicIds: Set<string>
     problems.push({ file, question: element?.name, message: error.message });
   }
   const seen = new Set<string>();
+  const valueNames = new Map<string, string>();
   for (const question of model.getAllQuestions(false, false, false)) {
     const type = question.getType();
     if (!question.name) problems.push({ file, message: `a ${type} question has no name` });
     if (seen.has(question.name)) problems.push({ file, question: question.name, message: 'duplicate question name' });
     seen.add(question.name);
     if (DISPLAY_TYPES.has(type)) continue;
-    if (!SUPPORTED_TYPES.has(type)) {
-      problems.push({ file, question: question.name, message: `question type "${type}" is not supported by Stocktake` });
+    const valueName = question.getValueName();
+    const sharing = valueNames.get(valueName);
+    if (sharing !== undefined && sharing !== question.name) {
+      problems.push({
+        file,
+        question: question.name,
+        message: `keeps its answer under "${valueName}", as question "${sharing}" does: give each question its own valueName (Stocktake aggregates each answer under one question and topic)`,
+      });
     }
+    valueNames.set(valueName, question.name);
+    for (const problem of answerProblems(question)) problems.push({ file, ...problem });
     const topic = (question as unknown as { topic?: string }).topic;
     if (!topic) problems.push({ file, question: question.name, message: 'has no topic (add "topic": "<id>" from surveys/topics.json)' });
     else if (!topicIds.has(topic)) problems.push({ file, question: question.name, message: `has unknown topic "${topic}"` });
   }
+  for (const [valueName, name] of valueNames) {
+    for (const suffix of ['-Comment', '-total']) {
+      if (valueName.endsWith(suffix) && valueNames.has(valueName.slice(0, -suffix.length))) {
+        problems.push({ file, question: name, message: `is named like the "${suffix}" value SurveyJS keeps for "${valueName.slice(0, -suffix.length)}": rename it` });
+      }
+    }
+  }
   if (seen.size === 0) problems.push({ file, message: 'has no questions' });
   return catalogueOf(model);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- SurveyJS's classes do not type their serialised properties (columns, templates…)
+type Loose = Record<string, any>;
+
+/**
+ * What stops a question's answers being stored, checked and aggregated on the server, for it and every question it
+ * holds (matrix cells, detail panels, questions inside dynamic panels), named by its path: uploads, choices fetched
+ * from a URL, types Stocktake does not know.
+ */
+function answerProblems(question: Question | Loose, path = (question as Loose).name as string, nested = false): { question: string; message: string }[] {
+  const q = question as Loose;
+  const type = q.getType() as string;
+  const found: { question: string; message: string }[] = [];
+  if (nested && type === 'expression') return found;
+  if (REFUSED_TYPES.has(type)) return [{ question: path, message: REFUSED_TYPES.get(type)! }];
+  if (!SUPPORTED_TYPES.has(type)) return [{ question: path, message: `question type "${type}" is not supported by Stocktake` }];
+  if (q.choicesByUrl?.url) {
+    found.push({
+      question: path,
+      message: `takes its choices from a URL (choicesByUrl), which the server cannot fetch to check answers: write the choices into the file ("choices": [...])`,
+    });
+  }
+  if (type === 'matrixdropdown' || type === 'matrixdynamic') {
+    for (const column of q.columns as Loose[]) found.push(...answerProblems(column.templateQuestion, `${path}.${column.name}`, true));
+    const detail = q.detailPanelMode && q.detailPanelMode !== 'none' ? ((q.detailPanel?.questions ?? []) as Loose[]) : [];
+    for (const inner of detail) {
+      if (type === 'matrixdropdown' && ['matrix', 'matrixdropdown', 'matrixdynamic', 'paneldynamic', 'multipletext', 'ranking', 'slider'].includes(inner.getType())) {
+        found.push({
+          question: `${path}.${inner.name}`,
+          message: `is a ${inner.getType()} in the detail panel of a fixed-row matrix: only single-value questions can go there (use a dynamic panel instead)`,
+        });
+      } else found.push(...answerProblems(inner, `${path}.${inner.name}`, true));
+    }
+  }
+  if (type === 'paneldynamic') {
+    for (const inner of (q.template?.questions ?? []) as Loose[]) if (!DISPLAY_TYPES.has(inner.getType())) found.push(...answerProblems(inner, `${path}.${inner.name}`, true));
+  }
+  return found;
 }
 
 /** Adds the roles meta.json declares for a version to its questions (refusing a question that names another role). */

@@ -5,7 +5,7 @@ import type { CarriedAnswers } from '../../db/schema';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
 import { commitRevision, startedStatus } from './revisions.server';
 import type { CurrentUser } from './users.server';
-import { assessAnswers, checkShape, type AnswerError, type Assessment } from './validation.server';
+import { assessAnswers, checkDataValue, resolveDataKey, type AnswerError, type Assessment, type DataKey } from './validation.server';
 import { canManageTeam, canSeeTeam, teamManagedBy, teamVisibleTo } from './access.server';
 import { conflict, DomainError, invalid, notFound } from './errors.server';
 
@@ -108,17 +108,18 @@ export function validateChange(
   change: Pick<ResponseChange, 'set' | 'unset'>,
 ): Assessment & { next: Record<string, unknown> } {
   const errors: AnswerError[] = [];
+  const keys = new Map<string, DataKey>();
   for (const name of [...Object.keys(change.set), ...change.unset]) {
-    if (!version.catalogue.has(name)) {
-      errors.push({ path: name, message: `is not a question of ${version.title} version ${version.version}` });
-    }
+    const key = resolveDataKey(version, name);
+    if (key) keys.set(name, key);
+    else errors.push({ path: name, message: `is not a question of ${version.title} version ${version.version}` });
   }
   for (const name of change.unset) {
     if (name in change.set) errors.push({ path: name, message: 'is both set and unset in one change' });
   }
   for (const [name, value] of Object.entries(change.set)) {
-    const question = version.catalogue.get(name);
-    if (question) checkShape(question, value, errors);
+    const key = keys.get(name);
+    if (key) checkDataValue(key, name, value, errors);
   }
   if (errors.length) return { errors, progress: { answered: 0, answerable: 0 }, next: current };
   const next = applyToData(current, change);

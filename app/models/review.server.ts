@@ -2,6 +2,7 @@ import type { Executor } from '../../db/index';
 import { hasPermission } from '~/utils/permissions';
 import { getQuestionnaireVersion } from './questionnaires.server';
 import { displayValue, rawValue, rowsOf } from './compare.server';
+import { COMMENT_SUFFIX } from './validation.server';
 import { conflict, forbidden, invalid } from './errors.server';
 import { listRevisions, requireVisibleResponse, type VisibleResponse } from './responses.server';
 import { summariseCarried } from './carry-forward.server';
@@ -111,12 +112,20 @@ export async function describeAnswers(db: Executor, response: VisibleResponse): 
   return [...version.catalogue.values()].map((q) => {
     const value = response.data[q.name];
     let summary: string | null;
-    if (q.valueType === 'matrix') {
+    if (q.valueType === 'dynamic') {
+      const count = Array.isArray(value) ? value.length : 0;
+      const what = q.detail.dynamic === 'rows' ? 'row' : 'panel';
+      summary = count ? `${count} ${what}${count === 1 ? '' : 's'}` : null;
+    } else if (q.detail.ranking) {
+      summary = Array.isArray(value) && value.length ? value.map((item) => q.detail.rows?.find((r) => r.value === String(item))?.text ?? String(item)).join(' > ') : null;
+    } else if (q.valueType === 'matrix') {
       const specs = rowsOf({ ...version, catalogue: new Map([[q.name, q]]) });
       const answered = specs.filter((spec) => rawValue(spec, response.data) !== undefined).length;
       summary = answered ? `${answered} of ${specs.length} ${q.detail.items ? 'items' : 'cells'} answered` : null;
     } else {
       summary = displayValue({ kind: q.valueType, choices: q.detail.choices }, value);
+      const other = response.data[`${q.name}${COMMENT_SUFFIX}`];
+      if (summary !== null && q.detail.rules?.other === 'comment' && typeof other === 'string' && other) summary = `${summary}: ${other}`;
     }
     return {
       question: q.name,

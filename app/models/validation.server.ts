@@ -1,12 +1,22 @@
 import { Model, type Question } from 'survey-core';
 import '~/lib/survey-properties';
+import type { MatrixColumn, QuestionDetail, StoredAs } from '../../db/schema';
 import type { CatalogueQuestion } from './catalogue.server';
 import type { VersionInfo } from './questionnaires.server';
 
 /** One problem with submitted answers, located by question path (question, question.row or question.row.column). */
 export type AnswerError = { path: string; message: string };
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** Formats SurveyJS's inputs write, by input type (the browser's own formats for these inputs). */
+const FORMATS: Record<string, { pattern: RegExp; example: string }> = {
+  date: { pattern: /^\d{4}-\d{2}-\d{2}$/, example: 'YYYY-MM-DD' },
+  'datetime-local': { pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/, example: 'YYYY-MM-DDTHH:MM' },
+  time: { pattern: /^\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/, example: 'HH:MM' },
+  month: { pattern: /^\d{4}-\d{2}$/, example: 'YYYY-MM' },
+  week: { pattern: /^\d{4}-W\d{2}$/, example: 'YYYY-Www' },
+  color: { pattern: /^#[0-9a-fA-F]{6}$/, example: '#rrggbb' },
+};
+const MAX_TEXT = 20_000;
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -18,112 +28,229 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-type Scalar = { valueType: 'numeric' | 'text' | 'choice'; choices?: { value: string }[]; date?: boolean; boolean?: boolean };
-
-function checkScalar(path: string, spec: Scalar, value: unknown, errors: AnswerError[]) {
-  if (spec.valueType === 'numeric') {
-    if (typeof value !== 'number' || !Number.isFinite(value)) errors.push({ path, message: `must be a number, not ${describe(value)}` });
-    return;
-  }
-  if (spec.valueType === 'text') {
-    if (typeof value !== 'string') errors.push({ path, message: `must be text, not ${describe(value)}` });
-    else if (spec.date && value !== '' && !DATE.test(value)) errors.push({ path, message: `must be a date written YYYY-MM-DD, not ${JSON.stringify(value)}` });
-    else if (value.length > 20_000) errors.push({ path, message: 'is longer than 20,000 characters' });
-    return;
-  }
-  if (spec.boolean) {
-    if (typeof value !== 'boolean') errors.push({ path, message: `must be true or false, not ${describe(value)}` });
-    return;
-  }
-  if (typeof value !== 'string' && typeof value !== 'number') {
-    errors.push({ path, message: `must be one of the listed choices, not ${describe(value)}` });
-    return;
-  }
-  const choices = spec.choices ?? [];
-  if (choices.length && !choices.some((c) => c.value === String(value))) {
-    errors.push({ path, message: `${JSON.stringify(value)} is not one of the choices (${choices.map((c) => c.value).join(', ')})` });
-  }
+function isScalar(value: unknown): boolean {
+  return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
 }
 
-function checkMultiple(path: string, choices: { value: string }[] | undefined, value: unknown, errors: AnswerError[]) {
-  if (!Array.isArray(value)) {
-    errors.push({ path, message: `must be a list of choices, not ${describe(value)}` });
-    return;
-  }
-  const seen = new Set<string>();
-  for (const item of value) {
-    checkScalar(path, { valueType: 'choice', choices }, item, errors);
-    if (seen.has(String(item))) errors.push({ path, message: `${JSON.stringify(item)} is chosen twice` });
-    seen.add(String(item));
-  }
-}
+/** What one value is checked against: a question, a matrix column, a multiple-text item or a field of a dynamic panel. */
+export type ValueSpec = { type: string; valueType: StoredAs; detail: QuestionDetail };
 
-/**
- * Checks that a value has the shape its question stores: numbers for numeric questions, known choices, known matrix
- * rows and columns. SurveyJS itself reports none of these, so they are checked here from the version's catalogue.
- */
-export function checkShape(question: CatalogueQuestion, value: unknown, errors: AnswerError[]): void {
-  if (value === null || value === undefined) return;
-  const { detail } = question;
-  const path = question.name;
-  switch (question.valueType) {
-    case 'numeric':
-    case 'text':
-      checkScalar(path, { valueType: question.valueType, date: question.type === 'text' && isDateQuestion(question) }, value, errors);
-      return;
-    case 'choice':
-      checkScalar(path, { valueType: 'choice', choices: detail.choices, boolean: question.type === 'boolean' }, value, errors);
-      return;
-    case 'multiple':
-      checkMultiple(path, detail.choices, value, errors);
-      return;
-    case 'matrix': {
-      if (!isPlainObject(value)) {
-        errors.push({ path, message: `must be an object keyed by ${detail.items ? 'item' : 'row'}, not ${describe(value)}` });
-        return;
-      }
-      if (detail.items) {
-        for (const [key, itemValue] of Object.entries(value)) {
-          const item = detail.items.find((i) => i.name === key);
-          if (!item) errors.push({ path: `${path}.${key}`, message: 'is not an item of this question' });
-          else if (itemValue !== null && itemValue !== '') checkScalar(`${path}.${key}`, { valueType: item.valueType }, itemValue, errors);
-        }
-        return;
-      }
-      for (const [rowKey, rowValue] of Object.entries(value)) {
-        const rowPath = `${path}.${rowKey}`;
-        if (!(detail.rows ?? []).some((r) => r.value === rowKey)) {
-          errors.push({ path: rowPath, message: 'is not a row of this question' });
-          continue;
-        }
-        if (question.type === 'matrix') {
-          checkScalar(rowPath, { valueType: 'choice', choices: detail.columns?.[0]?.choices }, rowValue, errors);
-          continue;
-        }
-        if (!isPlainObject(rowValue)) {
-          errors.push({ path: rowPath, message: `must be an object keyed by column, not ${describe(rowValue)}` });
-          continue;
-        }
-        for (const [columnKey, cellValue] of Object.entries(rowValue)) {
-          const column = (detail.columns ?? []).find((c) => c.name === columnKey);
-          const cellPath = `${rowPath}.${columnKey}`;
-          if (!column) errors.push({ path: cellPath, message: 'is not a column of this question' });
-          else if (cellValue === null || cellValue === undefined) continue;
-          else if (column.multiple) checkMultiple(cellPath, column.choices, cellValue, errors);
-          else checkScalar(cellPath, { valueType: column.valueType, choices: column.choices, boolean: isBooleanColumn(column.choices) }, cellValue, errors);
-        }
-      }
-      return;
-    }
-  }
-}
-
-function isDateQuestion(question: CatalogueQuestion): boolean {
-  return question.detail.inputType === 'date';
+export function columnSpec(column: MatrixColumn): ValueSpec {
+  const isBoolean = column.cellType === 'boolean' || isBooleanColumn(column.choices);
+  return {
+    type: isBoolean ? 'boolean' : 'cell',
+    valueType: column.multiple ? 'multiple' : column.valueType,
+    detail: { choices: column.choices, rules: column.rules, booleanValues: column.booleanValues },
+  };
 }
 
 function isBooleanColumn(choices: { value: string }[] | undefined): boolean {
   return choices?.length === 2 && choices[0].value === 'true' && choices[1].value === 'false';
+}
+
+function checkText(path: string, detail: QuestionDetail, value: unknown, errors: AnswerError[]) {
+  if (typeof value !== 'string') return void errors.push({ path, message: `must be text, not ${describe(value)}` });
+  const format = detail.inputType ? FORMATS[detail.inputType] : undefined;
+  if (format && value !== '' && !format.pattern.test(value)) errors.push({ path, message: `must be written ${format.example}, not ${JSON.stringify(value).slice(0, 60)}` });
+  else if (value.length > MAX_TEXT) errors.push({ path, message: 'is longer than 20,000 characters' });
+}
+
+function checkChoice(path: string, spec: ValueSpec, value: unknown, errors: AnswerError[]) {
+  const { detail } = spec;
+  if (spec.type === 'boolean') {
+    const allowed = detail.booleanValues ?? [true, false];
+    if (!allowed.some((v) => v === value)) errors.push({ path, message: `must be ${allowed.map((v) => JSON.stringify(v)).join(' or ')}, not ${describe(value)}` });
+    return;
+  }
+  if (typeof value !== 'string' && (typeof value !== 'number' || !Number.isFinite(value))) {
+    errors.push({ path, message: `must be one of the listed choices, not ${describe(value)}` });
+    return;
+  }
+  const choices = detail.choices ?? [];
+  if (!choices.length || choices.some((c) => c.value === String(value))) return;
+  // A value typed by the respondent: their own choice (allowCustomChoices, or copied from answers), or the text of "Other".
+  if (typeof value === 'string' && (detail.rules?.open || detail.rules?.other === 'value')) {
+    if (value.length > MAX_TEXT) errors.push({ path, message: 'is longer than 20,000 characters' });
+    return;
+  }
+  errors.push({ path, message: `${JSON.stringify(value).slice(0, 80)} is not one of the choices (${choices.map((c) => c.value).join(', ')})` });
+}
+
+function checkMultiple(path: string, spec: ValueSpec, value: unknown, errors: AnswerError[]) {
+  if (!Array.isArray(value)) return void errors.push({ path, message: `must be a list of choices, not ${describe(value)}` });
+  const seen = new Set<string>();
+  for (const item of value) {
+    checkChoice(path, { ...spec, type: 'choice' }, item, errors);
+    if (seen.has(String(item))) errors.push({ path, message: `${JSON.stringify(item)} is chosen twice` });
+    seen.add(String(item));
+  }
+  const rules = spec.detail.rules;
+  const exclusive = value.find((item) => rules?.exclusive?.includes(String(item)));
+  if (exclusive !== undefined && value.length > 1) errors.push({ path, message: `${JSON.stringify(exclusive)} cannot be chosen with other choices` });
+  if (rules?.maxSelected && value.length > rules.maxSelected) errors.push({ path, message: `has ${value.length} choices ticked, more than the ${rules.maxSelected} allowed` });
+}
+
+function checkRanking(path: string, detail: QuestionDetail, value: unknown, errors: AnswerError[]) {
+  if (!Array.isArray(value)) return void errors.push({ path, message: `must be the list of items in rank order, not ${describe(value)}` });
+  const items = new Set((detail.rows ?? []).map((r) => r.value));
+  const seen = new Set<string>();
+  for (const item of value) {
+    if (!isScalar(item) || (!items.has(String(item)) && !detail.rules?.open)) errors.push({ path, message: `${describe(item)} is not one of the items to rank` });
+    else if (seen.has(String(item))) errors.push({ path, message: `${JSON.stringify(item)} is ranked twice` });
+    seen.add(String(item));
+  }
+}
+
+/** Keys an object (a matrix row, a panel) may hold beside its fields: comments, "Other" texts and computed values. */
+function accessoryKeys(fields: { name: string; spec: ValueSpec }[], computed: string[] = []): Map<string, 'comment' | 'total' | 'computed'> {
+  const keys = new Map<string, 'comment' | 'total' | 'computed'>();
+  for (const { name, spec } of fields) {
+    if (spec.detail.comment || spec.detail.rules?.other === 'comment') keys.set(`${name}${COMMENT_SUFFIX}`, 'comment');
+    if (spec.detail.totals) keys.set(`${name}${TOTAL_SUFFIX}`, 'total');
+  }
+  for (const name of computed) keys.set(name, 'computed');
+  return keys;
+}
+
+function checkAccessory(path: string, kind: 'comment' | 'total' | 'computed', value: unknown, errors: AnswerError[]) {
+  if (value === null || value === undefined) return;
+  if (kind === 'comment') return checkText(path, {}, value, errors);
+  if (kind === 'computed') {
+    if (!isScalar(value)) errors.push({ path, message: `is computed by the questionnaire and must be a number, text or true/false, not ${describe(value)}` });
+    return;
+  }
+  if (!isPlainObject(value) || !Object.values(value).every((v) => v === null || isScalar(v))) {
+    errors.push({ path, message: `holds the matrix's column totals and must be an object of numbers, not ${describe(value)}` });
+  }
+}
+
+/** Checks an object whose keys are fields (a matrix row, a panel, a multiple-text answer). */
+function checkObject(path: string, fields: { name: string; spec: ValueSpec }[], value: unknown, what: string, errors: AnswerError[], computed?: string[]) {
+  if (!isPlainObject(value)) return void errors.push({ path, message: `must be an object keyed by ${what}, not ${describe(value)}` });
+  const accessories = accessoryKeys(fields, computed);
+  for (const [key, fieldValue] of Object.entries(value)) {
+    const field = fields.find((f) => f.name === key);
+    const fieldPath = `${path}.${key}`;
+    if (field) checkValue(fieldPath, field.spec, fieldValue, errors);
+    else if (accessories.has(key)) checkAccessory(fieldPath, accessories.get(key)!, fieldValue, errors);
+    else errors.push({ path: fieldPath, message: `is not ${what === 'column' ? 'a column' : what === 'item' ? 'an item' : 'a question'} of this question` });
+  }
+}
+
+function checkMatrix(path: string, spec: ValueSpec, value: unknown, errors: AnswerError[]) {
+  const { detail } = spec;
+  if (detail.ranking) return checkRanking(path, detail, value, errors);
+  if (detail.range) {
+    if (!Array.isArray(value) || value.length !== 2 || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      errors.push({ path, message: `must be a range [from, to] of two numbers, not ${describe(value)}` });
+    }
+    return;
+  }
+  if (detail.items) {
+    const fields = detail.items.map((item) => ({ name: item.name, spec: { type: 'text', valueType: item.valueType, detail: {} } as ValueSpec }));
+    return checkObject(path, fields, value, 'item', errors);
+  }
+  if (!isPlainObject(value)) return void errors.push({ path, message: `must be an object keyed by row, not ${describe(value)}` });
+  const columns = (detail.columns ?? []).map((c) => ({ name: c.name, spec: columnSpec(c) }));
+  for (const [rowKey, rowValue] of Object.entries(value)) {
+    const rowPath = `${path}.${rowKey}`;
+    if (!(detail.rows ?? []).some((r) => r.value === rowKey)) errors.push({ path: rowPath, message: 'is not a row of this question' });
+    else if (rowValue === null || rowValue === undefined) continue;
+    else if (spec.type === 'matrix') checkChoice(rowPath, columns[0].spec, rowValue, errors);
+    else checkObject(rowPath, columns, rowValue, 'column', errors, detail.computed);
+  }
+}
+
+function checkDynamic(path: string, spec: ValueSpec, value: unknown, errors: AnswerError[]) {
+  const { detail } = spec;
+  const what = detail.dynamic === 'rows' ? 'row' : 'panel';
+  if (!Array.isArray(value)) return void errors.push({ path, message: `must be a list of ${what}s, not ${describe(value)}` });
+  if (detail.maxCount && value.length > detail.maxCount) errors.push({ path, message: `has ${value.length} ${what}s, more than the ${detail.maxCount} allowed` });
+  const fields = (detail.fields ?? []).map((f) => ({ name: f.name, spec: f as ValueSpec }));
+  value.forEach((entry, index) => checkObject(`${path}.${index + 1}`, fields, entry, detail.dynamic === 'rows' ? 'column' : 'question', errors, detail.computed));
+}
+
+/** Checks one value against what its question (or column, item, nested question) stores; null is always allowed. */
+export function checkValue(path: string, spec: ValueSpec, value: unknown, errors: AnswerError[]): void {
+  if (value === null || value === undefined) return;
+  switch (spec.valueType) {
+    case 'numeric':
+      if (typeof value !== 'number' || !Number.isFinite(value)) errors.push({ path, message: `must be a number, not ${describe(value)}` });
+      return;
+    case 'text':
+      return checkText(path, spec.detail, value, errors);
+    case 'choice':
+      return checkChoice(path, spec, value, errors);
+    case 'multiple':
+      return checkMultiple(path, spec, value, errors);
+    case 'matrix':
+      return checkMatrix(path, spec, value, errors);
+    case 'dynamic':
+      return checkDynamic(path, spec, value, errors);
+  }
+}
+
+/**
+ * Checks that a value has the shape its question stores: numbers for numeric questions, known choices (and the
+ * values "Other", custom choices and special items allow), known matrix rows and columns, lists of rows or panels
+ * holding their own questions. SurveyJS itself reports none of these, so they are checked here from the catalogue.
+ */
+export function checkShape(question: CatalogueQuestion, value: unknown, errors: AnswerError[]): void {
+  checkValue(question.name, question, value, errors);
+}
+
+export const COMMENT_SUFFIX = '-Comment';
+export const TOTAL_SUFFIX = '-total';
+
+/** What a key of a response's data holds: a question's answer, its comment (or "Other" text), or a computed value. */
+export type DataKey = { question: CatalogueQuestion; part: 'value' | 'comment' | 'total' } | { question: null; part: 'computed' };
+
+/** The question a key of the response's data belongs to, or null for a key the version does not have. */
+export function resolveDataKey(version: VersionInfo, key: string): DataKey | null {
+  const question = version.catalogue.get(key);
+  if (question) return { question, part: 'value' };
+  for (const [suffix, part] of [
+    [COMMENT_SUFFIX, 'comment'],
+    [TOTAL_SUFFIX, 'total'],
+  ] as const) {
+    if (!key.endsWith(suffix)) continue;
+    const owner = version.catalogue.get(key.slice(0, -suffix.length));
+    if (!owner) continue;
+    if (part === 'comment' && (owner.detail.comment || owner.detail.rules?.other === 'comment')) return { question: owner, part };
+    if (part === 'total' && owner.detail.totals) return { question: owner, part };
+  }
+  if (computedKeys(version).has(key)) return { question: null, part: 'computed' };
+  return null;
+}
+
+/** Checks the value of any key of the response's data (see resolveDataKey). */
+export function checkDataValue(key: DataKey, path: string, value: unknown, errors: AnswerError[]): void {
+  if (key.part === 'value') checkShape(key.question, value, errors);
+  else checkAccessory(path, key.part, value, errors);
+}
+
+/** The question whose answer rows a key of the data feeds (its comment and "Other" text included). */
+export function questionOfKey(catalogue: Map<string, CatalogueQuestion>, key: string): string | null {
+  if (catalogue.has(key)) return key;
+  if (key.endsWith(COMMENT_SUFFIX) && catalogue.has(key.slice(0, -COMMENT_SUFFIX.length))) return key.slice(0, -COMMENT_SUFFIX.length);
+  return null;
+}
+
+const computed = new Map<number, Set<string>>();
+
+/** Keys SurveyJS computes into the data: the values of expression questions (top level). */
+function computedKeys(version: VersionInfo): Set<string> {
+  let keys = computed.get(version.id);
+  if (!keys) {
+    keys = new Set(
+      modelFor(version)
+        .getAllQuestions(false, false, false)
+        .filter((q) => q.getType() === 'expression')
+        .map((q) => q.getValueName()),
+    );
+    computed.set(version.id, keys);
+  }
+  return keys;
 }
 
 // One SurveyJS model per published version (they never change), reused for every validation: building a model costs
@@ -142,20 +269,34 @@ function modelFor(version: VersionInfo): Model {
 function errorsOf(question: Question, mode: 'save' | 'submit'): AnswerError[] {
   const found: AnswerError[] = [];
   const keep = (type: string) => mode === 'submit' || type !== 'required';
-  if (question.getType() === 'matrixdropdown' || question.getType() === 'matrixdynamic') {
-    for (const error of question.errors) if (keep(error.getErrorType())) found.push({ path: question.name, message: error.getText() });
+  const name = question.getValueName();
+  const type = question.getType();
+  if (type === 'matrixdropdown' || type === 'matrixdynamic') {
+    for (const error of question.errors) if (keep(error.getErrorType())) found.push({ path: name, message: error.getText() });
     const rows =
       (question as unknown as { visibleRows: Array<{ rowName: string; cells: Array<{ column: { name: string }; question: Question }> }> }).visibleRows ?? [];
-    for (const row of rows) {
+    rows.forEach((row, index) => {
+      // Dynamic rows are named by SurveyJS at random: they are numbered from 1 here, as in the stored answers.
+      const rowKey = type === 'matrixdynamic' ? String(index + 1) : row.rowName;
       for (const cell of row.cells) {
         for (const error of cell.question.errors) {
-          if (keep(error.getErrorType())) found.push({ path: `${question.name}.${row.rowName}.${cell.column.name}`, message: error.getText() });
+          if (keep(error.getErrorType())) found.push({ path: `${name}.${rowKey}.${cell.column.name}`, message: error.getText() });
         }
       }
-    }
+    });
     return found;
   }
-  for (const error of question.getAllErrors()) if (keep(error.getErrorType())) found.push({ path: question.name, message: error.getText() });
+  if (type === 'paneldynamic') {
+    for (const error of question.errors) if (keep(error.getErrorType())) found.push({ path: name, message: error.getText() });
+    const panels = (question as unknown as { panels: Array<{ questions: Question[] }> }).panels ?? [];
+    panels.forEach((panel, index) => {
+      for (const nested of panel.questions) {
+        for (const error of errorsOf(nested, mode)) found.push({ ...error, path: `${name}.${index + 1}.${error.path}` });
+      }
+    });
+    return found;
+  }
+  for (const error of question.getAllErrors()) if (keep(error.getErrorType())) found.push({ path: name, message: error.getText() });
   return found;
 }
 
@@ -175,8 +316,9 @@ export function assessAnswers(version: VersionInfo, data: Record<string, unknown
     model.validate(true, false);
     for (const question of model.getAllQuestions(true)) errors.push(...errorsOf(question, mode));
   } else {
-    for (const name of touched) {
-      const question = model.getQuestionByName(name);
+    const names = new Set(touched.map((key) => questionOfKey(version.catalogue, key)).filter((name): name is string => name !== null));
+    for (const name of names) {
+      const question = model.getQuestionByValueName(name);
       if (!question || data[name] === undefined || data[name] === null) continue;
       question.validate(true);
       errors.push(...errorsOf(question, mode));
@@ -185,7 +327,7 @@ export function assessAnswers(version: VersionInfo, data: Record<string, unknown
   let answerable = 0;
   let answered = 0;
   for (const question of model.getAllQuestions(true)) {
-    if (!version.catalogue.has(question.name)) continue;
+    if (!version.catalogue.has(question.getValueName())) continue;
     answerable++;
     if (!question.isEmpty()) answered++;
   }

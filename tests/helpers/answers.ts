@@ -12,7 +12,7 @@ export async function answerRowsOf(db: Executor, responseId: number) {
   const response = await db.selectFrom('responses').selectAll().where('id', '=', responseId).executeTakeFirstOrThrow();
   const version = await getQuestionnaireVersion(db, response.questionnaire_version_id);
   const expected = [...version.catalogue.values()]
-    .flatMap((q) => answerCells(q, response.data[q.name]))
+    .flatMap((q) => answerCells(q, response.data))
     .map(line)
     .sort();
   const rows = await db.selectFrom('answers').selectAll().where('response_id', '=', responseId).execute();
