@@ -47,7 +47,8 @@ function choiceLeaves(spec: ValueSpec, value: unknown, place: Place, otherText: 
   return values
     .filter((v) => !isEmpty(v))
     .map((v) => {
-      if (rules?.other === 'comment' && String(v) === OTHER) return { ...place, valueType: 'choice' as const, value: v, ...(otherText ? { text: otherText } : {}) };
+      if (rules?.other === 'comment' && String(v) === OTHER)
+        return { ...place, valueType: 'choice' as const, value: v, ...(otherText ? { text: otherText } : {}) };
       // "Other" kept as the value itself (storeOthersAsComment: false): the choice is "other", the value its text.
       if (rules?.other === 'value' && !listed.has(String(v))) return { ...place, valueType: 'choice' as const, value: OTHER, text: String(v) };
       return { ...place, valueType: 'choice' as const, value: spec.type === 'boolean' ? booleanKey(spec, v) : v };
@@ -66,7 +67,8 @@ function leavesOf(spec: ValueSpec, name: string, container: Record<string, unkno
   const leaves: Leaf[] = [];
   const comment = commentOf(container, name);
   // A comment area (not "Other" text, which goes with its choice) is a text leaf of its own.
-  if (detail.comment && comment !== undefined) leaves.push({ row: place.row, column: join(place.column === '' ? '' : place.column, COMMENT_SUFFIX), valueType: 'text', value: comment });
+  if (detail.comment && comment !== undefined)
+    leaves.push({ row: place.row, column: join(place.column === '' ? '' : place.column, COMMENT_SUFFIX), valueType: 'text', value: comment });
   if (isEmpty(value)) return leaves;
   switch (spec.valueType) {
     case 'numeric':
@@ -86,7 +88,8 @@ function leavesOf(spec: ValueSpec, name: string, container: Record<string, unkno
         // Rows and panels are numbered from 1; a nested question's place is its path inside the row or panel.
         const row = place.row === '' ? String(index + 1) : place.row;
         const prefix = place.row === '' ? place.column : join(place.column, String(index + 1));
-        for (const field of fields) leaves.push(...leavesOf(field as ValueSpec, field.name, entry as Record<string, unknown>, { row, column: join(prefix, field.name) }));
+        for (const field of fields)
+          leaves.push(...leavesOf(field as ValueSpec, field.name, entry as Record<string, unknown>, { row, column: join(prefix, field.name) }));
       });
       return leaves;
     }
@@ -96,7 +99,8 @@ function leavesOf(spec: ValueSpec, name: string, container: Record<string, unkno
 function matrixLeaves(spec: ValueSpec, value: unknown, place: Place): Leaf[] {
   const { detail } = spec;
   // Inside a dynamic panel a matrix's row and column go after the panel's place: panel 2, column "q.row.col".
-  const at = (row: string, column = ''): Place => (place.row === '' && place.column === '' ? { row, column } : { row: place.row, column: join(place.column, row, column) });
+  const at = (row: string, column = ''): Place =>
+    place.row === '' && place.column === '' ? { row, column } : { row: place.row, column: join(place.column, row, column) };
   if (detail.ranking) {
     if (!Array.isArray(value)) return [];
     return value.map((item, index) => ({ ...at(String(item)), valueType: 'numeric' as const, value: index + 1 }));
@@ -117,7 +121,9 @@ function matrixLeaves(spec: ValueSpec, value: unknown, place: Place): Leaf[] {
   for (const row of detail.rows ?? []) {
     if (isEmpty(object[row.value])) continue;
     if (spec.type === 'matrix') {
-      leaves.push(...choiceLeaves({ type: 'cell', valueType: 'choice', detail: { choices: detail.columns?.[0]?.choices } }, object[row.value], at(row.value), undefined));
+      leaves.push(
+        ...choiceLeaves({ type: 'cell', valueType: 'choice', detail: { choices: detail.columns?.[0]?.choices } }, object[row.value], at(row.value), undefined),
+      );
       continue;
     }
     const rowValue = object[row.value];
@@ -166,7 +172,9 @@ export async function rewriteAnswers(
   questions: string[] | 'all',
 ): Promise<void> {
   const names =
-    questions === 'all' ? [...catalogue.keys()] : [...new Set(questions.map((key) => questionOfKey(catalogue, key)).filter((name): name is string => name !== null))];
+    questions === 'all'
+      ? [...catalogue.keys()]
+      : [...new Set(questions.map((key) => questionOfKey(catalogue, key)).filter((name): name is string => name !== null))];
   const returning = ['topic', 'question', 'row_key', 'column_key', 'value_type', 'value_numeric'] as const;
   let removed: TalliedAnswer[] = [];
   if (questions === 'all') {

@@ -71,7 +71,8 @@ function isNumericText(q: Loose): boolean {
 function listedChoices(q: Loose): { value: string; text: string }[] {
   if (q.choicesFromQuestion) {
     const source = q.survey?.getQuestionByName?.(q.choicesFromQuestion) ?? q.data?.getQuestionByName?.(q.choicesFromQuestion);
-    if (source && !q.choiceValuesFromQuestion) return [...items(source.choices), ...specialItems(source).items];
+    // Only the listed choices are copied (survey-core 3.0 copies no "Other" or "None" item).
+    if (source && !q.choiceValuesFromQuestion) return items(source.choices);
   }
   return items(q.choices);
 }
@@ -178,7 +179,12 @@ export function describeValue(question: Question | Loose): { valueType: StoredAs
       const { choices, rules } = choiceDetail(q);
       return {
         valueType: 'matrix',
-        detail: withComment(q, { ranking: true, rows: choices, columns: [{ name: '', title: 'Rank', valueType: 'numeric' }], ...(rules?.open ? { rules } : {}) }),
+        detail: withComment(q, {
+          ranking: true,
+          rows: choices,
+          columns: [{ name: '', title: 'Rank', valueType: 'numeric' }],
+          ...(rules?.open ? { rules } : {}),
+        }),
       };
     }
     case 'boolean':
@@ -217,8 +223,11 @@ export function describeValue(question: Question | Loose): { valueType: StoredAs
       };
     }
     case 'matrixdynamic': {
-      const fields: NestedField[] = answeredColumns(q).map((column) => nestedField(String(column.name), String(column.title || column.name), cellQuestion(q, column)));
-      for (const detailQuestion of detailQuestions(q)) fields.push(nestedField(detailQuestion.getValueName(), String(detailQuestion.title || detailQuestion.name), detailQuestion));
+      const fields: NestedField[] = answeredColumns(q).map((column) =>
+        nestedField(String(column.name), String(column.title || column.name), cellQuestion(q, column)),
+      );
+      for (const detailQuestion of detailQuestions(q))
+        fields.push(nestedField(detailQuestion.getValueName(), String(detailQuestion.title || detailQuestion.name), detailQuestion));
       return {
         valueType: 'dynamic',
         detail: withComment(q, {
@@ -232,9 +241,7 @@ export function describeValue(question: Question | Loose): { valueType: StoredAs
     }
     case 'paneldynamic': {
       const nested = (q.template?.questions ?? []) as Loose[];
-      const fields = nested
-        .filter((n) => !DISPLAY_TYPES.has(n.getType()))
-        .map((n) => nestedField(n.getValueName(), String(n.title || n.name), n));
+      const fields = nested.filter((n) => !DISPLAY_TYPES.has(n.getType())).map((n) => nestedField(n.getValueName(), String(n.title || n.name), n));
       return {
         valueType: 'dynamic',
         detail: withComment(q, { dynamic: 'panels', fields, ...computedOf(nested), ...(q.maxPanelCount > 0 ? { maxCount: Number(q.maxPanelCount) } : {}) }),
@@ -263,9 +270,7 @@ function answeredColumns(matrix: Loose): Loose[] {
 
 /** The keys of expression cells or questions, which SurveyJS computes into a row's or a panel's object. */
 function computedOf(elements: Loose[]): { computed?: string[] } {
-  const keys = elements
-    .filter((e) => (e.templateQuestion ?? e).getType() === 'expression')
-    .map((e) => String(e.templateQuestion ? e.name : e.getValueName()));
+  const keys = elements.filter((e) => (e.templateQuestion ?? e).getType() === 'expression').map((e) => String(e.templateQuestion ? e.name : e.getValueName()));
   return keys.length ? { computed: keys } : {};
 }
 

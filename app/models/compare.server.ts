@@ -80,7 +80,14 @@ export function rowsOf(version: VersionInfo): RowSpec[] {
       rows.push({ ...base, key: q.name, row: null, column: null, kind: q.valueType, ...(detail.choices ? { choices: detail.choices } : {}) });
     } else if (detail.ranking) {
       for (const row of detail.rows ?? []) {
-        rows.push({ ...base, key: rowKey(q.name, row.value), row: { key: row.value, title: `Rank of ${row.text}` }, column: null, kind: 'numeric', read: 'rank' });
+        rows.push({
+          ...base,
+          key: rowKey(q.name, row.value),
+          row: { key: row.value, title: `Rank of ${row.text}` },
+          column: null,
+          kind: 'numeric',
+          read: 'rank',
+        });
       }
     } else if (detail.items) {
       for (const item of detail.items) {

@@ -222,7 +222,11 @@ function checkDefinition(file: string, definition: object, topicIds: Set<string>
   for (const [valueName, name] of valueNames) {
     for (const suffix of ['-Comment', '-total']) {
       if (valueName.endsWith(suffix) && valueNames.has(valueName.slice(0, -suffix.length))) {
-        problems.push({ file, question: name, message: `is named like the "${suffix}" value SurveyJS keeps for "${valueName.slice(0, -suffix.length)}": rename it` });
+        problems.push({
+          file,
+          question: name,
+          message: `is named like the "${suffix}" value SurveyJS keeps for "${valueName.slice(0, -suffix.length)}": rename it`,
+        });
       }
     }
   }
@@ -255,7 +259,10 @@ function answerProblems(question: Question | Loose, path = (question as Loose).n
     for (const column of q.columns as Loose[]) found.push(...answerProblems(column.templateQuestion, `${path}.${column.name}`, true));
     const detail = q.detailPanelMode && q.detailPanelMode !== 'none' ? ((q.detailPanel?.questions ?? []) as Loose[]) : [];
     for (const inner of detail) {
-      if (type === 'matrixdropdown' && ['matrix', 'matrixdropdown', 'matrixdynamic', 'paneldynamic', 'multipletext', 'ranking', 'slider'].includes(inner.getType())) {
+      if (
+        type === 'matrixdropdown' &&
+        ['matrix', 'matrixdropdown', 'matrixdynamic', 'paneldynamic', 'multipletext', 'ranking', 'slider'].includes(inner.getType())
+      ) {
         found.push({
           question: `${path}.${inner.name}`,
           message: `is a ${inner.getType()} in the detail panel of a fixed-row matrix: only single-value questions can go there (use a dynamic panel instead)`,
@@ -264,7 +271,8 @@ function answerProblems(question: Question | Loose, path = (question as Loose).n
     }
   }
   if (type === 'paneldynamic') {
-    for (const inner of (q.template?.questions ?? []) as Loose[]) if (!DISPLAY_TYPES.has(inner.getType())) found.push(...answerProblems(inner, `${path}.${inner.name}`, true));
+    for (const inner of (q.template?.questions ?? []) as Loose[])
+      if (!DISPLAY_TYPES.has(inner.getType())) found.push(...answerProblems(inner, `${path}.${inner.name}`, true));
   }
   return found;
 }

@@ -117,7 +117,10 @@ export async function describeAnswers(db: Executor, response: VisibleResponse): 
       const what = q.detail.dynamic === 'rows' ? 'row' : 'panel';
       summary = count ? `${count} ${what}${count === 1 ? '' : 's'}` : null;
     } else if (q.detail.ranking) {
-      summary = Array.isArray(value) && value.length ? value.map((item) => q.detail.rows?.find((r) => r.value === String(item))?.text ?? String(item)).join(' > ') : null;
+      summary =
+        Array.isArray(value) && value.length
+          ? value.map((item) => q.detail.rows?.find((r) => r.value === String(item))?.text ?? String(item)).join(' > ')
+          : null;
     } else if (q.valueType === 'matrix') {
       const specs = rowsOf({ ...version, catalogue: new Map([[q.name, q]]) });
       const answered = specs.filter((spec) => rawValue(spec, response.data) !== undefined).length;

@@ -51,7 +51,8 @@ function isBooleanColumn(choices: { value: string }[] | undefined): boolean {
 function checkText(path: string, detail: QuestionDetail, value: unknown, errors: AnswerError[]) {
   if (typeof value !== 'string') return void errors.push({ path, message: `must be text, not ${describe(value)}` });
   const format = detail.inputType ? FORMATS[detail.inputType] : undefined;
-  if (format && value !== '' && !format.pattern.test(value)) errors.push({ path, message: `must be written ${format.example}, not ${JSON.stringify(value).slice(0, 60)}` });
+  if (format && value !== '' && !format.pattern.test(value))
+    errors.push({ path, message: `must be written ${format.example}, not ${JSON.stringify(value).slice(0, 60)}` });
   else if (value.length > MAX_TEXT) errors.push({ path, message: 'is longer than 20,000 characters' });
 }
 
@@ -59,7 +60,8 @@ function checkChoice(path: string, spec: ValueSpec, value: unknown, errors: Answ
   const { detail } = spec;
   if (spec.type === 'boolean') {
     const allowed = detail.booleanValues ?? [true, false];
-    if (!allowed.some((v) => v === value)) errors.push({ path, message: `must be ${allowed.map((v) => JSON.stringify(v)).join(' or ')}, not ${describe(value)}` });
+    if (!allowed.some((v) => v === value))
+      errors.push({ path, message: `must be ${allowed.map((v) => JSON.stringify(v)).join(' or ')}, not ${describe(value)}` });
     return;
   }
   if (typeof value !== 'string' && (typeof value !== 'number' || !Number.isFinite(value))) {
@@ -87,7 +89,8 @@ function checkMultiple(path: string, spec: ValueSpec, value: unknown, errors: An
   const rules = spec.detail.rules;
   const exclusive = value.find((item) => rules?.exclusive?.includes(String(item)));
   if (exclusive !== undefined && value.length > 1) errors.push({ path, message: `${JSON.stringify(exclusive)} cannot be chosen with other choices` });
-  if (rules?.maxSelected && value.length > rules.maxSelected) errors.push({ path, message: `has ${value.length} choices ticked, more than the ${rules.maxSelected} allowed` });
+  if (rules?.maxSelected && value.length > rules.maxSelected)
+    errors.push({ path, message: `has ${value.length} choices ticked, more than the ${rules.maxSelected} allowed` });
 }
 
 function checkRanking(path: string, detail: QuestionDetail, value: unknown, errors: AnswerError[]) {
@@ -95,7 +98,8 @@ function checkRanking(path: string, detail: QuestionDetail, value: unknown, erro
   const items = new Set((detail.rows ?? []).map((r) => r.value));
   const seen = new Set<string>();
   for (const item of value) {
-    if (!isScalar(item) || (!items.has(String(item)) && !detail.rules?.open)) errors.push({ path, message: `${describe(item)} is not one of the items to rank` });
+    if (!isScalar(item) || (!items.has(String(item)) && !detail.rules?.open))
+      errors.push({ path, message: `${describe(item)} is not one of the items to rank` });
     else if (seen.has(String(item))) errors.push({ path, message: `${JSON.stringify(item)} is ranked twice` });
     seen.add(String(item));
   }
@@ -165,9 +169,12 @@ function checkDynamic(path: string, spec: ValueSpec, value: unknown, errors: Ans
   const { detail } = spec;
   const what = detail.dynamic === 'rows' ? 'row' : 'panel';
   if (!Array.isArray(value)) return void errors.push({ path, message: `must be a list of ${what}s, not ${describe(value)}` });
-  if (detail.maxCount && value.length > detail.maxCount) errors.push({ path, message: `has ${value.length} ${what}s, more than the ${detail.maxCount} allowed` });
+  if (detail.maxCount && value.length > detail.maxCount)
+    errors.push({ path, message: `has ${value.length} ${what}s, more than the ${detail.maxCount} allowed` });
   const fields = (detail.fields ?? []).map((f) => ({ name: f.name, spec: f as ValueSpec }));
-  value.forEach((entry, index) => checkObject(`${path}.${index + 1}`, fields, entry, detail.dynamic === 'rows' ? 'column' : 'question', errors, detail.computed));
+  value.forEach((entry, index) =>
+    checkObject(`${path}.${index + 1}`, fields, entry, detail.dynamic === 'rows' ? 'column' : 'question', errors, detail.computed),
+  );
 }
 
 /** Checks one value against what its question (or column, item, nested question) stores; null is always allowed. */
