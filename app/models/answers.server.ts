@@ -67,8 +67,7 @@ function leavesOf(spec: ValueSpec, name: string, container: Record<string, unkno
   const leaves: Leaf[] = [];
   const comment = commentOf(container, name);
   // A comment area (not "Other" text, which goes with its choice) is a text leaf of its own.
-  if (detail.comment && comment !== undefined)
-    leaves.push({ row: place.row, column: join(place.column === '' ? '' : place.column, COMMENT_SUFFIX), valueType: 'text', value: comment });
+  if (detail.comment && comment !== undefined) leaves.push({ row: place.row, column: `${place.column}${COMMENT_SUFFIX}`, valueType: 'text', value: comment });
   if (isEmpty(value)) return leaves;
   switch (spec.valueType) {
     case 'numeric':

@@ -3,6 +3,7 @@ import type { Executor } from '../../../db/index';
 import { TEAM_TYPE_LABELS, type ResponseStatus } from '../../../db/schema';
 import type { AnswerCell } from '../answers.server';
 import type { CatalogueQuestion } from '../catalogue.server';
+import { COMMENT_SUFFIX } from '../validation.server';
 import { findVisibleResponse } from '../responses.server';
 import type { CurrentUser } from '../users.server';
 import { DEFAULT_FILTER, inScope, loadScope, runAggregate, scopedAnswers, type Scope } from './scope.server';
@@ -56,6 +57,34 @@ export async function roundMedians(db: Executor, scope: Scope): Promise<Map<stri
   return new Map(result.rows.map((m) => [cellKey(m.question, m.row_key, m.column_key), { median: Number(m.median), n: Number(m.n) }]));
 }
 
+/**
+ * A dynamic matrix or panel as a table: a row per row or panel the team gave (numbered from 1), a column per field
+ * (nested paths such as `visits.1.date` as their own columns, in the order answered).
+ */
+function dynamicMatrix(
+  q: CatalogueQuestion,
+  answers: AnswerRow[],
+  valueOf: (q: CatalogueQuestion, row: string, column: string, choices?: { value: string; text: string }[]) => ReportValue | null,
+): ReportQuestion['matrix'] {
+  const own = answers.filter((a) => a.question === q.name);
+  if (!own.length) return null;
+  const fields = q.detail.fields ?? [];
+  const columns = fields.map((f) => ({ key: f.name, title: f.title }));
+  for (const a of own) {
+    if (!columns.some((c) => c.key === a.column_key)) columns.push({ key: a.column_key, title: a.column_key });
+  }
+  const rows = [...new Set(own.map((a) => a.row_key))].sort((a, b) => Number(a) - Number(b));
+  const used = columns.filter((c) => own.some((a) => a.column_key === c.key));
+  return {
+    columns: used,
+    rows: rows.map((row) => ({
+      key: row,
+      title: `${q.detail.dynamic === 'rows' ? 'Row' : 'Panel'} ${row}`,
+      cells: Object.fromEntries(used.map((c) => [c.key, valueOf(q, row, c.key, fields.find((f) => f.name === c.key)?.detail.choices)])),
+    })),
+  };
+}
+
 export async function teamReport(db: Executor, user: CurrentUser, responseId: number): Promise<TeamReport | null> {
   const response = await findVisibleResponse(db, user, responseId);
   if (!response) return null;
@@ -86,9 +115,17 @@ export async function teamReport(db: Executor, user: CurrentUser, responseId: nu
       const m = medianMap.get(key(q.name, row, column));
       const ratingLabel = q.type === 'rating' ? choices?.find((c) => Number(c.value) === first.value_numeric)?.text : undefined;
       if (ratingLabel && ratingLabel !== String(first.value_numeric)) return { kind: 'text', value: `${first.value_numeric} (${ratingLabel})` };
+      // A dynamic row's number is its position, not a thing teams share: no median beside it.
+      if (q.valueType === 'dynamic') return { kind: 'number', value: Number(first.value_numeric), median: null, n: 0 };
       return { kind: 'number', value: Number(first.value_numeric), median: m?.median ?? null, n: m?.n ?? 0 };
     }
-    if (first.value_type === 'choice') return { kind: 'choices', values: cell.map((c) => label(choices, c.value_choice ?? '')) };
+    // "Other" (and any choice kept with a typed text) reads as the choice and what was typed: "Other (describe): Police".
+    if (first.value_type === 'choice') {
+      return {
+        kind: 'choices',
+        values: cell.map((c) => (c.value_text ? `${label(choices, c.value_choice ?? '')}: ${c.value_text}` : label(choices, c.value_choice ?? ''))),
+      };
+    }
     return { kind: 'text', value: first.value_text ?? '' };
   };
 
@@ -96,7 +133,9 @@ export async function teamReport(db: Executor, user: CurrentUser, responseId: nu
   const pages = new Map<string, ReportQuestion[]>();
   for (const q of [...version.catalogue.values()].sort((a, b) => a.position - b.position)) {
     let entry: ReportQuestion;
-    if (q.valueType !== 'matrix') {
+    if (q.valueType === 'dynamic') {
+      entry = { name: q.name, title: q.title, value: null, matrix: dynamicMatrix(q, answers, valueOf) };
+    } else if (q.valueType !== 'matrix') {
       entry = { name: q.name, title: q.title, value: valueOf(q, '', '', q.detail.choices), matrix: null };
     } else if (q.detail.items) {
       entry = {
@@ -127,7 +166,11 @@ export async function teamReport(db: Executor, user: CurrentUser, responseId: nu
       entry.matrix!.rows = entry.matrix!.rows.filter((r) => Object.values(r.cells).some((c) => c !== null));
       if (!entry.matrix!.rows.length) entry.matrix = null;
     }
-    pages.set(q.page, [...(pages.get(q.page) ?? []), entry]);
+    const comment = byCell.get(key(q.name, '', COMMENT_SUFFIX))?.[0]?.value_text;
+    const entries = comment
+      ? [entry, { name: `${q.name}${COMMENT_SUFFIX}`, title: `${q.title}: comment`, value: { kind: 'text' as const, value: comment }, matrix: null }]
+      : [entry];
+    pages.set(q.page, [...(pages.get(q.page) ?? []), ...entries]);
   }
   return {
     response: { id: response.id, status: response.status, submittedAt: response.submitted_at, updatedAt: response.updated_at },
