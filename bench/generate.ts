@@ -226,7 +226,7 @@ export async function generateBenchData(db: Executor, client: Sql, progress: Pro
           copyLine([responseId, roundIds[round], teamId, versionId, status, JSON.stringify(data), status === 'not_started' ? 0 : 1, submittedAt]),
         );
         const catalogue = catalogues[round === 0 ? 0 : 1].catalogue;
-        for (const [name, value] of Object.entries(data)) {
+        for (const name of Object.keys(data)) {
           const question = catalogue.get(name);
           if (!question) continue;
           for (const c of answerCells(question, data)) {
