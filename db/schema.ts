@@ -22,7 +22,14 @@ export type RevisionKind = 'edit' | 'submit' | 'return' | 'carry_forward' | 'con
 export type ValueType = 'numeric' | 'text' | 'choice';
 
 export type VersionMapping = { from: number; renamed: Record<string, string>; removed: string[] };
-export type CarriedAnswers = Record<string, { fromResponseId: number; fromRoundId: number; confirmed: boolean; submitted: boolean }>;
+/**
+ * Answers carried forward from the previous phase, by question: where from, whether that response was submitted,
+ * whether the manager has confirmed it, and the parts of it the new version could not hold (`dropped`, when any).
+ */
+export type CarriedAnswers = Record<
+  string,
+  { fromResponseId: number; fromRoundId: number; confirmed: boolean; submitted: boolean; dropped?: Array<{ path: string; message: string }> }
+>;
 
 export interface AreasTable {
   id: Generated<number>;

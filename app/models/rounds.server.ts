@@ -69,7 +69,7 @@ export async function createRound(db: Executor, input: NewRound, actorId: number
     .returningAll()
     .executeTakeFirstOrThrow();
 
-  const carriedFrom: Array<{ teamId: number; fromResponseId: number; carried: number; notCarried: string[] }> = [];
+  const carriedFrom: Array<{ teamId: number; fromResponseId: number; carried: number; notCarried: string[]; dropped?: string[] }> = [];
   const fresh = teamIds.filter((teamId) => !earlier?.responses.has(teamId));
   if (fresh.length) {
     // Progress starts at "0 of N": N is what an empty response shows (questions hidden by conditions not counted).
@@ -92,7 +92,13 @@ export async function createRound(db: Executor, input: NewRound, actorId: number
       const previous = earlier.responses.get(teamId);
       if (!previous) continue;
       const { outcome } = await carryForwardResponse(trx, { roundId: round.id, teamId, version, path }, previous, actorId);
-      carriedFrom.push({ teamId, fromResponseId: previous.id, carried: outcome.carried.length, notCarried: outcome.notCarried.map((n) => n.question) });
+      carriedFrom.push({
+        teamId,
+        fromResponseId: previous.id,
+        carried: outcome.carried.length,
+        notCarried: outcome.notCarried.map((n) => n.question),
+        ...(outcome.dropped.length ? { dropped: outcome.dropped.map((d) => d.path) } : {}),
+      });
     }
   }
   await recordAudit(trx, {

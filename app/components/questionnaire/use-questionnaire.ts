@@ -9,7 +9,27 @@ import { SURVEY_THEME } from './theme';
 // Import this only from routes that show a questionnaire: it loads survey-core (~1.6 MB with survey-react-ui).
 
 export type AnswerError = { path: string; message: string };
-export type CarriedOnPage = { name: string; fromUnsubmitted: boolean };
+export type CarriedOnPage = {
+  name: string;
+  fromUnsubmitted: boolean;
+  /** For a dynamic matrix or panel: how many rows or panels it holds, to say what was carried. */
+  entries?: { count: number; noun: 'row' | 'panel' };
+  /** Parts of the earlier answer the new version could not hold (paths under the question's name). */
+  dropped: Array<{ path: string; message: string }>;
+};
+
+/** The question whose answer is kept under a value name (its name unless `valueName` says otherwise), top level only. */
+function questionOfValue(model: Model, name: string): Question | null {
+  const question = model.getQuestionByValueName(name) as Question | null;
+  return question && !question.parentQuestion ? question : null;
+}
+
+function entriesOf(question: Question | null): CarriedOnPage['entries'] {
+  const type = question?.getType();
+  if (type !== 'matrixdynamic' && type !== 'paneldynamic') return undefined;
+  const value = question!.value as unknown;
+  return { count: Array.isArray(value) ? value.length : 0, noun: type === 'matrixdynamic' ? 'row' : 'panel' };
+}
 
 async function sendJson(url: string, method: string, body: unknown) {
   const response = await fetch(url, {
@@ -205,8 +225,9 @@ export function useQuestionnaire({
   useEffect(() => {
     const marked = new Set(response.status === 'returned' ? response.returnQuestions : []);
     const mark = (_: Model, options: { question: Question; cssClasses: { mainRoot: string } }) => {
-      const name = options.question.name;
-      if (carried[name] && !carried[name].confirmed) options.cssClasses.mainRoot += ' question--carried';
+      // Carried answers are kept by value name; a question inside a panel or a matrix cell is never one of them.
+      const name = options.question.getValueName();
+      if (!options.question.parentQuestion && carried[name] && !carried[name].confirmed) options.cssClasses.mainRoot += ' question--carried';
       if (marked.has(name)) options.cssClasses.mainRoot += ' question--returned';
     };
     model.onUpdateQuestionCssClasses.add(mark as never);
@@ -217,8 +238,8 @@ export function useQuestionnaire({
   }, [model, carried, response.status, response.returnQuestions]);
 
   const carriedOnPage: CarriedOnPage[] = Object.entries(carried)
-    .filter(([name, c]) => !c.confirmed && model.getQuestionByName(name)?.page?.name === pageName)
-    .map(([name, c]) => ({ name, fromUnsubmitted: !c.submitted }));
+    .filter(([name, c]) => !c.confirmed && questionOfValue(model, name)?.page?.name === pageName)
+    .map(([name, c]) => ({ name, fromUnsubmitted: !c.submitted, entries: entriesOf(questionOfValue(model, name)), dropped: c.dropped ?? [] }));
   const unconfirmedTotal = Object.values(carried).filter((c) => !c.confirmed).length;
 
   const confirmCarried = async (body: { questions: string[] } | { page: string }) => {
