@@ -312,8 +312,9 @@ export type Assessment = { errors: AnswerError[]; progress: { answered: number; 
 /**
  * Runs the questionnaire's own rules with survey-core on the server, and counts progress, in one pass over the data
  * (assigning data to the cached model is the costly step, about 20 ms for the self-assessment). At save, only the
- * touched questions' validators run and required-ness is not checked (a questionnaire is filled over several
- * sittings); at submit, every visible question is checked, required ones included.
+ * touched questions' validators run, as SurveyJS runs them when a value changes, and what only a finished answer must
+ * have (required answers, the text of "Other", the fewest choices) is not checked (a questionnaire is filled over
+ * several sittings); at submit, every visible question is checked, required ones included.
  */
 export function assessAnswers(version: VersionInfo, data: Record<string, unknown>, mode: 'save' | 'submit', touched: string[] = []): Assessment {
   const model = modelFor(version);
@@ -327,7 +328,9 @@ export function assessAnswers(version: VersionInfo, data: Record<string, unknown
     for (const name of names) {
       const question = model.getQuestionByValueName(name);
       if (!question || data[name] === undefined || data[name] === null) continue;
-      question.validate(true);
+      // Checked as SurveyJS checks a value as it changes: an answer still being given ("Other" chosen, its text not
+      // yet typed; fewer boxes ticked than the least allowed; an empty cell) is saved, and refused only at submit.
+      question.validate(true, false, true);
       errors.push(...errorsOf(question, mode));
     }
   }
