@@ -155,7 +155,10 @@ const CASES: Case[] = [
     answer: (q) => q('morale').setValueFromClick(4),
     data: { morale: 4 },
     rows: ['morale numeric 4'],
-    refused: [[{ morale: '4' }, 'morale', /must be a number, not string "4"/]],
+    refused: [
+      [{ morale: '4' }, 'morale', /must be a number, not string "4"/],
+      [{ morale: 9 }, 'morale', /9 is not one of the ratings \(1, 2, 3, 4, 5\)/],
+    ],
   },
   {
     name: 'rating with text values',
@@ -332,6 +335,7 @@ const CASES: Case[] = [
       [{ workers: { qualified: { count: '6' } } }, 'workers.qualified.count', /must be a number/],
       [{ workers: { qualified: { duties: 'duty' } } }, 'workers.qualified.duties', /must be a list of choices/],
       [{ workers: { qualified: { supervised: 'yes' } } }, 'workers.qualified.supervised', /must be true or false/],
+      [{ workers: { qualified: { morale: 7 } } }, 'workers.qualified.morale', /7 is not one of the ratings/],
       [{ workers: { qualified: { share: { n: 1 } } } }, 'workers.qualified.share', /is computed by the questionnaire/],
       [{ 'workers-total': [8] }, 'workers-total', /holds the matrix's column totals/],
     ],
@@ -554,6 +558,7 @@ const CASES: Case[] = [
       [{ children: [{ siblings: { sibling_ref: 'x' } }] }, 'children.1.siblings', /must be a list of panels, not an object/],
       [{ children: [{ records: { chronology: 'full', plan: 'full' } }] }, 'children.1.records.plan', /is not a row/],
       [{ children: [{ concerns: ['harm', 'harm'] }] }, 'children.1.concerns', /ranked twice/],
+      [{ children: [{ risk: 4 }] }, 'children.1.risk', /4 is not one of the ratings \(1, 2, 3\)/],
       [{ children: [{ band: ['x'] }] }, 'children.1.band', /is computed by the questionnaire/],
       [{ children: [{}, {}, {}, {}, {}] }, 'children', /has 5 panels, more than the 4 allowed/],
       [{ children: [['C-1']] }, 'children.1', /must be an object keyed by question, not a list/],

@@ -136,7 +136,8 @@ function matrixColumn(name: string, title: string, cell: Loose, detailPanel = fa
     name,
     title,
     valueType,
-    ...(valueType === 'choice' || multiple ? { choices: choices ?? [] } : {}),
+    // A numeric rating cell keeps its rates too: they are the values it accepts.
+    ...(valueType === 'choice' || multiple ? { choices: choices ?? [] } : choices?.length ? { choices } : {}),
     ...(multiple ? { multiple: true } : {}),
     ...(rules ? { rules } : {}),
     ...(booleanValues ? { booleanValues, cellType: 'boolean' } : {}),

@@ -183,6 +183,9 @@ export function checkValue(path: string, spec: ValueSpec, value: unknown, errors
   switch (spec.valueType) {
     case 'numeric':
       if (typeof value !== 'number' || !Number.isFinite(value)) errors.push({ path, message: `must be a number, not ${describe(value)}` });
+      // A numeric rating (the only numeric answer with choices) is one of its rates.
+      else if (spec.detail.choices?.length && !spec.detail.choices.some((c) => Number(c.value) === value))
+        errors.push({ path, message: `${value} is not one of the ratings (${spec.detail.choices.map((c) => c.value).join(', ')})` });
       return;
     case 'text':
       return checkText(path, spec.detail, value, errors);
