@@ -702,6 +702,26 @@ const CASES: Case[] = [
     refused: [[{ first: 'probation' }, 'first', /"probation" is not one of the choices \(police, health, school/]],
   })),
   {
+    name: 'choicesFromQuestion, mode selected, with "Other" among the chosen',
+    elements: [
+      { type: 'checkbox', name: 'checked', choices: choices('police', 'health'), showOtherItem: true },
+      { type: 'radiogroup', name: 'first', choicesFromQuestion: 'checked', choicesFromQuestionMode: 'selected' },
+    ],
+    answer: (q) => {
+      q('checked').renderedValue = ['police', 'other'];
+      q('checked').otherValue = 'Youth offending team';
+      // survey-core offers the chosen "Other" under its own value, showing the text typed for it.
+      expect((q('first').visibleChoices as Loose[]).map((c) => [c.value, c.text])).toEqual([
+        ['police', 'Police'],
+        ['other', 'Youth offending team'],
+      ]);
+      q('first').renderedValue = 'other';
+    },
+    data: { checked: ['police', 'other'], 'checked-Comment': 'Youth offending team', first: 'other' },
+    rows: ['checked choice police', 'checked choice other "Youth offending team"', 'first choice other'],
+    refused: [[{ first: 'Youth offending team' }, 'first', /"Youth offending team" is not one of the choices \(police, health, other\)/]],
+  },
+  {
     name: 'choiceValuesFromQuestion',
     elements: [
       { type: 'matrixdynamic', name: 'staff', rowCount: 2, columns: [{ name: 'who', cellType: 'text' }] },

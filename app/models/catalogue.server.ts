@@ -71,8 +71,12 @@ function isNumericText(q: Loose): boolean {
 function listedChoices(q: Loose): { value: string; text: string }[] {
   if (q.choicesFromQuestion) {
     const source = q.survey?.getQuestionByName?.(q.choicesFromQuestion) ?? q.data?.getQuestionByName?.(q.choicesFromQuestion);
-    // Only the listed choices are copied (survey-core 3.0 copies no "Other" or "None" item).
-    if (source && !q.choiceValuesFromQuestion) return items(source.choices);
+    // The listed choices are copied, and "Other" when only the chosen ones are (survey-core 3.0 offers the source's
+    // "Other", showing its typed text, under its own value); no "None", "Refused" or "Don't know" item is copied.
+    if (source && !q.choiceValuesFromQuestion) {
+      const other = q.choicesFromQuestionMode === 'selected' && source.showOtherItem && source.otherItem ? items([source.otherItem]) : [];
+      return [...items(source.choices), ...other];
+    }
   }
   return items(q.choices);
 }
