@@ -40,11 +40,56 @@ const choices = (...values: string[]) => values.map((value) => ({ value, text: v
 
 /** One text question per input type: what the browser's input writes, and values it cannot write. */
 const TEXT_INPUTS: Array<[inputType: string, typed: unknown, stored: unknown, row: string, refused: Array<[unknown, RegExp]>]> = [
-  ['date', '2009-02-01', '2009-02-01', 'text "2009-02-01"', [['01/02/2009', /must be written YYYY-MM-DD, not "01\/02\/2009"/]]],
-  ['datetime-local', '2009-02-01T09:30', '2009-02-01T09:30', 'text "2009-02-01T09:30"', [['2009-02-01 09:30', /must be written YYYY-MM-DDTHH:MM/]]],
-  ['time', '08:45', '08:45', 'text "08:45"', [['8.45am', /must be written HH:MM/]]],
-  ['month', '2009-01', '2009-01', 'text "2009-01"', [['January 2009', /must be written YYYY-MM/]]],
-  ['week', '2009-W05', '2009-W05', 'text "2009-W05"', [['2009-05', /must be written YYYY-Www/]]],
+  [
+    'date',
+    '2009-02-01',
+    '2009-02-01',
+    'text "2009-02-01"',
+    [
+      ['01/02/2009', /must be written YYYY-MM-DD, not "01\/02\/2009"/],
+      ['2009-02-30', /"2009-02-30" is not a date \(YYYY-MM-DD\)/],
+    ],
+  ],
+  [
+    'datetime-local',
+    '2009-02-01T09:30',
+    '2009-02-01T09:30',
+    'text "2009-02-01T09:30"',
+    [
+      ['2009-02-01 09:30', /must be written YYYY-MM-DDTHH:MM/],
+      ['2009-02-01T24:30', /is not a date and time/],
+    ],
+  ],
+  [
+    'time',
+    '08:45',
+    '08:45',
+    'text "08:45"',
+    [
+      ['8.45am', /must be written HH:MM/],
+      ['08:60', /"08:60" is not a time/],
+    ],
+  ],
+  [
+    'month',
+    '2009-01',
+    '2009-01',
+    'text "2009-01"',
+    [
+      ['January 2009', /must be written YYYY-MM/],
+      ['2009-13', /"2009-13" is not a month/],
+    ],
+  ],
+  [
+    'week',
+    '2009-W05',
+    '2009-W05',
+    'text "2009-W05"',
+    [
+      ['2009-05', /must be written YYYY-Www/],
+      ['2009-W54', /"2009-W54" is not a week/],
+    ],
+  ],
   ['email', 'duty@example.org', 'duty@example.org', 'text "duty@example.org"', [['duty at example', /e-mail/]]],
   ['tel', '01234 567890', '01234 567890', 'text "01234 567890"', [[1234567890, /must be text, not number 1234567890/]]],
   [

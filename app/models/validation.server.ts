@@ -7,14 +7,34 @@ import type { VersionInfo } from './questionnaires.server';
 /** One problem with submitted answers, located by question path (question, question.row or question.row.column). */
 export type AnswerError = { path: string; message: string };
 
-/** Formats SurveyJS's inputs write, by input type (the browser's own formats for these inputs). */
-const FORMATS: Record<string, { pattern: RegExp; example: string }> = {
-  date: { pattern: /^\d{4}-\d{2}-\d{2}$/, example: 'YYYY-MM-DD' },
-  'datetime-local': { pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/, example: 'YYYY-MM-DDTHH:MM' },
-  time: { pattern: /^\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/, example: 'HH:MM' },
-  month: { pattern: /^\d{4}-\d{2}$/, example: 'YYYY-MM' },
-  week: { pattern: /^\d{4}-W\d{2}$/, example: 'YYYY-Www' },
-  color: { pattern: /^#[0-9a-fA-F]{6}$/, example: '#rrggbb' },
+/** A calendar date written YYYY-MM-DD that exists (no 30 February). */
+function isDate(value: string): boolean {
+  const date = new Date(`${value.slice(0, 10)}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value.slice(0, 10);
+}
+
+/** A time of day written HH:MM, HH:MM:SS or HH:MM:SS.sss, within the day. */
+function isTime(value: string): boolean {
+  const [hours, minutes, seconds = '0'] = value.split(':');
+  return Number(hours) < 24 && Number(minutes) < 60 && Number(seconds) < 60;
+}
+
+/**
+ * Formats SurveyJS's inputs write, by input type (the browser's own formats for these inputs), and the values they
+ * can hold (the browser's pickers offer no 30 February, no 25:00, no month 13 and no week 54).
+ */
+const FORMATS: Record<string, { pattern: RegExp; example: string; what: string; valid: (value: string) => boolean }> = {
+  date: { pattern: /^\d{4}-\d{2}-\d{2}$/, example: 'YYYY-MM-DD', what: 'date', valid: isDate },
+  'datetime-local': {
+    pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/,
+    example: 'YYYY-MM-DDTHH:MM',
+    what: 'date and time',
+    valid: (value) => isDate(value) && isTime(value.slice(11)),
+  },
+  time: { pattern: /^\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/, example: 'HH:MM', what: 'time', valid: isTime },
+  month: { pattern: /^\d{4}-\d{2}$/, example: 'YYYY-MM', what: 'month', valid: (value) => isDate(`${value}-01`) },
+  week: { pattern: /^\d{4}-W\d{2}$/, example: 'YYYY-Www', what: 'week', valid: (value) => Number(value.slice(6)) >= 1 && Number(value.slice(6)) <= 53 },
+  color: { pattern: /^#[0-9a-fA-F]{6}$/, example: '#rrggbb', what: 'colour', valid: () => true },
 };
 const MAX_TEXT = 20_000;
 
@@ -53,6 +73,8 @@ function checkText(path: string, detail: QuestionDetail, value: unknown, errors:
   const format = detail.inputType ? FORMATS[detail.inputType] : undefined;
   if (format && value !== '' && !format.pattern.test(value))
     errors.push({ path, message: `must be written ${format.example}, not ${JSON.stringify(value).slice(0, 60)}` });
+  else if (format && value !== '' && !format.valid(value))
+    errors.push({ path, message: `${JSON.stringify(value)} is not a ${format.what} (${format.example})` });
   else if (value.length > MAX_TEXT) errors.push({ path, message: 'is longer than 20,000 characters' });
 }
 
