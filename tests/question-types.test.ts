@@ -222,6 +222,8 @@ const CASES: Case[] = [
     refused: [
       [{ agency_share: '20' }, 'agency_share', /must be a number/],
       [{ agency_share: [10, 20] }, 'agency_share', /must be a number, not a list/],
+      [{ agency_share: 150 }, 'agency_share', /150 is not on the slider's scale \(0 to 100 by 1\)/],
+      [{ agency_share: 20.5 }, 'agency_share', /20.5 is not on the slider's scale/],
     ],
   },
   {
@@ -233,6 +235,8 @@ const CASES: Case[] = [
     refused: [
       [{ caseloads: 12 }, 'caseloads', /must be a range \[from, to\] of two numbers, not number 12/],
       [{ caseloads: [12, 'thirty'] }, 'caseloads', /must be a range/],
+      [{ caseloads: [13, 30] }, 'caseloads.from', /13 is not on the slider's scale \(0 to 40 by 2\)/],
+      [{ caseloads: [12, 42] }, 'caseloads.to', /42 is not on the slider's scale/],
     ],
   },
   {
@@ -603,6 +607,7 @@ const CASES: Case[] = [
       [{ children: [{ siblings: { sibling_ref: 'x' } }] }, 'children.1.siblings', /must be a list of panels, not an object/],
       [{ children: [{ records: { chronology: 'full', plan: 'full' } }] }, 'children.1.records.plan', /is not a row/],
       [{ children: [{ concerns: ['harm', 'harm'] }] }, 'children.1.concerns', /ranked twice/],
+      [{ children: [{ engagement: 11 }] }, 'children.1.engagement', /not on the slider's scale \(0 to 10 by 1\)/],
       [{ children: [{ risk: 4 }] }, 'children.1.risk', /4 is not one of the ratings \(1, 2, 3\)/],
       [{ children: [{ band: ['x'] }] }, 'children.1.band', /is computed by the questionnaire/],
       [{ children: [{}, {}, {}, {}, {}] }, 'children', /has 5 panels, more than the 4 allowed/],

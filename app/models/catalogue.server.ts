@@ -126,6 +126,12 @@ function booleanDetail(q: Loose): QuestionDetail {
   };
 }
 
+/** The values a slider can be set to: from min to max by step (unless an expression moves its ends). */
+function sliderScale(q: Loose): Pick<QuestionDetail, 'scale'> {
+  if (q.minValueExpression || q.maxValueExpression) return {};
+  return { scale: { min: Number(q.min), max: Number(q.max), step: Number(q.step) || 1 } };
+}
+
 function withComment(q: Loose, detail: QuestionDetail): QuestionDetail {
   return q.showCommentArea ? { ...detail, comment: true } : detail;
 }
@@ -208,10 +214,11 @@ export function describeValue(question: Question | Loose): { valueType: StoredAs
               { name: 'from', title: 'From', valueType: 'numeric' },
               { name: 'to', title: 'To', valueType: 'numeric' },
             ],
+            ...sliderScale(q),
           }),
         };
       }
-      return { valueType: 'numeric', detail: withComment(q, {}) };
+      return { valueType: 'numeric', detail: withComment(q, sliderScale(q)) };
     case 'matrix':
       return {
         valueType: 'matrix',

@@ -169,7 +169,7 @@ function checkMatrix(path: string, spec: ValueSpec, value: unknown, errors: Answ
   if (detail.range) {
     if (!Array.isArray(value) || value.length !== 2 || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
       errors.push({ path, message: `must be a range [from, to] of two numbers, not ${describe(value)}` });
-    }
+    } else value.forEach((v, index) => checkScale(`${path}.${index === 0 ? 'from' : 'to'}`, detail, v, errors));
     return;
   }
   if (detail.items) {
@@ -199,6 +199,15 @@ function checkDynamic(path: string, spec: ValueSpec, value: unknown, errors: Ans
   );
 }
 
+/** A slider's value is on its scale: between its ends, a whole number of steps from the start. */
+function checkScale(path: string, detail: QuestionDetail, value: number, errors: AnswerError[]) {
+  const scale = detail.scale;
+  if (!scale) return;
+  const steps = (value - scale.min) / scale.step;
+  if (value < scale.min || value > scale.max || Math.abs(steps - Math.round(steps)) > 1e-9)
+    errors.push({ path, message: `${value} is not on the slider's scale (${scale.min} to ${scale.max} by ${scale.step})` });
+}
+
 /** Checks one value against what its question (or column, item, nested question) stores; null is always allowed. */
 export function checkValue(path: string, spec: ValueSpec, value: unknown, errors: AnswerError[]): void {
   if (value === null || value === undefined) return;
@@ -208,6 +217,7 @@ export function checkValue(path: string, spec: ValueSpec, value: unknown, errors
       // A numeric rating (the only numeric answer with choices) is one of its rates.
       else if (spec.detail.choices?.length && !spec.detail.choices.some((c) => Number(c.value) === value))
         errors.push({ path, message: `${value} is not one of the ratings (${spec.detail.choices.map((c) => c.value).join(', ')})` });
+      else checkScale(path, spec.detail, value, errors);
       return;
     case 'text':
       return checkText(path, spec.detail, value, errors);
