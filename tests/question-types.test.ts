@@ -906,6 +906,13 @@ function keyErrors(version: VersionInfo, data: Record<string, unknown>): AnswerE
 }
 
 describe('the question types survey-core registers', () => {
+  it('are each exactly one of supported, refused (with a reason) or display-only: a new type fails here until it is placed', () => {
+    const registered = ElementFactory.Instance.getAllTypes().sort();
+    const placed = registered.map((type) => [type, [SUPPORTED_TYPES.has(type), REFUSED_TYPES.has(type), DISPLAY_TYPES.has(type)].filter(Boolean).length]);
+    expect(placed.filter(([, count]) => count !== 1)).toEqual([]);
+    expect(registered).toEqual([...SUPPORTED_TYPES, ...REFUSED_TYPES.keys(), ...DISPLAY_TYPES].sort());
+  });
+
   it('are refused by surveys check when survey-core can read them from a file but does not register them (buttongroup, imagemap…)', () => {
     const placed = (type: string) => SUPPORTED_TYPES.has(type) || REFUSED_TYPES.has(type) || DISPLAY_TYPES.has(type);
     const unregistered = Serializer.getChildrenClasses('question', true)

@@ -44,8 +44,11 @@ export const REFUSED_TYPES = new Map([
   ['file', 'file questions are not supported: Stocktake stores no uploaded files (ask for a reference or a link instead)'],
   ['signaturepad', 'signature pads are not supported: Stocktake stores no images (ask for a typed name and a date instead)'],
 ]);
-/** Types that show content but hold no answer of the respondent's (an expression's value is computed from others). */
-export const DISPLAY_TYPES = new Set(['html', 'image', 'expression']);
+/**
+ * Types that hold no answer of the respondent's: content (html, image), a value computed from others (expression) and
+ * a panel, whose questions are each listed on their own.
+ */
+export const DISPLAY_TYPES = new Set(['html', 'image', 'expression', 'panel']);
 
 const NUMERIC_INPUT_TYPES = new Set(['number', 'range']);
 const NUMERIC_MASKS = new Set(['numeric', 'currency']);
