@@ -478,7 +478,7 @@ const CASES: Case[] = [
           { type: 'checkbox', name: 'plans', choices: choices('cp', 'cin'), showNoneItem: true },
           { type: 'tagbox', name: 'needs', choices: choices('health', 'education') },
           { type: 'boolean', name: 'on_plan' },
-          { type: 'rating', name: 'risk', rateCount: 3 },
+          { type: 'rating', name: 'risk', rateMax: 3 },
           { type: 'slider', name: 'engagement', min: 0, max: 10 },
           { type: 'ranking', name: 'concerns', choices: choices('neglect', 'harm') },
           { type: 'imagepicker', name: 'home', choices: [{ value: 'flat', imageLink: '/favicon.ico' }] },
@@ -1039,6 +1039,18 @@ describe('submit agrees with SurveyJS', () => {
       [{ type: 'dropdown', name: 'route', choices: choices('police'), showOtherItem: true }],
       (q) => (q('route').renderedValue = 'other'),
       ['route'],
+    ],
+    [
+      'a matrix whose every row must be answered, answered one row',
+      [{ type: 'matrix', name: 'recording', rows: choices('chronology', 'plan'), columns: choices('full', 'part'), isAllRowRequired: true }],
+      (q) => (q('recording').visibleRows[0].value = 'full'),
+      ['recording'],
+    ],
+    [
+      'a required dynamic matrix with fewer rows than its least',
+      [{ type: 'matrixdynamic', name: 'log', isRequired: true, rowCount: 1, minRowCount: 2, columns: [{ name: 'worker', cellType: 'text' }] }],
+      (q) => (q('log').visibleRows[0].cells[0].question.value = 'Worker A'),
+      ['log'],
     ],
     [
       'a required question in a dynamic panel left empty',
