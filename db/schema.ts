@@ -154,6 +154,8 @@ export type QuestionDetail = {
   ranking?: boolean;
   /** A slider selecting a range: the answer is [from, to], stored as the items `from` and `to`. */
   range?: boolean;
+  /** A slider's scale: its values run from `min` to `max` by `step`. */
+  scale?: { min: number; max: number; step: number };
   /** A dynamic matrix ('rows') or dynamic panel ('panels'): a list of objects, each holding `fields`. */
   dynamic?: 'rows' | 'panels';
   fields?: NestedField[];

@@ -44,8 +44,11 @@ export const REFUSED_TYPES = new Map([
   ['file', 'file questions are not supported: Stocktake stores no uploaded files (ask for a reference or a link instead)'],
   ['signaturepad', 'signature pads are not supported: Stocktake stores no images (ask for a typed name and a date instead)'],
 ]);
-/** Types that show content but hold no answer of the respondent's (an expression's value is computed from others). */
-export const DISPLAY_TYPES = new Set(['html', 'image', 'expression']);
+/**
+ * Types that hold no answer of the respondent's: content (html, image), a value computed from others (expression) and
+ * a panel, whose questions are each listed on their own.
+ */
+export const DISPLAY_TYPES = new Set(['html', 'image', 'expression', 'panel']);
 
 const NUMERIC_INPUT_TYPES = new Set(['number', 'range']);
 const NUMERIC_MASKS = new Set(['numeric', 'currency']);
@@ -71,8 +74,12 @@ function isNumericText(q: Loose): boolean {
 function listedChoices(q: Loose): { value: string; text: string }[] {
   if (q.choicesFromQuestion) {
     const source = q.survey?.getQuestionByName?.(q.choicesFromQuestion) ?? q.data?.getQuestionByName?.(q.choicesFromQuestion);
-    // Only the listed choices are copied (survey-core 3.0 copies no "Other" or "None" item).
-    if (source && !q.choiceValuesFromQuestion) return items(source.choices);
+    // The listed choices are copied, and "Other" when only the chosen ones are (survey-core 3.0 offers the source's
+    // "Other", showing its typed text, under its own value); no "None", "Refused" or "Don't know" item is copied.
+    if (source && !q.choiceValuesFromQuestion) {
+      const other = q.choicesFromQuestionMode === 'selected' && source.showOtherItem && source.otherItem ? items([source.otherItem]) : [];
+      return [...items(source.choices), ...other];
+    }
   }
   return items(q.choices);
 }
@@ -122,6 +129,12 @@ function booleanDetail(q: Loose): QuestionDetail {
   };
 }
 
+/** The values a slider can be set to: from min to max by step (unless an expression moves its ends). */
+function sliderScale(q: Loose): Pick<QuestionDetail, 'scale'> {
+  if (q.minValueExpression || q.maxValueExpression) return {};
+  return { scale: { min: Number(q.min), max: Number(q.max), step: Number(q.step) || 1 } };
+}
+
 function withComment(q: Loose, detail: QuestionDetail): QuestionDetail {
   return q.showCommentArea ? { ...detail, comment: true } : detail;
 }
@@ -136,7 +149,8 @@ function matrixColumn(name: string, title: string, cell: Loose, detailPanel = fa
     name,
     title,
     valueType,
-    ...(valueType === 'choice' || multiple ? { choices: choices ?? [] } : {}),
+    // A numeric rating cell keeps its rates too: they are the values it accepts.
+    ...(valueType === 'choice' || multiple ? { choices: choices ?? [] } : choices?.length ? { choices } : {}),
     ...(multiple ? { multiple: true } : {}),
     ...(rules ? { rules } : {}),
     ...(booleanValues ? { booleanValues, cellType: 'boolean' } : {}),
@@ -203,10 +217,11 @@ export function describeValue(question: Question | Loose): { valueType: StoredAs
               { name: 'from', title: 'From', valueType: 'numeric' },
               { name: 'to', title: 'To', valueType: 'numeric' },
             ],
+            ...sliderScale(q),
           }),
         };
       }
-      return { valueType: 'numeric', detail: withComment(q, {}) };
+      return { valueType: 'numeric', detail: withComment(q, sliderScale(q)) };
     case 'matrix':
       return {
         valueType: 'matrix',

@@ -7,14 +7,34 @@ import type { VersionInfo } from './questionnaires.server';
 /** One problem with submitted answers, located by question path (question, question.row or question.row.column). */
 export type AnswerError = { path: string; message: string };
 
-/** Formats SurveyJS's inputs write, by input type (the browser's own formats for these inputs). */
-const FORMATS: Record<string, { pattern: RegExp; example: string }> = {
-  date: { pattern: /^\d{4}-\d{2}-\d{2}$/, example: 'YYYY-MM-DD' },
-  'datetime-local': { pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/, example: 'YYYY-MM-DDTHH:MM' },
-  time: { pattern: /^\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/, example: 'HH:MM' },
-  month: { pattern: /^\d{4}-\d{2}$/, example: 'YYYY-MM' },
-  week: { pattern: /^\d{4}-W\d{2}$/, example: 'YYYY-Www' },
-  color: { pattern: /^#[0-9a-fA-F]{6}$/, example: '#rrggbb' },
+/** A calendar date written YYYY-MM-DD that exists (no 30 February). */
+function isDate(value: string): boolean {
+  const date = new Date(`${value.slice(0, 10)}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value.slice(0, 10);
+}
+
+/** A time of day written HH:MM, HH:MM:SS or HH:MM:SS.sss, within the day. */
+function isTime(value: string): boolean {
+  const [hours, minutes, seconds = '0'] = value.split(':');
+  return Number(hours) < 24 && Number(minutes) < 60 && Number(seconds) < 60;
+}
+
+/**
+ * Formats SurveyJS's inputs write, by input type (the browser's own formats for these inputs), and the values they
+ * can hold (the browser's pickers offer no 30 February, no 25:00, no month 13 and no week 54).
+ */
+const FORMATS: Record<string, { pattern: RegExp; example: string; what: string; valid: (value: string) => boolean }> = {
+  date: { pattern: /^\d{4}-\d{2}-\d{2}$/, example: 'YYYY-MM-DD', what: 'date', valid: isDate },
+  'datetime-local': {
+    pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/,
+    example: 'YYYY-MM-DDTHH:MM',
+    what: 'date and time',
+    valid: (value) => isDate(value) && isTime(value.slice(11)),
+  },
+  time: { pattern: /^\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/, example: 'HH:MM', what: 'time', valid: isTime },
+  month: { pattern: /^\d{4}-\d{2}$/, example: 'YYYY-MM', what: 'month', valid: (value) => isDate(`${value}-01`) },
+  week: { pattern: /^\d{4}-W\d{2}$/, example: 'YYYY-Www', what: 'week', valid: (value) => Number(value.slice(6)) >= 1 && Number(value.slice(6)) <= 53 },
+  color: { pattern: /^#[0-9a-fA-F]{6}$/, example: '#rrggbb', what: 'colour', valid: () => true },
 };
 const MAX_TEXT = 20_000;
 
@@ -53,6 +73,8 @@ function checkText(path: string, detail: QuestionDetail, value: unknown, errors:
   const format = detail.inputType ? FORMATS[detail.inputType] : undefined;
   if (format && value !== '' && !format.pattern.test(value))
     errors.push({ path, message: `must be written ${format.example}, not ${JSON.stringify(value).slice(0, 60)}` });
+  else if (format && value !== '' && !format.valid(value))
+    errors.push({ path, message: `${JSON.stringify(value)} is not a ${format.what} (${format.example})` });
   else if (value.length > MAX_TEXT) errors.push({ path, message: 'is longer than 20,000 characters' });
 }
 
@@ -147,7 +169,7 @@ function checkMatrix(path: string, spec: ValueSpec, value: unknown, errors: Answ
   if (detail.range) {
     if (!Array.isArray(value) || value.length !== 2 || !value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
       errors.push({ path, message: `must be a range [from, to] of two numbers, not ${describe(value)}` });
-    }
+    } else value.forEach((v, index) => checkScale(`${path}.${index === 0 ? 'from' : 'to'}`, detail, v, errors));
     return;
   }
   if (detail.items) {
@@ -177,12 +199,25 @@ function checkDynamic(path: string, spec: ValueSpec, value: unknown, errors: Ans
   );
 }
 
+/** A slider's value is on its scale: between its ends, a whole number of steps from the start. */
+function checkScale(path: string, detail: QuestionDetail, value: number, errors: AnswerError[]) {
+  const scale = detail.scale;
+  if (!scale) return;
+  const steps = (value - scale.min) / scale.step;
+  if (value < scale.min || value > scale.max || Math.abs(steps - Math.round(steps)) > 1e-9)
+    errors.push({ path, message: `${value} is not on the slider's scale (${scale.min} to ${scale.max} by ${scale.step})` });
+}
+
 /** Checks one value against what its question (or column, item, nested question) stores; null is always allowed. */
 export function checkValue(path: string, spec: ValueSpec, value: unknown, errors: AnswerError[]): void {
   if (value === null || value === undefined) return;
   switch (spec.valueType) {
     case 'numeric':
       if (typeof value !== 'number' || !Number.isFinite(value)) errors.push({ path, message: `must be a number, not ${describe(value)}` });
+      // A numeric rating (the only numeric answer with choices) is one of its rates.
+      else if (spec.detail.choices?.length && !spec.detail.choices.some((c) => Number(c.value) === value))
+        errors.push({ path, message: `${value} is not one of the ratings (${spec.detail.choices.map((c) => c.value).join(', ')})` });
+      else checkScale(path, spec.detail, value, errors);
       return;
     case 'text':
       return checkText(path, spec.detail, value, errors);
@@ -312,8 +347,9 @@ export type Assessment = { errors: AnswerError[]; progress: { answered: number; 
 /**
  * Runs the questionnaire's own rules with survey-core on the server, and counts progress, in one pass over the data
  * (assigning data to the cached model is the costly step, about 20 ms for the self-assessment). At save, only the
- * touched questions' validators run and required-ness is not checked (a questionnaire is filled over several
- * sittings); at submit, every visible question is checked, required ones included.
+ * touched questions' validators run, as SurveyJS runs them when a value changes, and what only a finished answer must
+ * have (required answers, the text of "Other", the fewest choices) is not checked (a questionnaire is filled over
+ * several sittings); at submit, every visible question is checked, required ones included.
  */
 export function assessAnswers(version: VersionInfo, data: Record<string, unknown>, mode: 'save' | 'submit', touched: string[] = []): Assessment {
   const model = modelFor(version);
@@ -327,7 +363,9 @@ export function assessAnswers(version: VersionInfo, data: Record<string, unknown
     for (const name of names) {
       const question = model.getQuestionByValueName(name);
       if (!question || data[name] === undefined || data[name] === null) continue;
-      question.validate(true);
+      // Checked as SurveyJS checks a value as it changes: an answer still being given ("Other" chosen, its text not
+      // yet typed; fewer boxes ticked than the least allowed; an empty cell) is saved, and refused only at submit.
+      question.validate(true, false, true);
       errors.push(...errorsOf(question, mode));
     }
   }
