@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import type { Model } from 'survey-core';
 import { Survey } from 'survey-react-ui';
 
@@ -6,9 +7,13 @@ import { Survey } from 'survey-react-ui';
  * with autosave listening; the browser tests wait for it.
  */
 export function QuestionnaireSurvey({ model, ready, submitting }: { model: Model; ready: boolean; submitting: boolean }) {
+  // The page re-renders whenever the save status changes. SurveyJS keeps the text of a field being typed in the DOM
+  // only (an email, a date… reaches the model when the field is left), and a re-render from outside writes the model's
+  // value back into it: the same element each time makes React leave the survey alone, so typing is never wiped.
+  const survey = useMemo(() => <Survey model={model} />, [model]);
   return (
     <div className="survey-host" aria-busy={submitting} data-autosave={ready ? 'ready' : 'starting'}>
-      <Survey model={model} />
+      {survey}
     </div>
   );
 }
