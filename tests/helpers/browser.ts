@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { Executor } from '../../db/index';
+import type { DatabaseTarget, Executor } from '../../db/index';
 
 /**
  * Browser tests: a real server (the production build) on a temporary database seeded with the demo data, driven by
@@ -134,7 +134,7 @@ export type ServerOptions = {
 };
 
 /** Runs `prepare` on the database the server will open, then lets it go (an embedded folder takes one process at a time). */
-async function prepareDatabase(target: { kind: 'postgres'; url: string } | { kind: 'embedded'; dataDir: string }, prepare: (db: Executor) => Promise<void>) {
+async function prepareServerDatabase(target: DatabaseTarget, prepare: (db: Executor) => Promise<void>) {
   const { connect, migrateToLatest } = await import('../../db/index');
   const opened = await connect(target);
   try {
@@ -179,7 +179,7 @@ export async function startServer(settings: Record<string, string> = {}, options
     }
   }
   if (options.prepare) {
-    await prepareDatabase(databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'embedded', dataDir: env.STOCKTAKE_DATA_DIR! }, options.prepare);
+    await prepareServerDatabase(databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'embedded', dataDir: env.STOCKTAKE_DATA_DIR! }, options.prepare);
   }
   let output = '';
   let child: ChildProcess;
