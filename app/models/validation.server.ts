@@ -308,9 +308,16 @@ function modelFor(version: VersionInfo): Model {
   return model;
 }
 
+/**
+ * survey-core's errors that say an answer is not finished yet rather than wrong: a required answer, the text of a
+ * chosen "Other" (typed after the choice, and saved under its own key), a row or panel still to fill. A questionnaire
+ * is filled over several sittings, so a save accepts them; submitting does not.
+ */
+const UNFINISHED_ERRORS = new Set(['required', 'otherempty', 'requireoneanswer', 'requiredinallrowserror', 'minrowcounterror']);
+
 function errorsOf(question: Question, mode: 'save' | 'submit'): AnswerError[] {
   const found: AnswerError[] = [];
-  const keep = (type: string) => mode === 'submit' || type !== 'required';
+  const keep = (type: string) => mode === 'submit' || !UNFINISHED_ERRORS.has(type);
   const name = question.getValueName();
   const type = question.getType();
   if (type === 'matrixdropdown' || type === 'matrixdynamic') {
@@ -348,8 +355,8 @@ export type Assessment = { errors: AnswerError[]; progress: { answered: number; 
  * Runs the questionnaire's own rules with survey-core on the server, and counts progress, in one pass over the data
  * (assigning data to the cached model is the costly step, about 20 ms for the self-assessment). At save, only the
  * touched questions' validators run, as SurveyJS runs them when a value changes, and what only a finished answer must
- * have (required answers, the text of "Other", the fewest choices) is not checked (a questionnaire is filled over
- * several sittings); at submit, every visible question is checked, required ones included.
+ * have (required answers, the text of "Other", the fewest choices, rows or panels still to fill: UNFINISHED_ERRORS) is
+ * not checked (a questionnaire is filled over several sittings); at submit, every visible question is checked.
  */
 export function assessAnswers(version: VersionInfo, data: Record<string, unknown>, mode: 'save' | 'submit', touched: string[] = []): Assessment {
   const model = modelFor(version);

@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import type { DatabaseTarget, Executor } from '../../db/index';
 
 /**
  * Browser tests: a real server (the production build) on a temporary database seeded with the demo data, driven by
@@ -124,12 +125,31 @@ export type ServerOptions = {
   databaseUrl?: string;
   /** Seed the demo data before starting (default); false starts on the database as it is. */
   seed?: boolean;
+  /**
+   * A test's own setup, run through the model functions on the server's migrated database before the server starts
+   * (after the demo seed on PostgreSQL): publish a fixture questionnaire, open a round. An embedded database that
+   * holds teams after it is not given the demo data.
+   */
+  prepare?: (db: Executor) => Promise<void>;
 };
+
+/** Runs `prepare` on the database the server will open, then lets it go (an embedded folder takes one process at a time). */
+async function prepareServerDatabase(target: DatabaseTarget, prepare: (db: Executor) => Promise<void>) {
+  const { connect, migrateToLatest } = await import('../../db/index');
+  const opened = await connect(target);
+  try {
+    await migrateToLatest(opened.db);
+    await prepare(opened.db);
+  } finally {
+    await opened.close();
+  }
+}
 
 /**
  * Starts the app on a fresh database with the demo data: embedded in a temporary folder, or a new database on the
  * PostgreSQL server when TEST_DATABASE_URL is set. `settings` adds configuration variables (TRUST_PROXY, say);
- * `options` start it on a given database, or without the seed (two app processes on one server).
+ * `options` start it on a given database, or without the seed (two app processes on one server), or after a setup of
+ * the test's own.
  */
 export async function startServer(settings: Record<string, string> = {}, options: ServerOptions = {}): Promise<TestServer> {
   const port = await freePort();
@@ -157,6 +177,9 @@ export async function startServer(settings: Record<string, string> = {}, options
       const seeded = spawnSync('npx', ['tsx', 'cli/index.ts', 'demo', 'seed'], { env, encoding: 'utf8' });
       if (seeded.status !== 0) throw new Error(`demo seed failed: ${seeded.stderr}`);
     }
+  }
+  if (options.prepare) {
+    await prepareServerDatabase(databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'embedded', dataDir: env.STOCKTAKE_DATA_DIR! }, options.prepare);
   }
   let output = '';
   let child: ChildProcess;

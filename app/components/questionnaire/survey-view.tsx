@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { Model } from 'survey-core';
 import { Survey } from 'survey-react-ui';
 import '~/lib/survey-properties';
+import { useSurveyAnimationsAfterHydration } from './hydration';
 import { SURVEY_THEME } from './theme';
 
 // Import this component only from routes that show a questionnaire: survey-core and survey-react-ui are ~1.6 MB.
@@ -19,6 +20,7 @@ export function SurveyView({ definition, data }: { definition: Record<string, un
     survey.showProgressBar = false;
     return survey;
   }, [definition, data]);
+  useSurveyAnimationsAfterHydration();
   return (
     <div className="survey-view">
       <Survey model={model} />
