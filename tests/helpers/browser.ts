@@ -194,7 +194,10 @@ export async function startServer(settings: Record<string, string> = {}, options
     for (;;) {
       if (!running()) throw new Error(`The server stopped while starting:\n${output}`);
       if (/Stocktake is serving/.test(output.slice(from))) break;
-      if (Date.now() > deadline) throw new Error(`The server did not start within 120 s:\n${output}`);
+      if (Date.now() > deadline) {
+        process.kill(-child.pid!, 'SIGKILL'); // else it goes on starting, and loads the machine, after the test has failed
+        throw new Error(`The server did not start within 120 s:\n${output}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   };
