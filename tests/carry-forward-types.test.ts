@@ -253,12 +253,13 @@ describe('fitting one answer into the new version', () => {
     expect(dropped).toEqual([{ path: 'priorities', message: 'item "caseloads" is not offered for ranking any more' }]);
 
     const range: AnswerError[] = [];
-    expect(fitToQuestion(q('caseload_band'), [12, 30], range, { range: { min: 0, max: 40 } })).toEqual([12, 30]);
-    expect(fitToQuestion(q('caseload_band'), [12, 30], range, { range: { min: 0, max: 25 } })).toBeUndefined();
-    expect(fitToQuestion(q('agency_share'), 20, range, { range: { min: 0, max: 10 } })).toBeUndefined();
-    expect(range.map((d) => d.message)).toEqual([
-      '[12,30] is outside the range the new version offers (0 to 25)',
-      '20 is outside the range the new version offers (0 to 10)',
+    expect(q('caseload_band').detail.scale).toEqual({ min: 0, max: 40, step: 1 });
+    expect(fitToQuestion(q('caseload_band'), [12, 30], range)).toEqual([12, 30]);
+    expect(fitToQuestion(changed('caseload_band', { scale: { min: 0, max: 25, step: 1 } }), [12, 30], range)).toBeUndefined();
+    expect(fitToQuestion(changed('agency_share', { scale: { min: 0, max: 100, step: 25 } }), 20, range)).toBeUndefined();
+    expect(range).toEqual([
+      { path: 'caseload_band', message: "the answer does not fit the question in the new version: 30 is not on the slider's scale (0 to 25 by 1)" },
+      { path: 'agency_share', message: "the answer does not fit the question in the new version: 20 is not on the slider's scale (0 to 100 by 25)" },
     ]);
 
     const typed: AnswerError[] = [];

@@ -106,8 +106,8 @@ function errorsFor(spec: ValueSpec, path: string, value: unknown): AnswerError[]
   return errors;
 }
 
-/** What fitting a value can use besides the new question: the question it comes from, and a slider's range. */
-export type FitContext = { from?: ValueSpec; range?: { min: number; max: number } };
+/** What fitting a value can use besides the new question: the question it comes from. */
+export type FitContext = { from?: ValueSpec };
 
 /**
  * Keeps as much of a value as the new version's question can hold: the whole value when it fits; otherwise the
@@ -122,12 +122,7 @@ export function fitToQuestion(question: CatalogueQuestion, value: unknown, dropp
 function fitValue(spec: ValueSpec, path: string, value: unknown, dropped: AnswerError[], context: FitContext = {}): unknown {
   if (isEmpty(value)) return value;
   const errors = errorsFor(spec, path, value);
-  if (!errors.length) {
-    const outside = outsideRange(value, context.range);
-    if (!outside) return value;
-    dropped.push({ path, message: outside });
-    return undefined;
-  }
+  if (!errors.length) return value;
   const { detail } = spec;
   if (spec.valueType === 'multiple' && Array.isArray(value)) return fitChoices(spec, path, value, dropped);
   if (detail.ranking && Array.isArray(value)) return fitRanking(spec, path, value, dropped);
@@ -141,14 +136,6 @@ function fitValue(spec: ValueSpec, path: string, value: unknown, dropped: Answer
   if (spec.valueType === 'dynamic' && Array.isArray(value)) return fitEntries(spec, path, value, dropped, context.from);
   dropped.push({ path, message: `the answer does not fit the question in the new version: ${errors[0].message}` });
   return undefined;
-}
-
-/** A slider's answer (a number, or a range [from, to]) outside the new version's range: why it is left out. */
-function outsideRange(value: unknown, range: FitContext['range']): string | null {
-  if (!range) return null;
-  const numbers = Array.isArray(value) ? value : [value];
-  if (numbers.every((n) => typeof n !== 'number' || (n >= range.min && n <= range.max))) return null;
-  return `${JSON.stringify(value)} is outside the range the new version offers (${range.min} to ${range.max})`;
 }
 
 function fitChoices(spec: ValueSpec, path: string, value: unknown[], dropped: AnswerError[]): unknown {
@@ -310,8 +297,8 @@ function holdsOther(value: unknown): boolean {
   return Array.isArray(value) ? value.some((v) => String(v) === OTHER) : value !== undefined && value !== null && String(value) === OTHER;
 }
 
-// survey-core models of new versions (published versions never change): a slider's range, and matrix totals and
-// computed cells recomputed from the carried answers, as the questionnaire computes them in the browser.
+// survey-core models of new versions (published versions never change): matrix totals and computed cells are
+// recomputed from the carried answers, as the questionnaire computes them in the browser.
 const models = new WeakMap<VersionInfo, Model>();
 
 function modelOf(version: VersionInfo): Model {
@@ -321,12 +308,6 @@ function modelOf(version: VersionInfo): Model {
     models.set(version, model);
   }
   return model;
-}
-
-function sliderRange(version: VersionInfo, question: CatalogueQuestion): FitContext['range'] {
-  if (question.type !== 'slider') return undefined;
-  const slider = modelOf(version).getQuestionByValueName(question.name) as unknown as { min?: number; max?: number } | null;
-  return typeof slider?.min === 'number' && typeof slider.max === 'number' ? { min: slider.min, max: slider.max } : undefined;
 }
 
 /**
@@ -386,7 +367,7 @@ export function carryAnswers(path: VersionPath, data: Record<string, unknown>): 
       outcome.notCarried.push({ question: name, reason: 'not-in-version' });
       continue;
     }
-    const kept = fitToQuestion(question, value, outcome.dropped, { from, range: sliderRange(path.to, question) });
+    const kept = fitToQuestion(question, value, outcome.dropped, { from });
     const keptComment = fitComment(question, from, kept, comment, `${newName}${COMMENT_SUFFIX}`, outcome.dropped);
     if (isEmpty(kept) && keptComment === undefined) {
       outcome.notCarried.push({ question: name, reason: 'incompatible' });
