@@ -5,7 +5,7 @@ import type { CarriedAnswers } from '../../db/schema';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
 import { commitRevision, startedStatus } from './revisions.server';
 import type { CurrentUser } from './users.server';
-import { assessAnswers, checkDataValue, resolveDataKey, type AnswerError, type Assessment, type DataKey } from './validation.server';
+import { assessAnswers, checkDataValue, questionOfKey, resolveDataKey, type AnswerError, type Assessment, type DataKey } from './validation.server';
 import { canManageTeam, canSeeTeam, teamManagedBy, teamVisibleTo } from './access.server';
 import { conflict, DomainError, invalid, notFound } from './errors.server';
 
@@ -241,7 +241,12 @@ export async function saveResponseChange(db: Executor, user: CurrentUser, respon
         answers: { data: next, progress, catalogue: version.catalogue, questions: changed },
         status: startedStatus(response.status),
         currentPage: page,
-        carried: markCarriedConfirmed(response.carried, changed) ?? undefined,
+        // Changing a carried answer's comment or "Other" text confirms it too.
+        carried:
+          markCarriedConfirmed(
+            response.carried,
+            changed.map((key) => questionOfKey(version.catalogue, key) ?? key),
+          ) ?? undefined,
         changes: changed.map((question) => ({ question, old: data[question] ?? null, new: next[question] ?? null })),
         clientChangeId: change.changeId ?? null,
       });

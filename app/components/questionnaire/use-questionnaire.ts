@@ -107,7 +107,7 @@ export function useQuestionnaire({
       let first: Question | null = null;
       for (const error of errors) {
         const [name, row, column] = error.path.split('.');
-        const question = model.getQuestionByName(name);
+        const question = questionOfKey(model, name);
         if (!question) continue;
         const where = row ? ` (${[row, column].filter(Boolean).join(', ')})` : '';
         question.addError(`${error.message}${where}`);
@@ -139,7 +139,7 @@ export function useQuestionnaire({
         setWaiting(queue.waiting);
         // Changing a carried answer confirms it (the server records the same).
         setCarried((current) => {
-          const touched = result.changed.filter((name) => current[name] && !current[name].confirmed);
+          const touched = [...new Set(result.changed.map(ownerKey))].filter((name) => current[name] && !current[name].confirmed);
           if (!touched.length) return current;
           const next = { ...current };
           for (const name of touched) next[name] = { ...next[name], confirmed: true };
@@ -273,7 +273,7 @@ export function useQuestionnaire({
 
   /** Shows the question's page and moves focus to it (links in the return notice and the error summary). */
   const goTo = (name: string) => {
-    const question = model.getQuestionByName(name);
+    const question = questionOfKey(model, name);
     if (!question) return;
     model.currentPage = question.page as never;
     setTimeout(() => question.focus(), 50);
@@ -291,4 +291,18 @@ export function useQuestionnaire({
     errorSummaryRef,
     goTo,
   };
+}
+
+/** The key of the answer a key of the data belongs to: a question's comment or "Other" text (`<name>-Comment`) is its question's. */
+function ownerKey(key: string): string {
+  return key.endsWith('-Comment') ? key.slice(0, -'-Comment'.length) : key;
+}
+
+/** The question a key of the data (or an error path's first part) belongs to: answers are kept under value names. */
+function questionOfKey(model: Model, key: string): Question | null {
+  for (const name of [key, ownerKey(key)]) {
+    const question = questionOfValue(model, name);
+    if (question) return question;
+  }
+  return null;
 }
