@@ -1,9 +1,11 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { createStaticHandler, createStaticRouter, StaticRouterProvider } from 'react-router-dom/server';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Model } from 'survey-core';
 import { loadScope, roundTopics, topicPage, type AggregateFilter, type QuestionFigures, type Scope } from '../app/models/aggregation.server';
+import { dynamicLeaves, leafColumn } from '../app/models/aggregation/dynamic.server';
 import { roundMedians } from '../app/models/aggregation/report.server';
 import { compareTeamsInRound } from '../app/models/compare.server';
 import { describeAnswers } from '../app/models/review.server';
@@ -113,8 +115,9 @@ beforeAll(async () => {
     const data = variations(answerEveryType(), key).data as Record<string, unknown>;
     const saved = await saveResponseChange(test.db, manager, id, { baseRevision: 0, set: data, unset: [] });
     if (key === 'dover') {
-      // Submitting with no rows or panels is refused by the server's check (it sees the default empty row and panel,
-      // or those of the response it checked before), though the browser accepts it: marked submitted directly.
+      // Submitting with no rows or panels is refused by the server's check, though the browser accepts it: the check's
+      // model shows the definition's default empty row and panel (or the panels of the response it checked before),
+      // whose required fields are empty. Marked submitted directly until that is mended.
       await test.db.updateTable('responses').set({ status: 'submitted', submitted_at: new Date() }).where('id', '=', id).execute();
     } else await submitResponse(test.db, manager, id, { revision: saved.revision });
   }
@@ -347,6 +350,55 @@ describe('topic figures of every answer-holding type', () => {
       ['Ashford Duty', '2009-02-02', 1],
       ['Canterbury Duty', '2009-02-02', 1],
     ]);
+  });
+
+  it('dynamic fields by their path: comment areas, matrices and dynamic questions nested in a row or panel', async () => {
+    const { leaves, nested } = dynamicLeaves([
+      { name: 'seen', title: 'Seen', type: 'radiogroup', valueType: 'choice', detail: { choices: [{ value: 'yes', text: 'Yes' }], comment: true } },
+      {
+        name: 'checks',
+        title: 'Checks',
+        type: 'matrix',
+        valueType: 'matrix',
+        detail: {
+          rows: [{ value: 'police', text: 'Police' }],
+          columns: [{ name: '', title: '', valueType: 'choice', choices: [{ value: 'done', text: 'Done' }] }],
+        },
+      },
+      {
+        name: 'visits',
+        title: 'Visits',
+        type: 'matrixdynamic',
+        valueType: 'dynamic',
+        detail: {
+          dynamic: 'rows',
+          fields: [
+            { name: 'minutes', title: 'Minutes', type: 'text', valueType: 'numeric', detail: {} },
+            {
+              name: 'calls',
+              title: 'Calls',
+              type: 'paneldynamic',
+              valueType: 'dynamic',
+              detail: { dynamic: 'panels', fields: [{ name: 'who', title: 'Who', type: 'text', valueType: 'text', detail: {} }] },
+            },
+          ],
+        },
+      },
+    ]);
+    expect(leaves.map((l) => [l.key, l.title, l.kind])).toEqual([
+      ['seen', 'Seen', 'choice'],
+      ['seen-Comment', 'Seen › comment', 'text'],
+      ['checks.police', 'Checks › Police', 'choice'],
+      ['visits.*.minutes', 'Visits › Minutes', 'numeric'],
+      ['visits.*.calls.*.who', 'Visits › Calls › Who', 'text'],
+    ]);
+    expect(nested).toEqual(['visits', 'visits.*.calls']);
+    // The answers' paths, row numbers replaced at those places only (a matrix row named "2" keeps its name).
+    const paths = ['seen', 'visits.3.minutes', 'visits.3.calls.12.who', 'visits.10', 'checks.2'];
+    const { rows } = await sql<{ leaf: string }>`
+      select ${leafColumn([{ name: 'q', nested }])} as leaf
+      from (values ${sql.join(paths.map((p) => sql`('q', ${p})`))}) as a(question, column_key)`.execute(test.db);
+    expect(rows.map((r) => r.leaf)).toEqual(['seen', 'visits.*.minutes', 'visits.*.calls.*.who', 'visits.*', 'checks.2']);
   });
 
   it('are the same from the answer tallies as from the answers, for every topic and filter', async () => {

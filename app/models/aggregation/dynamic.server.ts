@@ -108,7 +108,7 @@ export function dynamicLeaves(fields: NestedField[], prefix = '', titles: string
         leaves.push(...dynamicLeaves(field.detail.fields ?? [], join(key, '*'), path, nested).leaves);
         break;
     }
-    if (field.detail.comment) leaves.push({ key: join(key, COMMENT_SUFFIX), title: titled([...path, 'comment']), kind: 'text' });
+    if (field.detail.comment) leaves.push({ key: `${key}${COMMENT_SUFFIX}`, title: titled([...path, 'comment']), kind: 'text' });
   }
   return { leaves, nested };
 }
@@ -119,7 +119,7 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'
  * The answer's path with the numbers of nested rows replaced by "*" ("visits.2.date" → "visits.*.date"), as SQL:
  * per question, only at the places its own nested dynamic questions hold row numbers.
  */
-function leafColumn(questions: { name: string; nested: string[] }[]): RawBuilder<string> {
+export function leafColumn(questions: { name: string; nested: string[] }[]): RawBuilder<string> {
   const withNested = questions.filter((q) => q.nested.length);
   if (!withNested.length) return sql<string>`a.column_key`;
   const cases = withNested.map((q) => {
