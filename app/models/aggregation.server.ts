@@ -21,7 +21,16 @@ import { topicQuestionFigures, topicQuestions, versionTopics, type QuestionFigur
  */
 
 export * from './aggregation/scope.server';
-export { type QuestionFigures, type NumericStats, type ChoiceFigures, TEAM_LIST_LIMIT, TEXT_LIMIT } from './aggregation/topic.server';
+export {
+  type QuestionFigures,
+  type NumericStats,
+  type ChoiceFigures,
+  type TextFigures,
+  type DynamicFigures,
+  TEAM_LIST_LIMIT,
+  TEXT_LIMIT,
+  TYPED_LIMIT,
+} from './aggregation/topic.server';
 export { type ActivityFigures, AREA_SERIES_LIMIT } from './aggregation/activity.server';
 export { type ThresholdFigures } from './aggregation/thresholds.server';
 export { type StaffingFigures, DEFAULT_CASELOAD_REFERENCE, KENT_AVERAGE_CASELOAD, HIGH_VACANCY_RATE } from './aggregation/staffing.server';

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import type { Executor } from '../../db/index';
+import type { QuestionDetail, ResponseStatus } from '../../db/schema';
+import { OTHER } from './answers.server';
 import { hasPermission } from '~/utils/permissions';
 import { nameThrough, versionPath } from './carry-forward.server';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
@@ -43,16 +45,25 @@ export type RowSpec = {
   column: { key: string; title: string } | null;
   kind: RowKind;
   choices?: { value: string; text: string }[];
+  /** The label of the "Other" item of a question that keeps what was written as the answer itself (storeOthersAsComment: false). */
+  otherLabel?: string;
   /**
    * How the value is read when it is not at data[question][row][column]: the rank of an item in a ranking, one end of
    * a slider's range, a question's comment (or "Other" text), or across the rows or panels of a dynamic question
-   * (their number, a number column's total, or every value given).
+   * (their number, or with a column the number of rows of the dynamic question nested in them; a number column's
+   * total; or every value given, which for a column named "<field>-Comment" is the field's comment or "Other" text).
    */
   read?: 'rank' | 'range' | 'comment' | 'count' | 'sum' | 'values';
 };
 
 export function rowKey(question: string, row?: string | null, column?: string | null): string {
   return [question, row, column].filter((part) => part !== undefined && part !== null && part !== '').join('.');
+}
+
+/** The label of the "Other" item when what was written is kept as the answer itself. */
+function otherLabelOf(detail: QuestionDetail): { otherLabel?: string } {
+  if (detail.rules?.other !== 'value') return {};
+  return { otherLabel: detail.choices?.find((c) => c.value === OTHER)?.text ?? 'Other' };
 }
 
 /** The comparable rows of a version, in questionnaire order. */
@@ -66,24 +77,53 @@ export function rowsOf(version: VersionInfo): RowSpec[] {
       rows.push({ ...base, key: rowKey(q.name, 'count'), row: { key: 'count', title: `Number of ${what}` }, column: null, kind: 'numeric', read: 'count' });
       for (const field of detail.fields ?? []) {
         const summed = field.valueType === 'numeric';
+        const all = { key: '*', title: `All ${what}` };
+        if (field.valueType === 'dynamic') {
+          // A dynamic question inside each row or panel: how many rows it has across them.
+          const nested = field.detail.dynamic === 'rows' ? 'rows' : 'panels';
+          rows.push({
+            ...base,
+            key: rowKey(q.name, '*', field.name),
+            row: { key: '*', title: `Total across ${what}` },
+            column: { key: field.name, title: `${field.title}: number of ${nested}` },
+            kind: 'numeric',
+            read: 'count',
+          });
+          continue;
+        }
         rows.push({
           ...base,
           key: rowKey(q.name, '*', field.name),
-          row: { key: '*', title: summed ? `Total across ${what}` : `All ${what}` },
+          row: summed ? { key: '*', title: `Total across ${what}` } : all,
           column: { key: field.name, title: field.title },
           kind: summed ? 'numeric' : field.valueType === 'choice' || field.valueType === 'multiple' ? 'multiple' : 'text',
           ...(field.detail.choices ? { choices: field.detail.choices } : {}),
+          ...otherLabelOf(field.detail),
           read: summed ? 'sum' : 'values',
         });
+        if (field.detail.comment || field.detail.rules?.other === 'comment') {
+          const name = `${field.name}${COMMENT_SUFFIX}`;
+          const title = `${field.title}: ${field.detail.comment ? 'comment' : 'other, as written'}`;
+          rows.push({ ...base, key: rowKey(q.name, '*', name), row: all, column: { key: name, title }, kind: 'text', read: 'values' });
+        }
       }
     } else if (q.valueType !== 'matrix') {
-      rows.push({ ...base, key: q.name, row: null, column: null, kind: q.valueType, ...(detail.choices ? { choices: detail.choices } : {}) });
+      rows.push({
+        ...base,
+        key: q.name,
+        row: null,
+        column: null,
+        kind: q.valueType,
+        ...(detail.choices ? { choices: detail.choices } : {}),
+        ...otherLabelOf(detail),
+      });
     } else if (detail.ranking) {
       for (const row of detail.rows ?? []) {
         rows.push({
           ...base,
           key: rowKey(q.name, row.value),
-          row: { key: row.value, title: `Rank of ${row.text}` },
+          // 1 is the first place: a lower rank is a higher priority.
+          row: { key: row.value, title: `Rank of ${row.text} (1 is first)` },
           column: null,
           kind: 'numeric',
           read: 'rank',
@@ -158,7 +198,11 @@ export function rawValue(spec: Pick<RowSpec, 'question' | 'row' | 'column' | 're
       value = data[`${spec.question}${COMMENT_SUFFIX}`];
       break;
     case 'count':
-      value = Array.isArray(whole) && whole.length ? whole.length : undefined;
+      // An empty list is no rows (0); a question never answered has no list at all.
+      if (spec.column) {
+        const lists = entriesOf(whole).map((e) => e[spec.column!.key]);
+        value = lists.some(Array.isArray) ? lists.reduce<number>((n, list) => n + (Array.isArray(list) ? list.length : 0), 0) : undefined;
+      } else value = Array.isArray(whole) ? whole.length : undefined;
       break;
     case 'sum': {
       const numbers = entriesOf(whole)
@@ -170,7 +214,14 @@ export function rawValue(spec: Pick<RowSpec, 'question' | 'row' | 'column' | 're
     case 'values':
       value = entriesOf(whole).flatMap((e) => {
         const v = e[spec.column!.key];
-        return isEmpty(v) ? [] : Array.isArray(v) ? v : typeof v === 'object' ? [JSON.stringify(v)] : [v];
+        // A matrix inside a row or panel is shown as its text (never "[object Object]").
+        return isEmpty(v)
+          ? []
+          : Array.isArray(v)
+            ? v.map((item) => (typeof item === 'object' && item !== null ? plainText(item) : item))
+            : typeof v === 'object'
+              ? [plainText(v)]
+              : [v];
       });
       break;
     default:
@@ -183,13 +234,41 @@ export function rawValue(spec: Pick<RowSpec, 'question' | 'row' | 'column' | 're
   return isEmpty(value) ? undefined : value;
 }
 
-/** What a reader sees: choices as their text, lists joined, numbers as written; null for no answer (never zero). */
-export function displayValue(spec: Pick<RowSpec, 'kind' | 'choices'>, raw: unknown): string | null {
+/**
+ * A team's value of a row, as a comparison shows it: as stored, except that a submitted response without rows or
+ * panels for a dynamic question has 0 of them (the topic figures count it so too).
+ */
+export function teamValue(spec: RowSpec, response: { status: ResponseStatus; data: Record<string, unknown> }): unknown {
+  const raw = rawValue(spec, response.data);
+  return raw === undefined && spec.read === 'count' && response.status === 'submitted' ? 0 : raw;
+}
+
+/** A structured value (a matrix's answer) as plain text: "row: value, row: value", nested objects in brackets. */
+export function plainText(value: unknown): string {
+  if (Array.isArray(value)) return value.map(plainText).join('; ');
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value)
+      .filter(([, v]) => !isEmpty(v))
+      .map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? `(${plainText(v)})` : String(v)}`)
+      .join(', ');
+  }
+  return String(value);
+}
+
+/**
+ * What a reader sees: choices as their text, lists joined, numbers as written; null for no answer (never zero). An
+ * answer written with "Other" and kept as the answer itself is shown after the "Other" label.
+ */
+export function displayValue(spec: Pick<RowSpec, 'kind' | 'choices' | 'otherLabel'>, raw: unknown): string | null {
   if (isEmpty(raw)) return null;
-  const text = (value: unknown) => spec.choices?.find((c) => c.value === String(value))?.text ?? String(value);
+  const text = (value: unknown) => {
+    const listed = spec.choices?.find((c) => c.value === String(value))?.text;
+    if (listed !== undefined) return listed;
+    return spec.otherLabel ? `${spec.otherLabel}: ${String(value)}` : String(value);
+  };
   if (Array.isArray(raw)) return raw.map(text).join('; ');
   if (spec.kind === 'choice') return text(raw);
-  if (typeof raw === 'object') return JSON.stringify(raw);
+  if (typeof raw === 'object') return plainText(raw);
   return String(raw);
 }
 
@@ -324,10 +403,13 @@ export async function compareTeamsInRound(db: Executor, user: CurrentUser, round
     valuesByKey.get(key)!.push(Number(a.value_numeric));
   }
 
+  // Numbers of a dynamic question's rows (their count, a column's total) are not answers of their own: their spread
+  // is over each visible team's figure from its response.
+  const figures = (spec: RowSpec) => available.map((team) => teamValue(spec, team)).filter((v): v is number => typeof v === 'number');
   const allRows = specs.map((spec) => {
-    const spread = spec.kind === 'numeric' ? spreadOf(valuesByKey.get(spec.key) ?? []) : null;
+    const spread = spec.kind !== 'numeric' ? null : spreadOf(spec.read === 'count' || spec.read === 'sum' ? figures(spec) : (valuesByKey.get(spec.key) ?? []));
     const values = chosen.map((team) => {
-      const raw = rawValue(spec, team.data);
+      const raw = teamValue(spec, team);
       return { teamId: team.id, value: raw ?? null, text: displayValue(spec, raw), outlier: spec.kind === 'numeric' ? outlierOf(spread, raw) : null };
     });
     const differs = new Set(values.map((v) => comparable(v.value))).size > 1;

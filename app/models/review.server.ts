@@ -1,6 +1,7 @@
 import type { Executor } from '../../db/index';
 import { hasPermission } from '~/utils/permissions';
 import { getQuestionnaireVersion } from './questionnaires.server';
+import { OTHER } from './answers.server';
 import { displayValue, rawValue, rowsOf } from './compare.server';
 import { COMMENT_SUFFIX } from './validation.server';
 import { conflict, forbidden, invalid } from './errors.server';
@@ -111,6 +112,12 @@ export async function describeAnswers(db: Executor, response: VisibleResponse): 
   const marked = new Set(response.return_questions ?? []);
   return [...version.catalogue.values()].map((q) => {
     const value = response.data[q.name];
+    const written = response.data[`${q.name}${COMMENT_SUFFIX}`];
+    const commentText = typeof written === 'string' && written !== '' ? written : null;
+    // One "-Comment" value holds either the text written with "Other" or the comment area's text.
+    const otherText = q.detail.rules?.other === 'comment' ? commentText : null;
+    const comment = q.detail.comment && !otherText ? commentText : null;
+    const specs = rowsOf({ ...version, catalogue: new Map([[q.name, q]]) }).filter((s) => s.read !== 'comment');
     let summary: string | null;
     if (q.valueType === 'dynamic') {
       const count = Array.isArray(value) ? value.length : 0;
@@ -121,15 +128,18 @@ export async function describeAnswers(db: Executor, response: VisibleResponse): 
         Array.isArray(value) && value.length
           ? value.map((item) => q.detail.rows?.find((r) => r.value === String(item))?.text ?? String(item)).join(' > ')
           : null;
+    } else if (q.detail.range) {
+      summary = Array.isArray(value) && value.length === 2 ? `${value[0]} to ${value[1]}` : null;
     } else if (q.valueType === 'matrix') {
-      const specs = rowsOf({ ...version, catalogue: new Map([[q.name, q]]) });
-      const answered = specs.filter((spec) => rawValue(spec, response.data) !== undefined).length;
+      const answered = specs.filter((s) => rawValue(s, response.data) !== undefined).length;
       summary = answered ? `${answered} of ${specs.length} ${q.detail.items ? 'items' : 'cells'} answered` : null;
     } else {
-      summary = displayValue({ kind: q.valueType, choices: q.detail.choices }, value);
-      const other = response.data[`${q.name}${COMMENT_SUFFIX}`];
-      if (summary !== null && q.detail.rules?.other === 'comment' && typeof other === 'string' && other) summary = `${summary}: ${other}`;
+      // "Other" is shown with what was written with it, wherever it stands among the ticked answers.
+      const [spec] = specs;
+      const choices = otherText ? spec.choices?.map((c) => (c.value === OTHER ? { ...c, text: `${c.text}: ${otherText}` } : c)) : spec.choices;
+      summary = displayValue({ ...spec, choices }, value);
     }
+    if (comment) summary = summary === null ? `Comment: ${comment}` : `${summary} (comment: ${comment})`;
     return {
       question: q.name,
       title: q.title,

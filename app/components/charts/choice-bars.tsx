@@ -54,17 +54,20 @@ export function ChoiceBars({
   respondents,
   title,
   width = 620,
+  unit = 'teams',
 }: {
   id: string;
   bars: ChoiceBar[];
   respondents: number;
   title: string;
   width?: number;
+  /** What the counts count (teams, or the rows of a dynamic question). */
+  unit?: string;
 }) {
   if (!bars.length) return null;
   const data = bars.map((b) => ({ ...b, percent: Math.round(b.share * 1000) / 10, text: `${b.count} (${formatPercent(b.share, 0)})` }));
   const height = 36 + bars.length * 34;
-  const summary = `${title}: ${bars.map((b) => `${b.label} ${b.count} (${formatPercent(b.share, 0)})`).join('; ')}, of ${respondents} teams answering.`;
+  const summary = `${title}: ${bars.map((b) => `${b.label} ${b.count} (${formatPercent(b.share, 0)})`).join('; ')}, of ${respondents} ${unit} answering.`;
   return (
     <div role="img" aria-label={summary}>
       <BarChart id={id} width={width} height={height} data={data} layout="vertical" margin={{ top: 4, right: 70, bottom: 4, left: 8 }}>

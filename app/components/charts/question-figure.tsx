@@ -1,4 +1,4 @@
-import type { ChoiceFigures, NumericStats, QuestionFigures } from '~/models/aggregation.server';
+import type { ChoiceFigures, NumericStats, QuestionFigures, TextFigures } from '~/models/aggregation.server';
 import { TEAM_TYPE_LABELS, type TeamType } from '../../../db/schema';
 import { formatNumber, formatPercent } from '~/utils/format';
 import { FigureTable } from './figure-table';
@@ -20,14 +20,20 @@ const STATS: { key: keyof NumericStats; label: string }[] = [
 
 type StatsRow = { key: string; label: string } & NumericStats;
 
-export function StatsTable({ rows, caption, firstHeader = 'Group' }: { rows: StatsRow[]; caption: string; firstHeader?: string }) {
+/** A table of number figures; `counted` names what n counts (teams, or rows of a dynamic question). */
+export function StatsTable({ rows, caption, firstHeader = 'Group', counted }: { rows: StatsRow[]; caption: string; firstHeader?: string; counted?: string }) {
   return (
     <FigureTable
       wide
       caption={caption}
       columns={[
         { header: firstHeader || <span className="visually-hidden">Group</span>, cell: (r) => r.label },
-        ...STATS.map((stat) => ({ key: stat.key, header: stat.label, num: true, cell: (r: StatsRow) => formatNumber(r[stat.key], 2) })),
+        ...STATS.map((stat) => ({
+          key: stat.key,
+          header: stat.key === 'n' && counted ? counted : stat.label,
+          num: true,
+          cell: (r: StatsRow) => formatNumber(r[stat.key], 2),
+        })),
       ]}
       rows={rows}
       rowKey={(r) => r.key}
@@ -35,35 +41,65 @@ export function StatsTable({ rows, caption, firstHeader = 'Group' }: { rows: Sta
   );
 }
 
-export function ChoiceTable({ choices, caption }: { choices: ChoiceFigures; caption: string }) {
-  return (
+/** A choice's label as the pages show it: a value a respondent typed is marked so. */
+export function choiceLabel(c: { label: string; typed?: boolean }): string {
+  return c.typed ? `Typed: ${c.label}` : c.label;
+}
+
+/** The bars of a choice chart, typed values marked as in the table. */
+function bars(choices: ChoiceFigures) {
+  return choices.counts.map((c) => ({ ...c, label: choiceLabel(c) }));
+}
+
+/** What the rows of a choice table count: teams (one answer each), or the rows or panels of a dynamic question. */
+export function ChoiceTable({ choices, caption, counted = 'Teams' }: { choices: ChoiceFigures; caption: string; counted?: string }) {
+  const table = (
     <FigureTable
       caption={caption}
       columns={[
-        { header: 'Answer', cell: (c) => c.label },
-        { header: 'Teams', num: true, cell: (c) => c.count },
+        { header: 'Answer', cell: (c) => choiceLabel(c) },
+        { header: counted, num: true, cell: (c) => c.count },
         { header: 'Share', num: true, cell: (c) => formatPercent(c.share) },
       ]}
       rows={choices.counts}
-      rowKey={(c) => c.value}
+      rowKey={(c) => `${c.typed ? 'typed' : 'listed'}:${c.value}`}
       foot={
         <tr>
-          <th scope="row">Teams answering</th>
+          <th scope="row">{counted} answering</th>
           <td className="num">{choices.respondents}</td>
           <td />
         </tr>
       }
     />
   );
+  if (!choices.counts.some((c) => c.typed)) return table;
+  return (
+    <div>
+      {table}
+      <p className="muted">“Typed:” answers are not among the listed choices: respondents typed them.</p>
+      {choices.typedLeftOut ? (
+        <p className="muted">
+          And {choices.typedLeftOut.values} more values typed by respondents ({choices.typedLeftOut.answers} answers), not listed here; the export has them all.
+        </p>
+      ) : null}
+    </div>
+  );
 }
 
-function TextList({
-  text,
-  reportLinks,
-}: {
-  text: { total: number; answers: { teamId: number; teamName: string; areaName: string; text: string }[] };
-  reportLinks?: Map<number, number>;
-}) {
+/** A choice question's (or field's) chart of shares with its table beside it. */
+function ChoiceFigure({ id, choices, title, counted = 'Teams' }: { id: string; choices: ChoiceFigures; title: string; counted?: string }) {
+  return (
+    <div className="figure-pair figure-pair--side">
+      <figure className="chart">
+        <figcaption>Share of the {counted.toLowerCase()} answering that chose each answer</figcaption>
+        <ChoiceBars id={id} bars={bars(choices)} respondents={choices.respondents} title={title} unit={counted.toLowerCase()} />
+      </figure>
+      <ChoiceTable choices={choices} caption={`${counted} per answer`} counted={counted} />
+    </div>
+  );
+}
+
+function TextList({ text, reportLinks, unit = 'row' }: { text: TextFigures; reportLinks?: Map<number, number>; unit?: string }) {
   if (!text.total) return <p className="unanswered">No written answers.</p>;
   return (
     <>
@@ -73,11 +109,15 @@ function TextList({
         </p>
       ) : null}
       <ul className="text-answers">
-        {text.answers.map((a) => (
-          <li key={a.teamId}>
+        {text.answers.map((a, i) => (
+          <li key={`${a.teamId}-${i}`}>
             <span className="who">
               <TeamReportLink teamId={a.teamId} teamName={a.teamName} reportLinks={reportLinks} />
-              <span className="muted"> · {a.areaName}</span>
+              <span className="muted">
+                {' '}
+                · {a.areaName}
+                {a.row !== undefined ? ` · ${unit} ${a.row}` : ''}
+              </span>
             </span>
             {a.text}
           </li>
@@ -96,7 +136,7 @@ function NumericFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind:
         <div className="figure-pair figure-pair--side">
           <figure className="chart">
             <figcaption>How many teams chose each rating</figcaption>
-            <ChoiceBars id={`bars-${q.name}`} bars={q.rating.counts} respondents={q.rating.respondents} title={q.title} />
+            <ChoiceBars id={`bars-${q.name}`} bars={bars(q.rating)} respondents={q.rating.respondents} title={q.title} />
           </figure>
           <ChoiceTable choices={q.rating} caption="Ratings" />
         </div>
@@ -147,7 +187,27 @@ function NumericFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind:
   );
 }
 
-type ChoiceRow = { key: string; title: string; choices: ChoiceFigures };
+type ChoiceRow = { key: string; title: string; choices: ChoiceFigures; other?: TextFigures };
+
+/** Texts written with "Other" in a matrix column, row by row. */
+function MatrixOtherTexts({ title, rows, reportLinks }: { title: string; rows: ChoiceRow[]; reportLinks?: Map<number, number> }) {
+  const written = rows.filter((r) => r.other?.total);
+  return (
+    <>
+      <h4>{title}: written with “Other”</h4>
+      {written.length ? (
+        written.map((r) => (
+          <div key={r.key}>
+            <p className="row-title">{r.title}</p>
+            <TextList text={r.other!} reportLinks={reportLinks} />
+          </div>
+        ))
+      ) : (
+        <p className="unanswered">No written answers.</p>
+      )}
+    </>
+  );
+}
 
 function MatrixFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind: 'matrix' }>; reportLinks?: Map<number, number> }) {
   const { rows, columns, cells } = q.matrix;
@@ -159,9 +219,12 @@ function MatrixFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind: 
           const choiceValues = column.choices ?? [];
           const choiceRows: ChoiceRow[] = rows.flatMap((row) => {
             const cell = cells[row.key]?.[column.key];
-            return cell && cell.kind === 'choice' ? [{ key: row.key, title: row.title, choices: cell.choices }] : [];
+            return cell && cell.kind === 'choice'
+              ? [{ key: row.key, title: row.title, choices: cell.choices, ...(cell.other ? { other: cell.other } : {}) }]
+              : [];
           });
-          return (
+          const typed = choiceRows.some((r) => r.choices.counts.some((c) => c.typed));
+          const table = (
             <FigureTable
               key={column.key}
               wide
@@ -182,11 +245,31 @@ function MatrixFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind: 
                     );
                   },
                 })),
+                ...(typed
+                  ? [
+                      {
+                        key: 'typed',
+                        header: 'Typed by respondents',
+                        cell: (r: ChoiceRow) =>
+                          r.choices.counts
+                            .filter((c) => c.typed)
+                            .map((c) => `${c.label} (${c.count})`)
+                            .join('; ') + (r.choices.typedLeftOut ? `; and ${r.choices.typedLeftOut.values} more` : ''),
+                      },
+                    ]
+                  : []),
                 { header: 'Teams answering', num: true, cell: (r) => r.choices.respondents },
               ]}
               rows={choiceRows}
               rowKey={(r) => r.key}
             />
+          );
+          if (!choiceRows.some((r) => r.other)) return table;
+          return (
+            <div key={column.key}>
+              {table}
+              <MatrixOtherTexts title={columnTitle} rows={choiceRows} reportLinks={reportLinks} />
+            </div>
           );
         }
         if (column.kind === 'numeric') {
@@ -233,6 +316,136 @@ function MatrixFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind: 
   );
 }
 
+/** A ranking: each item's rank over the teams (1 is first), items in order of their mean rank. */
+function RankingFigure({ q }: { q: Extract<QuestionFigures, { kind: 'ranking' }> }) {
+  const ranked = q.items
+    .filter((i) => i.stats)
+    .map((i) => ({ key: i.key, label: i.title, ...i.stats! }))
+    .sort((a, b) => a.mean - b.mean || a.median - b.median);
+  if (!ranked.length) return <p className="unanswered">No team in scope ranked these items.</p>;
+  const unranked = q.items.filter((i) => !i.stats);
+  const rank = (value: number) => formatNumber(value, 2);
+  return (
+    <>
+      <p>1 is the first place: a lower rank is a higher priority. Items in order of their mean rank.</p>
+      <div className="figure-pair">
+        <figure className="chart">
+          <figcaption>Rank of each item: box from lower to upper quartile, thick line at the median, whiskers to the best and worst rank given</figcaption>
+          <BoxPlot rows={ranked} label={`${q.title}: rank of each item, 1 is first`} />
+        </figure>
+        <FigureTable
+          wide
+          caption="Rank of each item (1 is first; lower is higher priority)"
+          columns={[
+            { header: 'Item', cell: (r) => `Rank of ${r.label}` },
+            { header: 'Teams ranking it', num: true, cell: (r) => r.n },
+            { header: 'Mean rank', num: true, cell: (r) => rank(r.mean) },
+            { header: 'Median rank', num: true, cell: (r) => rank(r.median) },
+            { header: 'Lower quartile', num: true, cell: (r) => rank(r.q1) },
+            { header: 'Upper quartile', num: true, cell: (r) => rank(r.q3) },
+            { header: 'Best rank', num: true, cell: (r) => rank(r.min) },
+            { header: 'Worst rank', num: true, cell: (r) => rank(r.max) },
+          ]}
+          rows={ranked}
+          rowKey={(r) => r.key}
+        />
+      </div>
+      {unranked.length ? <p className="muted">Not ranked by any team in scope: {unranked.map((i) => i.title).join('; ')}.</p> : null}
+    </>
+  );
+}
+
+const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/**
+ * Dynamic rows or panels: how many each team gave, each number field's total per team (and over every row), each
+ * choice field's counts across all rows, and the written answers with their row.
+ */
+function DynamicFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind: 'dynamic' }>; reportLinks?: Map<number, number> }) {
+  const { unit, count, fields } = q.dynamic;
+  const one = unit === 'rows' ? 'row' : 'panel';
+  const Unit = capital(unit);
+  const teamsInScope = count.distribution.reduce((n, d) => n + d.teams, 0);
+  const numbers = fields.filter((f) => f.kind === 'numeric');
+  const perTeam = numbers.flatMap((f) => (f.perTeam ? [{ key: f.key, label: f.title, ...f.perTeam }] : []));
+  const perRow = numbers.flatMap((f) => (f.perRow ? [{ key: f.key, label: f.title, ...f.perRow }] : []));
+  return (
+    <>
+      <h4>
+        {Unit} per team <span className="muted">(teams with none count as 0)</span>
+      </h4>
+      {teamsInScope ? (
+        <div className="figure-pair figure-pair--side">
+          <figure className="chart">
+            <figcaption>Share of the teams in scope that gave each number of {unit}</figcaption>
+            <ChoiceBars
+              id={`count-${q.name}`}
+              bars={count.distribution.map((d) => ({ value: String(d.rows), label: `${d.rows} ${d.rows === 1 ? one : unit}`, count: d.teams, share: d.share }))}
+              respondents={teamsInScope}
+              title={`${q.title}: ${unit} per team`}
+            />
+          </figure>
+          <FigureTable
+            caption={`Teams by number of ${unit}`}
+            columns={[
+              { header: Unit, cell: (d) => d.rows },
+              { header: 'Teams', num: true, cell: (d) => d.teams },
+              { header: 'Share', num: true, cell: (d) => formatPercent(d.share) },
+            ]}
+            rows={count.distribution}
+            rowKey={(d) => d.rows}
+          />
+        </div>
+      ) : (
+        <p className="unanswered">No team in scope.</p>
+      )}
+      {count.stats ? (
+        <StatsTable caption="Figures over the teams in scope" firstHeader="" rows={[{ key: 'count', label: `${Unit} per team`, ...count.stats }]} />
+      ) : null}
+      {numbers.length ? (
+        <>
+          <h4>Number fields</h4>
+          {perTeam.length ? (
+            <>
+              <StatsTable caption={`Each team’s total across its ${unit}`} firstHeader="Field" rows={perTeam} />
+              <StatsTable caption={`Each ${one} on its own`} firstHeader="Field" counted={Unit} rows={perRow} />
+            </>
+          ) : (
+            <p className="unanswered">No numbers given.</p>
+          )}
+        </>
+      ) : null}
+      {fields.map((f, i) => {
+        if (f.kind === 'numeric') return null;
+        if (f.kind === 'text')
+          return (
+            <div key={f.key}>
+              <h4>{f.title}</h4>
+              <TextList text={f.text!} reportLinks={reportLinks} unit={one} />
+            </div>
+          );
+        const choices = f.choiceFigures!;
+        return (
+          <div key={f.key}>
+            <h4>{f.title}</h4>
+            <p className="answered">
+              Answered in {choices.respondents} {choices.respondents === 1 ? one : unit} of {choices.teams} {choices.teams === 1 ? 'team' : 'teams'}
+              {f.multiple ? `; several answers could be chosen in a ${one}, so shares can add up to more than 100%` : ''}.
+            </p>
+            {choices.respondents ? <ChoiceFigure id={`bars-${q.name}-${i}`} choices={choices} title={f.title} counted={Unit} /> : null}
+            {f.otherTexts ? (
+              <>
+                <h5>Written with “Other”</h5>
+                <TextList text={f.otherTexts} reportLinks={reportLinks} unit={one} />
+              </>
+            ) : null}
+          </div>
+        );
+      })}
+    </>
+  );
+}
+
 /** One question of a topic: its figures as charts with their tables, in the question's own terms. */
 export function QuestionFigure({ q, reportLinks }: { q: QuestionFigures; reportLinks?: Map<number, number> }) {
   return (
@@ -248,19 +461,27 @@ export function QuestionFigure({ q, reportLinks }: { q: QuestionFigures; reportL
       {q.kind === 'numeric' ? <NumericFigure q={q} reportLinks={reportLinks} /> : null}
       {q.kind === 'choice' ? (
         q.answered ? (
-          <div className="figure-pair figure-pair--side">
-            <figure className="chart">
-              <figcaption>Share of the teams answering that chose each answer</figcaption>
-              <ChoiceBars id={`bars-${q.name}`} bars={q.choices.counts} respondents={q.choices.respondents} title={q.title} />
-            </figure>
-            <ChoiceTable choices={q.choices} caption="Teams per answer" />
-          </div>
+          <ChoiceFigure id={`bars-${q.name}`} choices={q.choices} title={q.title} />
         ) : (
           <p className="unanswered">No team in scope answered this question.</p>
         )
       ) : null}
       {q.kind === 'text' ? <TextList text={q.text} reportLinks={reportLinks} /> : null}
       {q.kind === 'matrix' ? <MatrixFigure q={q} reportLinks={reportLinks} /> : null}
+      {q.kind === 'ranking' ? <RankingFigure q={q} /> : null}
+      {q.kind === 'dynamic' ? <DynamicFigure q={q} reportLinks={reportLinks} /> : null}
+      {q.otherTexts ? (
+        <>
+          <h4>Written with “Other”</h4>
+          <TextList text={q.otherTexts} reportLinks={reportLinks} />
+        </>
+      ) : null}
+      {q.comments ? (
+        <>
+          <h4>Comments</h4>
+          <TextList text={q.comments} reportLinks={reportLinks} />
+        </>
+      ) : null}
     </section>
   );
 }

@@ -2,6 +2,9 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../../db/index';
 import type { TeamType } from '../../../db/schema';
 import type { CatalogueQuestion } from '../catalogue.server';
+import { COMMENT_SUFFIX } from '../validation.server';
+import { dynamicFigures, type DynamicFigures } from './dynamic.server';
+import { choiceFigures, EMPTY_TEXT, TEXT_LIMIT, type ChoiceFigures, type NumericStats, type TextFigures } from './figures';
 import { summariseCounts } from './quantiles';
 import { compareNames, inScope, isSmallScope, runAggregate, scopedAnswers, talliesInScope, teamsById, type Scope } from './scope.server';
 
@@ -11,28 +14,30 @@ import { compareNames, inScope, isSmallScope, runAggregate, scopedAnswers, talli
  *  - numbers: n, sum, mean, minimum, quartiles and maximum (quartiles by linear interpolation, as PostgreSQL's
  *    percentile_cont: the p-quantile of n sorted values sits at position 1 + p(n − 1)); by team type and by area for
  *    whole questions; each team's value when the scope holds few enough teams to list;
- *  - choices (radio, dropdown, yes/no, checkbox, rating): count per choice and its share of the teams that answered
- *    (a checkbox question's shares can add up to more than 100%);
- *  - matrices cell by cell, each cell by its own kind;
+ *  - choices (radio, dropdown, yes/no, checkbox, rating, image picker): count per choice and its share of the teams
+ *    that answered (a checkbox question's shares can add up to more than 100%), the special items (other, none,
+ *    refused, don't know) among the choices, values typed by respondents after them;
+ *  - rankings: each item's rank (1 is first) over the teams, mean and median;
+ *  - matrices cell by cell, each cell by its own kind (a slider's range as its two ends, from and to);
+ *  - dynamic rows and panels (dynamic.server.ts): rows per team, number fields totalled per team, choices counted
+ *    across rows, written answers listed;
  *  - free text with the team's name and area: how many, and up to TEXT_LIMIT per question or cell (the first by team,
- *    shown in name order).
+ *    shown in name order); so are comments and the texts written with "Other".
  */
 
 /** Per-team values and the dot plot are shown up to this many teams; beyond it, box plots by team type and area. */
 export const TEAM_LIST_LIMIT = 150;
-/** Written answers listed per question or matrix cell. */
-export const TEXT_LIMIT = 100;
+export { TEXT_LIMIT, TYPED_LIMIT, type ChoiceCount, type ChoiceFigures, type NumericStats, type TextAnswer, type TextFigures } from './figures';
+export type { DynamicFigures, DynamicLeafFigures } from './dynamic.server';
 
-export type NumericStats = { n: number; sum: number; mean: number; min: number; q1: number; median: number; q3: number; max: number };
 export type GroupStats = NumericStats & { key: string; label: string };
-export type ChoiceCount = { value: string; label: string; count: number; share: number };
-export type ChoiceFigures = { respondents: number; counts: ChoiceCount[] };
 export type TeamValue = { teamId: number; teamName: string; areaName: string; teamType: TeamType; value: number };
-export type TextAnswer = { teamId: number; teamName: string; areaName: string; text: string };
-export type TextFigures = { total: number; answers: TextAnswer[] };
 
+/** A matrix cell's figures; a choice cell with an "Other" item lists the texts written with it (`other`). */
 export type CellFigures =
-  { kind: 'numeric'; stats: NumericStats | null } | { kind: 'choice'; multiple: boolean; choices: ChoiceFigures } | { kind: 'text'; text: TextFigures };
+  | { kind: 'numeric'; stats: NumericStats | null }
+  | { kind: 'choice'; multiple: boolean; choices: ChoiceFigures; other?: TextFigures }
+  | { kind: 'text'; text: TextFigures };
 
 export type MatrixFigures = {
   rows: { key: string; title: string }[];
@@ -48,11 +53,18 @@ export type QuestionFigures = {
   page: string;
   /** Teams (responses) in scope that answered it. */
   answered: number;
+  /** The comments written in the question's comment area, when it has one. */
+  comments?: TextFigures;
+  /** The texts written with the "Other" item, when the question has one. */
+  otherTexts?: TextFigures;
 } & (
   | { kind: 'numeric'; stats: NumericStats | null; byTeamType: GroupStats[]; byArea: GroupStats[]; teams: TeamValue[] | null; rating: ChoiceFigures | null }
   | { kind: 'choice'; multiple: boolean; choices: ChoiceFigures }
   | { kind: 'text'; text: TextFigures }
   | { kind: 'matrix'; matrix: MatrixFigures }
+  /** A ranking: each item's rank over the teams that ranked it (1 is first: a lower rank is a higher priority). */
+  | { kind: 'ranking'; items: { key: string; title: string; stats: NumericStats | null }[] }
+  | { kind: 'dynamic'; dynamic: DynamicFigures }
 );
 
 type NumericRow = {
@@ -87,6 +99,20 @@ function topicAnswers(scope: Scope, topic: string) {
     'a',
     topicQuestions(scope, topic).map((q) => q.name),
   );
+}
+
+/**
+ * Leaves out the answers inside the rows and panels of the topic's dynamic questions (alias `a` or `t`): their
+ * figures group the rows' values together (dynamic.server.ts), never row by row. A comment on the whole question
+ * (row_key '') stays. No condition at all for a topic without dynamic questions.
+ */
+function outsideDynamicRows(scope: Pick<Scope, 'version'>, topic: string, alias: 'a' | 't' = 'a'): RawBuilder<boolean> {
+  const dynamic = topicQuestions(scope, topic)
+    .filter((q) => q.valueType === 'dynamic')
+    .map((q) => q.name);
+  if (!dynamic.length) return sql<boolean>`true`;
+  const a = sql.raw(alias);
+  return sql<boolean>`not (${a}.question in (${sql.join(dynamic)}) and ${a}.row_key <> '')`;
 }
 
 /** Topics of the scope's version, in the order they first appear, with their question counts. */
@@ -152,6 +178,7 @@ export async function numericCellStats(db: Executor, scope: Scope, topic: string
       percentile_cont(array[0.25, 0.5, 0.75]) within group (order by a.value_numeric) as quartiles
     from ${topicAnswers(scope, topic)}
     where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'numeric' and ${condition} and ${inScope(scope)}
+      and ${outsideDynamicRows(scope, topic)}
     group by 1, 2, 3`;
   const results = await Promise.all(
     numericParts(scope, topic).map((part) => runAggregate(db, sql<NumericRow>`${sql.join(part.map(range), sql` union all `)}`)),
@@ -165,6 +192,8 @@ export async function numericCellStats(db: Executor, scope: Scope, topic: string
  * summarise the answers.
  */
 async function talliedSummaries(db: Executor, scope: Scope, topic: string | null, options: { byTeamType: boolean; wholeQuestions?: string[] }) {
+  // A topic's figures leave out the rows of dynamic questions (summed per team from the answers instead); the
+  // team report's medians (every topic) keep them and read only those it shows.
   const type = options.byTeamType ? sql`t.team_type` : sql`null::text`;
   const whole = options.wholeQuestions;
   const result = await runAggregate(
@@ -174,7 +203,7 @@ async function talliedSummaries(db: Executor, scope: Scope, topic: string | null
     from (
       select t.question, t.row_key, t.column_key, ${type} as team_type, t.value, sum(t.responses)::int as n
       from answer_tallies t
-      where ${topic === null ? sql`true` : sql`t.topic = ${topic}`} and ${talliesInScope(scope)}
+      where ${topic === null ? sql`true` : sql`t.topic = ${topic} and ${outsideDynamicRows(scope, topic, 't')}`} and ${talliesInScope(scope)}
         ${whole ? sql`and t.question in (${sql.join(whole)}) and t.row_key = '' and t.column_key = ''` : sql``}
       group by t.question, t.row_key, t.column_key, ${type}, t.value
     ) v
@@ -258,7 +287,7 @@ export async function choiceCounts(db: Executor, scope: Scope, topic: string, ra
     sql<Count>`
     select a.question, a.row_key, a.column_key, a.value_choice as value, count(*)::int as n
     from ${topicAnswers(scope, topic)}
-    where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'choice' and ${inScope(scope)}
+    where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'choice' and ${inScope(scope)} and ${outsideDynamicRows(scope, topic)}
     group by a.question, a.row_key, a.column_key, a.value_choice`,
   );
   const ratings = !ratingQuestions.length
@@ -305,7 +334,16 @@ export async function choiceCounts(db: Executor, scope: Scope, topic: string, ra
   return { counts, respondents };
 }
 
-async function textAnswers(db: Executor, scope: Scope, topic: string) {
+/**
+ * Written answers of a topic by question or cell: its text answers (comments included), or, given the questions
+ * with an "Other" item, the texts written with "Other" (kept with the choice).
+ */
+async function textAnswers(db: Executor, scope: Scope, topic: string, otherOf?: string[]) {
+  const byCell = new Map<string, TextFigures>();
+  if (otherOf && !otherOf.length) return byCell;
+  const written = otherOf
+    ? sql`a.value_type = 'choice' and a.value_text is not null and a.question in (${sql.join(otherOf)})`
+    : sql`a.value_type = 'text' and ${outsideDynamicRows(scope, topic)}`;
   // How many written answers each question or cell has (index-only), then the first TEXT_LIMIT of each by team,
   // fetched cell by cell so a question with thousands of answers costs no more than one with a hundred.
   const totals = await runAggregate(
@@ -313,10 +351,9 @@ async function textAnswers(db: Executor, scope: Scope, topic: string) {
     sql<{ question: string; row_key: string; column_key: string; total: number }>`
     select a.question, a.row_key, a.column_key, count(*)::int as total
     from ${topicAnswers(scope, topic)}
-    where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'text' and ${inScope(scope)}
+    where a.round_id = ${scope.round.id} and a.topic = ${topic} and ${written} and ${inScope(scope)}
     group by a.question, a.row_key, a.column_key`,
   );
-  const byCell = new Map<string, TextFigures>();
   if (!totals.rows.length) return byCell;
   const cells = sql.join(totals.rows.map((t) => sql`(${t.question}, ${t.row_key}, ${t.column_key})`));
   const listed = await runAggregate(
@@ -327,7 +364,7 @@ async function textAnswers(db: Executor, scope: Scope, topic: string) {
     cross join lateral (
       select a.team_id, a.value_text as text
       from ${topicAnswers(scope, topic)}
-      where a.round_id = ${scope.round.id} and a.topic = ${topic} and a.value_type = 'text'
+      where a.round_id = ${scope.round.id} and a.topic = ${topic} and ${written}
         and a.question = c.question and a.row_key = c.row_key and a.column_key = c.column_key and ${inScope(scope)}
       order by a.team_id
       limit ${TEXT_LIMIT}
@@ -345,38 +382,44 @@ async function textAnswers(db: Executor, scope: Scope, topic: string) {
   return byCell;
 }
 
-function choiceFigures(choices: { value: string; text: string }[] | undefined, counts: Map<string, number> | undefined, respondents: number): ChoiceFigures {
-  const known = (choices ?? []).map((c) => ({ value: c.value, label: c.text, count: counts?.get(c.value) ?? 0 }));
-  // Values outside the listed choices (there should be none) are shown rather than silently dropped.
-  for (const [value, count] of counts ?? []) if (!known.some((k) => k.value === value)) known.push({ value, label: value, count });
-  return { respondents, counts: known.map((k) => ({ ...k, share: respondents ? k.count / respondents : 0 })) };
+/** Whether a question (or one of its matrix columns) keeps texts written with an "Other" item. */
+function hasOther(q: CatalogueQuestion): boolean {
+  return Boolean(q.detail.rules?.other || q.detail.columns?.some((c) => c.rules?.other));
 }
 
-const EMPTY_TEXT: TextFigures = { total: 0, answers: [] };
-
-/** Every question of a topic with its figures (four queries, run side by side). */
+/** Every question of a topic with its figures (up to seven queries, run side by side). */
 export async function topicQuestionFigures(db: Executor, scope: Scope, topic: string): Promise<QuestionFigures[]> {
   const questions = topicQuestions(scope, topic);
   if (!questions.length) return [];
   const wholeNumeric = questions.filter((q) => q.valueType === 'numeric').map((q) => q.name);
   const ratings = questions.filter(isRating).map((q) => q.name);
+  const withOther = questions.filter(hasOther).map((q) => q.name);
   const listTeams = scope.responses.length <= TEAM_LIST_LIMIT;
   const hasChoices = questions.some((q) => q.valueType === 'choice' || q.valueType === 'multiple' || q.valueType === 'matrix' || isRating(q));
-  const hasText = questions.some((q) => q.valueType === 'text' || q.valueType === 'matrix');
+  const hasText = questions.some((q) => q.valueType === 'text' || q.valueType === 'matrix' || q.detail.comment);
   const hasNumeric = questions.some((q) => q.valueType === 'numeric' || q.valueType === 'matrix');
-  const [numeric, groups, values, choices, texts] = await Promise.all([
+  const [numeric, groups, values, choices, texts, others, dynamic] = await Promise.all([
     hasNumeric ? numericCellStats(db, scope, topic) : new Map<string, NumericStats>(),
     numericGroupStats(db, scope, topic, wholeNumeric),
     listTeams ? teamValues(db, scope, topic, wholeNumeric) : Promise.resolve(null),
     hasChoices ? choiceCounts(db, scope, topic, ratings) : { counts: new Map<string, Map<string, number>>(), respondents: new Map<string, number>() },
     hasText ? textAnswers(db, scope, topic) : new Map<string, TextFigures>(),
+    textAnswers(db, scope, topic, withOther),
+    dynamicFigures(db, scope, topic, questions),
   ]);
   const teams = teamsById(scope);
   const areaNames = new Map(scope.responses.map((r) => [r.areaId, r.areaName]));
 
   return questions.map((q): QuestionFigures => {
-    const base = { name: q.name, title: q.title, type: q.type, page: q.page };
     const whole = cellKey(q.name, '', '');
+    const base = {
+      name: q.name,
+      title: q.title,
+      type: q.type,
+      page: q.page,
+      ...(q.detail.comment ? { comments: texts.get(cellKey(q.name, '', COMMENT_SUFFIX)) ?? EMPTY_TEXT } : {}),
+      ...(q.detail.rules?.other ? { otherTexts: others.get(whole) ?? EMPTY_TEXT } : {}),
+    };
     if (q.valueType === 'numeric') {
       const stats = numeric.get(whole) ?? null;
       const own = groups.filter((g) => g.question === q.name);
@@ -408,17 +451,34 @@ export async function topicQuestionFigures(db: Executor, scope: Scope, topic: st
         kind: 'choice',
         answered: respondents,
         multiple: q.valueType === 'multiple',
-        choices: choiceFigures(q.detail.choices, choices.counts.get(whole), respondents),
+        choices: choiceFigures(q.detail.choices, choices.counts.get(whole), respondents, q.detail.rules?.open),
       };
     }
     if (q.valueType === 'text') {
       const text = texts.get(whole) ?? EMPTY_TEXT;
       return { ...base, kind: 'text', answered: text.total, text };
     }
+    if (q.valueType === 'dynamic') {
+      const figures = dynamic.get(q.name)!;
+      return { ...base, kind: 'dynamic', answered: figures.answered, dynamic: figures };
+    }
+    if (q.detail.ranking) {
+      // Each item's rank is a number cell of the item's row (column '').
+      const items = (q.detail.rows ?? []).map((r) => ({ key: r.value, title: r.text, stats: numeric.get(cellKey(q.name, r.value, '')) ?? null }));
+      return { ...base, kind: 'ranking', answered: Math.max(0, ...items.map((i) => i.stats?.n ?? 0)), items };
+    }
     // Matrices: a single-choice matrix has one unnamed column; a multiple-text question has items as rows.
     const detail = q.detail;
     const rows = detail.items ? detail.items.map((i) => ({ key: i.name, title: i.title })) : (detail.rows ?? []).map((r) => ({ key: r.value, title: r.text }));
-    type Column = { key: string; title: string; kind: CellFigures['kind']; multiple: boolean; choices?: { value: string; text: string }[] };
+    type Column = {
+      key: string;
+      title: string;
+      kind: CellFigures['kind'];
+      multiple: boolean;
+      choices?: { value: string; text: string }[];
+      open?: boolean;
+      other?: boolean;
+    };
     const columns: Column[] = detail.items
       ? [{ key: '', title: '', kind: (detail.items[0]?.valueType ?? 'text') as CellFigures['kind'], multiple: false }]
       : (detail.columns ?? []).map((c) => ({
@@ -427,6 +487,8 @@ export async function topicQuestionFigures(db: Executor, scope: Scope, topic: st
           kind: c.valueType as CellFigures['kind'],
           multiple: Boolean(c.multiple),
           choices: c.choices,
+          open: c.rules?.open,
+          other: Boolean(c.rules?.other),
         }));
     const cells: MatrixFigures['cells'] = {};
     for (const row of rows) {
@@ -440,7 +502,8 @@ export async function topicQuestionFigures(db: Executor, scope: Scope, topic: st
           cells[row.key][column.key] = {
             kind,
             multiple: column.multiple,
-            choices: choiceFigures(column.choices, choices.counts.get(key), choices.respondents.get(key) ?? 0),
+            choices: choiceFigures(column.choices, choices.counts.get(key), choices.respondents.get(key) ?? 0, column.open),
+            ...(column.other ? { other: others.get(key) ?? EMPTY_TEXT } : {}),
           };
         } else cells[row.key][column.key] = { kind: 'text', text: texts.get(key) ?? EMPTY_TEXT };
       }
