@@ -234,6 +234,7 @@ describe('topic figures of every answer-holding type', () => {
   it('sliders, comment questions and matrix cells with "Other"', async () => {
     const caseloads = await topic('caseloads');
     const band = question(caseloads, 'caseload_band', 'matrix');
+    expect(band.matrix.columns[0].title).toBe('Both ends of the range');
     expect(band.matrix.rows).toEqual([
       { key: 'from', title: 'From' },
       { key: 'to', title: 'To' },
@@ -533,6 +534,7 @@ describe('pages', () => {
     expect(html.referrals).toContain('Self-referral by a parent');
     expect(html.referrals).toContain('Since December');
     expect(html.caseloads).toContain('Student placement');
+    expect(html.caseloads).toContain('Both ends of the range');
     // Every chart keeps its table beside it.
     for (const page of Object.values(html)) expect((page.match(/<figure/g) ?? []).length).toBeLessThanOrEqual((page.match(/<table/g) ?? []).length);
   });

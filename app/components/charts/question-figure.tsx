@@ -42,7 +42,7 @@ export function StatsTable({ rows, caption, firstHeader = 'Group', counted }: { 
 }
 
 /** A choice's label as the pages show it: a value a respondent typed is marked so. */
-export function choiceLabel(c: { label: string; typed?: boolean }): string {
+function choiceLabel(c: { label: string; typed?: boolean }): string {
   return c.typed ? `Typed: ${c.label}` : c.label;
 }
 
@@ -113,11 +113,7 @@ function TextList({ text, reportLinks, unit = 'row' }: { text: TextFigures; repo
           <li key={`${a.teamId}-${i}`}>
             <span className="who">
               <TeamReportLink teamId={a.teamId} teamName={a.teamName} reportLinks={reportLinks} />
-              <span className="muted">
-                {' '}
-                · {a.areaName}
-                {a.row !== undefined ? ` · ${unit} ${a.row}` : ''}
-              </span>
+              <span className="muted">{` · ${a.areaName}${a.row !== undefined ? ` · ${unit} ${a.row}` : ''}`}</span>
             </span>
             {a.text}
           </li>

@@ -192,8 +192,8 @@ export async function numericCellStats(db: Executor, scope: Scope, topic: string
  * summarise the answers.
  */
 async function talliedSummaries(db: Executor, scope: Scope, topic: string | null, options: { byTeamType: boolean; wholeQuestions?: string[] }) {
-  // A topic's figures leave out the rows of dynamic questions (summed per team from the answers instead); the
-  // team report's medians (every topic) keep them and read only those it shows.
+  // A topic's cells leave out the rows of its dynamic questions, whose figures are summed per team from the answers
+  // (dynamic.server.ts). The team report's medians (every topic, null) keep every cell; it shows none for a row.
   const type = options.byTeamType ? sql`t.team_type` : sql`null::text`;
   const whole = options.wholeQuestions;
   const result = await runAggregate(
@@ -480,7 +480,7 @@ export async function topicQuestionFigures(db: Executor, scope: Scope, topic: st
       other?: boolean;
     };
     const columns: Column[] = detail.items
-      ? [{ key: '', title: '', kind: (detail.items[0]?.valueType ?? 'text') as CellFigures['kind'], multiple: false }]
+      ? [{ key: '', title: detail.range ? 'Both ends of the range' : '', kind: (detail.items[0]?.valueType ?? 'text') as CellFigures['kind'], multiple: false }]
       : (detail.columns ?? []).map((c) => ({
           key: c.name,
           title: c.title,
