@@ -66,6 +66,18 @@ describe('saving the every-type questionnaire change by change', () => {
     }
   });
 
+  it('judges a submit on the rows and panels the team gave, not the default empty ones SurveyJS adds to a missing answer', () => {
+    const finished = JSON.parse(JSON.stringify(answerEveryType().data)) as Record<string, unknown>;
+    // The team removed every supervision row and every child panel: the answers are missing, as the browser saves them.
+    const { children: _children, supervision_log: _log, 'supervision_log-total': _total, ...withoutLists } = finished;
+    // First a response with three panels, so the cached model has held panels before.
+    expect(assessAnswers(version, finished, 'submit').errors).toEqual([]);
+    expect(assessAnswers(version, withoutLists, 'submit').errors).toEqual([]);
+    // A panel given but unfinished is still refused, at its place.
+    const unfinished = assessAnswers(version, { ...withoutLists, children: [{ age: 7 }] }, 'submit').errors;
+    expect(unfinished.map((e) => e.path)).toEqual(['children.1.case_reference']);
+  });
+
   it('still refuses a wrong value at save', () => {
     const { errors } = validateChange(version, {}, { set: { referral_route: 'fax', open_cases: '42', children: [{ age: 'four' }] }, unset: [] });
     expect(errors.map((e) => e.path).sort()).toEqual(['children.1.age', 'open_cases', 'referral_route']);

@@ -1,5 +1,6 @@
 import { Model, type Question } from 'survey-core';
 import '~/lib/survey-properties';
+import { emptyUnansweredDynamic } from '~/lib/survey-dynamic';
 import type { MatrixColumn, QuestionDetail, StoredAs } from '../../db/schema';
 import type { CatalogueQuestion } from './catalogue.server';
 import type { VersionInfo } from './questionnaires.server';
@@ -349,6 +350,11 @@ function errorsOf(question: Question, mode: 'save' | 'submit'): AnswerError[] {
   return found;
 }
 
+function hasDynamic(version: VersionInfo): boolean {
+  for (const question of version.catalogue.values()) if (question.valueType === 'dynamic') return true;
+  return false;
+}
+
 export type Assessment = { errors: AnswerError[]; progress: { answered: number; answerable: number } };
 
 /**
@@ -360,7 +366,11 @@ export type Assessment = { errors: AnswerError[]; progress: { answered: number; 
  */
 export function assessAnswers(version: VersionInfo, data: Record<string, unknown>, mode: 'save' | 'submit', touched: string[] = []): Assessment {
   const model = modelFor(version);
+  if (hasDynamic(version)) model.clear(true, false); // dynamic panels keep the last response's panels through `data =`
   model.data = data; // replaces every value the model held
+  // Judged on the rows and panels the team gave, not the default empty ones SurveyJS adds to a missing answer (their
+  // computed cells would count as answers in the progress, their required cells as errors at submit).
+  if (hasDynamic(version)) emptyUnansweredDynamic(model);
   const errors: AnswerError[] = [];
   if (mode === 'submit') {
     model.validate(true, false);
