@@ -366,11 +366,12 @@ export type Assessment = { errors: AnswerError[]; progress: { answered: number; 
  */
 export function assessAnswers(version: VersionInfo, data: Record<string, unknown>, mode: 'save' | 'submit', touched: string[] = []): Assessment {
   const model = modelFor(version);
-  if (hasDynamic(version)) model.clear(true, false); // dynamic panels keep the last response's panels through `data =`
+  const dynamic = hasDynamic(version);
+  if (dynamic) model.clear(true, false); // dynamic panels keep the last response's panels through `data =`
   model.data = data; // replaces every value the model held
   // Judged on the rows and panels the team gave, not the default empty ones SurveyJS adds to a missing answer (their
   // computed cells would count as answers in the progress, their required cells as errors at submit).
-  if (hasDynamic(version)) emptyUnansweredDynamic(model);
+  if (dynamic) emptyUnansweredDynamic(model);
   const errors: AnswerError[] = [];
   if (mode === 'submit') {
     model.validate(true, false);
