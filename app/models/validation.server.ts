@@ -3,6 +3,7 @@ import '~/lib/survey-properties';
 import { emptyUnansweredDynamic } from '~/lib/survey-dynamic';
 import type { MatrixColumn, QuestionDetail, StoredAs } from '../../db/schema';
 import type { CatalogueQuestion } from './catalogue.server';
+import { compiledProgress, computedInside, conditionValues, isAnswered, rulesFor, withoutElements, type CompiledRules } from './compiled-rules.server';
 import type { VersionInfo } from './questionnaires.server';
 
 /** One problem with submitted answers, located by question path (question, question.row or question.row.column). */
@@ -358,17 +359,54 @@ function hasDynamic(version: VersionInfo): boolean {
 export type Assessment = { errors: AnswerError[]; progress: { answered: number; answerable: number } };
 
 /**
- * Runs the questionnaire's own rules with survey-core on the server, and counts progress, in one pass over the data
- * (assigning data to the cached model is the costly step, about 20 ms for the self-assessment). At save, only the
- * touched questions' validators run, as SurveyJS runs them when a value changes, and what only a finished answer must
- * have (required answers, the text of "Other", the fewest choices, rows or panels still to fill: UNFINISHED_ERRORS) is
- * not checked (a questionnaire is filled over several sittings); at submit, every visible question is checked.
+ * Runs the questionnaire's own rules with survey-core on the server, and counts progress. At save, only the touched
+ * questions' validators run, as SurveyJS runs them when a value changes, and what only a finished answer must have
+ * (required answers, the text of "Other", the fewest choices, rows or panels still to fill: UNFINISHED_ERRORS) is not
+ * checked (a questionnaire is filled over several sittings); at submit, every visible question is checked.
+ * A save takes the version's compiled rules (compiled-rules.server.ts: a probe model per touched question, progress
+ * from compiled visibility); a submit, and a save on a version that cannot be compiled, take the full model.
  */
 export function assessAnswers(version: VersionInfo, data: Record<string, unknown>, mode: 'save' | 'submit', touched: string[] = []): Assessment {
   const model = modelFor(version);
+  const rules = rulesFor(version, model);
+  if (mode === 'submit' || !rules.compiled) return assessWithModel(version, data, mode, touched);
+  const values = conditionValues(rules, data);
+  const errors: AnswerError[] = [];
+  if (touched.length) {
+    const probeData = { ...values };
+    for (const { name } of rules.calculated) delete probeData[name];
+    for (const name of touchedQuestions(version, touched)) {
+      if (data[name] === undefined || data[name] === null) continue;
+      const probe = probeFor(version, model, name);
+      // Nothing of the last response the probe judged may stay (a matrix's rows keep their cells through `data =`).
+      if (probe.dynamic) probe.model.clear(true, false);
+      else probe.model.data = {};
+      probe.model.data = probeData;
+      if (probe.dynamic) emptyUnansweredDynamic(probe.model);
+      const question = probe.model.getQuestionByValueName(name);
+      question.validate(true, false, true);
+      errors.push(...errorsOf(question, mode));
+    }
+  }
+  return { errors, progress: compiledProgress(rules, values) };
+}
+
+function touchedQuestions(version: VersionInfo, touched: string[]): Set<string> {
+  return new Set(touched.map((key) => questionOfKey(version.catalogue, key)).filter((name): name is string => name !== null));
+}
+
+/**
+ * The full survey-core model's judgement: the response assigned to the version's cached model (every condition of the
+ * questionnaire runs, about 20 ms for the self-assessment), the touched questions (save) or every visible question
+ * (submit) validated, progress counted from the model's visible questions.
+ */
+export function assessWithModel(version: VersionInfo, data: Record<string, unknown>, mode: 'save' | 'submit', touched: string[] = []): Assessment {
+  const model = modelFor(version);
   const dynamic = hasDynamic(version);
-  if (dynamic) model.clear(true, false); // dynamic panels keep the last response's panels through `data =`
-  model.data = data; // replaces every value the model held
+  // `data =` does not reset everything the last response left: dynamic panels keep their panels, and a matrix's rows
+  // their cells' values (the equivalence test found a submit judged with the last response's cells).
+  model.clear(true, false);
+  model.data = data;
   // Judged on the rows and panels the team gave, not the default empty ones SurveyJS adds to a missing answer (their
   // computed cells would count as answers in the progress, their required cells as errors at submit).
   if (dynamic) emptyUnansweredDynamic(model);
@@ -377,8 +415,7 @@ export function assessAnswers(version: VersionInfo, data: Record<string, unknown
     model.validate(true, false);
     for (const question of model.getAllQuestions(true)) errors.push(...errorsOf(question, mode));
   } else {
-    const names = new Set(touched.map((key) => questionOfKey(version.catalogue, key)).filter((name): name is string => name !== null));
-    for (const name of names) {
+    for (const name of touchedQuestions(version, touched)) {
       const question = model.getQuestionByValueName(name);
       if (!question || data[name] === undefined || data[name] === null) continue;
       // Checked as SurveyJS checks a value as it changes: an answer still being given ("Other" chosen, its text not
@@ -392,9 +429,65 @@ export function assessAnswers(version: VersionInfo, data: Record<string, unknown
   for (const question of model.getAllQuestions(true)) {
     if (!version.catalogue.has(question.getValueName())) continue;
     answerable++;
-    if (!question.isEmpty()) answered++;
+    // Computed cells (which the model fills for every row of a matrix) are not an answer the team gave.
+    if (!question.isEmpty() && isAnswered({ type: question.getType(), computed: computedInside(question) }, question.value)) answered++;
   }
   return { errors, progress: { answered, answerable } };
+}
+
+type Probe = { model: Model; dynamic: boolean };
+const probes = new Map<number, Map<string, Probe>>();
+
+/**
+ * A one-question model for validating a question as the full model would: the question inside its page and panels
+ * (their own properties, which make it read-only or hidden, without their other elements), beside the questions its
+ * choices are copied from, under the survey's own settings and calculated values.
+ */
+function probeFor(version: VersionInfo, model: Model, name: string): Probe {
+  let byName = probes.get(version.id);
+  if (!byName) probes.set(version.id, (byName = new Map()));
+  let probe = byName.get(name);
+  if (probe) return probe;
+  const question = model.getQuestionByValueName(name);
+  const elementJson = (element: Question) => ({ type: element.getType(), ...(element.toJSON() as Record<string, unknown>) });
+  let inner: Record<string, unknown> = elementJson(question);
+  let parent = question.parent as unknown as { isPage?: boolean; parent?: unknown; toJSON: () => Record<string, unknown> } | null;
+  while (parent && !parent.isPage) {
+    inner = { type: 'panel', ...withoutElements(parent.toJSON()), elements: [inner] };
+    parent = parent.parent as typeof parent;
+  }
+  const sources = choiceSources(model, question).map(elementJson);
+  const page = { ...(parent ? withoutElements(parent.toJSON()) : {}), name: 'probe', elements: [...sources, inner] };
+  const { pages: _pages, triggers: _triggers, ...settings } = model.toJSON() as Record<string, unknown>;
+  probe = { model: new Model({ ...settings, pages: [page] }), dynamic: hasDynamic(version) };
+  byName.set(name, probe);
+  return probe;
+}
+
+/** The questions a question copies its choices (or its columns' choices) from, and theirs in turn. */
+function choiceSources(model: Model, question: Question): Question[] {
+  const found: Question[] = [];
+  const visit = (json: unknown) => {
+    if (Array.isArray(json)) json.forEach(visit);
+    else if (json && typeof json === 'object') {
+      for (const [key, value] of Object.entries(json)) {
+        if (key === 'choicesFromQuestion' && typeof value === 'string') {
+          const source = model.getQuestionByName(value);
+          if (source && source !== question && !found.includes(source)) {
+            found.unshift(source);
+            visit(source.toJSON());
+          }
+        } else visit(value);
+      }
+    }
+  };
+  visit(question.toJSON());
+  return found;
+}
+
+/** Whether a version's saves take its compiled rules, and if not why (for `surveys:check` and the docs). */
+export function compiledRulesOf(version: VersionInfo): CompiledRules {
+  return rulesFor(version, modelFor(version));
 }
 
 /** Answerable and answered questions among those visible for these answers (for progress bars). */
