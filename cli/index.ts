@@ -14,6 +14,7 @@ import { formatLogins } from '../db/seed/demo';
 import { progressLine } from '../scripts/startup';
 import { backupDataDir, restoreDataDir, BackupRefusedError } from '../db/backup';
 import { checkTallies, recountTallies } from '../app/models/tallies.server';
+import { compilability } from '../app/models/compiled-rules.server';
 import { checkResponseStaffing, recountResponseStaffing } from '../app/models/aggregation/staffing.server';
 
 class UsageError extends Error {}
@@ -106,6 +107,11 @@ const commands: Record<string, Command> = {
       }
       for (const q of registry.questionnaires) {
         console.log(`${q.slug}: ${q.versions.map((v) => `v${v.version} (${v.questions.length} questions)`).join(', ')}`);
+        // Saves take compiled rules (decision 018) unless the version changes answers as conditions run.
+        for (const v of q.versions) {
+          const rules = compilability(v.definition, new Map(v.questions.map((question) => [question.name, question])));
+          if (!rules.compiled) console.log(`  v${v.version}: saves are checked with the full survey model, as ${rules.reason}`);
+        }
       }
       console.log(`surveys/ is valid: ${registry.questionnaires.length} questionnaires, ${registry.topics.length} topics.`);
     },

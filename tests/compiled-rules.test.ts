@@ -199,6 +199,45 @@ describe('compiled rules judge a save as the full model does', () => {
     expect(cases.length).toBeGreaterThan(100);
   });
 
+  it('a version that changes answers as conditions run is judged by the full model, and says why', () => {
+    const definition = {
+      pages: [
+        {
+          name: 'p',
+          elements: [
+            { type: 'text', name: 'cases', inputType: 'number', topic: 'caseloads' },
+            { type: 'text', name: 'band', setValueIf: '{cases} > 20', setValueExpression: "'high'", topic: 'caseloads' },
+            { type: 'text', name: 'note', visibleIf: "{band} = 'high'", topic: 'caseloads' },
+          ],
+        },
+      ],
+    };
+    const version = versionOf('changing', 1, definition);
+    expect(compiledRulesOf(version)).toEqual({ compiled: false, reason: expect.stringContaining('setValueIf (band)') });
+    const saved = assessAnswers(version, { cases: 30 }, 'save', ['cases']);
+    expect(saved).toEqual(assessWithModel(version, { cases: 30 }, 'save', ['cases']));
+  });
+
+  it('an expression reading another computed value is run to its fixed point before conditions read it', () => {
+    const definition = {
+      pages: [
+        {
+          name: 'p',
+          elements: [
+            { type: 'expression', name: 'doubled', expression: '{halved} * 4' },
+            { type: 'expression', name: 'halved', expression: '{cases} / 2' },
+            { type: 'text', name: 'cases', inputType: 'number', topic: 'caseloads' },
+            { type: 'comment', name: 'why', visibleIf: '{doubled} > 50', topic: 'caseloads' },
+          ],
+        },
+      ],
+    };
+    const version = versionOf('fixed-point', 1, definition);
+    expect(compiledRulesOf(version)).toMatchObject({ compiled: true });
+    for (const cases of [10, 30]) expectSameJudgement(version, { cases, doubled: 0, halved: 0 }, ['cases']);
+    expect(assessAnswers(version, { cases: 30 }, 'save', ['cases']).progress).toEqual({ answered: 1, answerable: 2 });
+  });
+
   for (const version of VERSIONS) {
     it(`on random answer sets: ${label(version)}`, () => {
       fc.assert(

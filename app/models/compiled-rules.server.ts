@@ -1,4 +1,4 @@
-import { ConditionRunner, ExpressionRunner, Helpers, type Model, type IElement, type PanelModelBase, type Question } from 'survey-core';
+import { ConditionRunner, ExpressionRunner, Helpers, Model, type IElement, type PanelModelBase, type Question } from 'survey-core';
 import '~/lib/survey-properties';
 import type { VersionInfo } from './questionnaires.server';
 
@@ -122,7 +122,7 @@ function variableRoot(variable: string): string {
 
 let nodeIds = 0;
 
-function compile(version: VersionInfo, model: Model): CompiledRules {
+function compile(version: Pick<VersionInfo, 'definition' | 'catalogue'>, model: Model): CompiledRules {
   const changing = findProperty(version.definition, VALUE_CHANGING);
   if (changing) return { compiled: false, reason: `it uses ${changing}, which changes answers as conditions run` };
   if (model.clearInvisibleValues === 'onHidden')
@@ -194,6 +194,12 @@ export function computedInside(question: Question): Set<string> {
 export function withoutElements(json: Record<string, unknown>): Record<string, unknown> {
   const { elements: _elements, questions: _questions, ...rest } = json;
   return rest;
+}
+
+/** Whether a definition's saves can take compiled rules, and if not why (for `surveys check`); nothing is kept. */
+export function compilability(definition: Record<string, unknown>, catalogue: Map<string, unknown>): { compiled: true } | { compiled: false; reason: string } {
+  const rules = compile({ definition, catalogue: catalogue as VersionInfo['catalogue'] }, new Model(definition));
+  return rules.compiled ? { compiled: true } : rules;
 }
 
 const compiledRules = new Map<number, CompiledRules>();
