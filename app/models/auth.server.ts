@@ -2,7 +2,7 @@ import type { Executor } from '../../db/index';
 import { config, type Config } from '~/utils/config.server';
 import { recordAudit } from './audit.server';
 import { dummyPasswordHash, hashPassword, MIN_PASSWORD_LENGTH, randomToken, tokenHash, verifyPassword } from './passwords.server';
-import { findUserByEmail, loadCurrentUser, type CurrentUser } from './users.server';
+import { currentUserFrom, currentUserQuery, findUserByEmail, loadCurrentUser, type CurrentUser } from './users.server';
 
 /** How long a session lasts: `idleMs` without a request, `maxMs` after sign-in (SESSION_IDLE_MINUTES, SESSION_MAX_HOURS). */
 export type SessionLimits = { idleMs: number; maxMs: number };
@@ -199,14 +199,31 @@ export async function revokeApiToken(db: Executor, userId: number, tokenId: numb
   return Boolean(revoked);
 }
 
-export async function userFromApiToken(db: Executor, token: string): Promise<CurrentUser | null> {
+/** api_tokens.last_used_at is written at most once per this interval, so it may lag the last request by up to this much. */
+export const API_TOKEN_TOUCH_MS = 60 * 1000;
+
+/**
+ * The user a bearer token stands for, or null (unknown, revoked, or its user disabled): one read. The token's
+ * last_used_at is written only when it is unset or older than API_TOKEN_TOUCH_MS, by an update that says so in its
+ * condition: of concurrent requests that all read an old time, one writes and the others change nothing.
+ */
+export async function userFromApiToken(db: Executor, token: string, now = new Date()): Promise<CurrentUser | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
-  const row = await db
-    .updateTable('api_tokens')
-    .set({ last_used_at: new Date() })
-    .where('token_hash', '=', tokenHash(token))
-    .where('revoked_at', 'is', null)
-    .returning('user_id')
+  const row = await currentUserQuery(db)
+    .innerJoin('api_tokens as k', 'k.user_id', 'u.id')
+    .select(['k.id as token_id', 'k.last_used_at'])
+    .where('k.token_hash', '=', tokenHash(token))
+    .where('k.revoked_at', 'is', null)
     .executeTakeFirst();
-  return row ? loadCurrentUser(db, row.user_id) : null;
+  if (!row) return null;
+  const stale = new Date(now.getTime() - API_TOKEN_TOUCH_MS);
+  if (!row.last_used_at || row.last_used_at <= stale) {
+    await db
+      .updateTable('api_tokens')
+      .set({ last_used_at: now })
+      .where('id', '=', row.token_id)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', stale)]))
+      .execute();
+  }
+  return currentUserFrom(row);
 }
