@@ -47,6 +47,8 @@ export async function connect(target: DatabaseTarget, { log }: { log?: LogConfig
       // it matters: see preparedStatements below).
       prepare: true,
       onnotice: () => {},
+      // Which process holds a connection (pg_stat_activity), when several app processes share the server.
+      connection: { application_name: `stocktake (pid ${process.pid})` },
       // timestamptz and date come back as Date / ISO strings as with PGlite.
       types: { date: { to: DATE_OID, from: [DATE_OID], serialize: (v: string) => v, parse: (v: string) => v } },
     });
