@@ -4,6 +4,7 @@ import { action as patchAction } from '../app/routes/api.v1.responses.$responseI
 import { API_TOKEN_TOUCH_MS, createApiToken, revokeApiToken, userFromApiToken } from '../app/models/auth.server';
 import { checkResponseStaffing } from '../app/models/aggregation/staffing.server';
 import { saveResponseChange } from '../app/models/responses.server';
+import { commitRevision } from '../app/models/revisions.server';
 import { createRound } from '../app/models/rounds.server';
 import { checkTallies } from '../app/models/tallies.server';
 import type { CurrentUser } from '../app/models/users.server';
@@ -86,6 +87,33 @@ describe(`the statements of one save (${onPostgres ? 'PostgreSQL' : 'PGlite'})`,
     expect(result).toMatchObject({ revision: first.revision, changed: [] });
     expect(kinds(statements)).toEqual(['begin', 'select', 'commit']);
     expect(await checkTallies(test.db)).toEqual([]);
+  });
+
+  it('a retry that waited for the lock while its first try committed is still recognised (the snapshot was older)', async () => {
+    const responseId = await newResponse();
+    const changeId = 'raced-change-id';
+    let waiting: Promise<{ result: Awaited<ReturnType<typeof saveResponseChange>>; statements: string[] }> | undefined;
+    // The first try, by hand: it holds the response's lock while the retry starts and waits for it.
+    await test.db.transaction().execute(async (trx) => {
+      const locked = await trx
+        .selectFrom('responses')
+        .select(['id', 'revision', 'round_id', 'team_id'])
+        .where('id', '=', responseId)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      waiting = countStatements(() => saveResponseChange(test.db, ann, responseId, { baseRevision: 0, set: { old_note: 'once' }, unset: [], changeId }));
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the retry's select is waiting for the lock by now
+      await commitRevision(trx, locked, { kind: 'edit', authorId: ann.id, changes: [], clientChangeId: changeId });
+    });
+    const { result, statements } = await waiting!;
+    expect(result).toMatchObject({ revision: 1, changed: [] });
+    // On PostgreSQL the retry's select saw the revisions from before its wait, so it asked again; PGlite has one
+    // connection, so there the retry ran after the first try had committed and its one select saw it. (The list
+    // also holds the first try's write and commit, sent while the retry was counted: the one 'with'.)
+    expect(kinds(statements).filter((k) => k === 'select')).toHaveLength(onPostgres ? 2 : 1);
+    expect(kinds(statements).filter((k) => k === 'with')).toHaveLength(1);
+    const revisions = await test.db.selectFrom('response_revisions').select('revision').where('response_id', '=', responseId).execute();
+    expect(revisions).toHaveLength(1);
   });
 
   it('a save from an older revision reads the revisions since, to find conflicts', async () => {
