@@ -9,7 +9,7 @@ import { createRound } from '../app/models/rounds.server';
 import { checkTallies } from '../app/models/tallies.server';
 import type { CurrentUser } from '../app/models/users.server';
 import { onPostgres, useTestDatabase, type TestDatabase } from './helpers/db';
-import { APP_ORIGIN, createArea, createTeam, createUser, publishFixtureSurveys } from './helpers/factories';
+import { APP_ORIGIN, createArea, createTeam, createUser, publishFixtureSurveys, sessionHeaders } from './helpers/factories';
 import { countStatements } from './helpers/statements';
 
 // The save is the app's hot path (every autosave, every PATCH of the API): the statements one save sends are
@@ -164,6 +164,25 @@ describe(`the statements of one save (${onPostgres ? 'PostgreSQL' : 'PGlite'})`,
     // Revoked: refused, whatever its time.
     expect(await revokeApiToken(test.db, ann.id, tokenId)).toBe(true);
     expect(await userFromApiToken(test.db, token)).toBeNull();
+  });
+
+  it("the questionnaire page's autosave (the session cookie) adds one read: the session with its user and roles", async () => {
+    const responseId = await newResponse();
+    const headers = await sessionHeaders(test.db, ann);
+    const { statements } = await countStatements(async () => {
+      const reply = (await patchAction({
+        request: new Request(`${APP_ORIGIN}/api/v1/responses/${responseId}`, {
+          method: 'PATCH',
+          headers: { ...headers, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ baseRevision: 0, set: { old_note: 'from the page' }, changeId: 'page-change-id' }),
+        }),
+        params: { responseId: String(responseId) },
+        context: {},
+      })) as Response;
+      expect(reply.status).toBe(200);
+    });
+    // Before: the session, the user and the user's memberships were three reads.
+    expect(kinds(statements)).toEqual(['select', 'begin', 'select', 'with', 'commit']);
   });
 
   it('of requests that read an old time at once, one writes it', async () => {

@@ -2,7 +2,7 @@ import type { Executor } from '../../db/index';
 import { config, type Config } from '~/utils/config.server';
 import { recordAudit } from './audit.server';
 import { dummyPasswordHash, hashPassword, MIN_PASSWORD_LENGTH, randomToken, tokenHash, verifyPassword } from './passwords.server';
-import { currentUserFrom, currentUserQuery, findUserByEmail, loadCurrentUser, type CurrentUser } from './users.server';
+import { currentUserFrom, currentUserQuery, findUserByEmail, type CurrentUser } from './users.server';
 
 /** How long a session lasts: `idleMs` without a request, `maxMs` after sign-in (SESSION_IDLE_MINUTES, SESSION_MAX_HOURS). */
 export type SessionLimits = { idleMs: number; maxMs: number };
@@ -69,10 +69,13 @@ export async function readSession(
   token: string,
   { now = new Date(), limits = sessionLimits() }: { now?: Date; limits?: SessionLimits } = {},
 ): Promise<SessionState> {
+  // The session and its user with their roles, in one statement (every request of a signed-in browser reads it).
   const session = await db
-    .selectFrom('sessions')
-    .select(['id', 'user_id', 'created_at', 'expires_at', 'last_seen_at', 'revoked_at'])
-    .where('id', '=', tokenHash(token))
+    .selectFrom('sessions as se')
+    .leftJoin(currentUserQuery(db).as('cu'), 'cu.id', 'se.user_id')
+    .select(['se.id', 'se.user_id', 'se.created_at', 'se.expires_at', 'se.last_seen_at', 'se.revoked_at'])
+    .select(['cu.id as active_user_id', 'cu.email', 'cu.name', 'cu.memberships'])
+    .where('se.id', '=', tokenHash(token))
     .executeTakeFirst();
   if (!session) return { kind: 'none' };
   const touchMs = sessionTouchMs(limits);
@@ -99,8 +102,12 @@ export async function readSession(
   if (now.getTime() - session.last_seen_at.getTime() > touchMs) {
     await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', session.id).execute();
   }
-  const user = await loadCurrentUser(db, session.user_id);
-  return user ? { kind: 'active', user } : { kind: 'none' };
+  // A disabled user (no row in currentUserQuery) has no active session.
+  if (session.active_user_id === null || session.email === null || session.name === null || session.memberships === null) return { kind: 'none' };
+  return {
+    kind: 'active',
+    user: currentUserFrom({ id: session.active_user_id, email: session.email, name: session.name, memberships: session.memberships }),
+  };
 }
 
 /** The signed-in user for a session token, or null (no such session, signed out or expired). */
