@@ -185,6 +185,15 @@ describe(`the statements of one save (${onPostgres ? 'PostgreSQL' : 'PGlite'})`,
     expect(kinds(statements)).toEqual(['select', 'begin', 'select', 'with', 'commit']);
   });
 
+  it.skipIf(!onPostgres)('sends its statements prepared on PostgreSQL (parsed once per connection, then one round trip each)', async () => {
+    // A prepared statement is listed in pg_prepared_statements of its connection while it runs: this one lists itself.
+    // (A statement without parameters goes by the simple protocol, unprepared: this one has one.)
+    const rows = await sql<{ statement: string }>`select statement from pg_prepared_statements where statement like ${'%pg_prepared_statements%'}`.execute(
+      test.db,
+    );
+    expect(rows.rows.length).toBeGreaterThan(0);
+  });
+
   it('of requests that read an old time at once, one writes it', async () => {
     const { id: tokenId, token } = await createApiToken(test.db, ann.id, 'concurrent');
     const at = new Date();
