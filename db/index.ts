@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely, Migrator, type MigrationResultSet } from 'kysely';
+import { Kysely, Migrator, type LogConfig, type MigrationResultSet } from 'kysely';
 import type { Database } from './schema';
 import { config, type Config } from '../app/utils/config.server';
 import { migrations } from './migrations';
 import type { PGlite as PGliteInstance } from '@electric-sql/pglite';
+import type { Sql } from 'postgres';
 
 /**
  * The database or an open transaction (Kysely's Transaction is a Kysely): every domain function takes one first.
@@ -32,17 +33,26 @@ export function resolveTarget(settings: Pick<Config, 'DATABASE_URL' | 'STOCKTAKE
   return { kind: 'embedded', dataDir: settings.STOCKTAKE_DATA_DIR };
 }
 
-/** Creates a Kysely instance for the target without registering it as the process's database. */
-export async function connect(target: DatabaseTarget): Promise<Opened> {
+/**
+ * Creates a Kysely instance for the target without registering it as the process's database. `log`: Kysely's query
+ * log (tests count the statements of a save with it; BEGIN and COMMIT go through it too).
+ */
+export async function connect(target: DatabaseTarget, { log }: { log?: LogConfig } = {}): Promise<Opened> {
   if (target.kind === 'postgres') {
     const [{ default: postgres }, { PostgresJSDialect }] = await Promise.all([import('postgres'), import('kysely-postgres-js')]);
     const client = postgres(target.url, {
+      // Per process: the server runs WEB_CONCURRENCY processes, each with its own pool (README, configuration).
       max: config().DATABASE_POOL_SIZE,
+      // Named prepared statements, parsed once per connection and reused (postgres.js's default, said here because
+      // it matters: see preparedStatements below).
+      prepare: true,
       onnotice: () => {},
+      // Which process holds a connection (pg_stat_activity), when several app processes share the server.
+      connection: { application_name: `stocktake (pid ${process.pid})` },
       // timestamptz and date come back as Date / ISO strings as with PGlite.
       types: { date: { to: DATE_OID, from: [DATE_OID], serialize: (v: string) => v, parse: (v: string) => v } },
     });
-    const db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: client }) });
+    const db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: preparedStatements(client) }), log });
     return { db, target, close: () => db.destroy() };
   }
 
@@ -50,12 +60,12 @@ export async function connect(target: DatabaseTarget): Promise<Opened> {
   if (target.kind === 'memory') {
     // loadDataDir: a dump of an already-migrated database (tests load one instead of running initdb each time).
     const pglite = new PGlite({ parsers: PGLITE_PARSERS, loadDataDir: target.loadDataDir });
-    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), log });
     return { db, target, close: () => db.destroy() };
   }
 
   const embedded = await openDataDir(target.dataDir);
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(embedded.pglite) });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(embedded.pglite), log });
   return {
     db,
     target,
@@ -67,6 +77,29 @@ export async function connect(target: DatabaseTarget): Promise<Opened> {
       }
     },
   };
+}
+
+type PostgresClient = Sql;
+
+/**
+ * The client as kysely-postgres-js sees it, with prepared statements on. The dialect sends every query through
+ * postgres.js's `unsafe`, which does not prepare unless asked: a query with parameters then costs two round trips
+ * (Parse and Describe, then Bind and Execute) every time. Prepared, it is described once per connection and then
+ * sent in one. Kysely's query text is the same for the same shape of query, so the cache stays small; postgres.js
+ * also closes each connection after max_lifetime (30 to 60 minutes), and its statements with it.
+ */
+function preparedStatements(client: PostgresClient): () => Promise<PostgresClient> {
+  const preparing = {
+    async reserve() {
+      const reserved = await client.reserve();
+      const unsafe = reserved.unsafe.bind(reserved);
+      reserved.unsafe = ((query: string, parameters?: never[], options?: object) =>
+        unsafe(query, parameters, { prepare: true, ...options })) as PostgresClient['unsafe'];
+      return reserved;
+    },
+    end: (options?: { timeout?: number }) => client.end(options),
+  };
+  return async () => preparing as unknown as PostgresClient;
 }
 
 /**

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkServingConfig, config, ConfigError, parseConfig, resetConfig, useSessionSecret } from '../app/utils/config.server';
+import { appProcesses, checkServingConfig, config, ConfigError, parseConfig, resetConfig, useSessionSecret } from '../app/utils/config.server';
 import { resolveTarget } from '../db/index';
 import { ensureSessionSecret } from '../scripts/startup';
 
@@ -157,6 +157,32 @@ describe('checkServingConfig (the server, not the command line)', () => {
   it('lets the embedded database, and development on a server, go without one (it is generated)', () => {
     expect(() => checkServingConfig(parseConfig({ NODE_ENV: 'production' }))).not.toThrow();
     expect(() => checkServingConfig(parseConfig({ NODE_ENV: 'development', DATABASE_URL: 'postgres://app@db/stocktake' }))).not.toThrow();
+  });
+});
+
+describe('WEB_CONCURRENCY: how many app processes serve', () => {
+  const url = 'postgres://app@db.internal/stocktake';
+
+  it('is one per core by default with a PostgreSQL server, or the number asked for', () => {
+    expect(appProcesses(parseConfig({ DATABASE_URL: url }))).toEqual({ count: os.availableParallelism() });
+    expect(appProcesses(parseConfig({ DATABASE_URL: url, WEB_CONCURRENCY: '3' }))).toEqual({ count: 3 });
+    expect(appProcesses(parseConfig({ DATABASE_URL: url, WEB_CONCURRENCY: '1' }))).toEqual({ count: 1 });
+  });
+
+  it('is one with the embedded database and in development, saying why when more were asked for', () => {
+    expect(appProcesses(parseConfig({}))).toEqual({ count: 1 });
+    expect(appProcesses(parseConfig({ WEB_CONCURRENCY: '4' }))).toEqual({
+      count: 1,
+      ignored: 'WEB_CONCURRENCY=4 is ignored: the embedded database (no DATABASE_URL) is served by one process.',
+    });
+    expect(appProcesses(parseConfig({ DATABASE_URL: url, WEB_CONCURRENCY: '4' }), { dev: true })).toEqual({
+      count: 1,
+      ignored: 'WEB_CONCURRENCY=4 is ignored: development mode runs one process.',
+    });
+  });
+
+  it.each(['0', '65', 'two', '1.5'])('refuses WEB_CONCURRENCY=%s', (value) => {
+    expect(messageOf({ WEB_CONCURRENCY: value })).toBe(`Invalid configuration:\n  WEB_CONCURRENCY must be a whole number from 1 to 64, got '${value}'`);
   });
 });
 

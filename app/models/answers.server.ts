@@ -1,9 +1,11 @@
+import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../db/index';
+import { jsonb, textArray } from '../../db/json';
 import type { ValueType } from '../../db/schema';
 import type { CatalogueQuestion } from './catalogue.server';
 import { COMMENT_SUFFIX, columnSpec, questionOfKey, type ValueSpec } from './validation.server';
 import { refreshResponseStaffing, touchesStaffing } from './aggregation/staffing.server';
-import { tallyAnswerChange, type TalliedAnswer } from './tallies.server';
+import { tallyAnswerChanges } from './tallies.server';
 
 /** The value of SurveyJS's "Other" item. */
 export const OTHER = 'other';
@@ -158,44 +160,67 @@ export function answerCells(question: CatalogueQuestion, data: Record<string, un
   return leavesOf(question, question.name, data, { row: '', column: '' }).map((leaf) => cell(question, leaf));
 }
 
+/** Who the rewritten answers belong to. */
+export type AnswersTarget = { responseId: number; roundId: number; teamId: number };
+
 /**
- * Rewrites the answer rows of the given questions of a response from its data (in the caller's transaction), and
- * what is kept with them: the answer tallies (app/models/tallies.server.ts) and the response's row of staffing
- * figures (app/models/aggregation/staffing.server.ts).
+ * The rewrite of some questions' answer rows, as the parts of one statement: `ctes` delete the old rows and insert
+ * the new ones, `tallies` applies the net change of numeric answers to the answer tallies. commitRevision sends them
+ * with the revision's own writes in one statement; rewriteAnswers alone. `touchesStaffing`: the response's staffing
+ * row must be refreshed after (refreshResponseStaffing reads the answers, so in a statement of its own).
  */
-export async function rewriteAnswers(
-  trx: Executor,
-  target: { responseId: number; roundId: number; teamId: number },
+export type AnswersRewrite = { ctes: RawBuilder<unknown>; tallies: RawBuilder<unknown>; touchesStaffing: boolean };
+
+/**
+ * Plans the rewrite of the answer rows of the given questions of a response from its data (already validated).
+ *
+ * The new rows travel as one jsonb parameter, so the statement's text is the same whatever the number of rows (and
+ * prepared once). In one statement every part sees the same snapshot: the delete never sees the rows the insert
+ * adds. Tallies are counted under the response's status and team type as this statement sees them; when the same
+ * statement also changes the status, the status trigger (migration 20261126_000200_answer_tallies) runs after it and
+ * moves the response's answers, new ones included, from the old status to the new, so the tallies stay exact.
+ */
+export function planAnswersRewrite(
+  target: AnswersTarget,
   catalogue: Map<string, CatalogueQuestion>,
   data: Record<string, unknown>,
   questions: string[] | 'all',
-): Promise<void> {
+): AnswersRewrite | null {
   const names =
     questions === 'all'
       ? [...catalogue.keys()]
       : [...new Set(questions.map((key) => questionOfKey(catalogue, key)).filter((name): name is string => name !== null))];
-  const returning = ['topic', 'question', 'row_key', 'column_key', 'value_type', 'value_numeric'] as const;
-  let removed: TalliedAnswer[] = [];
-  if (questions === 'all') {
-    removed = await trx.deleteFrom('answers').where('response_id', '=', target.responseId).returning(returning).execute();
-  } else if (names.length) {
-    removed = await trx.deleteFrom('answers').where('response_id', '=', target.responseId).where('question', 'in', names).returning(returning).execute();
-  }
-  const rows = names.flatMap((name) =>
-    answerCells(catalogue.get(name)!, data).map((c) => ({
-      ...c,
-      response_id: target.responseId,
-      round_id: target.roundId,
-      team_id: target.teamId,
-    })),
-  );
-  // Chunked: a full self-assessment is a few hundred rows, well under PostgreSQL's parameter limit per chunk.
-  for (let i = 0; i < rows.length; i += 1000) {
-    await trx
-      .insertInto('answers')
-      .values(rows.slice(i, i + 1000))
-      .execute();
-  }
-  await tallyAnswerChange(trx, target.responseId, removed, rows);
-  if (touchesStaffing(catalogue, names)) await refreshResponseStaffing(trx, target.responseId);
+  if (!names.length) return null;
+  const rows = names.flatMap((name) => answerCells(catalogue.get(name)!, data));
+  const which = questions === 'all' ? sql`` : sql`and question = any(${textArray(names)})`;
+  const ctes = sql`removed_answers as (
+      delete from answers where response_id = ${target.responseId} ${which}
+      returning topic, question, row_key, column_key, value_type, value_numeric
+    ), added_answers as (
+      insert into answers (response_id, round_id, team_id, question, row_key, column_key, topic, value_type, value_numeric, value_text, value_choice)
+      select ${target.responseId}::int, ${target.roundId}::int, ${target.teamId}::int, r.question, r.row_key, r.column_key, r.topic, r.value_type,
+        r.value_numeric, r.value_text, r.value_choice
+      from jsonb_to_recordset(${jsonb(rows)}) as r(question text, row_key text, column_key text, topic text, value_type text,
+        value_numeric double precision, value_text text, value_choice text)
+      returning topic, question, row_key, column_key, value_type, value_numeric
+    )`;
+  return { ctes, tallies: tallyAnswerChanges(target.responseId, 'removed_answers', 'added_answers'), touchesStaffing: touchesStaffing(catalogue, names) };
+}
+
+/**
+ * Rewrites the answer rows of the given questions of a response from its data (in the caller's transaction), and
+ * what is kept with them: the answer tallies (app/models/tallies.server.ts) and the response's row of staffing
+ * figures (app/models/aggregation/staffing.server.ts). One statement, two when a staffing question is among them.
+ */
+export async function rewriteAnswers(
+  trx: Executor,
+  target: AnswersTarget,
+  catalogue: Map<string, CatalogueQuestion>,
+  data: Record<string, unknown>,
+  questions: string[] | 'all',
+): Promise<void> {
+  const plan = planAnswersRewrite(target, catalogue, data, questions);
+  if (!plan) return;
+  await sql`with ${plan.ctes} ${plan.tallies}`.execute(trx);
+  if (plan.touchesStaffing) await refreshResponseStaffing(trx, target.responseId);
 }

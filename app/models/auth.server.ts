@@ -2,7 +2,7 @@ import type { Executor } from '../../db/index';
 import { config, type Config } from '~/utils/config.server';
 import { recordAudit } from './audit.server';
 import { dummyPasswordHash, hashPassword, MIN_PASSWORD_LENGTH, randomToken, tokenHash, verifyPassword } from './passwords.server';
-import { findUserByEmail, loadCurrentUser, type CurrentUser } from './users.server';
+import { currentUserFrom, currentUserQuery, findUserByEmail, type CurrentUser } from './users.server';
 
 /** How long a session lasts: `idleMs` without a request, `maxMs` after sign-in (SESSION_IDLE_MINUTES, SESSION_MAX_HOURS). */
 export type SessionLimits = { idleMs: number; maxMs: number };
@@ -69,10 +69,13 @@ export async function readSession(
   token: string,
   { now = new Date(), limits = sessionLimits() }: { now?: Date; limits?: SessionLimits } = {},
 ): Promise<SessionState> {
+  // The session and its user with their roles, in one statement (every request of a signed-in browser reads it).
   const session = await db
-    .selectFrom('sessions')
-    .select(['id', 'user_id', 'created_at', 'expires_at', 'last_seen_at', 'revoked_at'])
-    .where('id', '=', tokenHash(token))
+    .selectFrom('sessions as se')
+    .leftJoin(currentUserQuery(db).as('cu'), 'cu.id', 'se.user_id')
+    .select(['se.id', 'se.user_id', 'se.created_at', 'se.expires_at', 'se.last_seen_at', 'se.revoked_at'])
+    .select(['cu.id as active_user_id', 'cu.email', 'cu.name', 'cu.memberships'])
+    .where('se.id', '=', tokenHash(token))
     .executeTakeFirst();
   if (!session) return { kind: 'none' };
   const touchMs = sessionTouchMs(limits);
@@ -99,8 +102,12 @@ export async function readSession(
   if (now.getTime() - session.last_seen_at.getTime() > touchMs) {
     await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', session.id).execute();
   }
-  const user = await loadCurrentUser(db, session.user_id);
-  return user ? { kind: 'active', user } : { kind: 'none' };
+  // A disabled user (no row in currentUserQuery) has no active session.
+  if (session.active_user_id === null || session.email === null || session.name === null || session.memberships === null) return { kind: 'none' };
+  return {
+    kind: 'active',
+    user: currentUserFrom({ id: session.active_user_id, email: session.email, name: session.name, memberships: session.memberships }),
+  };
 }
 
 /** The signed-in user for a session token, or null (no such session, signed out or expired). */
@@ -199,14 +206,31 @@ export async function revokeApiToken(db: Executor, userId: number, tokenId: numb
   return Boolean(revoked);
 }
 
-export async function userFromApiToken(db: Executor, token: string): Promise<CurrentUser | null> {
+/** api_tokens.last_used_at is written at most once per this interval, so it may lag the last request by up to this much. */
+export const API_TOKEN_TOUCH_MS = 60 * 1000;
+
+/**
+ * The user a bearer token stands for, or null (unknown, revoked, or its user disabled): one read. The token's
+ * last_used_at is written only when it is unset or older than API_TOKEN_TOUCH_MS, by an update that says so in its
+ * condition: of concurrent requests that all read an old time, one writes and the others change nothing.
+ */
+export async function userFromApiToken(db: Executor, token: string, now = new Date()): Promise<CurrentUser | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
-  const row = await db
-    .updateTable('api_tokens')
-    .set({ last_used_at: new Date() })
-    .where('token_hash', '=', tokenHash(token))
-    .where('revoked_at', 'is', null)
-    .returning('user_id')
+  const row = await currentUserQuery(db)
+    .innerJoin('api_tokens as k', 'k.user_id', 'u.id')
+    .select(['k.id as token_id', 'k.last_used_at'])
+    .where('k.token_hash', '=', tokenHash(token))
+    .where('k.revoked_at', 'is', null)
     .executeTakeFirst();
-  return row ? loadCurrentUser(db, row.user_id) : null;
+  if (!row) return null;
+  const stale = new Date(now.getTime() - API_TOKEN_TOUCH_MS);
+  if (!row.last_used_at || row.last_used_at <= stale) {
+    await db
+      .updateTable('api_tokens')
+      .set({ last_used_at: now })
+      .where('id', '=', row.token_id)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', stale)]))
+      .execute();
+  }
+  return currentUserFrom(row);
 }

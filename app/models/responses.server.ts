@@ -42,10 +42,9 @@ function stableStringify(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The response with its team and round, if it exists and the user may see it. */
-export async function findVisibleResponse(db: Executor, user: CurrentUser, responseId: number, options: { forUpdate?: boolean } = {}) {
-  if (!Number.isSafeInteger(responseId) || responseId <= 0) return null;
-  let query = db
+/** The response with its team and round (the columns every reader of one response needs). */
+function responseQuery(db: Executor, responseId: number) {
+  return db
     .selectFrom('responses as s')
     .innerJoin('teams as t', 't.id', 's.team_id')
     .innerJoin('rounds as r', 'r.id', 's.round_id')
@@ -61,6 +60,12 @@ export async function findVisibleResponse(db: Executor, user: CurrentUser, respo
       'r.follows_round_id',
     ])
     .where('s.id', '=', responseId);
+}
+
+/** The response with its team and round, if it exists and the user may see it. */
+export async function findVisibleResponse(db: Executor, user: CurrentUser, responseId: number, options: { forUpdate?: boolean } = {}) {
+  if (!Number.isSafeInteger(responseId) || responseId <= 0) return null;
+  let query = responseQuery(db, responseId);
   if (options.forUpdate) query = query.forUpdate('s');
   const row = await query.executeTakeFirst();
   if (!row || !canSeeTeam(user, { id: row.team_id, area_id: row.area_id })) return null;
@@ -157,6 +162,55 @@ async function changesSince(trx: Executor, responseId: number, baseRevision: num
   return latest;
 }
 
+/**
+ * Locks a response for a save (select … for update) and tells whether the change `changeId` was applied already (a
+ * retry whose reply was lost), in one statement.
+ *
+ * The statement's snapshot is taken before it waits for the lock: when another save of the response committed in
+ * the meantime, PostgreSQL hands back the row as that save left it, but the subqueries saw the revisions from
+ * before. So the statement also reads the last revision it saw; when that is not the row's, the change id is looked
+ * up again in a statement of its own (a fresh snapshot, taken with the lock held).
+ */
+async function lockForSave(trx: Executor, user: CurrentUser, responseId: number, changeId: string | undefined) {
+  if (!Number.isSafeInteger(responseId) || responseId <= 0) throw notFound('response');
+  const row = await responseQuery(trx, responseId)
+    .select((eb) =>
+      changeId
+        ? [
+            eb
+              .exists(
+                eb
+                  .selectFrom('response_revisions as rv')
+                  .select('rv.revision')
+                  .whereRef('rv.response_id', '=', 's.id')
+                  .where('rv.client_change_id', '=', changeId),
+              )
+              .as('change_applied'),
+            eb
+              .selectFrom('response_revisions as rv')
+              .select((e) => e.fn.max('rv.revision').as('last'))
+              .whereRef('rv.response_id', '=', 's.id')
+              .as('seen_revision'),
+          ]
+        : [sql<boolean>`false`.as('change_applied'), sql<number | null>`null`.as('seen_revision')],
+    )
+    .forUpdate('s')
+    .executeTakeFirst();
+  if (!row || !canSeeTeam(user, { id: row.team_id, area_id: row.area_id })) throw notFound('response');
+  const { change_applied, seen_revision, ...response } = row;
+  let alreadyApplied = Boolean(change_applied);
+  if (changeId && !alreadyApplied && (seen_revision ?? 0) !== response.revision) {
+    const applied = await trx
+      .selectFrom('response_revisions')
+      .select(['revision'])
+      .where('response_id', '=', responseId)
+      .where('client_change_id', '=', changeId)
+      .executeTakeFirst();
+    alreadyApplied = Boolean(applied);
+  }
+  return { response: response satisfies VisibleResponse, alreadyApplied };
+}
+
 export type SaveResult = { revision: number; updatedAt: Date; changed: string[]; progress: { answered: number; answerable: number } };
 
 /**
@@ -169,23 +223,15 @@ export type SaveResult = { revision: number; updatedAt: Date; changed: string[];
 export async function saveResponseChange(db: Executor, user: CurrentUser, responseId: number, change: ResponseChange): Promise<SaveResult> {
   return retryOnDeadlock(() =>
     db.transaction().execute(async (trx) => {
-      const response = await requireVisibleResponse(trx, user, responseId, { forUpdate: true });
+      const { response, alreadyApplied } = await lockForSave(trx, user, responseId, change.changeId);
       checkEditable(user, response);
-      if (change.changeId) {
-        const applied = await trx
-          .selectFrom('response_revisions')
-          .select(['revision'])
-          .where('response_id', '=', responseId)
-          .where('client_change_id', '=', change.changeId)
-          .executeTakeFirst();
-        if (applied) {
-          return {
-            revision: response.revision,
-            updatedAt: response.updated_at,
-            changed: [],
-            progress: { answered: response.answered_count, answerable: response.answerable_count },
-          };
-        }
+      if (alreadyApplied) {
+        return {
+          revision: response.revision,
+          updatedAt: response.updated_at,
+          changed: [],
+          progress: { answered: response.answered_count, answerable: response.answerable_count },
+        };
       }
       if (change.baseRevision > response.revision) {
         throw conflict(`baseRevision ${change.baseRevision} is newer than the response's revision ${response.revision}: reload it.`, {

@@ -1,8 +1,9 @@
-import type { Updateable } from 'kysely';
+import { sql, type Updateable } from 'kysely';
 import type { Executor } from '../../db/index';
 import { jsonb, textArray } from '../../db/json';
 import type { CarriedAnswers, ResponsesTable, ResponseStatus, RevisionKind } from '../../db/schema';
-import { rewriteAnswers } from './answers.server';
+import { planAnswersRewrite } from './answers.server';
+import { refreshResponseStaffing } from './aggregation/staffing.server';
 import { recordAudit } from './audit.server';
 import type { CatalogueQuestion } from './catalogue.server';
 
@@ -81,30 +82,35 @@ export async function commitRevision(trx: Executor, response: LockedResponse, ch
       return_questions: jsonb(change.returned.questions),
     });
   }
-  await trx.updateTable('responses').set(columns).where('id', '=', response.id).execute();
-  await trx
-    .insertInto('response_revisions')
-    .values({
-      response_id: response.id,
-      revision,
-      base_revision: change.baseRevision ?? response.revision,
-      kind: change.kind,
-      author_id: change.authorId,
-      questions: textArray(questions),
-      changes: jsonb(change.changes),
-      note: change.note ?? null,
-      client_change_id: change.clientChangeId ?? null,
-      created_at: at,
-    })
-    .execute();
-  if (change.answers && questions.length) {
-    await rewriteAnswers(
-      trx,
-      { responseId: response.id, roundId: response.round_id, teamId: response.team_id },
-      change.answers.catalogue,
-      change.answers.data,
-      questions,
-    );
+  const update = trx.updateTable('responses').set(columns).where('id', '=', response.id);
+  const insert = trx.insertInto('response_revisions').values({
+    response_id: response.id,
+    revision,
+    base_revision: change.baseRevision ?? response.revision,
+    kind: change.kind,
+    author_id: change.authorId,
+    questions: textArray(questions),
+    changes: jsonb(change.changes),
+    note: change.note ?? null,
+    client_change_id: change.clientChangeId ?? null,
+    created_at: at,
+  });
+  const answers =
+    change.answers && questions.length
+      ? planAnswersRewrite(
+          { responseId: response.id, roundId: response.round_id, teamId: response.team_id },
+          change.answers.catalogue,
+          change.answers.data,
+          questions,
+        )
+      : null;
+  // One statement (one round trip): the response, its revision row and, when answers change, their rows and
+  // tallies. The staffing row reads the answers it wrote, so it follows in a statement of its own.
+  if (answers) {
+    await sql`with updated_response as (${update}), inserted_revision as (${insert}), ${answers.ctes} ${answers.tallies}`.execute(trx);
+    if (answers.touchesStaffing) await refreshResponseStaffing(trx, response.id);
+  } else {
+    await sql`with updated_response as (${update}) ${insert}`.execute(trx);
   }
   if (change.audit) {
     await recordAudit(trx, {

@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Executor } from '../../db/index';
 import type { AnswerTalliesTable } from '../../db/schema';
 
@@ -9,68 +9,38 @@ import type { AnswerTalliesTable } from '../../db/schema';
  * docs/decisions/006-answer-tallies.md.
  *
  * They change in the same transaction as what they count:
- *  - answers: rewriteAnswers (app/models/answers.server.ts), the only writer of answers, calls tallyAnswerChange
- *    with the rows it removed and added;
+ *  - answers: the statement that rewrites answers (planAnswersRewrite in app/models/answers.server.ts, the only
+ *    writer of answers) applies tallyAnswerChanges to the rows it removed and added;
  *  - a response's status and a team's type: database triggers (migration 20261126_000200_answer_tallies).
  * Every statement that changes tallies changes them in key order, so two transactions never wait on each other's
  * tally rows in opposite orders within one statement (a transaction that runs two such statements can still meet
  * another in a deadlock, which PostgreSQL breaks; see retryOnDeadlock in db/index.ts).
  */
 
-/** An answer row as far as tallies are concerned. */
-export type TalliedAnswer = {
-  topic: string;
-  question: string;
-  row_key: string;
-  column_key: string;
-  value_type: string;
-  value_numeric: number | null;
-};
-
-const tallied = (a: TalliedAnswer) => a.value_type === 'numeric' && a.value_numeric !== null && Number.isFinite(a.value_numeric);
-
-/** Rows per statement when applying changes (eight parameters a row, well under PostgreSQL's 65,535). */
-const CHUNK = 1000;
-
 /**
- * Applies the net effect of replacing `removed` by `added` among one response's answers (in the caller's
- * transaction, after the answers changed). An answer rewritten to the value it had changes nothing.
+ * The statement (the main part of one whose CTEs `removed` and `added` list answer rows: topic, question, row_key,
+ * column_key, value_type, value_numeric) that applies the net effect of replacing the removed rows by the added
+ * ones among one response's answers, under the response's status and its team's type. An answer rewritten to the
+ * value it had changes nothing. The rows are written in key order (the triggers sort the same way, by the same
+ * collation).
  */
-export async function tallyAnswerChange(trx: Executor, responseId: number, removed: TalliedAnswer[], added: TalliedAnswer[]): Promise<void> {
-  const net = new Map<string, { answer: TalliedAnswer; delta: number }>();
-  const count = (answer: TalliedAnswer, delta: number) => {
-    if (!tallied(answer)) return;
-    const key = JSON.stringify([answer.topic, answer.question, answer.row_key, answer.column_key, answer.value_numeric]);
-    const entry = net.get(key);
-    if (entry) entry.delta += delta;
-    else net.set(key, { answer, delta });
-  };
-  for (const a of removed) count(a, -1);
-  for (const a of added) count(a, 1);
-  const changes = [...net.values()].filter((c) => c.delta !== 0);
-  if (!changes.length) return;
-  const owner = await trx
-    .selectFrom('responses as s')
-    .innerJoin('teams as t', 't.id', 's.team_id')
-    .select(['s.round_id', 's.status', 't.team_type'])
-    .where('s.id', '=', responseId)
-    .executeTakeFirstOrThrow();
-  for (let i = 0; i < changes.length; i += CHUNK) {
-    const values = changes
-      .slice(i, i + CHUNK)
-      .map(
-        ({ answer: a, delta }) =>
-          sql`(${a.topic}::text, ${a.question}::text, ${a.row_key}::text, ${a.column_key}::text, ${a.value_numeric}::double precision, ${delta}::int)`,
-      );
-    // Sorted by key in SQL (the triggers sort the same way, by the same collation).
-    await sql`
-      insert into answer_tallies as t (round_id, topic, question, row_key, column_key, value, status, team_type, responses)
-      select ${owner.round_id}::int, v.topic, v.question, v.row_key, v.column_key, v.value, ${owner.status}::text, ${owner.team_type}::text, v.delta
-      from (values ${sql.join(values)}) as v(topic, question, row_key, column_key, value, delta)
-      order by 1, 2, 3, 4, 5, 6, 7, 8
-      on conflict (round_id, topic, question, row_key, column_key, value, status, team_type)
-      do update set responses = t.responses + excluded.responses`.execute(trx);
-  }
+export function tallyAnswerChanges(responseId: number, removed: string, added: string): RawBuilder<unknown> {
+  return sql`
+    insert into answer_tallies as t (round_id, topic, question, row_key, column_key, value, status, team_type, responses)
+    select s.round_id, c.topic, c.question, c.row_key, c.column_key, c.value_numeric, s.status, tm.team_type, sum(c.delta)::int
+    from (
+      select topic, question, row_key, column_key, value_type, value_numeric, -1 as delta from ${sql.table(removed)}
+      union all
+      select topic, question, row_key, column_key, value_type, value_numeric, 1 as delta from ${sql.table(added)}
+    ) as c
+    join responses s on s.id = ${responseId}
+    join teams tm on tm.id = s.team_id
+    where c.value_type = 'numeric' and c.value_numeric is not null
+    group by 1, 2, 3, 4, 5, 6, 7, 8
+    having sum(c.delta) <> 0
+    order by 1, 2, 3, 4, 5, 6, 7, 8
+    on conflict (round_id, topic, question, row_key, column_key, value, status, team_type)
+    do update set responses = t.responses + excluded.responses`;
 }
 
 const recountQuery = (roundId: number | null) => sql`

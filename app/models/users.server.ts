@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Executor } from '../../db/index';
 import type { Role } from '../../db/schema';
 import { recordAudit } from './audit.server';
@@ -23,21 +24,41 @@ export function primaryRole(user: CurrentUser): Role | null {
   return null;
 }
 
-export async function loadCurrentUser(db: Executor, userId: number): Promise<CurrentUser | null> {
-  const user = await db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', userId).where('disabled_at', 'is', null).executeTakeFirst();
-  if (!user) return null;
-  const memberships = await db.selectFrom('memberships').select(['role', 'area_id', 'team_id']).where('user_id', '=', userId).execute();
+/** Users who may act (not disabled) with their memberships, one row each: what `currentUserFrom` reads. */
+export function currentUserQuery(db: Executor) {
+  return db
+    .selectFrom('users as u')
+    .select((eb) => [
+      'u.id',
+      'u.email',
+      'u.name',
+      jsonArrayFrom(eb.selectFrom('memberships as m').select(['m.role', 'm.area_id', 'm.team_id']).whereRef('m.user_id', '=', 'u.id')).as('memberships'),
+    ])
+    .where('u.disabled_at', 'is', null);
+}
+
+type CurrentUserRow = { id: number; email: string; name: string; memberships: Array<{ role: Role; area_id: number | null; team_id: number | null }> };
+
+export function currentUserFrom({ id, email, name, memberships }: CurrentUserRow): CurrentUser {
   let reviewerAreaIds: CurrentUser['reviewerAreaIds'] = null;
   for (const m of memberships.filter((m) => m.role === 'reviewer')) {
     if (m.area_id === null) reviewerAreaIds = 'all';
     else if (reviewerAreaIds !== 'all') reviewerAreaIds = [...(reviewerAreaIds ?? []), m.area_id];
   }
   return {
-    ...user,
+    id,
+    email,
+    name,
     isAdmin: memberships.some((m) => m.role === 'admin'),
     reviewerAreaIds,
     managedTeamIds: memberships.filter((m) => m.role === 'manager').map((m) => m.team_id!),
   };
+}
+
+/** The user with their roles (one statement), or null when there is no such user or they are disabled. */
+export async function loadCurrentUser(db: Executor, userId: number): Promise<CurrentUser | null> {
+  const row = await currentUserQuery(db).where('u.id', '=', userId).executeTakeFirst();
+  return row ? currentUserFrom(row) : null;
 }
 
 export async function findUserByEmail(db: Executor, email: string) {

@@ -1,24 +1,25 @@
 /**
  * Every environment variable Stocktake reads, parsed with one schema. The app (app/), the server (server.ts), the
  * database module (db/index.ts) and the command line (cli/) all call `config()`; nothing else reads process.env.
- * This module imports only zod, node:net and node:path, so server.ts and the CLI load it without the Remix build; its
+ * This module imports only zod, node:net, node:os and node:path, so server.ts and the CLI load it without the Remix build; its
  * `.server` name keeps SESSION_SECRET out of the browser bundle (docs/decisions/007-configuration.md).
  */
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
 // An empty variable (`PORT=`) means unset, as a shell user expects.
 const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
 
-function wholeNumber(name: string, min: number, max: number, fallback: number) {
+function wholeNumber<Fallback extends number | undefined>(name: string, min: number, max: number, fallback: Fallback) {
   const message = `${name} must be a whole number from ${min} to ${max}`;
   return z.preprocess(
     unsetIfEmpty,
     z
       .string()
       .optional()
-      .transform((value, ctx) => {
+      .transform((value, ctx): number | Fallback => {
         if (value === undefined) return fallback;
         const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
         if (!Number.isInteger(n) || n < min || n > max) {
@@ -82,7 +83,10 @@ const schema = z.object({
       .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// or postgresql:// URL')
       .optional(),
   ),
+  // Per app process: WEB_CONCURRENCY processes hold up to WEB_CONCURRENCY × DATABASE_POOL_SIZE connections.
   DATABASE_POOL_SIZE: wholeNumber('DATABASE_POOL_SIZE', 1, 100, 10),
+  // App processes sharing the port with a PostgreSQL server; unset: one per core (see appProcesses).
+  WEB_CONCURRENCY: wholeNumber('WEB_CONCURRENCY', 1, 64, undefined),
   STOCKTAKE_DATA_DIR: folder('data'),
   STOCKTAKE_SURVEYS_DIR: folder('surveys'),
   STOCKTAKE_BUILD_DIR: folder('build'),
@@ -130,6 +134,18 @@ export function checkServingConfig(settings: Config): void {
       'SESSION_SECRET is required when DATABASE_URL points at a PostgreSQL server in production (set the same random value, 32+ characters, on every app process).',
     );
   }
+}
+
+/**
+ * How many app processes the server runs (node:cluster, sharing the port): WEB_CONCURRENCY, by default the machine's
+ * cores, when DATABASE_URL names a PostgreSQL server. One with the embedded database (PGlite lets one process open a
+ * data folder) and in development (Vite's middleware); `ignored` says why when WEB_CONCURRENCY asked for more.
+ */
+export function appProcesses(settings: Pick<Config, 'DATABASE_URL' | 'WEB_CONCURRENCY'>, { dev = false } = {}): { count: number; ignored?: string } {
+  const asked = settings.WEB_CONCURRENCY;
+  const single = !settings.DATABASE_URL ? 'the embedded database (no DATABASE_URL) is served by one process' : dev ? 'development mode runs one process' : null;
+  if (single) return asked && asked > 1 ? { count: 1, ignored: `WEB_CONCURRENCY=${asked} is ignored: ${single}.` } : { count: 1 };
+  return { count: asked ?? os.availableParallelism() };
 }
 
 let parsed: Config | undefined;

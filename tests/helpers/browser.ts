@@ -162,6 +162,8 @@ export async function startServer(settings: Record<string, string> = {}, options
     STOCKTAKE_DATA_DIR: path.join(dataDir, 'data'),
     STOCKTAKE_BUILD_DIR: buildDir,
     NODE_ENV: 'production',
+    // One app process, as the tests that kill and restart it expect; tests/web-concurrency.test.ts runs several.
+    WEB_CONCURRENCY: '1',
     ...settings,
   };
   delete env.DATABASE_URL;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { sql } from 'kysely';
 import { inject } from 'vitest';
 import { connect, migrateToLatest, useDatabase, closeDatabase, type Executor } from '../../db/index';
+import { noteStatement } from './statements';
 
 export type TestDatabase = { db: Executor; kind: 'pglite' | 'postgres'; destroy: () => Promise<void> };
 
@@ -20,7 +21,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await sql`create database ${sql.id(name)}`.execute(admin.db);
     const testUrl = new URL(url);
     testUrl.pathname = `/${name}`;
-    const opened = await connect({ kind: 'postgres', url: testUrl.toString() });
+    const opened = await connect({ kind: 'postgres', url: testUrl.toString() }, { log: noteStatement });
     await migrateToLatest(opened.db);
     return {
       db: opened.db,
@@ -38,7 +39,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   } catch {
     template = undefined; // run outside `vitest run` (no global setup): start from an empty database
   }
-  const opened = await connect({ kind: 'memory', loadDataDir: template ? new Blob([fs.readFileSync(template)]) : undefined });
+  const opened = await connect({ kind: 'memory', loadDataDir: template ? new Blob([fs.readFileSync(template)]) : undefined }, { log: noteStatement });
   const db = opened.db;
   await migrateToLatest(db);
   return { db, kind: 'pglite', destroy: () => db.destroy() };

@@ -161,11 +161,20 @@ const columnsOf = (alias: string) => sql.raw(COLUMN_NAMES.map((c) => `${alias}.$
 
 /**
  * Rewrites a response's row of staffing figures from its answers (in the caller's transaction, after the answers
- * changed). rewriteAnswers calls it whenever a staffing question is rewritten; no row means no staffing answers.
+ * changed). The writers of answers call it whenever a staffing question is rewritten; no row means no staffing
+ * answers. One statement: the fresh row replaces the old one (upsert), or the old one goes when there is none.
  */
 export async function refreshResponseStaffing(trx: Executor, responseId: number): Promise<void> {
-  await sql`delete from response_staffing where response_id = ${responseId}`.execute(trx);
-  await sql`insert into response_staffing (${STAFFING_COLUMNS}) ${staffingRows(sql<boolean>`a.response_id = ${responseId}`)}`.execute(trx);
+  const updates = sql.raw(
+    COLUMN_NAMES.filter((c) => c !== 'response_id')
+      .map((c) => `${c} = excluded.${c}`)
+      .join(', '),
+  );
+  await sql`
+    with fresh as (${staffingRows(sql<boolean>`a.response_id = ${responseId}`)}),
+    emptied as (delete from response_staffing where response_id = ${responseId} and not exists (select 1 from fresh))
+    insert into response_staffing (${STAFFING_COLUMNS}) select ${STAFFING_COLUMNS} from fresh
+    on conflict (response_id) do update set ${updates}`.execute(trx);
 }
 
 /** Rebuilds every response's staffing row from the answers (after a bulk load that went around rewriteAnswers). */
