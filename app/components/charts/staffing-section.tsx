@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { Link } from '@remix-run/react';
 import type { StaffingFigures } from '~/models/aggregation.server';
 import { formatNumber, formatPercent } from '~/utils/format';
 import { type Column } from '../data-table';
@@ -17,9 +18,21 @@ function teamColumns(reportLinks: Map<number, number>): Column<Team>[] {
   ];
 }
 
-function vacancyAreaColumns(s: StaffingFigures): Column<Group>[] {
+/**
+ * Where an area's row leads: the same page for that area alone, which lists every one of its teams (the drill-down
+ * from a national summary). Without areaLink (a scope of one area) the names are plain.
+ */
+export type AreaLink = ((areaKey: string) => string) | undefined;
+
+function areaCell(areaLink: AreaLink) {
+  return function AreaName(a: Group) {
+    return areaLink && a.key !== 'all' ? <Link to={areaLink(a.key)}>{a.label}</Link> : a.label;
+  };
+}
+
+function vacancyAreaColumns(s: StaffingFigures, areaLink: AreaLink): Column<Group>[] {
   return [
-    { header: 'Area', cell: (a) => a.label },
+    { header: 'Area', cell: areaCell(areaLink) },
     { header: 'Teams', num: true, cell: (a) => a.teams },
     { header: 'Establishment (FTE)', num: true, cell: (a) => formatNumber(a.establishment) },
     { header: 'Vacant (FTE)', num: true, cell: (a) => formatNumber(a.vacant) },
@@ -29,9 +42,9 @@ function vacancyAreaColumns(s: StaffingFigures): Column<Group>[] {
   ];
 }
 
-function caseloadAreaColumns(s: StaffingFigures): Column<Group>[] {
+function caseloadAreaColumns(s: StaffingFigures, areaLink: AreaLink): Column<Group>[] {
   return [
-    { header: 'Area', cell: (a) => a.label },
+    { header: 'Area', cell: areaCell(areaLink) },
     { header: 'Teams', num: true, cell: (a) => a.teamsWithCaseload },
     { header: 'Average per worker (weighted)', num: true, cell: (a) => formatNumber(a.weightedCaseload) },
     { header: 'Mean of team averages', num: true, cell: (a) => formatNumber(a.meanCaseload) },
@@ -51,7 +64,7 @@ function caseloadAreaColumns(s: StaffingFigures): Column<Group>[] {
 }
 
 /** Vacancies and agency staff (the staffing topic's page). */
-export function VacanciesSection({ s, reportLinks }: { s: StaffingFigures; reportLinks: Map<number, number> }) {
+export function VacanciesSection({ s, reportLinks, areaLink }: { s: StaffingFigures; reportLinks: Map<number, number>; areaLink?: AreaLink }) {
   const o = s.overall;
   return (
     <section className="section" aria-labelledby="vacancies">
@@ -85,11 +98,17 @@ export function VacanciesSection({ s, reportLinks }: { s: StaffingFigures; repor
       <FigureTable
         wide
         caption="By area"
-        columns={vacancyAreaColumns(s)}
+        columns={vacancyAreaColumns(s, areaLink)}
         rows={[...s.byArea, { ...o, label: 'All areas in scope', key: 'all' }]}
         rowKey={(a) => a.key}
       />
       <h3>Teams above {formatPercent(s.highVacancyRate, 0)} vacancy</h3>
+      {s.highVacancyTeams.length < o.teamsAboveHighVacancy ? (
+        <p>
+          The {s.highVacancyTeams.length} highest vacancy rates of {o.teamsAboveHighVacancy} teams above {formatPercent(s.highVacancyRate, 0)}. Choose an area
+          in the table above to see all of its teams, or download the export for every team.
+        </p>
+      ) : null}
       {s.highVacancyTeams.length ? (
         <FigureTable
           caption="Teams above the high vacancy rate"
@@ -144,7 +163,17 @@ export function VacanciesSection({ s, reportLinks }: { s: StaffingFigures; repor
 }
 
 /** Caseloads against the reference, and newly qualified workers (the caseloads topic's page). */
-export function CaseloadsSection({ s, reportLinks, referenceForm }: { s: StaffingFigures; reportLinks: Map<number, number>; referenceForm: ReactNode }) {
+export function CaseloadsSection({
+  s,
+  reportLinks,
+  referenceForm,
+  areaLink,
+}: {
+  s: StaffingFigures;
+  reportLinks: Map<number, number>;
+  referenceForm: ReactNode;
+  areaLink?: AreaLink;
+}) {
   const o = s.overall;
   const areaRows = s.byArea.filter((a) => a.medianCaseload !== null);
   return (
@@ -192,7 +221,7 @@ export function CaseloadsSection({ s, reportLinks, referenceForm }: { s: Staffin
           <FigureTable
             wide
             caption="By area"
-            columns={caseloadAreaColumns(s)}
+            columns={caseloadAreaColumns(s, areaLink)}
             rows={[...s.byArea, { ...o, key: 'all', label: 'All areas in scope' }]}
             rowKey={(a) => a.key}
           />
