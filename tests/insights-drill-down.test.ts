@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEAM_LIST_LIMIT, TEXT_LIMIT, textLimit, WIDE_TEXT_LIMIT } from '../app/models/aggregation/figures';
 import TopicRoute, { loader as topicLoader } from '../app/routes/review.rounds.$roundId.insights.$topic';
 import { loader as heatmapLoader } from '../app/routes/review.rounds.$roundId.heatmap';
+import { VACANCY_AREA_FIELDS } from '../app/components/charts/staffing-section';
 import { buildAggregationFixture, type AggregationFixture } from './helpers/aggregation-fixtures';
 import { useTestDatabase, type TestDatabase } from './helpers/db';
 import { callRoute, sessionHeaders } from './helpers/factories';
@@ -55,6 +56,11 @@ describe('topic pages: summaries with drill-down', () => {
         `${national.url.split('?')[0]}?includeInProgress=true&area=south`,
       ]),
     );
+
+    // Each area's row carries what the vacancies table shows, and no caseload figures (another topic's section).
+    expect(national.data.staffingAreas.vacancies.map((a) => a.label)).toEqual(['North', 'South']);
+    expect(Object.keys(national.data.staffingAreas.vacancies[0]).sort()).toEqual([...VACANCY_AREA_FIELDS].sort());
+    expect(national.data.staffingAreas.caseloads).toEqual([]);
 
     const south = await topic('staffing-vacancies', '?includeInProgress=true&area=south');
     expect(south.data.page.scope.filter.area?.slug).toBe('south');

@@ -17,7 +17,7 @@ import { requireTopicParam } from '~/utils/params.server';
 import { findingQuestions } from '~/models/aggregation/heatmap.server';
 import { ActivitySection, type ActivityView, type SpikeRow } from '~/components/charts/activity-section';
 import { QuestionFigure } from '~/components/charts/question-figure';
-import { CaseloadsSection, VacanciesSection, type AreaLink } from '~/components/charts/staffing-section';
+import { areaRows, CASELOAD_AREA_FIELDS, CaseloadsSection, VACANCY_AREA_FIELDS, VacanciesSection, type AreaLink } from '~/components/charts/staffing-section';
 import { ThresholdsSection } from '~/components/charts/thresholds-section';
 import { filterSearch, InsightsNav, ScopeFilters } from '~/components/insights-nav';
 import { requireUserWithPermission } from '~/utils/session.server';
@@ -82,14 +82,21 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const page = await topicPage(db, scope, requireTopicParam(params), { reference: query.reference, compare });
   if (!page) throw pageResponse(notFound('topic'));
   const { activity, staffing, ...rest } = page;
-  // Each staffing section lists its own teams: a page with one section does not send the other's list.
+  // Each staffing section sends what it shows: its own list of teams, and its own figures of each area.
+  const vacancies = rest.staffingSections.includes('vacancies');
+  const caseloads = rest.staffingSections.includes('caseloads');
+  const { byArea, ...staffingShown } = staffing ?? { byArea: [] };
   const shown = staffing && {
-    ...staffing,
-    highVacancyTeams: rest.staffingSections.includes('vacancies') ? staffing.highVacancyTeams : [],
-    highestCaseloadTeams: rest.staffingSections.includes('caseloads') ? staffing.highestCaseloadTeams : [],
+    ...(staffingShown as Omit<typeof staffing, 'byArea'>),
+    highVacancyTeams: vacancies ? staffing.highVacancyTeams : [],
+    highestCaseloadTeams: caseloads ? staffing.highestCaseloadTeams : [],
   };
   return {
     page: { ...rest, staffing: shown },
+    staffingAreas: {
+      vacancies: vacancies ? areaRows(byArea, VACANCY_AREA_FIELDS) : [],
+      caseloads: caseloads ? areaRows(byArea, CASELOAD_AREA_FIELDS) : [],
+    },
     activity: activity ? activityView(activity, query.team) : null,
     topics: roundTopics(scope).map((t) => ({ id: t.id, title: t.title })),
     hasHeatmap: findingQuestions(scope).length > 0,
@@ -102,7 +109,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export default function TopicPage() {
-  const { page, activity, topics, hasHeatmap, reportLinks, search, query, teamTypes, defaultReference } = useLoaderData<typeof loader>();
+  const { page, staffingAreas, activity, topics, hasHeatmap, reportLinks, search, query, teamTypes, defaultReference } = useLoaderData<typeof loader>();
   const { scope, topic, questions, thresholds, staffing, staffingSections } = page;
   const round = scope.round;
   const links = new Map(reportLinks);
@@ -177,9 +184,11 @@ export default function TopicPage() {
           compareLink={thresholds.comparison ? `/review/rounds/${round.id}/phases?compare=${thresholds.comparison.round.id}` : null}
         />
       ) : null}
-      {staffing && staffingSections.includes('vacancies') ? <VacanciesSection s={staffing} reportLinks={links} areaLink={areaLink} /> : null}
+      {staffing && staffingSections.includes('vacancies') ? (
+        <VacanciesSection s={staffing} areas={staffingAreas.vacancies} reportLinks={links} areaLink={areaLink} />
+      ) : null}
       {staffing && staffingSections.includes('caseloads') ? (
-        <CaseloadsSection s={staffing} reportLinks={links} referenceForm={referenceForm} areaLink={areaLink} />
+        <CaseloadsSection s={staffing} areas={staffingAreas.caseloads} reportLinks={links} referenceForm={referenceForm} areaLink={areaLink} />
       ) : null}
 
       <section className="section" aria-labelledby="questions">

@@ -10,6 +10,28 @@ import { TeamReportLink } from './team-report-link';
 type Team = StaffingFigures['highVacancyTeams'][number];
 type Group = StaffingFigures['overall'];
 
+/** What each section's table by area shows of an area: a page sends these figures of its areas (up to 150), not all of them. */
+export const VACANCY_AREA_FIELDS = ['key', 'label', 'teams', 'establishment', 'vacant', 'vacancyRate', 'teamsAboveHighVacancy', 'agencyShare'] as const;
+export const CASELOAD_AREA_FIELDS = [
+  'key',
+  'label',
+  'teamsWithCaseload',
+  'weightedCaseload',
+  'meanCaseload',
+  'medianCaseload',
+  'teamsAverageAboveReference',
+  'highestCaseload',
+  'nqswProtectedYes',
+  'nqswProtectedNo',
+] as const;
+type VacancyArea = Pick<Group, (typeof VACANCY_AREA_FIELDS)[number]>;
+type CaseloadArea = Pick<Group, (typeof CASELOAD_AREA_FIELDS)[number]>;
+
+/** The areas' rows with only the given figures. */
+export function areaRows<F extends keyof Group>(groups: Group[], fields: readonly F[]): Pick<Group, F>[] {
+  return groups.map((g) => Object.fromEntries(fields.map((f) => [f, g[f]])) as Pick<Group, F>);
+}
+
 /** The first two columns of every team table: the team (linked to its report) and its area. */
 function teamColumns(reportLinks: Map<number, number>): Column<Team>[] {
   return [
@@ -25,12 +47,12 @@ function teamColumns(reportLinks: Map<number, number>): Column<Team>[] {
 export type AreaLink = ((areaKey: string) => string) | undefined;
 
 function areaCell(areaLink: AreaLink) {
-  return function AreaName(a: Group) {
+  return function AreaName(a: Pick<Group, 'key' | 'label'>) {
     return areaLink && a.key !== 'all' ? <Link to={areaLink(a.key)}>{a.label}</Link> : a.label;
   };
 }
 
-function vacancyAreaColumns(s: StaffingFigures, areaLink: AreaLink): Column<Group>[] {
+function vacancyAreaColumns(s: Pick<StaffingFigures, 'highVacancyRate'>, areaLink: AreaLink): Column<VacancyArea>[] {
   return [
     { header: 'Area', cell: areaCell(areaLink) },
     { header: 'Teams', num: true, cell: (a) => a.teams },
@@ -42,7 +64,7 @@ function vacancyAreaColumns(s: StaffingFigures, areaLink: AreaLink): Column<Grou
   ];
 }
 
-function caseloadAreaColumns(s: StaffingFigures, areaLink: AreaLink): Column<Group>[] {
+function caseloadAreaColumns(s: Pick<StaffingFigures, 'reference'>, areaLink: AreaLink): Column<CaseloadArea>[] {
   return [
     { header: 'Area', cell: areaCell(areaLink) },
     { header: 'Teams', num: true, cell: (a) => a.teamsWithCaseload },
@@ -64,7 +86,17 @@ function caseloadAreaColumns(s: StaffingFigures, areaLink: AreaLink): Column<Gro
 }
 
 /** Vacancies and agency staff (the staffing topic's page). */
-export function VacanciesSection({ s, reportLinks, areaLink }: { s: StaffingFigures; reportLinks: Map<number, number>; areaLink?: AreaLink }) {
+export function VacanciesSection({
+  s,
+  areas,
+  reportLinks,
+  areaLink,
+}: {
+  s: Omit<StaffingFigures, 'byArea'>;
+  areas: VacancyArea[];
+  reportLinks: Map<number, number>;
+  areaLink?: AreaLink;
+}) {
   const o = s.overall;
   return (
     <section className="section" aria-labelledby="vacancies">
@@ -99,7 +131,7 @@ export function VacanciesSection({ s, reportLinks, areaLink }: { s: StaffingFigu
         wide
         caption="By area"
         columns={vacancyAreaColumns(s, areaLink)}
-        rows={[...s.byArea, { ...o, label: 'All areas in scope', key: 'all' }]}
+        rows={[...areas, { ...o, label: 'All areas in scope', key: 'all' }]}
         rowKey={(a) => a.key}
       />
       <h3>Teams above {formatPercent(s.highVacancyRate, 0)} vacancy</h3>
@@ -165,17 +197,19 @@ export function VacanciesSection({ s, reportLinks, areaLink }: { s: StaffingFigu
 /** Caseloads against the reference, and newly qualified workers (the caseloads topic's page). */
 export function CaseloadsSection({
   s,
+  areas,
   reportLinks,
   referenceForm,
   areaLink,
 }: {
-  s: StaffingFigures;
+  s: Omit<StaffingFigures, 'byArea'>;
+  areas: CaseloadArea[];
   reportLinks: Map<number, number>;
   referenceForm: ReactNode;
   areaLink?: AreaLink;
 }) {
   const o = s.overall;
-  const areaRows = s.byArea.filter((a) => a.medianCaseload !== null);
+  const withCaseloads = areas.filter((a) => a.medianCaseload !== null);
   return (
     <section className="section" aria-labelledby="caseloads">
       <h2 id="caseloads">Caseloads against a reference of {formatNumber(s.reference)}</h2>
@@ -216,13 +250,13 @@ export function CaseloadsSection({
           </p>
         </li>
       </ul>
-      {areaRows.length ? (
+      {withCaseloads.length ? (
         <div className="figure-pair">
           <FigureTable
             wide
             caption="By area"
             columns={caseloadAreaColumns(s, areaLink)}
-            rows={[...s.byArea, { ...o, key: 'all', label: 'All areas in scope' }]}
+            rows={[...areas, { ...o, key: 'all', label: 'All areas in scope' }]}
             rowKey={(a) => a.key}
           />
         </div>
