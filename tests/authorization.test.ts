@@ -5,7 +5,6 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRound } from '../app/models/rounds.server';
 import { definitionKey } from '../app/models/questionnaire-page.server';
-import { getQuestionnaireVersion } from '../app/models/questionnaires.server';
 import { saveResponseChange } from '../app/models/responses.server';
 import type { CurrentUser } from '../app/models/users.server';
 import { buildAggregationFixture, type AggregationFixture } from './helpers/aggregation-fixtures';
@@ -192,7 +191,7 @@ beforeAll(async () => {
     topic: 'caseloads',
     teamA: String(f.teams.alpha.id),
     laterRoundA: String(f.rounds.phase2.id),
-    key: definitionKey(await getQuestionnaireVersion(test.db, f.rounds.phase1.questionnaire_version_id)),
+    key: await definitionKey(test.db, f.rounds.phase1.questionnaire_version_id),
   };
 });
 afterAll(() => test.destroy());

@@ -863,7 +863,6 @@ function versionOf(definition: Record<string, unknown>): VersionInfo {
     title: 'Conformance',
     version: 1,
     definition,
-    sha256: '',
     mapping: null,
     catalogue: new Map(catalogue.map((q) => [q.name, q])),
     roles: new Map(),

@@ -2,21 +2,23 @@ import type { Executor } from '../../db/index';
 import { canManageTeam } from './access.server';
 import { notFound } from './errors.server';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
+import { cachedPromise } from '~/utils/cache.server';
 import { editBlocker, requireVisibleResponse } from './responses.server';
 import type { CurrentUser } from './users.server';
 
-/**
- * The key of a version's definition in its URL: the start of the published definition's hash. A published version
- * never changes, so one URL always names one content and the browser may keep it for good (a database set up again
- * with other versions under the same ids gives other URLs).
- */
-export function definitionKey(version: Pick<VersionInfo, 'sha256'>): string {
-  return version.sha256.slice(0, 16);
-}
+// Published versions never change: each one's hash is read once for the life of the process.
+const hashes = new Map<number, Promise<string>>();
 
-/** Where the questionnaire page fetches the definition of a response's version (responses.$responseId.definition.$key.ts). */
-export function definitionUrl(responseId: number, version: Pick<VersionInfo, 'sha256'>): string {
-  return `/responses/${responseId}/definition/${definitionKey(version)}`;
+/**
+ * The key of a version's definition in its URL: the start of the published definition's hash (the lock file's and
+ * the database's). A published version never changes, so one URL always names one content and the browser may keep
+ * it for good (a database set up again with other versions under the same ids gives other URLs).
+ */
+export function definitionKey(db: Executor, versionId: number): Promise<string> {
+  return cachedPromise(hashes, versionId, async () => {
+    const row = await db.selectFrom('questionnaire_versions').select('sha256').where('id', '=', versionId).executeTakeFirstOrThrow();
+    return row.sha256.slice(0, 16);
+  });
 }
 
 /** Question titles by name, as the catalogue has them (the questionnaire's words, or the name when it has none). */
@@ -38,8 +40,9 @@ function titlesOf(version: VersionInfo, names?: Iterable<string>): Record<string
 export async function loadQuestionnairePage(db: Executor, user: CurrentUser, responseId: number) {
   const response = await requireVisibleResponse(db, user, responseId);
   if (!canManageTeam(user, response.team_id)) return null;
-  const [version, submitter] = await Promise.all([
+  const [version, key, submitter] = await Promise.all([
     getQuestionnaireVersion(db, response.questionnaire_version_id),
+    definitionKey(db, response.questionnaire_version_id),
     response.submitted_by ? db.selectFrom('users').select('name').where('id', '=', response.submitted_by).executeTakeFirst() : undefined,
   ]);
   const blocker = editBlocker(user, response);
@@ -64,7 +67,8 @@ export async function loadQuestionnairePage(db: Executor, user: CurrentUser, res
     readOnlyReason: blocker?.message ?? null,
     team: { name: response.team_name },
     round: { name: response.round_name, dueDate: response.due_date, status: response.round_status },
-    questionnaire: { title: version.title, version: version.version, definitionUrl: definitionUrl(response.id, version) },
+    // Served by responses.$responseId.definition.$key.ts.
+    questionnaire: { title: version.title, version: version.version, definitionUrl: `/responses/${response.id}/definition/${key}` },
     titles: titlesOf(version, returnQuestions),
   };
 }
@@ -85,7 +89,10 @@ export async function loadQuestionnaireDefinition(
   key: string,
 ): Promise<QuestionnaireDefinition & { key: string }> {
   const response = await requireVisibleResponse(db, user, responseId);
-  const version = await getQuestionnaireVersion(db, response.questionnaire_version_id);
-  if (definitionKey(version) !== key) throw notFound('response');
+  const [version, versionKey] = await Promise.all([
+    getQuestionnaireVersion(db, response.questionnaire_version_id),
+    definitionKey(db, response.questionnaire_version_id),
+  ]);
+  if (versionKey !== key) throw notFound('response');
   return { key, definition: version.definition, titles: titlesOf(version) };
 }

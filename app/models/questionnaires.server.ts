@@ -36,8 +36,6 @@ export type VersionInfo = {
   title: string;
   version: number;
   definition: Record<string, unknown>;
-  /** The hash of the published definition: a version's content, for ever (the lock file and the database keep it). */
-  sha256: string;
   mapping: VersionMapping | null;
   catalogue: Map<string, CatalogueQuestion>;
   /** The questions that play a role in the special figures, by role (app/models/question-roles.ts). */
@@ -60,7 +58,7 @@ async function loadVersion(db: Executor, versionId: number): Promise<VersionInfo
   const version = await db
     .selectFrom('questionnaire_versions as v')
     .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
-    .select(['v.id', 'q.slug', 'q.title', 'v.version', 'v.definition', 'v.sha256', 'v.mapping'])
+    .select(['v.id', 'q.slug', 'q.title', 'v.version', 'v.definition', 'v.mapping'])
     .where('v.id', '=', versionId)
     .executeTakeFirstOrThrow();
   const questions = await db.selectFrom('version_questions').selectAll().where('version_id', '=', versionId).orderBy('position').execute();
