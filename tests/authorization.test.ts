@@ -4,6 +4,7 @@ import type { LoaderFunctionArgs } from '@remix-run/node';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRound } from '../app/models/rounds.server';
+import { definitionKey } from '../app/models/questionnaire-page.server';
 import { saveResponseChange } from '../app/models/responses.server';
 import type { CurrentUser } from '../app/models/users.server';
 import { buildAggregationFixture, type AggregationFixture } from './helpers/aggregation-fixtures';
@@ -32,7 +33,8 @@ const ROLES = ['anonymous', 'managerA', 'managerB', 'areaReviewer', 'authorityRe
 type Role = (typeof ROLES)[number];
 type Outcome = 'data' | 'login' | 'go' | 400 | 401 | 403 | 404 | 405 | 409 | 422;
 
-type Ids = { responseId: string; roundId: string; teamId: string; topic: string; teamA: string; laterRoundA: string };
+/** `key`: the definition key of A's response's questionnaire version (the questionnaire page's definition URL). */
+type Ids = { responseId: string; roundId: string; teamId: string; topic: string; teamA: string; laterRoundA: string; key: string };
 type Row = {
   /** The route module in app/routes/. */
   file: string;
@@ -87,6 +89,7 @@ const MATRIX: Row[] = [
   // A manager's pages
   { file: 'my-team._index.tsx', export: 'loader', method: 'GET', url: '/my-team', expect: { ...reviewers('login', 'data', 403), admin: 403 } },
   { file: 'responses.$responseId._index.tsx', export: 'loader', method: 'GET', url: '/responses/:responseId', expect: { anonymous: 'login', managerA: 'data', managerB: 404, areaReviewer: 'go', authorityReviewer: 'go', admin: 'go' } },
+  { file: 'responses.$responseId.definition.$key.ts', export: 'loader', method: 'GET', url: '/responses/:responseId/definition/:key', expect: { ...reviewers('login', 404, 'data'), managerA: 'data' } },
   { file: 'responses.$responseId.history.tsx', export: 'loader', method: 'GET', url: '/responses/:responseId/history', expect: { ...reviewers('login', 404, 'data'), managerA: 'data' } },
 
   // Review pages
@@ -188,6 +191,7 @@ beforeAll(async () => {
     topic: 'caseloads',
     teamA: String(f.teams.alpha.id),
     laterRoundA: String(f.rounds.phase2.id),
+    key: await definitionKey(test.db, f.rounds.phase1.questionnaire_version_id),
   };
 });
 afterAll(() => test.destroy());

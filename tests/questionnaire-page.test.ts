@@ -6,6 +6,8 @@ import { useTestDatabase, type TestDatabase } from './helpers/db';
 import { callRoute, createArea, createTeam, createUser, publishFixtureSurveys, sessionHeaders } from './helpers/factories';
 import { NOT_FOUND } from '../app/models/errors.server';
 import { loader } from '../app/routes/responses.$responseId._index';
+import { loader as definitionLoader } from '../app/routes/responses.$responseId.definition.$key';
+import { returnResponse } from '../app/models/review.server';
 
 let test: TestDatabase;
 let versionId: number;
@@ -39,8 +41,8 @@ describe("the manager's questionnaire page data", () => {
       submittedBy: null,
     });
     expect(open).toMatchObject({ readOnlyReason: null, team: { name: 'Dover Duty' }, round: { name: 'Phase 1', dueDate: '2009-01-30', status: 'open' } });
-    expect(open.questionnaire.definition).toHaveProperty('pages');
-    expect(open.titles.establishment).toBe('Establishment (FTE)');
+    expect(open.questionnaire.definitionUrl).toMatch(new RegExp(`^/responses/${id}/definition/[0-9a-f]{16}$`));
+    expect(open).not.toHaveProperty('questionnaire.definition');
 
     await submitResponse(test.db, manager, id, { revision: saved.revision });
     const submitted = (await loadQuestionnairePage(test.db, manager, id))!;
@@ -70,5 +72,85 @@ describe("the manager's questionnaire page data", () => {
     const malformed = await callRoute(loader, '/responses/abc', { headers: await sessionHeaders(test.db, outsider), params: { responseId: 'abc' } });
     expect((malformed as Response).status).toBe(404);
     expect(await (malformed as Response).text()).toBe(NOT_FOUND.response);
+  });
+
+  it('names only the returned questions in the page: their titles, and no copy of the questionnaire', async () => {
+    const area = await createArea(test.db);
+    const team = await createTeam(test.db, area.id);
+    const manager = await createUser(test.db, 'manager', { teamId: team.id });
+    const reviewer = await createUser(test.db, 'reviewer', { areaId: area.id });
+    await createRound(test.db, { name: 'Phase 1', questionnaireVersionId: versionId, dueDate: '2009-01-30', teamIds: [team.id] }, null);
+    const { id } = await test.db.selectFrom('responses').select('id').where('team_id', '=', team.id).executeTakeFirstOrThrow();
+    const saved = await saveResponseChange(test.db, manager, id, {
+      baseRevision: 0,
+      set: { team_kind: 'duty', establishment: 10, vacant: 2 },
+      unset: [],
+    });
+    await submitResponse(test.db, manager, id, { revision: saved.revision });
+    await returnResponse(test.db, reviewer, id, { reason: 'Check the vacancies.', questions: ['vacant'] });
+
+    const page = (await loadQuestionnairePage(test.db, manager, id))!;
+    expect(page.titles).toEqual({ vacant: expect.any(String) });
+    expect(JSON.stringify(page)).not.toContain('Establishment (FTE)');
+  });
+});
+
+describe("the questionnaire's definition, fetched by the page", () => {
+  async function setUp() {
+    const area = await createArea(test.db);
+    const team = await createTeam(test.db, area.id);
+    const other = await createTeam(test.db, area.id);
+    const manager = await createUser(test.db, 'manager', { teamId: team.id });
+    const outsider = await createUser(test.db, 'manager', { teamId: other.id });
+    const reviewer = await createUser(test.db, 'reviewer', { areaId: area.id });
+    await createRound(test.db, { name: 'Phase 1', questionnaireVersionId: versionId, dueDate: '2009-01-30', teamIds: [team.id, other.id] }, null);
+    const { id } = await test.db.selectFrom('responses').select('id').where('team_id', '=', team.id).executeTakeFirstOrThrow();
+    const url = (await loadQuestionnairePage(test.db, manager, id))!.questionnaire.definitionUrl;
+    const call = async (user: typeof manager | null, path = url, headers: Record<string, string> = {}) => {
+      const [, , responseId, , key] = path.split('/');
+      return (await callRoute(definitionLoader, path, {
+        headers: { ...(user ? await sessionHeaders(test.db, user) : {}), ...headers },
+        params: { responseId, key },
+      })) as Response;
+    };
+    return { id, url, manager, outsider, reviewer, call };
+  }
+
+  it('gives the definition and every title to whoever may see the response, cached for good in their browser only', async () => {
+    const { url, manager, reviewer, call } = await setUp();
+    const response = await call(manager);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Content-Type')).toMatch(/^application\/json/);
+    expect(response.headers.get('Cache-Control')).toBe('private, max-age=31536000, immutable');
+    const etag = response.headers.get('ETag');
+    expect(etag).toBe(`"${url.split('/').pop()}"`);
+    const body = await response.json();
+    expect(body.definition).toHaveProperty('pages');
+    expect(body.titles.establishment).toBe('Establishment (FTE)');
+    expect((await call(reviewer)).status).toBe(200);
+
+    const again = await call(manager, url, { 'If-None-Match': etag! });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('Cache-Control')).toBe('private, max-age=31536000, immutable');
+  });
+
+  it("answers 404 to a manager of another team, to a key that is not the version's and to a malformed one; signed out, sign in", async () => {
+    const { id, url, manager, outsider, call } = await setUp();
+    const refused = await call(outsider);
+    expect(refused.status).toBe(404);
+    expect(await refused.text()).toBe(NOT_FOUND.response);
+    expect(refused.headers.get('Cache-Control')).toBeNull();
+    for (const path of [
+      `/responses/${id}/definition/0123456789abcdef`,
+      `/responses/${id}/definition/ABC`,
+      `/responses/999999/definition/${url.split('/').pop()}`,
+    ]) {
+      const response = await call(manager, path);
+      expect(response.status, path).toBe(404);
+      expect(await response.text()).toBe(NOT_FOUND.response);
+    }
+    const signedOut = await call(null);
+    expect(signedOut.status).toBe(302);
+    expect(signedOut.headers.get('Location')).toMatch(/^\/login\?redirectTo=/);
   });
 });

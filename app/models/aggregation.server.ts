@@ -33,10 +33,34 @@ export {
 } from './aggregation/topic.server';
 export { type ActivityFigures, AREA_SERIES_LIMIT } from './aggregation/activity.server';
 export { type ThresholdFigures } from './aggregation/thresholds.server';
-export { type StaffingFigures, DEFAULT_CASELOAD_REFERENCE, KENT_AVERAGE_CASELOAD, HIGH_VACANCY_RATE } from './aggregation/staffing.server';
+export {
+  type StaffingFigures,
+  DEFAULT_CASELOAD_REFERENCE,
+  KENT_AVERAGE_CASELOAD,
+  HIGH_VACANCY_RATE,
+  HIGH_VACANCY_LIST_LIMIT,
+} from './aggregation/staffing.server';
 export { heatmapFigures, heatmapCell, cellId, HEATMAP_TEAM_LIMIT, type HeatmapFigures, type HeatmapCell } from './aggregation/heatmap.server';
 export { comparableQuestions, phaseComparison, PHASE_TEAM_LIMIT, type PhaseComparison } from './aggregation/phases.server';
 export { teamReport, type TeamReport, type ReportValue } from './aggregation/report.server';
+
+/**
+ * Links to the reports of the teams some figures name (each object's `teamId`): [team id, response id] pairs, for
+ * those teams only. A page at national scale lists a few dozen teams of 9,000; it sends their links, not every one.
+ */
+export function reportLinksFor(scope: Scope, figures: unknown): [number, number][] {
+  const named = new Set<number>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object')
+      for (const [key, v] of Object.entries(value)) {
+        if (key === 'teamId' && typeof v === 'number') named.add(v);
+        else visit(v);
+      }
+  };
+  visit(figures);
+  return scope.responses.filter((r) => named.has(r.teamId)).map((r) => [r.teamId, r.responseId]);
+}
 
 export type TopicInfo = { id: string; title: string; description: string };
 

@@ -1,12 +1,38 @@
 import type { Executor } from '../../db/index';
 import { canManageTeam } from './access.server';
-import { getQuestionnaireVersion } from './questionnaires.server';
+import { notFound } from './errors.server';
+import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
+import { cachedPromise } from '~/utils/cache.server';
 import { editBlocker, requireVisibleResponse } from './responses.server';
 import type { CurrentUser } from './users.server';
 
+// Published versions never change: each one's hash is read once for the life of the process.
+const hashes = new Map<number, Promise<string>>();
+
+/**
+ * The key of a version's definition in its URL: the start of the published definition's hash (the lock file's and
+ * the database's). A published version never changes, so one URL always names one content and the browser may keep
+ * it for good (a database set up again with other versions under the same ids gives other URLs).
+ */
+export function definitionKey(db: Executor, versionId: number): Promise<string> {
+  return cachedPromise(hashes, versionId, async () => {
+    const row = await db.selectFrom('questionnaire_versions').select('sha256').where('id', '=', versionId).executeTakeFirstOrThrow();
+    return row.sha256.slice(0, 16);
+  });
+}
+
+/** Question titles by name, as the catalogue has them (the questionnaire's words, or the name when it has none). */
+function titlesOf(version: VersionInfo, names?: Iterable<string>): Record<string, string> {
+  if (!names) return Object.fromEntries([...version.catalogue.values()].map((q) => [q.name, q.title]));
+  return Object.fromEntries([...new Set(names)].flatMap((name) => (version.catalogue.has(name) ? [[name, version.catalogue.get(name)!.title]] : [])));
+}
+
 /**
  * What the manager's questionnaire page shows: the response with its answers, carried answers and return, whether
- * it may be changed now (and why not), and the questionnaire version's definition and question titles.
+ * it may be changed now (and why not), and where to fetch the questionnaire version's definition. The definition is
+ * not in the page: the browser fetches it once per version (loadQuestionnaireDefinition) and keeps it, so the page
+ * carries each answer once and no copy of the questionnaire. `titles` holds only what the page shows before the
+ * definition arrives: the questions a reviewer returned the response about.
  * Throws the response's not-found refusal when it is missing or not visible; null when the user may see the response
  * but does not manage the team (a reviewer following a link meant for the team: the route sends them to the
  * reviewers' read-only view).
@@ -14,10 +40,13 @@ import type { CurrentUser } from './users.server';
 export async function loadQuestionnairePage(db: Executor, user: CurrentUser, responseId: number) {
   const response = await requireVisibleResponse(db, user, responseId);
   if (!canManageTeam(user, response.team_id)) return null;
-  const version = await getQuestionnaireVersion(db, response.questionnaire_version_id);
+  const [version, key, submitter] = await Promise.all([
+    getQuestionnaireVersion(db, response.questionnaire_version_id),
+    definitionKey(db, response.questionnaire_version_id),
+    response.submitted_by ? db.selectFrom('users').select('name').where('id', '=', response.submitted_by).executeTakeFirst() : undefined,
+  ]);
   const blocker = editBlocker(user, response);
-  const titles = Object.fromEntries([...version.catalogue.values()].map((q) => [q.name, q.title]));
-  const submitter = response.submitted_by ? await db.selectFrom('users').select('name').where('id', '=', response.submitted_by).executeTakeFirst() : undefined;
+  const returnQuestions = response.return_questions ?? [];
   return {
     response: {
       id: response.id,
@@ -31,16 +60,39 @@ export async function loadQuestionnairePage(db: Executor, user: CurrentUser, res
       submittedAt: response.submitted_at?.toISOString() ?? null,
       submittedBy: submitter?.name ?? null,
       returnReason: response.return_reason,
-      returnQuestions: response.return_questions ?? [],
+      returnQuestions,
       returnedAt: response.returned_at?.toISOString() ?? null,
       carried: response.carried,
     },
     readOnlyReason: blocker?.message ?? null,
     team: { name: response.team_name },
     round: { name: response.round_name, dueDate: response.due_date, status: response.round_status },
-    questionnaire: { title: version.title, version: version.version, definition: version.definition },
-    titles,
+    // Served by responses.$responseId.definition.$key.ts.
+    questionnaire: { title: version.title, version: version.version, definitionUrl: `/responses/${response.id}/definition/${key}` },
+    titles: titlesOf(version, returnQuestions),
   };
 }
 
 export type QuestionnairePage = NonNullable<Awaited<ReturnType<typeof loadQuestionnairePage>>>;
+
+/** What the questionnaire page fetches beside itself: the version's SurveyJS definition and its question titles. */
+export type QuestionnaireDefinition = { definition: Record<string, unknown>; titles: Record<string, string> };
+
+/**
+ * The definition of a response's questionnaire version, for whoever may see the response (the same not-found
+ * refusal otherwise, and for a key that is not the version's: an old link after the database was set up again).
+ */
+export async function loadQuestionnaireDefinition(
+  db: Executor,
+  user: CurrentUser,
+  responseId: number,
+  key: string,
+): Promise<QuestionnaireDefinition & { key: string }> {
+  const response = await requireVisibleResponse(db, user, responseId);
+  const [version, versionKey] = await Promise.all([
+    getQuestionnaireVersion(db, response.questionnaire_version_id),
+    definitionKey(db, response.questionnaire_version_id),
+  ]);
+  if (versionKey !== key) throw notFound('response');
+  return { key, definition: version.definition, titles: titlesOf(version) };
+}

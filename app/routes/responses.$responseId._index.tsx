@@ -6,6 +6,7 @@ import { loadQuestionnairePage } from '~/models/questionnaire-page.server';
 import { AutosaveStatus, RestoredNotice } from '~/components/questionnaire/autosave-status';
 import { CarriedPanel } from '~/components/questionnaire/carried-panel';
 import { ConflictDialog } from '~/components/questionnaire/conflict-dialog';
+import { useQuestionnaireDefinition } from '~/components/questionnaire/definition';
 import { ReadOnlyNotice, ReturnedNotice, SubmitErrorSummary } from '~/components/questionnaire/notices';
 import { QuestionnaireSurvey } from '~/components/questionnaire/questionnaire-survey';
 import { useQuestionnaire } from '~/components/questionnaire/use-questionnaire';
@@ -35,12 +36,17 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export default function QuestionnairePage() {
   const data = useLoaderData<typeof loader>();
-  const { response, readOnlyReason, questionnaire, titles } = data;
-  const page = useQuestionnaire({ response, definition: questionnaire.definition, readOnlyReason });
+  const { response, readOnlyReason, questionnaire } = data;
+  const definition = useQuestionnaireDefinition(questionnaire.definitionUrl);
+  const loaded = definition.kind === 'loaded' ? definition : null;
+  const page = useQuestionnaire({ response, definition: loaded?.definition ?? null, readOnlyReason });
+  const titles = loaded ? { ...data.titles, ...loaded.titles } : data.titles;
   const { progress } = page;
   const percent = progress.answerable ? Math.round((progress.answered / progress.answerable) * 100) : 0;
   return (
     <div className="questionnaire-page">
+      {/* Fetched while the scripts load; the hook's fetch then takes it from the cache. */}
+      <link rel="preload" href={questionnaire.definitionUrl} as="fetch" crossOrigin="anonymous" />
       <p className="breadcrumbs">
         <Link to="/my-team">My team</Link> › {data.round.name}
       </p>
@@ -88,7 +94,7 @@ export default function QuestionnairePage() {
 
       <SubmitErrorSummary errors={page.submitErrors} titles={titles} goTo={page.goTo} summaryRef={page.errorSummaryRef} />
 
-      <QuestionnaireSurvey model={page.model} ready={page.save.ready} submitting={page.submitting} />
+      <QuestionnaireSurvey model={page.model} definition={definition} ready={page.save.ready} submitting={page.submitting} />
     </div>
   );
 }

@@ -2,7 +2,7 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run
 import { Link, useLoaderData } from '@remix-run/react';
 import { Fragment, useEffect, useRef, type KeyboardEvent } from 'react';
 import { getDb } from '../../db/index';
-import { describeScope, heatmapCell, heatmapFigures, HEATMAP_TEAM_LIMIT, TEAM_TYPE_OPTIONS } from '~/models/aggregation.server';
+import { describeScope, heatmapCell, heatmapFigures, HEATMAP_TEAM_LIMIT, reportLinksFor, TEAM_TYPE_OPTIONS } from '~/models/aggregation.server';
 import { requireInsightsRequest } from '~/utils/insights.server';
 import { filterSearch, InsightsNav, ScopeFilters } from '~/components/insights-nav';
 import { statusLabel } from '~/components/status-tag';
@@ -31,7 +31,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     scope: describeScope(scope),
     heatmap,
     cell: cell ? { ...cell, key: query.cell! } : null,
-    reportLinks: scope.responses.map((r) => [r.teamId, r.responseId] as const),
+    reportLinks: reportLinksFor(scope, cell),
     search: url.search,
     teamTypes: TEAM_TYPE_OPTIONS,
     limit: HEATMAP_TEAM_LIMIT,

@@ -1,7 +1,15 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData } from '@remix-run/react';
 import { getDb } from '../../db/index';
-import { DEFAULT_CASELOAD_REFERENCE, isThresholdsTopic, roundTopics, TEAM_TYPE_OPTIONS, topicPage, type ActivityFigures } from '~/models/aggregation.server';
+import {
+  DEFAULT_CASELOAD_REFERENCE,
+  isThresholdsTopic,
+  reportLinksFor,
+  roundTopics,
+  TEAM_TYPE_OPTIONS,
+  topicPage,
+  type ActivityFigures,
+} from '~/models/aggregation.server';
 import { requireInsightsRequest } from '~/utils/insights.server';
 import { notFound } from '~/models/errors.server';
 import { pageResponse } from '~/utils/errors.server';
@@ -9,7 +17,7 @@ import { requireTopicParam } from '~/utils/params.server';
 import { findingQuestions } from '~/models/aggregation/heatmap.server';
 import { ActivitySection, type ActivityView, type SpikeRow } from '~/components/charts/activity-section';
 import { QuestionFigure } from '~/components/charts/question-figure';
-import { CaseloadsSection, VacanciesSection } from '~/components/charts/staffing-section';
+import { areaRows, CASELOAD_AREA_FIELDS, CaseloadsSection, VACANCY_AREA_FIELDS, VacanciesSection, type AreaLink } from '~/components/charts/staffing-section';
 import { ThresholdsSection } from '~/components/charts/thresholds-section';
 import { filterSearch, InsightsNav, ScopeFilters } from '~/components/insights-nav';
 import { requireUserWithPermission } from '~/utils/session.server';
@@ -73,13 +81,26 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   // The round's 404 comes first; then a malformed topic and one the questionnaire lacks get the same 404.
   const page = await topicPage(db, scope, requireTopicParam(params), { reference: query.reference, compare });
   if (!page) throw pageResponse(notFound('topic'));
-  const { activity, ...rest } = page;
+  const { activity, staffing, ...rest } = page;
+  // Each staffing section sends what it shows: its own list of teams, and its own figures of each area.
+  const vacancies = rest.staffingSections.includes('vacancies');
+  const caseloads = rest.staffingSections.includes('caseloads');
+  const { byArea, ...staffingShown } = staffing ?? { byArea: [] };
+  const shown = staffing && {
+    ...(staffingShown as Omit<typeof staffing, 'byArea'>),
+    highVacancyTeams: vacancies ? staffing.highVacancyTeams : [],
+    highestCaseloadTeams: caseloads ? staffing.highestCaseloadTeams : [],
+  };
   return {
-    page: rest,
+    page: { ...rest, staffing: shown },
+    staffingAreas: {
+      vacancies: vacancies ? areaRows(byArea, VACANCY_AREA_FIELDS) : [],
+      caseloads: caseloads ? areaRows(byArea, CASELOAD_AREA_FIELDS) : [],
+    },
     activity: activity ? activityView(activity, query.team) : null,
     topics: roundTopics(scope).map((t) => ({ id: t.id, title: t.title })),
     hasHeatmap: findingQuestions(scope).length > 0,
-    reportLinks: scope.responses.map((r) => [r.teamId, r.responseId] as const),
+    reportLinks: reportLinksFor(scope, { ...rest, shown }),
     search: url.search,
     query,
     teamTypes: TEAM_TYPE_OPTIONS,
@@ -88,7 +109,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export default function TopicPage() {
-  const { page, activity, topics, hasHeatmap, reportLinks, search, query, teamTypes, defaultReference } = useLoaderData<typeof loader>();
+  const { page, staffingAreas, activity, topics, hasHeatmap, reportLinks, search, query, teamTypes, defaultReference } = useLoaderData<typeof loader>();
   const { scope, topic, questions, thresholds, staffing, staffingSections } = page;
   const round = scope.round;
   const links = new Map(reportLinks);
@@ -96,6 +117,14 @@ export default function TopicPage() {
   const hidden: Record<string, string> = {};
   for (const [key, value] of new URLSearchParams(keep.slice(1))) hidden[key] = value;
   if (query.reference) hidden.reference = String(query.reference);
+  // The area rows of a wider scope lead to the same page for one area, which lists each of its teams.
+  const areaLink: AreaLink = scope.filter.area
+    ? undefined
+    : (areaKey) => {
+        const params = new URLSearchParams(hidden);
+        params.set('area', scope.areas.find((a) => String(a.id) === areaKey)?.slug ?? areaKey);
+        return `?${params.toString()}`;
+      };
   const referenceForm = (
     <Form method="get" className="insights-filters no-print" aria-label="Caseload reference" preventScrollReset>
       {Object.entries(hidden)
@@ -155,8 +184,12 @@ export default function TopicPage() {
           compareLink={thresholds.comparison ? `/review/rounds/${round.id}/phases?compare=${thresholds.comparison.round.id}` : null}
         />
       ) : null}
-      {staffing && staffingSections.includes('vacancies') ? <VacanciesSection s={staffing} reportLinks={links} /> : null}
-      {staffing && staffingSections.includes('caseloads') ? <CaseloadsSection s={staffing} reportLinks={links} referenceForm={referenceForm} /> : null}
+      {staffing && staffingSections.includes('vacancies') ? (
+        <VacanciesSection s={staffing} areas={staffingAreas.vacancies} reportLinks={links} areaLink={areaLink} />
+      ) : null}
+      {staffing && staffingSections.includes('caseloads') ? (
+        <CaseloadsSection s={staffing} areas={staffingAreas.caseloads} reportLinks={links} referenceForm={referenceForm} areaLink={areaLink} />
+      ) : null}
 
       <section className="section" aria-labelledby="questions">
         <h2 id="questions">Every question on this topic ({questions.length})</h2>

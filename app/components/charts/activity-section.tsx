@@ -185,7 +185,10 @@ export function ActivitySection({ activity, selectedTeam, hidden }: { activity: 
         <p>No month is a spike.</p>
       )}
 
-      {activity.byArea ? (
+      {activity.byArea?.length === 1 ? (
+        // One area's series are the scope's, drawn above: not drawn twice.
+        <p className="muted">The figures cover one area: its series are those above.</p>
+      ) : activity.byArea ? (
         <>
           <h3>By area</h3>
           {activity.byArea.length <= SERIES_STYLES.length ? (

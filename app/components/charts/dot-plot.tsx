@@ -32,7 +32,7 @@ export function DotPlot({
   const x = linearScale([ticks[0], ticks[ticks.length - 1]], [labelWidth, width - 16]);
   const summary = `${label}: ${dots.length} teams from ${formatNumber(Math.min(...dots.map((d) => d.value)))} to ${formatNumber(Math.max(...dots.map((d) => d.value)))}${median !== null ? `, median ${formatNumber(median)}` : ''}. The values are in the table.`;
   return (
-    <svg width={width} height={height} role="img" aria-label={summary} viewBox={`0 0 ${width} ${height}`}>
+    <svg className="dot-plot" width={width} height={height} role="img" aria-label={summary} viewBox={`0 0 ${width} ${height}`}>
       <g className="axis">
         {ticks.map((t) => (
           <g key={t}>
@@ -77,8 +77,9 @@ export function DotPlot({
             </text>
             <line x1={labelWidth} x2={width - 16} y1={cy} y2={cy} stroke="#d8dadc" />
             {mine.map((d, j) => (
-              // Equal values are spread a little up and down so none hides another.
-              <circle key={d.key} cx={x(d.value)} cy={cy + ((j % 3) - 1) * 6} r={5.5} fill="#1d3f6e" fillOpacity={0.75} stroke="#ffffff" strokeWidth={1}>
+              // Equal values are spread a little up and down so none hides another. Their colours are the stylesheet's
+              // (.dot-plot circle): written once, not on each of up to 150 dots.
+              <circle key={d.key} cx={x(d.value)} cy={cy + ((j % 3) - 1) * 6} r={5.5}>
                 <title>{`${d.label}: ${formatNumber(d.value)}`}</title>
               </circle>
             ))}

@@ -155,7 +155,8 @@ function NumericFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind:
               hideCaption
               columns={[
                 { header: 'Team', cell: (t) => <TeamReportLink teamId={t.teamId} teamName={t.teamName} reportLinks={reportLinks} /> },
-                { header: 'Area', cell: (t) => t.areaName },
+                // An area's page names its area once, above, not on every row.
+                ...(new Set(q.teams.map((t) => t.areaName)).size > 1 ? [{ header: 'Area', cell: (t: (typeof q.teams)[number]) => t.areaName }] : []),
                 { header: 'Answer', num: true, cell: (t) => formatNumber(t.value, 2) },
               ]}
               rows={q.teams}

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { Link } from '@remix-run/react';
 import type { StaffingFigures } from '~/models/aggregation.server';
 import { formatNumber, formatPercent } from '~/utils/format';
 import { type Column } from '../data-table';
@@ -9,6 +10,28 @@ import { TeamReportLink } from './team-report-link';
 type Team = StaffingFigures['highVacancyTeams'][number];
 type Group = StaffingFigures['overall'];
 
+/** What each section's table by area shows of an area: a page sends these figures of its areas (up to 150), not all of them. */
+export const VACANCY_AREA_FIELDS = ['key', 'label', 'teams', 'establishment', 'vacant', 'vacancyRate', 'teamsAboveHighVacancy', 'agencyShare'] as const;
+export const CASELOAD_AREA_FIELDS = [
+  'key',
+  'label',
+  'teamsWithCaseload',
+  'weightedCaseload',
+  'meanCaseload',
+  'medianCaseload',
+  'teamsAverageAboveReference',
+  'highestCaseload',
+  'nqswProtectedYes',
+  'nqswProtectedNo',
+] as const;
+type VacancyArea = Pick<Group, (typeof VACANCY_AREA_FIELDS)[number]>;
+type CaseloadArea = Pick<Group, (typeof CASELOAD_AREA_FIELDS)[number]>;
+
+/** The areas' rows with only the given figures. */
+export function areaRows<F extends keyof Group>(groups: Group[], fields: readonly F[]): Pick<Group, F>[] {
+  return groups.map((g) => Object.fromEntries(fields.map((f) => [f, g[f]])) as Pick<Group, F>);
+}
+
 /** The first two columns of every team table: the team (linked to its report) and its area. */
 function teamColumns(reportLinks: Map<number, number>): Column<Team>[] {
   return [
@@ -17,9 +40,21 @@ function teamColumns(reportLinks: Map<number, number>): Column<Team>[] {
   ];
 }
 
-function vacancyAreaColumns(s: StaffingFigures): Column<Group>[] {
+/**
+ * Where an area's row leads: the same page for that area alone, which lists every one of its teams (the drill-down
+ * from a national summary). Without areaLink (a scope of one area) the names are plain.
+ */
+export type AreaLink = ((areaKey: string) => string) | undefined;
+
+function areaCell(areaLink: AreaLink) {
+  return function AreaName(a: Pick<Group, 'key' | 'label'>) {
+    return areaLink && a.key !== 'all' ? <Link to={areaLink(a.key)}>{a.label}</Link> : a.label;
+  };
+}
+
+function vacancyAreaColumns(s: Pick<StaffingFigures, 'highVacancyRate'>, areaLink: AreaLink): Column<VacancyArea>[] {
   return [
-    { header: 'Area', cell: (a) => a.label },
+    { header: 'Area', cell: areaCell(areaLink) },
     { header: 'Teams', num: true, cell: (a) => a.teams },
     { header: 'Establishment (FTE)', num: true, cell: (a) => formatNumber(a.establishment) },
     { header: 'Vacant (FTE)', num: true, cell: (a) => formatNumber(a.vacant) },
@@ -29,9 +64,9 @@ function vacancyAreaColumns(s: StaffingFigures): Column<Group>[] {
   ];
 }
 
-function caseloadAreaColumns(s: StaffingFigures): Column<Group>[] {
+function caseloadAreaColumns(s: Pick<StaffingFigures, 'reference'>, areaLink: AreaLink): Column<CaseloadArea>[] {
   return [
-    { header: 'Area', cell: (a) => a.label },
+    { header: 'Area', cell: areaCell(areaLink) },
     { header: 'Teams', num: true, cell: (a) => a.teamsWithCaseload },
     { header: 'Average per worker (weighted)', num: true, cell: (a) => formatNumber(a.weightedCaseload) },
     { header: 'Mean of team averages', num: true, cell: (a) => formatNumber(a.meanCaseload) },
@@ -51,7 +86,17 @@ function caseloadAreaColumns(s: StaffingFigures): Column<Group>[] {
 }
 
 /** Vacancies and agency staff (the staffing topic's page). */
-export function VacanciesSection({ s, reportLinks }: { s: StaffingFigures; reportLinks: Map<number, number> }) {
+export function VacanciesSection({
+  s,
+  areas,
+  reportLinks,
+  areaLink,
+}: {
+  s: Omit<StaffingFigures, 'byArea'>;
+  areas: VacancyArea[];
+  reportLinks: Map<number, number>;
+  areaLink?: AreaLink;
+}) {
   const o = s.overall;
   return (
     <section className="section" aria-labelledby="vacancies">
@@ -85,11 +130,17 @@ export function VacanciesSection({ s, reportLinks }: { s: StaffingFigures; repor
       <FigureTable
         wide
         caption="By area"
-        columns={vacancyAreaColumns(s)}
-        rows={[...s.byArea, { ...o, label: 'All areas in scope', key: 'all' }]}
+        columns={vacancyAreaColumns(s, areaLink)}
+        rows={[...areas, { ...o, label: 'All areas in scope', key: 'all' }]}
         rowKey={(a) => a.key}
       />
       <h3>Teams above {formatPercent(s.highVacancyRate, 0)} vacancy</h3>
+      {s.highVacancyTeams.length < o.teamsAboveHighVacancy ? (
+        <p>
+          The {s.highVacancyTeams.length} highest vacancy rates of {o.teamsAboveHighVacancy} teams above {formatPercent(s.highVacancyRate, 0)}. Choose an area
+          in the table above to see all of its teams, or download the export for every team.
+        </p>
+      ) : null}
       {s.highVacancyTeams.length ? (
         <FigureTable
           caption="Teams above the high vacancy rate"
@@ -144,9 +195,21 @@ export function VacanciesSection({ s, reportLinks }: { s: StaffingFigures; repor
 }
 
 /** Caseloads against the reference, and newly qualified workers (the caseloads topic's page). */
-export function CaseloadsSection({ s, reportLinks, referenceForm }: { s: StaffingFigures; reportLinks: Map<number, number>; referenceForm: ReactNode }) {
+export function CaseloadsSection({
+  s,
+  areas,
+  reportLinks,
+  referenceForm,
+  areaLink,
+}: {
+  s: Omit<StaffingFigures, 'byArea'>;
+  areas: CaseloadArea[];
+  reportLinks: Map<number, number>;
+  referenceForm: ReactNode;
+  areaLink?: AreaLink;
+}) {
   const o = s.overall;
-  const areaRows = s.byArea.filter((a) => a.medianCaseload !== null);
+  const withCaseloads = areas.filter((a) => a.medianCaseload !== null);
   return (
     <section className="section" aria-labelledby="caseloads">
       <h2 id="caseloads">Caseloads against a reference of {formatNumber(s.reference)}</h2>
@@ -187,13 +250,13 @@ export function CaseloadsSection({ s, reportLinks, referenceForm }: { s: Staffin
           </p>
         </li>
       </ul>
-      {areaRows.length ? (
+      {withCaseloads.length ? (
         <div className="figure-pair">
           <FigureTable
             wide
             caption="By area"
-            columns={caseloadAreaColumns(s)}
-            rows={[...s.byArea, { ...o, key: 'all', label: 'All areas in scope' }]}
+            columns={caseloadAreaColumns(s, areaLink)}
+            rows={[...areas, { ...o, key: 'all', label: 'All areas in scope' }]}
             rowKey={(a) => a.key}
           />
         </div>

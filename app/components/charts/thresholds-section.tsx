@@ -114,8 +114,12 @@ export function ThresholdsSection({ t, reportLinks, compareLink }: { t: Threshol
       {t.comparison ? (
         <>
           <p>
-            Against <strong>{t.comparison.round.name}</strong>: {t.comparison.changes.length} of {t.comparison.compared} teams that answered in both rounds
-            changed their rating.
+            Against <strong>{t.comparison.round.name}</strong>: {t.comparison.changed} of {t.comparison.compared} teams that answered in both rounds changed
+            their rating
+            {t.comparison.changed > t.comparison.changes.length
+              ? `; the ${t.comparison.changes.length} largest changes are listed (choose an area to see all of its teams)`
+              : ''}
+            .
             {compareLink ? (
               <>
                 {' '}

@@ -77,7 +77,8 @@ export function useQuestionnaire({
   readOnlyReason,
 }: {
   response: QuestionnairePage['response'];
-  definition: Record<string, unknown>;
+  /** Null while the definition is on its way: the model, autosave and marks start when it arrives. */
+  definition: Record<string, unknown> | null;
   readOnlyReason: string | null;
 }) {
   const revalidator = useRevalidator();
@@ -97,13 +98,14 @@ export function useQuestionnaire({
   const errorSummaryRef = useRef<HTMLDivElement>(null);
 
   const model = useMemo(
-    () => createQuestionnaireModel(definition, response, Boolean(readOnlyReason)),
+    () => (definition ? createQuestionnaireModel(definition, response, Boolean(readOnlyReason)) : null),
     // A new revision after submit or return reloads the page's data: rebuild then.
     [definition, response.id, response.status, readOnlyReason], // eslint-disable-line react-hooks/exhaustive-deps -- rebuilt when the response's identity or status changes, not on every autosaved revision
   );
 
   const showErrorsOnQuestions = useCallback(
     (errors: AnswerError[]) => {
+      if (!model) return;
       let first: Question | null = null;
       for (const error of errors) {
         const [name, row, column] = error.path.split('.');
@@ -122,7 +124,7 @@ export function useQuestionnaire({
   );
 
   useEffect(() => {
-    if (readOnlyReason) return;
+    if (readOnlyReason || !model) return;
     const queue = new AutosaveQueue({
       responseId: response.id,
       baseRevision: response.revision,
@@ -213,6 +215,7 @@ export function useQuestionnaire({
   }, [response.id, revalidator, showErrorsOnQuestions, submitting]);
 
   useEffect(() => {
+    if (!model) return;
     const onCompleting = (_: Model, options: { allow: boolean }) => {
       options.allow = false; // completion is the server's decision
       void submit();
@@ -223,6 +226,7 @@ export function useQuestionnaire({
 
   // Marks on questions: answers carried from the last phase and not yet confirmed, and those a reviewer asked about.
   useEffect(() => {
+    if (!model) return;
     const marked = new Set(response.status === 'returned' ? response.returnQuestions : []);
     const mark = (_: Model, options: { question: Question; cssClasses: { mainRoot: string } }) => {
       // Carried answers are kept by value name; a question inside a panel or a matrix cell is never one of them.
@@ -237,9 +241,11 @@ export function useQuestionnaire({
     };
   }, [model, carried, response.status, response.returnQuestions]);
 
-  const carriedOnPage: CarriedOnPage[] = Object.entries(carried)
-    .filter(([name, c]) => !c.confirmed && questionOfValue(model, name)?.page?.name === pageName)
-    .map(([name, c]) => ({ name, fromUnsubmitted: !c.submitted, entries: entriesOf(questionOfValue(model, name)), dropped: c.dropped ?? [] }));
+  const carriedOnPage: CarriedOnPage[] = model
+    ? Object.entries(carried)
+        .filter(([name, c]) => !c.confirmed && questionOfValue(model, name)?.page?.name === pageName)
+        .map(([name, c]) => ({ name, fromUnsubmitted: !c.submitted, entries: entriesOf(questionOfValue(model, name)), dropped: c.dropped ?? [] }))
+    : [];
   const unconfirmedTotal = Object.values(carried).filter((c) => !c.confirmed).length;
 
   const confirmCarried = async (body: { questions: string[] } | { page: string }) => {
@@ -259,7 +265,7 @@ export function useQuestionnaire({
 
   const resolveConflict = (conflict: ConflictInfo, keep: 'mine' | 'theirs') => {
     const queue = queueRef.current;
-    if (!queue) return;
+    if (!queue || !model) return;
     if (keep === 'theirs') {
       applyingRef.current = true;
       model.setValue(conflict.question, conflict.theirs ?? undefined);
@@ -273,7 +279,7 @@ export function useQuestionnaire({
 
   /** Shows the question's page and moves focus to it (links in the return notice and the error summary). */
   const goTo = (name: string) => {
-    const question = questionOfKey(model, name);
+    const question = model && questionOfKey(model, name);
     if (!question) return;
     model.currentPage = question.page as never;
     setTimeout(() => question.focus(), 50);

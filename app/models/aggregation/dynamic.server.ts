@@ -3,7 +3,7 @@ import type { Executor } from '../../../db/index';
 import type { NestedField, QuestionDetail } from '../../../db/schema';
 import type { CatalogueQuestion } from '../catalogue.server';
 import { COMMENT_SUFFIX } from '../validation.server';
-import { choiceFigures, EMPTY_TEXT, TEXT_LIMIT, type ChoiceFigures, type NumericStats, type TextFigures } from './figures';
+import { choiceFigures, EMPTY_TEXT, textLimit, type ChoiceFigures, type NumericStats, type TextFigures } from './figures';
 import { summariseCounts } from './quantiles';
 import { compareNames, inScope, runAggregate, scopedAnswers, teamsById, type Scope } from './scope.server';
 
@@ -192,7 +192,7 @@ export async function dynamicFigures(db: Executor, scope: Scope, topic: string, 
       from ${from} where ${where} and a.value_type = 'choice'
       group by 1, 2`,
     ),
-    // Written answers and "Other" texts: how many, and the first TEXT_LIMIT of each by team and row.
+    // Written answers and "Other" texts: how many, and the first few of each by team and row (textLimit).
     runAggregate(
       db,
       sql<{ question: string; leaf: string; other: boolean; team_id: number; row_key: string; text: string; total: number }>`
@@ -203,7 +203,7 @@ export async function dynamicFigures(db: Executor, scope: Scope, topic: string, 
           count(*) over (partition by a.question, ${leaf}, a.value_type)::int as total
         from ${from} where ${where} and (a.value_type = 'text' or (a.value_type = 'choice' and a.value_text is not null))
       ) x
-      where i <= ${TEXT_LIMIT}`,
+      where i <= ${textLimit(scope.responses.length)}`,
     ),
   ]);
 

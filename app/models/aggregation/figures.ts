@@ -19,8 +19,22 @@ export type ChoiceFigures = { respondents: number; counts: ChoiceCount[]; typedL
 export type TextAnswer = { teamId: number; teamName: string; areaName: string; text: string; row?: number };
 export type TextFigures = { total: number; answers: TextAnswer[] };
 
-/** Written answers listed per question or matrix cell (or value of a dynamic question). */
+/** Teams listed one by one (per-team tables, dot plots, a team's own series): scopes of this many teams or fewer. */
+export const TEAM_LIST_LIMIT = 150;
+
+/** Written answers listed per question or matrix cell (or value of a dynamic question), in a scope of TEAM_LIST_LIMIT teams or fewer. */
 export const TEXT_LIMIT = 100;
+
+/**
+ * Written answers listed per question or cell in a wider scope (a reviewer of many areas, the whole authority): a
+ * sample that keeps the page light; an area's page lists up to TEXT_LIMIT and the export has every answer.
+ */
+export const WIDE_TEXT_LIMIT = 20;
+
+/** How many written answers a question or cell lists, for a scope of `teams` teams. */
+export function textLimit(teams: number): number {
+  return teams <= TEAM_LIST_LIMIT ? TEXT_LIMIT : WIDE_TEXT_LIMIT;
+}
 
 /** Values typed by respondents listed per question or cell (most often first); the rest are counted together. */
 export const TYPED_LIMIT = 20;

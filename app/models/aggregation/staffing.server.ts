@@ -23,6 +23,9 @@ export const DEFAULT_CASELOAD_REFERENCE = 18;
 export const KENT_AVERAGE_CASELOAD = 25;
 export const HIGH_VACANCY_RATE = 0.25;
 
+/** Teams above the high vacancy rate listed in a scope too wide to list every team (the highest rates first). */
+export const HIGH_VACANCY_LIST_LIMIT = 20;
+
 /** The roles the staffing and caseload figures read (app/models/question-roles.ts), by their column in response_staffing. */
 export const STAFFING_ROLES = {
   establishment: 'staffing-establishment',
@@ -91,7 +94,10 @@ export type StaffingFigures = {
   byArea: StaffingGroup[];
   /** Every team when the scope holds few enough to list, else null. */
   teams: StaffingTeam[] | null;
-  /** Teams above the high vacancy rate, highest first (always listed). */
+  /**
+   * Teams above the high vacancy rate, highest first: every one when the scope lists its teams, else the
+   * HIGH_VACANCY_LIST_LIMIT highest (overall.teamsAboveHighVacancy says how many there are; an area lists them all).
+   */
   highVacancyTeams: StaffingTeam[];
   /** The teams with the highest caseloads (top 10 by highest caseload). */
   highestCaseloadTeams: StaffingTeam[];
@@ -253,10 +259,12 @@ export async function staffingFigures(
       select * from (
         select team_id, establishment, vacant, agency, permanent, average, highest, nqsw, nqsw_average, nqsw_protected,
           case when establishment > 0 and vacant is not null then vacant / establishment end as vacancy_rate,
+          row_number() over (order by case when establishment > 0 and vacant is not null then vacant / establishment end desc nulls last, team_id)
+            as by_vacancy,
           row_number() over (order by highest desc nulls last, team_id) as by_highest
         from per_team
       ) ranked
-      where ${options.headline ? sql`false` : sql`${listAll ? sql`true` : sql`false`} or vacancy_rate > ${HIGH_VACANCY_RATE} or by_highest <= 10`}
+      where ${options.headline ? sql`false` : sql`${listAll ? sql`true` : sql`false`} or by_highest <= 10 or (vacancy_rate > ${HIGH_VACANCY_RATE} and by_vacancy <= ${HIGH_VACANCY_LIST_LIMIT})`}
     )
     select (select coalesce(json_agg(g), '[]'::json) from grouped g) as groups,
            (select coalesce(json_agg(l), '[]'::json) from listed l) as listed`,

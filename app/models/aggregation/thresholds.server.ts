@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { TEAM_LIST_LIMIT } from './figures';
 import type { Executor } from '../../../db/index';
 import { TEAM_TYPE_LABELS, type TeamType } from '../../../db/schema';
 import type { CatalogueQuestion } from '../catalogue.server';
@@ -14,8 +15,10 @@ import { compareNames, inScope, runAggregate, scopedAnswers, teamsById, type Sco
 
 /** Teams listed under "largest changes". */
 export const LARGEST_CHANGES_LIMIT = 20;
-/** Teams listed under "changed between phases" (the largest changes first). */
+/** Teams listed under "changed between phases" (the largest changes first), in a scope of TEAM_LIST_LIMIT teams or fewer. */
 export const CHANGES_LIMIT = 200;
+/** The same in a wider scope (a reviewer of many areas, the whole authority): `changed` counts them all, an area lists them. */
+export const WIDE_CHANGES_LIMIT = 50;
 
 export type RatingDistribution = { key: string; label: string; n: number; counts: number[] };
 
@@ -33,6 +36,8 @@ export type ThresholdFigures = {
     round: { id: number; name: string };
     /** Teams with a rating in both rounds. */
     compared: number;
+    /** Of those, the teams whose rating changed (changes lists the largest of them). */
+    changed: number;
     changes: { teamId: number; teamName: string; areaName: string; before: number; after: number; beforeLabel: string; afterLabel: string }[];
   };
 };
@@ -147,7 +152,7 @@ async function phaseChanges(db: Executor, before: Scope, after: Scope, question:
   // run one side again for every row of the other.
   const result = await runAggregate(
     db,
-    sql<{ team_id: number; before: number; after: number; compared: number }>`
+    sql<{ team_id: number; before: number; after: number; compared: number; changed: number }>`
     with later as materialized (
       select y.team_id, y.value_numeric as value
       from ${scopedAnswers(after, 'y', [question.name])}
@@ -160,13 +165,14 @@ async function phaseChanges(db: Executor, before: Scope, after: Scope, question:
       where x.round_id = ${before.round.id} and x.topic = ${before.version.catalogue.get(earlierName)?.topic ?? question.topic} and x.question = ${earlierName}
         and x.row_key = '' and x.column_key = '' and x.value_type = 'numeric' and ${inScope(before, sql.ref('x.response_id'))}
     )
-    select team_id, before, after, compared from (
-      select l.team_id, e.value as before, l.value as after, count(*) over ()::int as compared
+    select team_id, before, after, compared, changed from (
+      select l.team_id, e.value as before, l.value as after, count(*) over ()::int as compared,
+        count(*) filter (where e.value <> l.value) over ()::int as changed
       from later l
       join earlier e on e.team_id = l.team_id
     ) paired -- changed teams first; "compared" counts every pair, changed or not
     order by abs(after - before) desc, team_id
-    limit ${CHANGES_LIMIT}`,
+    limit ${after.responses.length <= TEAM_LIST_LIMIT ? CHANGES_LIMIT : WIDE_CHANGES_LIMIT}`,
   );
   const choices = question.detail.choices ?? [];
   const label = (value: number) => choices.find((c) => Number(c.value) === value)?.text ?? String(value);
@@ -189,5 +195,10 @@ async function phaseChanges(db: Executor, before: Scope, after: Scope, question:
     .sort(
       (a, b) => Math.abs(b.after - b.before) - Math.abs(a.after - a.before) || compareNames(a.areaName, b.areaName) || compareNames(a.teamName, b.teamName),
     );
-  return { round: { id: before.round.id, name: before.round.name }, compared: Number(result.rows[0]?.compared ?? 0), changes };
+  return {
+    round: { id: before.round.id, name: before.round.name },
+    compared: Number(result.rows[0]?.compared ?? 0),
+    changed: Number(result.rows[0]?.changed ?? 0),
+    changes,
+  };
 }

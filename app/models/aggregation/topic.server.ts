@@ -4,7 +4,7 @@ import type { TeamType } from '../../../db/schema';
 import type { CatalogueQuestion } from '../catalogue.server';
 import { COMMENT_SUFFIX } from '../validation.server';
 import { dynamicFigures, type DynamicFigures } from './dynamic.server';
-import { choiceFigures, EMPTY_TEXT, TEXT_LIMIT, type ChoiceFigures, type NumericStats, type TextFigures } from './figures';
+import { choiceFigures, EMPTY_TEXT, TEAM_LIST_LIMIT, textLimit, type ChoiceFigures, type NumericStats, type TextFigures } from './figures';
 import { summariseCounts } from './quantiles';
 import { compareNames, inScope, isSmallScope, runAggregate, scopedAnswers, talliesInScope, teamsById, type Scope } from './scope.server';
 
@@ -21,13 +21,22 @@ import { compareNames, inScope, isSmallScope, runAggregate, scopedAnswers, talli
  *  - matrices cell by cell, each cell by its own kind (a slider's range as its two ends, from and to);
  *  - dynamic rows and panels (dynamic.server.ts): rows per team, number fields totalled per team, choices counted
  *    across rows, written answers listed;
- *  - free text with the team's name and area: how many, and up to TEXT_LIMIT per question or cell (the first by team,
+ *  - free text with the team's name and area: how many, and up to textLimit per question or cell (the first by team,
  *    shown in name order); so are comments and the texts written with "Other".
  */
 
 /** Per-team values and the dot plot are shown up to this many teams; beyond it, box plots by team type and area. */
-export const TEAM_LIST_LIMIT = 150;
-export { TEXT_LIMIT, TYPED_LIMIT, type ChoiceCount, type ChoiceFigures, type NumericStats, type TextAnswer, type TextFigures } from './figures';
+export {
+  TEAM_LIST_LIMIT,
+  TEXT_LIMIT,
+  WIDE_TEXT_LIMIT,
+  TYPED_LIMIT,
+  type ChoiceCount,
+  type ChoiceFigures,
+  type NumericStats,
+  type TextAnswer,
+  type TextFigures,
+} from './figures';
 export type { DynamicFigures, DynamicLeafFigures } from './dynamic.server';
 
 export type GroupStats = NumericStats & { key: string; label: string };
@@ -344,7 +353,7 @@ async function textAnswers(db: Executor, scope: Scope, topic: string, otherOf?: 
   const written = otherOf
     ? sql`a.value_type = 'choice' and a.value_text is not null and a.question in (${sql.join(otherOf)})`
     : sql`a.value_type = 'text' and ${outsideDynamicRows(scope, topic)}`;
-  // How many written answers each question or cell has (index-only), then the first TEXT_LIMIT of each by team,
+  // How many written answers each question or cell has (index-only), then the first few of each by team (textLimit),
   // fetched cell by cell so a question with thousands of answers costs no more than one with a hundred.
   const totals = await runAggregate(
     db,
@@ -367,7 +376,7 @@ async function textAnswers(db: Executor, scope: Scope, topic: string, otherOf?: 
       where a.round_id = ${scope.round.id} and a.topic = ${topic} and ${written}
         and a.question = c.question and a.row_key = c.row_key and a.column_key = c.column_key and ${inScope(scope)}
       order by a.team_id
-      limit ${TEXT_LIMIT}
+      limit ${textLimit(scope.responses.length)}
     ) x`,
   );
   const teams = teamsById(scope);
