@@ -47,6 +47,7 @@ export async function listReviewedTeams(db: Executor, user: CurrentUser) {
 export const TEAM_LIST_SORTS = ['team', 'area', 'type'] as const;
 export const USER_LIST_SORTS = ['email', 'name'] as const;
 export const USER_ROLES = ['admin', 'reviewer', 'manager'] as const satisfies readonly Role[];
+export type UserRole = (typeof USER_ROLES)[number];
 
 /** The administration page's teams list: `teamPage`, `teamSort`, `teamDir`, `teamQ` (name contains), `teamArea`. */
 export const teamListQuerySchema = listQuerySchema(
@@ -105,7 +106,9 @@ export async function listUsersPage(db: Executor, query: Partial<UserListQuery>,
     .selectFrom('users as u')
     .$if(Boolean(query.q), (q) => q.where((eb) => eb.or([eb('u.name', 'ilike', containsPattern(query.q!)), eb('u.email', 'ilike', containsPattern(query.q!))])))
     .$if(query.role !== undefined, (q) =>
-      q.where(({ exists, selectFrom }) => exists(selectFrom('memberships as m').select('m.id').whereRef('m.user_id', '=', 'u.id').where('m.role', '=', query.role!))),
+      q.where(({ exists, selectFrom }) =>
+        exists(selectFrom('memberships as m').select('m.id').whereRef('m.user_id', '=', 'u.id').where('m.role', '=', query.role!)),
+      ),
     );
   const { n } = await matching.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
   const page = pageWindow(Number(n), query.page ?? 1, pageSize);

@@ -13,6 +13,7 @@ import {
   teamListQuerySchema,
   USER_ROLES,
   userListQuerySchema,
+  type UserRole,
 } from '~/models/organisation.server';
 import { searchParamsObject } from '~/models/lists.server';
 import { ariaSort, Pagination, SortLink } from '~/components/pagination';
@@ -48,6 +49,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     teams: { ...teams, q: teamQuery.data!.q ?? '', area: teamQuery.data!.area ?? null },
     users: { ...users, q: userQuery.data!.q ?? '', role: userQuery.data!.role ?? null },
     areas: areas.map((a) => ({ value: a.id, label: a.name })),
+    roles: [...USER_ROLES],
     me: user.id,
     notice,
     search: url.search,
@@ -73,7 +75,7 @@ export async function action({ request }: ActionFunctionArgs) {
   }
 }
 
-const ROLE_LABELS: Record<(typeof USER_ROLES)[number], string> = { admin: 'Administrator', reviewer: 'Reviewer', manager: 'Team manager' };
+const ROLE_LABELS: Record<UserRole, string> = { admin: 'Administrator', reviewer: 'Reviewer', manager: 'Team manager' };
 
 /** Hidden fields keeping the other list's parameters when one list's search form is sent (the notice is dropped). */
 function OtherListParams({ search, prefix }: { search: string; prefix: string }) {
@@ -88,7 +90,7 @@ function OtherListParams({ search, prefix }: { search: string; prefix: string })
 }
 
 export default function Admin() {
-  const { questionnaires, teams, users, areas, me, notice, search } = useLoaderData<typeof loader>();
+  const { questionnaires, teams, users, areas, roles, me, notice, search } = useLoaderData<typeof loader>();
   const teamParams = { sort: 'teamSort', dir: 'teamDir', page: 'teamPage' };
   const userParams = { sort: 'userSort', dir: 'userDir', page: 'userPage' };
   const teamSortHeader = (sort: string, text: string) => ({
@@ -201,7 +203,7 @@ export default function Admin() {
           label="Role"
           defaultValue={users.role ?? ''}
           empty="Any role"
-          options={USER_ROLES.map((r) => ({ value: r, label: ROLE_LABELS[r] }))}
+          options={roles.map((r) => ({ value: r, label: ROLE_LABELS[r] }))}
         />
         <input type="hidden" name="userSort" value={users.sort} />
         <input type="hidden" name="userDir" value={users.dir} />
