@@ -26,8 +26,11 @@ import { summariseCounts } from './aggregation/quantiles';
  */
 
 export const MAX_COMPARED_TEAMS = 12;
-/** A whole area is compared when it has at most this many teams in the round (a page stays readable and small). */
-export const MAX_AREA_TEAMS = 30;
+/**
+ * A whole area is compared when it has at most this many teams in the round: as many columns as a chosen set, which
+ * keeps the page under its 300 KB budget (about 13 KB a team at the full self-assessment; docs/benchmarks.md).
+ */
+export const MAX_AREA_TEAMS = MAX_COMPARED_TEAMS;
 
 /**
  * The outlier rule, stated once for the page, the API and the docs: Tukey's fences. Among the values the round's
@@ -371,7 +374,8 @@ const TEAM_COLUMNS = [
 /**
  * What the comparison page offers to choose from, without listing every team (a national round holds thousands):
  * the round, its topics, its areas the user can see with how many teams each, and the teams matching a search
- * (name contains `q`, in area `areaId`), at most `limit` of them, with how many match in all.
+ * (name contains `q`, in area `areaId`), at most `limit` of them, with how many match in all (none looked for with a
+ * limit of 0: a page showing a comparison has its teams already).
  */
 export async function comparisonChoices(
   db: Executor,
@@ -392,15 +396,15 @@ export async function comparisonChoices(
       .groupBy(['a.id', 'a.name'])
       .orderBy('a.name')
       .execute(),
-    matching.select(TEAM_COLUMNS).orderBy('a.name').orderBy('t.name').orderBy('t.id').limit(limit).execute(),
-    matching.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+    limit > 0 ? matching.select(TEAM_COLUMNS).orderBy('a.name').orderBy('t.name').orderBy('t.id').limit(limit).execute() : null,
+    limit > 0 ? matching.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow() : null,
     chosenIds.length ? visibleRoundTeams(db, user, roundId).select(TEAM_COLUMNS).where('t.id', 'in', chosenIds).execute() : Promise.resolve([]),
   ]);
   return {
     round,
     topics: topicsOf([...version.catalogue.values()]),
     areas: areas.map((a) => ({ id: a.id, name: a.name, teams: Number(a.teams) })),
-    found: { teams: found, total: Number(total.n) },
+    found: found && total ? { teams: found, total: Number(total.n) } : null,
     // The teams already chosen, in the order asked (those the user cannot see are left out).
     chosen: chosenIds.flatMap((id) => chosen.filter((t) => t.id === id)),
   };
