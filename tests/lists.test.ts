@@ -4,7 +4,8 @@ import { MemoryRouter } from 'react-router-dom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pagination, pageNumbers, SortHeader } from '~/components/pagination';
 import { listQuerySchema, pageWindow, PAGE_SIZE } from '../app/models/lists.server';
-import { listTeamsPage, listUsersPage } from '../app/models/organisation.server';
+import { listTeamsPage, listUsersPage, teamChoices } from '../app/models/organisation.server';
+import { loader as addUserLoader } from '../app/routes/admin.users.new';
 import { createRound, roundOverview, RESPONSE_STATUSES } from '../app/models/rounds.server';
 import type { CurrentUser } from '../app/models/users.server';
 import { loader as adminLoader } from '../app/routes/admin._index';
@@ -267,6 +268,17 @@ describe('paginated lists in the database', () => {
     expect(shown.teams.rows).toHaveLength(EAST + WEST - PAGE_SIZE);
     expect(shown.users.rows.map((u: { name: string }) => u.name)).toEqual(['Kim Reviewer', 'Wes Reviewer']);
     expect(shown.questionnaires.length).toBeGreaterThan(0);
+    // Adding a manager: every team to choose from in a small authority; one area's teams at a time in a large one.
+    expect(await teamChoices(test.db, admin, undefined)).toMatchObject({ byArea: false, total: EAST + WEST });
+    expect((await teamChoices(test.db, admin, undefined, 10)).teams).toEqual([]);
+    const westTeams = await teamChoices(test.db, admin, west.id, 10);
+    expect(westTeams).toMatchObject({ byArea: true, total: EAST + WEST });
+    expect(westTeams.teams.map((t) => t.name)).toEqual(Array.from({ length: WEST }, (_, i) => `West 0${i + 1}`));
+    const addUser = (query: string) =>
+      callRoute(addUserLoader as any, `/admin/users/new${query}`, { headers: headers.get(admin.id) }).catch((e) => e) as Promise<any>;
+    expect((await addUser('')).teams).toHaveLength(EAST + WEST);
+    expect(((await addUser('?teamArea=abc')) as Response).status).toBe(400);
+
     for (const bad of ['teamPage=x', 'userPage=0', 'teamSort=email', 'userRole=king', 'teamArea=abc', `userQ=${'x'.repeat(101)}`]) {
       const response = await adminPage(`?${bad}`).catch((e) => e);
       expect(response, bad).toBeInstanceOf(Response);

@@ -31,6 +31,29 @@ export async function listVisibleTeams(db: Executor, user: CurrentUser) {
   return activeTeams(db, teamVisibleTo(user));
 }
 
+/** A list of teams to choose one from lists them all up to this many; beyond, the teams of one area at a time. */
+export const TEAM_CHOICE_LIMIT = 200;
+
+/**
+ * The teams to choose a manager's team from: every visible team when there are at most TEAM_CHOICE_LIMIT, else
+ * those of `areaId` (none until an area is chosen), so the page stays small at national scale.
+ */
+export async function teamChoices(db: Executor, user: CurrentUser, areaId: number | undefined, limit = TEAM_CHOICE_LIMIT) {
+  const { n } = await db
+    .selectFrom('teams as t')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('t.archived_at', 'is', null)
+    .where(teamVisibleTo(user))
+    .executeTakeFirstOrThrow();
+  const byArea = Number(n) > limit;
+  const teams = !byArea
+    ? await listVisibleTeams(db, user)
+    : areaId === undefined
+      ? []
+      : await activeTeams(db, sql<boolean>`${teamVisibleTo(user)} and t.area_id = ${areaId}`);
+  return { byArea, total: Number(n), teams };
+}
+
 /** The teams the user manages (their start page), with their area. */
 export async function listManagedTeams(db: Executor, user: CurrentUser) {
   return activeTeams(db, teamManagedBy(user));
