@@ -4,7 +4,8 @@ import { MemoryRouter } from 'react-router-dom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pagination, pageNumbers, SortHeader } from '~/components/pagination';
 import { listQuerySchema, pageWindow, PAGE_SIZE } from '../app/models/lists.server';
-import { listTeamsPage, listUsersPage, teamChoices } from '../app/models/organisation.server';
+import { listTeamsPage, listUsersPage, roundTeamChoices, teamChoices } from '../app/models/organisation.server';
+import { loader as newRoundLoader } from '../app/routes/review.rounds.new';
 import { loader as addUserLoader } from '../app/routes/admin.users.new';
 import { createRound, roundOverview, RESPONSE_STATUSES } from '../app/models/rounds.server';
 import type { CurrentUser } from '../app/models/users.server';
@@ -278,6 +279,28 @@ describe('paginated lists in the database', () => {
       callRoute(addUserLoader as any, `/admin/users/new${query}`, { headers: headers.get(admin.id) }).catch((e) => e) as Promise<any>;
     expect((await addUser('')).teams).toHaveLength(EAST + WEST);
     expect(((await addUser('?teamArea=abc')) as Response).status).toBe(400);
+
+    // A new round's teams picked one by one: likewise, and an area reviewer's choices hold only their area.
+    expect(await roundTeamChoices(test.db, kent, undefined)).toMatchObject({
+      total: EAST + WEST,
+      byArea: false,
+      teamTypes: ['duty-initial-assessment', 'looked-after-children', 'disability'],
+    });
+    const national = await roundTeamChoices(test.db, kent, west.id, 10);
+    expect(national).toMatchObject({
+      byArea: true,
+      total: EAST + WEST,
+      areas: [
+        { name: 'East Kent', teams: EAST },
+        { name: 'West Kent', teams: WEST },
+      ],
+    });
+    expect(national.teams).toHaveLength(WEST);
+    expect(await roundTeamChoices(test.db, westReviewer, east.id, 5)).toMatchObject({ total: WEST, teams: [], areas: [{ name: 'West Kent' }] });
+    const newRound = (query: string) =>
+      callRoute(newRoundLoader as any, `/review/rounds/new${query}`, { headers: headers.get(kent.id) }).catch((e) => e) as Promise<any>;
+    expect(await newRound('')).toMatchObject({ teamCount: EAST + WEST, teamsByArea: false });
+    expect(((await newRound('?pickArea=x')) as Response).status).toBe(400);
 
     for (const bad of ['teamPage=x', 'userPage=0', 'teamSort=email', 'userRole=king', 'teamArea=abc', `userQ=${'x'.repeat(101)}`]) {
       const response = await adminPage(`?${bad}`).catch((e) => e);

@@ -54,6 +54,36 @@ export async function teamChoices(db: Executor, user: CurrentUser, areaId: numbe
   return { byArea, total: Number(n), teams };
 }
 
+/**
+ * What a new round's form offers: how many teams the user reviews, their areas and team types (from SQL), and the
+ * teams to pick one by one: all of them up to TEAM_CHOICE_LIMIT, else those of `areaId` (none until one is chosen).
+ */
+export async function roundTeamChoices(db: Executor, user: CurrentUser, areaId: number | undefined, limit = TEAM_CHOICE_LIMIT) {
+  const reviewed = db.selectFrom('teams as t').innerJoin('areas as a', 'a.id', 't.area_id').where('t.archived_at', 'is', null).where(teamReviewedBy(user));
+  const [areas, types] = await Promise.all([
+    reviewed
+      .select((eb) => ['a.id', 'a.name', eb.fn.countAll<string>().as('teams')])
+      .groupBy(['a.id', 'a.name'])
+      .orderBy('a.name')
+      .execute(),
+    reviewed.select('t.team_type').distinct().execute(),
+  ]);
+  const total = areas.reduce((sum, a) => sum + Number(a.teams), 0);
+  const byArea = total > limit;
+  const teams = !byArea
+    ? await listReviewedTeams(db, user)
+    : areaId === undefined
+      ? []
+      : await activeTeams(db, sql<boolean>`${teamReviewedBy(user)} and t.area_id = ${areaId}`);
+  return {
+    total,
+    areas: areas.map((a) => ({ id: a.id, name: a.name, teams: Number(a.teams) })),
+    teamTypes: TEAM_TYPES.filter((type) => types.some((t) => t.team_type === type)),
+    byArea,
+    teams,
+  };
+}
+
 /** The teams the user manages (their start page), with their area. */
 export async function listManagedTeams(db: Executor, user: CurrentUser) {
   return activeTeams(db, teamManagedBy(user));
