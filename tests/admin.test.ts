@@ -58,7 +58,7 @@ describe('adding a team', () => {
 
     const page = await outcome(await callRoute(adminLoader, '/admin?added=team&name=Tonbridge%20Duty', { headers: await sessionHeaders(test.db, admin) }));
     expect(page.body.notice).toBe('Added the team Tonbridge Duty.');
-    expect(page.body.teams.map((t: { name: string }) => t.name)).toContain('Tonbridge Duty');
+    expect(page.body.teams.rows.map((t: { name: string }) => t.name)).toContain('Tonbridge Duty');
 
     const inNewArea = await post(addTeamAction, '/admin/teams/new', admin, {
       name: 'Tonbridge Duty',

@@ -360,9 +360,19 @@ describe('review pages: guards, forms and bad input', () => {
       callRoute(compareLoader as any, `/review/rounds/${round.id}/compare${query}`, { headers: headers.get(user.id), params: { roundId: String(round.id) } });
     const picker = outcome(await compare(''));
     expect(picker).toMatchObject({ status: 200, body: { comparison: null, error: null } });
-    expect(picker.body.teams).toHaveLength(3);
+    // The picker offers the teams found (the east reviewer's only), never every team of a national round.
+    expect(picker.body.found).toMatchObject({ total: 3 });
+    expect(picker.body.found.teams).toHaveLength(3);
+    expect(picker.body.areas).toEqual([{ id: east.id, name: 'East Kent', teams: 3 }]);
+    const searched = outcome(await compare('?q=ashford&find=1'));
+    expect(searched.body.found.teams.map((t: { name: string }) => t.name)).toEqual(['Ashford Duty']);
+    expect(outcome(await compare('?q=sevenoaks&find=1')).body.found).toEqual({ teams: [], total: 0 });
+    const picking = outcome(await compare(`?team=${eastTeams[1].id}&q=ashford&find=1`));
+    expect(picking.body).toMatchObject({ comparison: null, chosen: [{ id: eastTeams[1].id }] });
+    expect(outcome(await compare(`?q=${'x'.repeat(101)}`)).status).toBe(400);
     const three = outcome(await compare(`?${eastTeams.map((t) => `team=${t.id}`).join('&')}`));
     expect(three.body.comparison.teams).toHaveLength(3);
+    expect(three.body.chosen.map((t: { id: number }) => t.id)).toEqual(eastTeams.map((t) => t.id));
     expect(outcome(await compare(`?${Array.from({ length: 13 }, (_, i) => `team=${i + 1}`).join('&')}`)).status).toBe(400);
     expect(outcome(await compare(`?team=${westTeams[0].id}`))).toMatchObject({
       status: 404,

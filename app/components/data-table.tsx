@@ -8,6 +8,8 @@ export type Column<Row> = {
   num?: boolean;
   /** A class for one cell, e.g. to stress a figure; replaces the `num` default when given. */
   cellClassName?: (row: Row) => string | undefined;
+  /** The header's aria-sort, for a column the table is sorted by (its header then holds a SortLink). */
+  ariaSort?: 'ascending' | 'descending';
   /** React key, for columns built from data; the position otherwise. */
   key?: string;
 };
@@ -49,7 +51,7 @@ export function DataTable<Row>({
       <thead>
         <tr>
           {columns.map((column, i) => (
-            <th key={column.key ?? `col-${i}`} scope="col" className={numClass(column)}>
+            <th key={column.key ?? `col-${i}`} scope="col" className={numClass(column)} aria-sort={column.ariaSort}>
               {column.header}
             </th>
           ))}

@@ -13,7 +13,12 @@ import { responseListQuery } from './responses.server';
 import { requireVisibleRound } from './rounds.server';
 import type { CurrentUser } from './users.server';
 import { COMMENT_SUFFIX } from './validation.server';
-import { canSeeTeam, teamVisibleTo } from './access.server';
+import { canSeeTeam, reachOf, teamVisibleTo } from './access.server';
+import { sql } from 'kysely';
+import { MAX_ID } from './ids';
+import { containsPattern } from './lists.server';
+import { runAggregate } from './aggregation/scope.server';
+import { summariseCounts } from './aggregation/quantiles';
 
 /**
  * Comparisons for reviewers: several teams of one round side by side, and one team across two rounds (phases),
@@ -21,6 +26,11 @@ import { canSeeTeam, teamVisibleTo } from './access.server';
  */
 
 export const MAX_COMPARED_TEAMS = 12;
+/**
+ * A whole area is compared when it has at most this many teams in the round: as many columns as a chosen set, which
+ * keeps the page under its 300 KB budget (about 13 KB a team at the full self-assessment; docs/benchmarks.md).
+ */
+export const MAX_AREA_TEAMS = MAX_COMPARED_TEAMS;
 
 /**
  * The outlier rule, stated once for the page, the API and the docs: Tukey's fences. Among the values the round's
@@ -336,78 +346,198 @@ function topicsOf(rows: Array<{ topic: string }>) {
 
 export type TeamsComparisonRequest = { teams?: string[]; area?: string; topic?: string; onlyDiffering?: boolean };
 
-/**
- * Teams of one round side by side: a row per question, matrix row or cell, a column per team. Numeric rows carry the
- * round's median and quartiles (over every team the reviewer can see, not only those compared) and flag outliers.
- */
-/** The round and the teams in it the user may compare (with their responses' data), for the picker and the table. */
-export async function comparableTeams(db: Executor, user: CurrentUser, roundId: number) {
-  const round = await requireVisibleRound(db, user, roundId);
-  const query = db
+/** At most this many teams are offered at once to pick from (a search narrows them). */
+export const TEAM_CHOICES_LIMIT = 50;
+
+/** The responses of a round whose teams the user can see, with their team (`t`) and area (`a`). */
+function visibleRoundTeams(db: Executor, user: CurrentUser, roundId: number) {
+  return db
     .selectFrom('responses as s')
     .innerJoin('teams as t', 't.id', 's.team_id')
     .innerJoin('areas as a', 'a.id', 't.area_id')
-    .select(['s.id as response_id', 's.status', 's.data', 't.id', 't.name', 't.slug', 't.area_id', 't.team_type', 'a.name as area_name', 'a.slug as area_slug'])
     .where('s.round_id', '=', roundId)
-    .orderBy('a.name')
-    .orderBy('t.name');
-  const teams = await query.where(teamVisibleTo(user)).execute();
-  const version = await getQuestionnaireVersion(db, round.questionnaire_version_id);
-  return { round, version, teams, topics: topicsOf([...version.catalogue.values()]) };
+    .where(teamVisibleTo(user));
 }
 
-export async function compareTeamsInRound(db: Executor, user: CurrentUser, roundId: number, request: TeamsComparisonRequest) {
-  const { round, version, teams: available, topics } = await comparableTeams(db, user, roundId);
+const TEAM_COLUMNS = [
+  's.id as response_id',
+  's.status',
+  't.id',
+  't.name',
+  't.slug',
+  't.area_id',
+  't.team_type',
+  'a.name as area_name',
+  'a.slug as area_slug',
+] as const;
 
-  let chosen: typeof available;
+/**
+ * What the comparison page offers to choose from, without listing every team (a national round holds thousands):
+ * the round, its topics, its areas the user can see with how many teams each, and the teams matching a search
+ * (name contains `q`, in area `areaId`), at most `limit` of them, with how many match in all (none looked for with a
+ * limit of 0: a page showing a comparison has its teams already).
+ */
+export async function comparisonChoices(
+  db: Executor,
+  user: CurrentUser,
+  roundId: number,
+  search: { q?: string; areaId?: number; chosen?: number[] } = {},
+  limit = TEAM_CHOICES_LIMIT,
+) {
+  const round = await requireVisibleRound(db, user, roundId);
+  const matching = visibleRoundTeams(db, user, roundId)
+    .$if(Boolean(search.q), (q) => q.where('t.name', 'ilike', containsPattern(search.q!)))
+    .$if(search.areaId !== undefined, (q) => q.where('t.area_id', '=', search.areaId!));
+  const chosenIds = (search.chosen ?? []).filter((id) => Number.isSafeInteger(id) && id > 0 && id <= MAX_ID);
+  const [version, areas, found, total, chosen] = await Promise.all([
+    getQuestionnaireVersion(db, round.questionnaire_version_id),
+    visibleRoundTeams(db, user, roundId)
+      .select((eb) => ['a.id', 'a.name', eb.fn.countAll<string>().as('teams')])
+      .groupBy(['a.id', 'a.name'])
+      .orderBy('a.name')
+      .execute(),
+    limit > 0 ? matching.select(TEAM_COLUMNS).orderBy('a.name').orderBy('t.name').orderBy('t.id').limit(limit).execute() : null,
+    limit > 0 ? matching.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow() : null,
+    chosenIds.length ? visibleRoundTeams(db, user, roundId).select(TEAM_COLUMNS).where('t.id', 'in', chosenIds).execute() : Promise.resolve([]),
+  ]);
+  return {
+    round,
+    topics: topicsOf([...version.catalogue.values()]),
+    areas: areas.map((a) => ({ id: a.id, name: a.name, teams: Number(a.teams) })),
+    found: found && total ? { teams: found, total: Number(total.n) } : null,
+    // The teams already chosen, in the order asked (those the user cannot see are left out).
+    chosen: chosenIds.flatMap((id) => chosen.filter((t) => t.id === id)),
+  };
+}
+
+/** A spread from its quartiles, with Tukey's fences when there are enough values. */
+function spreadFrom(n: number, q1: number, median: number, q3: number): Spread {
+  const enough = n >= OUTLIER_MIN_VALUES;
+  const iqr = q3 - q1;
+  return { n, median, q1, q3, lowFence: enough ? q1 - 1.5 * iqr : null, highFence: enough ? q3 + 1.5 * iqr : null };
+}
+
+/**
+ * The round's spread of every numeric answer (whole question or matrix cell) over the teams the user can see, in
+ * SQL. Someone who sees every team reads the answer tallies (a few values per cell with their counts); a reviewer of
+ * some areas reads their responses' own answers (through the response index), so their medians are their areas'.
+ */
+async function numericSpreads(db: Executor, user: CurrentUser, roundId: number): Promise<Map<string, Spread>> {
+  const spreads = new Map<string, Spread>();
+  if (reachOf(user).see === 'all') {
+    const result = await runAggregate(
+      db,
+      sql<{ question: string; row_key: string; column_key: string; vals: number[]; counts: number[] }>`
+      select question, row_key, column_key, array_agg(value order by value) as vals, array_agg(n order by value) as counts
+      from (
+        select question, row_key, column_key, value, sum(responses)::int as n
+        from answer_tallies
+        where round_id = ${roundId} and responses > 0
+        group by question, row_key, column_key, value
+      ) v
+      group by question, row_key, column_key`,
+    );
+    for (const r of result.rows) {
+      const summary = summariseCounts(r.vals.map(Number), r.counts.map(Number));
+      if (summary) spreads.set(rowKey(r.question, r.row_key, r.column_key), spreadFrom(summary.n, summary.q1, summary.median, summary.q3));
+    }
+    return spreads;
+  }
+  const result = await runAggregate(
+    db,
+    sql<{ question: string; row_key: string; column_key: string; n: number; quartiles: number[] }>`
+    select an.question, an.row_key, an.column_key, count(*)::int as n,
+      percentile_cont(array[0.25, 0.5, 0.75]) within group (order by an.value_numeric) as quartiles
+    from responses s
+    join teams t on t.id = s.team_id
+    cross join lateral (
+      select a.question, a.row_key, a.column_key, a.value_numeric from answers a
+      where a.response_id = s.id and a.value_type = 'numeric' and a.value_numeric is not null offset 0
+    ) an
+    where s.round_id = ${roundId} and ${teamVisibleTo(user)}
+    group by an.question, an.row_key, an.column_key`,
+  );
+  for (const r of result.rows) {
+    const [q1, median, q3] = r.quartiles.map(Number);
+    spreads.set(rowKey(r.question, r.row_key, r.column_key), spreadFrom(Number(r.n), q1, median, q3));
+  }
+  return spreads;
+}
+
+/**
+ * Teams of one round side by side: a row per question, matrix row or cell, a column per team. Numeric rows carry the
+ * round's median and quartiles (over every team the reviewer can see, not only those compared) and flag outliers.
+ * The teams are found in SQL (by id or identifier, or a whole area); only theirs are read whole.
+ */
+export async function compareTeamsInRound(db: Executor, user: CurrentUser, roundId: number, request: TeamsComparisonRequest) {
+  const round = await requireVisibleRound(db, user, roundId);
+  const version = await getQuestionnaireVersion(db, round.questionnaire_version_id);
+  const teams = visibleRoundTeams(db, user, roundId).select([...TEAM_COLUMNS, 's.data']);
+
+  let chosen: Awaited<ReturnType<typeof teams.execute>>;
   if (request.area) {
     const token = request.area;
-    chosen = available.filter((t) => String(t.area_id) === token || t.area_slug === token);
+    const id = /^\d{1,10}$/.test(token) && Number(token) <= MAX_ID ? Number(token) : null;
+    chosen = await teams
+      .where((eb) => (id === null ? eb('a.slug', '=', token) : eb.or([eb('a.id', '=', id), eb('a.slug', '=', token)])))
+      .orderBy('a.name')
+      .orderBy('t.name')
+      .orderBy('t.id')
+      .execute();
     if (!chosen.length)
       throw new DomainError(404, `No area "${token}" with teams in this round that you can see.`, {
         errors: [{ path: 'area', message: `"${token}" is not an area of this round you can see` }],
       });
+    if (chosen.length > MAX_AREA_TEAMS) {
+      throw invalid(
+        `${chosen[0].area_name} has ${chosen.length} teams in this round: compare up to ${MAX_AREA_TEAMS} at a time (or choose up to ${MAX_COMPARED_TEAMS} teams).`,
+        {
+          errors: [{ path: 'area', message: `${chosen.length} teams, more than ${MAX_AREA_TEAMS}` }],
+        },
+      );
+    }
   } else {
     const tokens = [...new Set(request.teams ?? [])];
     if (!tokens.length)
-      throw invalid('Choose the teams to compare (up to 12), or an area.', { errors: [{ path: 'teams', message: 'choose at least one team' }] });
+      throw invalid(`Choose the teams to compare (up to ${MAX_COMPARED_TEAMS}), or an area.`, {
+        errors: [{ path: 'teams', message: 'choose at least one team' }],
+      });
     if (tokens.length > MAX_COMPARED_TEAMS) {
       throw invalid(`Compare up to ${MAX_COMPARED_TEAMS} teams at a time (or a whole area).`, {
         errors: [{ path: 'teams', message: `${tokens.length} teams chosen` }],
       });
     }
-    const missing = tokens.filter((token) => !available.some((t) => String(t.id) === token || t.slug === token));
+    const ids = tokens.filter((t) => /^\d{1,10}$/.test(t) && Number(t) <= MAX_ID).map(Number);
+    const found = await teams.where((eb) => eb.or([eb('t.slug', 'in', tokens), ...(ids.length ? [eb('t.id', 'in', ids)] : [])])).execute();
+    const match = (token: string) => found.find((t) => String(t.id) === token) ?? found.find((t) => t.slug === token);
+    const missing = tokens.filter((token) => !match(token));
     if (missing.length) {
       throw new DomainError(404, `No team ${missing.map((m) => `"${m}"`).join(', ')} in this round that you can see.`, {
         errors: missing.map((m) => ({ path: 'teams', message: `"${m}" is not a team of this round you can see` })),
       });
     }
-    chosen = tokens.map((token) => available.find((t) => String(t.id) === token || t.slug === token)!);
+    chosen = tokens.map((token) => match(token)!);
   }
 
   const specs = rowsOf(version);
-
-  // The round's spread per numeric row, from the typed answers table, over every visible team.
-  const numeric = await db
-    .selectFrom('answers as an')
-    .select(['an.question', 'an.row_key', 'an.column_key', 'an.value_numeric'])
-    .where('an.round_id', '=', roundId)
-    .where('an.value_type', '=', 'numeric')
-    .where('an.value_numeric', 'is not', null)
-    .where('an.team_id', 'in', available.length ? available.map((t) => t.id) : [-1])
-    .execute();
-  const valuesByKey = new Map<string, number[]>();
-  for (const a of numeric) {
-    const key = rowKey(a.question, a.row_key, a.column_key);
-    if (!valuesByKey.has(key)) valuesByKey.set(key, []);
-    valuesByKey.get(key)!.push(Number(a.value_numeric));
-  }
+  const spreads = await numericSpreads(db, user, roundId);
 
   // Numbers of a dynamic question's rows (their count, a column's total) are not answers of their own: their spread
-  // is over each visible team's figure from its response.
-  const figures = (spec: RowSpec) => available.map((team) => teamValue(spec, team)).filter((v): v is number => typeof v === 'number');
+  // is over each visible team's figure from its response, of which only those questions are read.
+  const dynamic = [...new Set(specs.filter((s) => s.read === 'count' || s.read === 'sum').map((s) => s.question))];
+  const everyTeam = dynamic.length
+    ? await visibleRoundTeams(db, user, roundId)
+        .select([
+          's.status',
+          sql<
+            Record<string, unknown>
+          >`(select coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb) from jsonb_each(s.data) e where e.key in (${sql.join(dynamic)}))`.as('data'),
+        ])
+        .execute()
+    : [];
+  const figures = (spec: RowSpec) => everyTeam.map((team) => teamValue(spec, team)).filter((v): v is number => typeof v === 'number');
   const allRows = specs.map((spec) => {
-    const spread = spec.kind !== 'numeric' ? null : spreadOf(spec.read === 'count' || spec.read === 'sum' ? figures(spec) : (valuesByKey.get(spec.key) ?? []));
+    const spread = spec.kind !== 'numeric' ? null : spec.read === 'count' || spec.read === 'sum' ? spreadOf(figures(spec)) : (spreads.get(spec.key) ?? null);
     const values = chosen.map((team) => {
       const raw = teamValue(spec, team);
       return { teamId: team.id, value: raw ?? null, text: displayValue(spec, raw), outlier: spec.kind === 'numeric' ? outlierOf(spread, raw) : null };
@@ -443,8 +573,7 @@ export async function compareTeamsInRound(db: Executor, user: CurrentUser, round
       responseId: t.response_id,
       status: t.status,
     })),
-    available: available.map((t) => ({ id: t.id, name: t.name, slug: t.slug, area: { id: t.area_id, name: t.area_name, slug: t.area_slug } })),
-    topics,
+    topics: topicsOf([...version.catalogue.values()]),
     outlierRule: OUTLIER_RULE,
     filter: { topic: request.topic ?? null, onlyDiffering: Boolean(request.onlyDiffering) },
     counts: {

@@ -1,6 +1,9 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Executor } from '../../db/index';
-import type { TeamType } from '../../db/schema';
+import { z } from 'zod';
+import { TEAM_TYPES, type Role, type TeamType } from '../../db/schema';
+import { idFieldSchema } from './ids';
+import { byPosition, byText, containsPattern, listQuerySchema, ordered, PAGE_SIZE, pageWindow, searchTextSchema } from './lists.server';
 import { recordAudit } from './audit.server';
 import type { CurrentUser } from './users.server';
 import { teamManagedBy, teamReviewedBy, teamVisibleTo } from './access.server';
@@ -28,6 +31,59 @@ export async function listVisibleTeams(db: Executor, user: CurrentUser) {
   return activeTeams(db, teamVisibleTo(user));
 }
 
+/** A list of teams to choose one from lists them all up to this many; beyond, the teams of one area at a time. */
+export const TEAM_CHOICE_LIMIT = 200;
+
+/**
+ * The teams to choose a manager's team from: every visible team when there are at most TEAM_CHOICE_LIMIT, else
+ * those of `areaId` (none until an area is chosen), so the page stays small at national scale.
+ */
+export async function teamChoices(db: Executor, user: CurrentUser, areaId: number | undefined, limit = TEAM_CHOICE_LIMIT) {
+  const { n } = await db
+    .selectFrom('teams as t')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('t.archived_at', 'is', null)
+    .where(teamVisibleTo(user))
+    .executeTakeFirstOrThrow();
+  const byArea = Number(n) > limit;
+  const teams = !byArea
+    ? await listVisibleTeams(db, user)
+    : areaId === undefined
+      ? []
+      : await activeTeams(db, sql<boolean>`${teamVisibleTo(user)} and t.area_id = ${areaId}`);
+  return { byArea, total: Number(n), teams };
+}
+
+/**
+ * What a new round's form offers: how many teams the user reviews, their areas and team types (from SQL), and the
+ * teams to pick one by one: all of them up to TEAM_CHOICE_LIMIT, else those of `areaId` (none until one is chosen).
+ */
+export async function roundTeamChoices(db: Executor, user: CurrentUser, areaId: number | undefined, limit = TEAM_CHOICE_LIMIT) {
+  const reviewed = db.selectFrom('teams as t').innerJoin('areas as a', 'a.id', 't.area_id').where('t.archived_at', 'is', null).where(teamReviewedBy(user));
+  const [areas, types] = await Promise.all([
+    reviewed
+      .select((eb) => ['a.id', 'a.name', eb.fn.countAll<string>().as('teams')])
+      .groupBy(['a.id', 'a.name'])
+      .orderBy('a.name')
+      .execute(),
+    reviewed.select('t.team_type').distinct().execute(),
+  ]);
+  const total = areas.reduce((sum, a) => sum + Number(a.teams), 0);
+  const byArea = total > limit;
+  const teams = !byArea
+    ? await listReviewedTeams(db, user)
+    : areaId === undefined
+      ? []
+      : await activeTeams(db, sql<boolean>`${teamReviewedBy(user)} and t.area_id = ${areaId}`);
+  return {
+    total,
+    areas: areas.map((a) => ({ id: a.id, name: a.name, teams: Number(a.teams) })),
+    teamTypes: TEAM_TYPES.filter((type) => types.some((t) => t.team_type === type)),
+    byArea,
+    teams,
+  };
+}
+
 /** The teams the user manages (their start page), with their area. */
 export async function listManagedTeams(db: Executor, user: CurrentUser) {
   return activeTeams(db, teamManagedBy(user));
@@ -41,20 +97,102 @@ export async function listReviewedTeams(db: Executor, user: CurrentUser) {
   return activeTeams(db, teamReviewedBy(user));
 }
 
-export async function listUsers(db: Executor) {
-  const users = await db.selectFrom('users').select(['id', 'email', 'name', 'disabled_at']).orderBy('email').execute();
-  const memberships = await db
-    .selectFrom('memberships as m')
-    .leftJoin('areas as a', 'a.id', 'm.area_id')
-    .leftJoin('teams as t', 't.id', 'm.team_id')
-    .select(['m.user_id', 'm.role', 'a.name as area_name', 't.name as team_name'])
+export const TEAM_LIST_SORTS = ['team', 'area', 'type'] as const;
+export const USER_LIST_SORTS = ['email', 'name'] as const;
+export const USER_ROLES = ['admin', 'reviewer', 'manager'] as const satisfies readonly Role[];
+export type UserRole = (typeof USER_ROLES)[number];
+
+/** The administration page's teams list: `teamPage`, `teamSort`, `teamDir`, `teamQ` (name contains), `teamArea`. */
+export const teamListQuerySchema = listQuerySchema(
+  TEAM_LIST_SORTS,
+  { q: searchTextSchema.optional(), area: idFieldSchema('teamArea must be an area id').optional() },
+  { prefix: 'team' },
+);
+/** The administration page's users list: `userPage`, `userSort`, `userDir`, `userQ` (name or email contains), `userRole`. */
+export const userListQuerySchema = listQuerySchema(
+  USER_LIST_SORTS,
+  {
+    q: searchTextSchema.optional(),
+    role: z.enum(USER_ROLES, { errorMap: () => ({ message: `userRole must be one of ${USER_ROLES.join(', ')}` }) }).optional(),
+  },
+  { prefix: 'user' },
+);
+export type TeamListQuery = z.infer<typeof teamListQuerySchema>;
+export type UserListQuery = z.infer<typeof userListQuerySchema>;
+
+const TEAM_LIST_ORDER = {
+  team: byText('t.name'),
+  area: byText('a.name'),
+  type: byPosition('t.team_type', TEAM_TYPES),
+} satisfies Record<(typeof TEAM_LIST_SORTS)[number], RawBuilder<unknown>>;
+
+/** One page of the active teams the user may see, searched, filtered and sorted in SQL, with how many match in all. */
+export async function listTeamsPage(db: Executor, user: CurrentUser, query: Partial<TeamListQuery>, pageSize = PAGE_SIZE) {
+  const sort = query.sort ?? 'area';
+  const dir = query.dir ?? 'asc';
+  const matching = db
+    .selectFrom('teams as t')
+    .innerJoin('areas as a', 'a.id', 't.area_id')
+    .where('t.archived_at', 'is', null)
+    .where(teamVisibleTo(user))
+    .$if(Boolean(query.q), (q) => q.where('t.name', 'ilike', containsPattern(query.q!)))
+    .$if(query.area !== undefined, (q) => q.where('t.area_id', '=', query.area!));
+  const { n } = await matching.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const page = pageWindow(Number(n), query.page ?? 1, pageSize);
+  const rows = await matching
+    .select(['t.id', 't.slug', 't.name', 't.team_type', 't.area_id', 'a.name as area_name', 'a.slug as area_slug'])
+    .orderBy(ordered(TEAM_LIST_ORDER[sort], dir))
+    // Within an area, teams by name.
+    .$if(sort !== 'team', (q) => q.orderBy(byText('t.name')))
+    .orderBy('t.id')
+    .limit(page.size)
+    .offset(page.offset)
     .execute();
-  return users.map((u) => ({
-    ...u,
-    roles: memberships
-      .filter((m) => m.user_id === u.id)
-      .map((m) => (m.role === 'admin' ? 'Administrator' : m.role === 'reviewer' ? `Reviewer (${m.area_name ?? 'all of Kent'})` : `Manager of ${m.team_name}`)),
-  }));
+  return { page, sort, dir, rows };
+}
+
+/** One page of the users, searched (name or email), filtered by role and sorted in SQL, each with their roles. */
+export async function listUsersPage(db: Executor, query: Partial<UserListQuery>, pageSize = PAGE_SIZE) {
+  const sort = query.sort ?? 'email';
+  const dir = query.dir ?? 'asc';
+  const matching = db
+    .selectFrom('users as u')
+    .$if(Boolean(query.q), (q) => q.where((eb) => eb.or([eb('u.name', 'ilike', containsPattern(query.q!)), eb('u.email', 'ilike', containsPattern(query.q!))])))
+    .$if(query.role !== undefined, (q) =>
+      q.where(({ exists, selectFrom }) =>
+        exists(selectFrom('memberships as m').select('m.id').whereRef('m.user_id', '=', 'u.id').where('m.role', '=', query.role!)),
+      ),
+    );
+  const { n } = await matching.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const page = pageWindow(Number(n), query.page ?? 1, pageSize);
+  const users = await matching
+    .select(['u.id', 'u.email', 'u.name', 'u.disabled_at'])
+    .orderBy(ordered(byText(sort === 'email' ? 'u.email' : 'u.name'), dir))
+    .orderBy('u.id')
+    .limit(page.size)
+    .offset(page.offset)
+    .execute();
+  const memberships = users.length
+    ? await db
+        .selectFrom('memberships as m')
+        .leftJoin('areas as a', 'a.id', 'm.area_id')
+        .leftJoin('teams as t', 't.id', 'm.team_id')
+        .select(['m.user_id', 'm.role', 'a.name as area_name', 't.name as team_name'])
+        .where(
+          'm.user_id',
+          'in',
+          users.map((u) => u.id),
+        )
+        .orderBy('m.id')
+        .execute()
+    : [];
+  return { page, sort, dir, rows: users.map((u) => ({ ...u, roles: rolesOf(memberships.filter((m) => m.user_id === u.id)) })) };
+}
+
+function rolesOf(memberships: Array<{ role: Role; area_name: string | null; team_name: string | null }>): string[] {
+  return memberships.map((m) =>
+    m.role === 'admin' ? 'Administrator' : m.role === 'reviewer' ? `Reviewer (${m.area_name ?? 'all of Kent'})` : `Manager of ${m.team_name}`,
+  );
 }
 
 /** A change to the organisation that conflicts with what exists (409), with the form field it concerns and what to do. */

@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import type { Executor } from '../../db/index';
 import { TEAM_TYPE_LABELS, TEAM_TYPES, type ResponseStatus, type Round, type TeamType } from '../../db/schema';
@@ -8,7 +8,8 @@ import { daysUntil } from '~/utils/format';
 import { recordAudit } from './audit.server';
 import { carryForwardResponse, summariseCarried, versionPath, type EarlierResponse } from './carry-forward.server';
 import { neutraliseRow } from './spreadsheet-cells';
-import { idSchema } from './ids';
+import { idSchema, MAX_ID } from './ids';
+import { byPosition, byText, listQuerySchema, ordered, pageWindow, SORT_DIRECTIONS, type SortDirection } from './lists.server';
 import { getQuestionnaireVersion } from './questionnaires.server';
 import { forbidden, invalid, notFound } from './errors.server';
 import { progressOf } from './validation.server';
@@ -360,22 +361,23 @@ export const OVERVIEW_SORTS = ['team', 'area', 'type', 'status', 'progress', 'up
 export type OverviewSort = (typeof OVERVIEW_SORTS)[number];
 export const RESPONSE_STATUSES = ['not_started', 'in_progress', 'returned', 'submitted'] as const satisfies readonly ResponseStatus[];
 
-/** The overview's filters as query parameters (pages, CSV and API alike); empty values mean "any". */
-export const overviewQuerySchema = z.preprocess(
-  (value) => (value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== '')) : value),
-  z
-    .object({
-      area: z.coerce.number().int().positive('area must be an area id').optional(),
-      type: z.enum(TEAM_TYPES, { errorMap: () => ({ message: `type must be one of ${TEAM_TYPES.join(', ')}` }) }).optional(),
-      status: z.enum(RESPONSE_STATUSES, { errorMap: () => ({ message: `status must be one of ${RESPONSE_STATUSES.join(', ')}` }) }).optional(),
-      sort: z.enum(OVERVIEW_SORTS, { errorMap: () => ({ message: `sort must be one of ${OVERVIEW_SORTS.join(', ')}` }) }).optional(),
-      direction: z.enum(['asc', 'desc'], { errorMap: () => ({ message: 'direction must be asc or desc' }) }).optional(),
-    })
-    .strict(),
+/**
+ * The overview's query parameters (pages, CSV and API alike): the filters, the sort and the page (the CSV and the API
+ * ignore `page`: they are whole). Empty values mean "any". `direction` is the API's older name for `dir`.
+ */
+export const overviewQuerySchema = listQuerySchema(
+  OVERVIEW_SORTS,
+  {
+    area: z.coerce.number().int().positive('area must be an area id').max(MAX_ID, 'area must be an area id').optional(),
+    type: z.enum(TEAM_TYPES, { errorMap: () => ({ message: `type must be one of ${TEAM_TYPES.join(', ')}` }) }).optional(),
+    status: z.enum(RESPONSE_STATUSES, { errorMap: () => ({ message: `status must be one of ${RESPONSE_STATUSES.join(', ')}` }) }).optional(),
+    direction: z.enum(SORT_DIRECTIONS, { errorMap: () => ({ message: 'direction must be asc or desc' }) }).optional(),
+  },
+  { strict: true },
 );
 
 export function overviewFilterFrom(query: z.infer<typeof overviewQuerySchema>): OverviewFilter {
-  return { areaId: query.area, teamType: query.type, status: query.status, sort: query.sort, direction: query.direction };
+  return { areaId: query.area, teamType: query.type, status: query.status, sort: query.sort, direction: query.dir ?? query.direction };
 }
 
 export type OverviewFilter = {
@@ -383,20 +385,70 @@ export type OverviewFilter = {
   teamType?: TeamType;
   status?: ResponseStatus;
   sort?: OverviewSort;
-  direction?: 'asc' | 'desc';
+  direction?: SortDirection;
+};
+
+/** How many carried answers of a response (`s`) are still to confirm, in SQL (summariseCarried's `unconfirmed`). */
+const UNCONFIRMED = sql<number>`(select count(*) from jsonb_each(s.carried) e where (e.value ->> 'confirmed') is distinct from 'true')::int`;
+
+/** The overview's sorts as SQL; every sort ends with the team's name, then the response, so pages never overlap. */
+const OVERVIEW_ORDER: Record<OverviewSort, RawBuilder<unknown>> = {
+  team: byText('t.name'),
+  area: byText('a.name'),
+  type: byPosition('t.team_type', TEAM_TYPES),
+  status: byPosition('s.status', RESPONSE_STATUSES),
+  progress: sql`case when s.answerable_count > 0 then s.answered_count::float8 / s.answerable_count else 0 end`,
+  // No change yet (revision 0) sorts as the earliest.
+  updated: sql`case when s.revision > 0 then s.updated_at end`,
+  unconfirmed: UNCONFIRMED,
 };
 
 /**
- * Every visible team of a round with its response's status, progress, last change, carried answers still to
- * confirm and days to the due date. Counts by status are taken after the area and team-type filters and before the
- * status filter, so they read as "how many of these teams are in each state".
+ * The visible teams of a round with their response's status, progress, last change, carried answers still to
+ * confirm and days to the due date: one page of them (`page`, from 1; past the last page, the last), or every one
+ * when `page` is not given (the CSV, the API). Filters, sort, counts and the page run in SQL. Counts by status are
+ * taken after the area and team-type filters and before the status filter, so they read as "how many of these teams
+ * are in each state"; they cover every page.
  */
-export async function roundOverview(db: Executor, user: CurrentUser, roundId: number, filter: OverviewFilter = {}, now = new Date()) {
+export async function roundOverview(
+  db: Executor,
+  user: CurrentUser,
+  roundId: number,
+  filter: OverviewFilter = {},
+  now = new Date(),
+  options: { page?: number; pageSize?: number } = {},
+) {
   const round = await requireVisibleRound(db, user, roundId);
-  const query = db
+  const visible = db
     .selectFrom('responses as s')
     .innerJoin('teams as t', 't.id', 's.team_id')
     .innerJoin('areas as a', 'a.id', 't.area_id')
+    .where('s.round_id', '=', roundId)
+    .where(teamVisibleTo(user));
+  const faceted = visible
+    .$if(filter.areaId !== undefined, (q) => q.where('t.area_id', '=', filter.areaId!))
+    .$if(filter.teamType !== undefined, (q) => q.where('t.team_type', '=', filter.teamType!));
+  const [facets, byStatus] = await Promise.all([
+    visible.select(['a.id', 'a.name', 't.team_type']).distinct().execute(),
+    faceted
+      .select((eb) => ['s.status', eb.fn.countAll<string>().as('n'), sql<string>`coalesce(sum(${UNCONFIRMED}), 0)`.as('unconfirmed')])
+      .groupBy('s.status')
+      .execute(),
+  ]);
+  const areas = [...new Map(facets.map((f) => [f.id, { id: f.id, name: f.name }])).values()].sort((a, b) => a.name.localeCompare(b.name));
+  const teamTypes = TEAM_TYPES.filter((type) => facets.some((f) => f.team_type === type));
+  const countOf = (status: ResponseStatus) => Number(byStatus.find((c) => c.status === status)?.n ?? 0);
+  const counts = {
+    teams: byStatus.reduce((sum, c) => sum + Number(c.n), 0),
+    ...(Object.fromEntries(RESPONSE_STATUSES.map((s) => [s, countOf(s)])) as Record<ResponseStatus, number>),
+    unconfirmedCarried: byStatus.reduce((sum, c) => sum + Number(c.unconfirmed), 0),
+  };
+
+  const sort = filter.sort ?? 'team';
+  const direction = filter.direction ?? 'asc';
+  const page = options.page === undefined ? null : pageWindow(filter.status ? counts[filter.status] : counts.teams, options.page, options.pageSize);
+  const rows = await faceted
+    .$if(filter.status !== undefined, (q) => q.where('s.status', '=', filter.status!))
     .leftJoin('users as u', 'u.id', 's.updated_by')
     .leftJoin('users as sb', 'sb.id', 's.submitted_by')
     .select([
@@ -420,10 +472,20 @@ export async function roundOverview(db: Executor, user: CurrentUser, roundId: nu
       'a.id as area_id',
       'a.name as area_name',
     ])
-    .where('s.round_id', '=', roundId);
-  const all = (await query.where(teamVisibleTo(user)).execute()).map((r) => {
-    const carried = summariseCarried(r.carried);
-    return {
+    .orderBy(ordered(OVERVIEW_ORDER[sort], direction))
+    .orderBy(byText('t.name'))
+    .orderBy('t.name')
+    .orderBy('s.id')
+    .$if(page !== null, (q) => q.limit(page!.size).offset(page!.offset))
+    .execute();
+  return {
+    round: describeRound(round, now),
+    filter: { ...filter, sort, direction },
+    counts,
+    areas,
+    teamTypes: teamTypes.map((type) => ({ value: type, label: TEAM_TYPE_LABELS[type] })),
+    page,
+    rows: rows.map((r) => ({
       responseId: r.response_id,
       team: { id: r.team_id, name: r.team_name, slug: r.team_slug, type: r.team_type, typeLabel: TEAM_TYPE_LABELS[r.team_type] },
       area: { id: r.area_id, name: r.area_name },
@@ -434,39 +496,9 @@ export async function roundOverview(db: Executor, user: CurrentUser, roundId: nu
       lastChange: r.revision > 0 ? { at: r.updated_at.toISOString(), by: r.updated_by_name, carriedOnly: r.status === 'not_started' } : null,
       submitted: r.submitted_at ? { at: r.submitted_at.toISOString(), by: r.submitted_by_name } : null,
       returned: r.returned_at ? { at: r.returned_at.toISOString(), reason: r.return_reason } : null,
-      carried,
+      carried: summariseCarried(r.carried),
       carriedFromResponseId: r.carried_from_response_id,
-    };
-  });
-  const areas = [...new Map(all.map((r) => [r.area.id, r.area])).values()].sort((a, b) => a.name.localeCompare(b.name));
-  const teamTypes = TEAM_TYPES.filter((type) => all.some((r) => r.team.type === type));
-  const faceted = all.filter((r) => (!filter.areaId || r.area.id === filter.areaId) && (!filter.teamType || r.team.type === filter.teamType));
-  const counts = {
-    teams: faceted.length,
-    ...(Object.fromEntries(RESPONSE_STATUSES.map((s) => [s, faceted.filter((r) => r.status === s).length])) as Record<ResponseStatus, number>),
-    unconfirmedCarried: faceted.reduce((sum, r) => sum + r.carried.unconfirmed, 0),
-  };
-  const rows = faceted.filter((r) => !filter.status || r.status === filter.status);
-  const sort = filter.sort ?? 'team';
-  const direction = filter.direction === 'desc' ? -1 : 1;
-  const byName = (a: (typeof rows)[number], b: (typeof rows)[number]) => a.team.name.localeCompare(b.team.name);
-  const compare: Record<OverviewSort, (a: (typeof rows)[number], b: (typeof rows)[number]) => number> = {
-    team: byName,
-    area: (a, b) => a.area.name.localeCompare(b.area.name),
-    type: (a, b) => TEAM_TYPES.indexOf(a.team.type) - TEAM_TYPES.indexOf(b.team.type),
-    status: (a, b) => RESPONSE_STATUSES.indexOf(a.status) - RESPONSE_STATUSES.indexOf(b.status),
-    progress: (a, b) => a.progress.ratio - b.progress.ratio,
-    updated: (a, b) => (a.lastChange?.at ?? '').localeCompare(b.lastChange?.at ?? ''),
-    unconfirmed: (a, b) => a.carried.unconfirmed - b.carried.unconfirmed,
-  };
-  rows.sort((a, b) => direction * compare[sort](a, b) || byName(a, b));
-  return {
-    round: describeRound(round, now),
-    filter: { ...filter, sort, direction: filter.direction ?? 'asc' },
-    counts,
-    areas,
-    teamTypes: teamTypes.map((type) => ({ value: type, label: TEAM_TYPE_LABELS[type] })),
-    rows,
+    })),
   };
 }
 

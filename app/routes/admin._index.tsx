@@ -5,7 +5,19 @@ import { idFieldSchema } from '~/models/ids';
 import { getDb } from '../../db/index';
 import { TEAM_TYPE_LABELS } from '../../db/schema';
 import { listQuestionnaires } from '~/models/questionnaires.server';
-import { listUsers, listVisibleTeams, setUserDisabled } from '~/models/organisation.server';
+import {
+  listAreas,
+  listTeamsPage,
+  listUsersPage,
+  setUserDisabled,
+  teamListQuerySchema,
+  USER_ROLES,
+  userListQuerySchema,
+  type UserRole,
+} from '~/models/organisation.server';
+import { searchParamsObject } from '~/models/lists.server';
+import { ariaSort, Pagination, SortLink } from '~/components/pagination';
+import { SelectField } from '~/components/select-field';
 import { formRefusal } from '~/utils/errors.server';
 import { requireUserWithPermission } from '~/utils/session.server';
 import { formatDateTime } from '~/utils/format';
@@ -17,12 +29,31 @@ export const meta: MetaFunction = () => [{ title: 'Administration – Stocktake'
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'organisation:manage');
   const db = getDb();
-  const [questionnaires, teams, users] = await Promise.all([listQuestionnaires(db), listVisibleTeams(db, user), listUsers(db)]);
   const url = new URL(request.url);
+  const teamQuery = teamListQuerySchema.safeParse(searchParamsObject(url));
+  const userQuery = userListQuerySchema.safeParse(searchParamsObject(url));
+  for (const parsed of [teamQuery, userQuery]) {
+    if (!parsed.success) throw new Response(`The list parameters are not valid: ${parsed.error.issues.map((i) => i.message).join('; ')}.`, { status: 400 });
+  }
+  const [questionnaires, teams, users, areas] = await Promise.all([
+    listQuestionnaires(db),
+    listTeamsPage(db, user, teamQuery.data!),
+    listUsersPage(db, userQuery.data!),
+    listAreas(db),
+  ]);
   const added = url.searchParams.get('added');
   const name = url.searchParams.get('name')?.slice(0, 200) ?? '';
   const notice = added === 'team' ? `Added the team ${name}.` : added === 'user' ? `Added ${name}.` : added === 'role' ? `Gave ${name} the new role.` : null;
-  return { questionnaires, teams, users, me: user.id, notice };
+  return {
+    questionnaires,
+    teams: { ...teams, q: teamQuery.data!.q ?? '', area: teamQuery.data!.area ?? null },
+    users: { ...users, q: userQuery.data!.q ?? '', role: userQuery.data!.role ?? null },
+    areas: areas.map((a) => ({ value: a.id, label: a.name })),
+    roles: [...USER_ROLES],
+    me: user.id,
+    notice,
+    search: url.search,
+  };
 }
 
 const UserAction = z.object({
@@ -44,8 +75,40 @@ export async function action({ request }: ActionFunctionArgs) {
   }
 }
 
+const ROLE_LABELS: Record<UserRole, string> = { admin: 'Administrator', reviewer: 'Reviewer', manager: 'Team manager' };
+
+/** Hidden fields keeping the other list's parameters when one list's search form is sent (the notice is dropped). */
+function OtherListParams({ search, prefix }: { search: string; prefix: string }) {
+  const kept = [...new URLSearchParams(search)].filter(([key]) => !key.startsWith(prefix) && key !== 'added' && key !== 'name');
+  return (
+    <>
+      {kept.map(([key, value]) => (
+        <input key={key} type="hidden" name={key} value={value} />
+      ))}
+    </>
+  );
+}
+
 export default function Admin() {
-  const { questionnaires, teams, users, me, notice } = useLoaderData<typeof loader>();
+  const { questionnaires, teams, users, areas, roles, me, notice, search } = useLoaderData<typeof loader>();
+  const teamParams = { sort: 'teamSort', dir: 'teamDir', page: 'teamPage' };
+  const userParams = { sort: 'userSort', dir: 'userDir', page: 'userPage' };
+  const teamSortHeader = (sort: string, text: string) => ({
+    header: (
+      <SortLink sort={sort} current={teams.sort} dir={teams.dir} search={search} params={teamParams} anchor="#teams">
+        {text}
+      </SortLink>
+    ),
+    ariaSort: ariaSort(teams.sort === sort, teams.dir),
+  });
+  const userSortHeader = (sort: string, text: string) => ({
+    header: (
+      <SortLink sort={sort} current={users.sort} dir={users.dir} search={search} params={userParams} anchor="#users">
+        {text}
+      </SortLink>
+    ),
+    ariaSort: ariaSort(users.sort === sort, users.dir),
+  });
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   return (
@@ -75,26 +138,40 @@ export default function Admin() {
           rowKey={(q) => q.id}
         />
       </div>
-      <h2 id="teams">Teams ({teams.length})</h2>
+      <h2 id="teams">Teams ({teams.page.total.toLocaleString('en-GB')})</h2>
       <p>
         <Link to="/admin/teams/new" className="button button--secondary">
           Add a team
         </Link>
       </p>
+      <form method="get" className="filters" aria-label="Find teams" action="#teams">
+        <OtherListParams search={search} prefix="team" />
+        <div className="field">
+          <label htmlFor="team-q">Team name contains</label>
+          <input type="text" id="team-q" name="teamQ" defaultValue={teams.q} maxLength={100} />
+        </div>
+        <SelectField id="team-area" name="teamArea" label="Area" defaultValue={teams.area ?? ''} empty="All areas" options={areas} />
+        <input type="hidden" name="teamSort" value={teams.sort} />
+        <input type="hidden" name="teamDir" value={teams.dir} />
+        <button type="submit" className="button">
+          Find teams
+        </button>
+      </form>
+      <Pagination page={teams.page} search={search} noun={['team', 'teams']} param="teamPage" label="Pagination of teams" anchor="#teams" />
       <div className="table-wrap">
         <DataTable
           labelledBy="teams"
           columns={[
-            { header: 'Team', cell: (t) => t.name },
-            { header: 'Area', cell: (t) => t.area_name },
-            { header: 'Type', cell: (t) => TEAM_TYPE_LABELS[t.team_type] },
+            { ...teamSortHeader('team', 'Team'), cell: (t) => t.name },
+            { ...teamSortHeader('area', 'Area'), cell: (t) => t.area_name },
+            { ...teamSortHeader('type', 'Type'), cell: (t) => TEAM_TYPE_LABELS[t.team_type] },
             { header: 'Identifier', cell: (t) => <code>{t.slug}</code> },
           ]}
-          rows={teams}
+          rows={teams.rows}
           rowKey={(t) => t.id}
         />
       </div>
-      <h2 id="users">Users ({users.length})</h2>
+      <h2 id="users">Users ({users.page.total.toLocaleString('en-GB')})</h2>
       <p>
         <Link to="/admin/users/new" className="button button--secondary">
           Add a user
@@ -114,12 +191,33 @@ export default function Admin() {
           {actionData.done}
         </p>
       ) : null}
+      <form method="get" className="filters" aria-label="Find users" action="#users">
+        <OtherListParams search={search} prefix="user" />
+        <div className="field">
+          <label htmlFor="user-q">Name or email contains</label>
+          <input type="text" id="user-q" name="userQ" defaultValue={users.q} maxLength={100} />
+        </div>
+        <SelectField
+          id="user-role"
+          name="userRole"
+          label="Role"
+          defaultValue={users.role ?? ''}
+          empty="Any role"
+          options={roles.map((r) => ({ value: r, label: ROLE_LABELS[r] }))}
+        />
+        <input type="hidden" name="userSort" value={users.sort} />
+        <input type="hidden" name="userDir" value={users.dir} />
+        <button type="submit" className="button">
+          Find users
+        </button>
+      </form>
+      <Pagination page={users.page} search={search} noun={['user', 'users']} param="userPage" label="Pagination of users" anchor="#users" />
       <div className="table-wrap">
         <DataTable
           labelledBy="users"
           columns={[
-            { header: 'Email', cell: (u) => u.email },
-            { header: 'Name', cell: (u) => u.name },
+            { ...userSortHeader('email', 'Email'), cell: (u) => u.email },
+            { ...userSortHeader('name', 'Name'), cell: (u) => u.name },
             { header: 'Roles', cell: (u) => u.roles.join('; ') || 'None' },
             {
               header: 'Account',
@@ -147,7 +245,7 @@ export default function Admin() {
               ),
             },
           ]}
-          rows={users}
+          rows={users.rows}
           rowKey={(u) => u.id}
         />
       </div>

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { getDb } from '../../db/index';
 import { describedBy, ErrorSummary, FieldError, fieldErrorsFrom, TextField, type FieldErrors } from '~/components/form-errors';
 import { MIN_PASSWORD_LENGTH } from '~/models/auth.server';
-import { listAreas, listVisibleTeams } from '~/models/organisation.server';
+import { listAreas, teamChoices } from '~/models/organisation.server';
+import { idFieldSchema } from '~/models/ids';
 import { addUserFromAdmin } from '~/models/users.server';
 import { formRefusal } from '~/utils/errors.server';
 import { requireUserWithPermission } from '~/utils/session.server';
@@ -16,9 +17,19 @@ export const meta: MetaFunction = () => [{ title: 'Add a user – Administration
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'organisation:manage');
   const db = getDb();
-  const [areas, teams] = await Promise.all([listAreas(db), listVisibleTeams(db, user)]);
-  return { areas, teams: teams.map((t) => ({ slug: t.slug, name: t.name, areaName: t.area_name })), minLength: MIN_PASSWORD_LENGTH };
+  const teamArea = TeamAreaQuery.safeParse(new URL(request.url).searchParams.get('teamArea') || undefined);
+  if (!teamArea.success) throw new Response('teamArea must be an area id.', { status: 400 });
+  const [areas, choices] = await Promise.all([listAreas(db), teamChoices(db, user, teamArea.data)]);
+  return {
+    areas,
+    teams: choices.teams.map((t) => ({ slug: t.slug, name: t.name, areaName: t.area_name })),
+    teamsByArea: choices.byArea,
+    teamArea: teamArea.data ?? null,
+    minLength: MIN_PASSWORD_LENGTH,
+  };
 }
+
+const TeamAreaQuery = idFieldSchema('teamArea must be an area id').optional();
 
 const UserForm = z
   .object({
@@ -70,7 +81,7 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function AddUser() {
-  const { areas, teams, minLength } = useLoaderData<typeof loader>();
+  const { areas, teams, teamsByArea, teamArea, minLength } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const errors: FieldErrors = actionData?.errors ?? {};
@@ -85,6 +96,21 @@ export default function AddUser() {
         already has an account gets the role added, and keeps its password.
       </p>
       <ErrorSummary message={actionData?.message} errors={errors} fieldIds={{ role: 'role-admin' }} />
+      {teamsByArea ? (
+        // Too many teams for one list: a manager's team is chosen from the teams of one area.
+        <form method="get" className="filters" aria-label="Show the teams of an area">
+          <SelectField
+            id="teamArea"
+            label="Area of the manager’s team"
+            defaultValue={teamArea ?? ''}
+            empty="Choose an area"
+            options={areas.map((a) => ({ value: a.id, label: a.name }))}
+          />
+          <button type="submit" className="button button--secondary">
+            Show its teams
+          </button>
+        </form>
+      ) : null}
       <Form method="post" noValidate>
         <TextField id="email" field="email" label="Email address" type="email" autoComplete="off" errors={errors} required />
         <TextField id="name" field="name" label="Name" errors={errors} maxLength={120} required hint="Shown beside everything they change." />
@@ -111,7 +137,7 @@ export default function AddUser() {
           id="team"
           label="Team (managers)"
           errors={errors}
-          empty="No team"
+          empty={teamsByArea && teamArea === null ? 'No team (choose an area above to list its teams)' : 'No team'}
           options={teams.map((t) => ({ value: t.slug, label: `${t.name} (${t.areaName})` }))}
         />
         <SelectField

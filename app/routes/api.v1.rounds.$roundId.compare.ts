@@ -45,7 +45,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       topic: query.topic,
       onlyDiffering: query.differing,
     });
-    const { available: _available, ...body } = comparison;
-    return json(body);
+    return json(comparison);
   });
 }

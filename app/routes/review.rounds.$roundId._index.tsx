@@ -12,6 +12,7 @@ import {
   type OverviewSort,
 } from '~/models/rounds.server';
 import { StatusTag, statusLabel } from '~/components/status-tag';
+import { Pagination, SortHeader, withParam } from '~/components/pagination';
 import { hasPermission } from '~/utils/permissions';
 import { formRefusal, rethrowForPage } from '~/utils/errors.server';
 import { requireIdParam } from '~/utils/params.server';
@@ -30,7 +31,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const url = new URL(request.url);
   const query = overviewQuerySchema.safeParse(Object.fromEntries(url.searchParams));
   if (!query.success) throw new Response(`The filters are not valid: ${query.error.issues.map((i) => i.message).join('; ')}.`, { status: 400 });
-  const overview = await roundOverview(getDb(), user, roundId, overviewFilterFrom(query.data)).catch(rethrowForPage);
+  const overview = await roundOverview(getDb(), user, roundId, overviewFilterFrom(query.data), new Date(), { page: query.data.page }).catch(rethrowForPage);
   return {
     ...overview,
     search: url.search,
@@ -73,33 +74,20 @@ function daysText(days: number): string {
 }
 
 export default function RoundOverviewPage() {
-  const { round, counts, rows, filter, areas, teamTypes, search, canManage, statuses, sorts } = useLoaderData<typeof loader>();
+  const { round, counts, rows, filter, areas, teamTypes, search, canManage, statuses, sorts, page } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const follows = Boolean(round.followsRound);
-  const params = new URLSearchParams(search);
-
-  const sortHref = (key: OverviewSort) => {
-    const next = new URLSearchParams(params);
-    next.set('sort', key);
-    next.set('direction', filter.sort === key && filter.direction === 'asc' ? 'desc' : 'asc');
-    return `?${next}`;
-  };
-  const statusHref = (status: string | null) => {
-    const next = new URLSearchParams(params);
-    if (status) next.set('status', status);
-    else next.delete('status');
-    return `?${next}`;
-  };
-  const SortHeader = ({ sort, children, className }: { sort: OverviewSort; children: string; className?: string }) => (
-    <th scope="col" className={className} aria-sort={filter.sort === sort ? (filter.direction === 'asc' ? 'ascending' : 'descending') : undefined}>
-      <Link className="sort" to={sortHref(sort)}>
-        {children}
-        {filter.sort === sort ? <span className="sort-state"> ({filter.direction === 'asc' ? 'ascending' : 'descending'})</span> : null}
-      </Link>
-    </th>
+  // A new filter starts from the first page.
+  const statusHref = (status: string | null) => withParam(withParam(search, 'status', status), 'page', null);
+  const Sortable = ({ sort, children, className }: { sort: OverviewSort; children: string; className?: string }) => (
+    <SortHeader sort={sort} current={filter.sort} dir={filter.direction} search={search} className={className}>
+      {children}
+    </SortHeader>
   );
-  const csvHref = `/review/rounds/${round.id}.csv${search}`;
+  // The CSV is the whole table (every page), with the same filters and order.
+  const csvSearch = withParam(search, 'page', null);
+  const csvHref = `/review/rounds/${round.id}.csv${csvSearch === '?' ? '' : csvSearch}`;
 
   return (
     <>
@@ -225,7 +213,7 @@ export default function RoundOverviewPage() {
         />
         <SelectField
           id="filter-direction"
-          name="direction"
+          name="dir"
           label="Order"
           defaultValue={filter.direction}
           options={[
@@ -239,26 +227,26 @@ export default function RoundOverviewPage() {
         <Link to={`/review/rounds/${round.id}`}>Clear filters</Link>
       </form>
 
+      {page ? <Pagination page={page} search={search} noun={['team', 'teams']} /> : null}
       <div className="table-wrap">
         <table>
           <caption>
-            {rows.length} of {counts.teams} team{counts.teams === 1 ? '' : 's'}
-            {filter.status ? ` with status “${statusLabel(filter.status)}”` : ''}, sorted by {SORT_LABELS[filter.sort]} (
-            {filter.direction === 'asc' ? 'ascending' : 'descending'})
+            Teams{filter.status ? ` with status “${statusLabel(filter.status)}”` : ''}, sorted by {SORT_LABELS[filter.sort]} (
+            {filter.direction === 'asc' ? 'ascending' : 'descending'}){page && page.count > 1 ? `: page ${page.number} of ${page.count}` : ''}
           </caption>
           <thead>
             <tr>
-              <SortHeader sort="team">Team</SortHeader>
-              <SortHeader sort="area">Area</SortHeader>
-              <SortHeader sort="type">Team type</SortHeader>
-              <SortHeader sort="status">Status</SortHeader>
-              <SortHeader sort="progress">Progress</SortHeader>
+              <Sortable sort="team">Team</Sortable>
+              <Sortable sort="area">Area</Sortable>
+              <Sortable sort="type">Team type</Sortable>
+              <Sortable sort="status">Status</Sortable>
+              <Sortable sort="progress">Progress</Sortable>
               {follows ? (
-                <SortHeader sort="unconfirmed" className="num">
+                <Sortable sort="unconfirmed" className="num">
                   Carried, to confirm
-                </SortHeader>
+                </Sortable>
               ) : null}
-              <SortHeader sort="updated">Last change</SortHeader>
+              <Sortable sort="updated">Last change</Sortable>
               <th scope="col">Due</th>
             </tr>
           </thead>
@@ -328,6 +316,7 @@ export default function RoundOverviewPage() {
           </tbody>
         </table>
       </div>
+      {page && page.count > 1 ? <Pagination page={page} search={search} noun={['team', 'teams']} label="Pagination, below the table" /> : null}
     </>
   );
 }

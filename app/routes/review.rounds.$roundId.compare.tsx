@@ -2,7 +2,16 @@ import { data, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } 
 import { Link, useLoaderData } from '@remix-run/react';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
-import { comparableTeams, compareTeamsInRound, MAX_COMPARED_TEAMS, OUTLIER_RULE } from '~/models/compare.server';
+import {
+  comparisonChoices,
+  compareTeamsInRound,
+  MAX_AREA_TEAMS,
+  MAX_COMPARED_TEAMS,
+  OUTLIER_RULE,
+  TEAM_CHOICES_LIMIT,
+  type TeamsComparison,
+} from '~/models/compare.server';
+import { searchTextSchema } from '~/models/lists.server';
 import { isDomainError } from '~/models/errors.server';
 import { StatusTag } from '~/components/status-tag';
 import { rethrowForPage } from '~/utils/errors.server';
@@ -21,35 +30,62 @@ const PageQuery = z.object({
   area: id.optional(),
   topic: z.string().max(100).optional(),
   differing: z.literal('1').optional(),
+  // Finding teams to choose: name contains `q`, in area `findArea`; `find` shows the teams found without comparing.
+  q: searchTextSchema.optional(),
+  findArea: id.optional(),
+  find: z.literal('1').optional(),
 });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'response:read-any');
   const roundId = requireIdParam(params, 'roundId', 'round');
   const db = getDb();
-  const choices = await comparableTeams(db, user, roundId).catch(rethrowForPage);
   const url = new URL(request.url);
+  const one = (name: string) => url.searchParams.get(name) || undefined;
   const parsed = PageQuery.safeParse({
     team: url.searchParams.getAll('team'),
-    area: url.searchParams.get('area') || undefined,
-    topic: url.searchParams.get('topic') || undefined,
-    differing: url.searchParams.get('differing') || undefined,
+    area: one('area'),
+    topic: one('topic'),
+    differing: one('differing'),
+    q: one('q'),
+    findArea: one('findArea'),
+    find: one('find'),
   });
+  const selected = parsed.success
+    ? parsed.data
+    : { team: [], area: undefined, topic: undefined, differing: undefined, q: undefined, findArea: undefined, find: undefined };
+  // A page that compares lists no teams to choose from until the reviewer searches again (it stays small).
+  const comparing = parsed.success && !selected.find && (selected.team.length > 0 || Boolean(selected.area));
+  const choices = await comparisonChoices(
+    db,
+    user,
+    roundId,
+    { q: selected.q, areaId: selected.findArea ? Number(selected.findArea) : undefined, chosen: selected.team.map(Number) },
+    comparing ? 0 : TEAM_CHOICES_LIMIT,
+  ).catch(rethrowForPage);
+  const team = (t: (typeof choices.chosen)[number]) => ({ id: t.id, name: t.name, areaId: t.area_id, areaName: t.area_name });
   const base = {
     round: { id: choices.round.id, name: choices.round.name, questionnaire: choices.round.questionnaire_title, version: choices.round.version },
-    teams: choices.teams.map((t) => ({ id: t.id, name: t.name, areaId: t.area_id, areaName: t.area_name })),
+    chosen: choices.chosen.map(team),
+    found: choices.found ? { teams: choices.found.teams.map(team), total: choices.found.total } : null,
+    areas: choices.areas,
     topics: choices.topics,
-    selected: parsed.success ? parsed.data : { team: [], area: undefined, topic: undefined, differing: undefined },
+    selected,
     outlierRule: OUTLIER_RULE,
     maxTeams: MAX_COMPARED_TEAMS,
+    maxAreaTeams: MAX_AREA_TEAMS,
   };
   if (!parsed.success) return data({ ...base, comparison: null, error: parsed.error.issues[0].message }, { status: 400 });
-  const { team, area, topic, differing } = parsed.data;
-  if (!team.length && !area) return { ...base, comparison: null, error: null };
+  const { area, topic, differing, find } = parsed.data;
+  if (find || (!selected.team.length && !area)) return { ...base, comparison: null, error: null };
   try {
-    const comparison = await compareTeamsInRound(db, user, roundId, { teams: area ? undefined : team, area, topic, onlyDiffering: Boolean(differing) });
-    const { available: _available, ...shown } = comparison;
-    return { ...base, comparison: shown, error: null };
+    const comparison = await compareTeamsInRound(db, user, roundId, {
+      teams: area ? undefined : selected.team,
+      area,
+      topic,
+      onlyDiffering: Boolean(differing),
+    });
+    return { ...base, comparison: forPage(comparison), error: null };
   } catch (error) {
     if (isDomainError(error, 404) || isDomainError(error, 422)) {
       return data({ ...base, comparison: null, error: error.message }, { status: error.status });
@@ -58,14 +94,55 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   }
 }
 
-function formatted(value: unknown, text: string | null): string {
-  return typeof value === 'number' ? formatNumber(value, 2) : (text ?? '');
+/**
+ * What the page shows of a comparison, and no more: it travels twice (as HTML and as the page's data), so each row
+ * keeps its title, where it sits, whether the teams differ and the spread's figures as text, each cell its text and
+ * outlier mark, and rows are grouped under their topic.
+ */
+type PageRow = ReturnType<typeof pageRow>;
+
+function pageRow(row: TeamsComparison['rows'][number]) {
+  return {
+    title: row.title,
+    path: row.row || row.column ? [row.row?.title, row.column?.title].filter(Boolean).join(' › ') : null,
+    differs: row.differs,
+    numeric: row.kind === 'numeric',
+    spread: row.spread
+      ? {
+          median: formatNumber(row.spread.median, 2),
+          range: `${formatNumber(row.spread.q1, 2)}–${formatNumber(row.spread.q3, 2)}, ${row.spread.n} team${row.spread.n === 1 ? '' : 's'}`,
+        }
+      : null,
+    cells: row.values.map((v) => ({
+      text: v.text === null ? null : typeof v.value === 'number' ? formatNumber(v.value, 2) : v.text,
+      ...(v.outlier ? { outlier: v.outlier } : {}),
+    })),
+  };
+}
+
+function forPage(comparison: TeamsComparison) {
+  const topicTitles = new Map(comparison.topics.map((t) => [t.id, t.title]));
+  return {
+    teams: comparison.teams.map((t) => ({ id: t.id, name: t.name, responseId: t.responseId, status: t.status })),
+    counts: comparison.counts,
+    // Rows under their topic, one group for each run of rows of the same topic (in questionnaire order).
+    groups: comparison.rows.reduce<Array<{ topic: string; rows: PageRow[] }>>((groups, row) => {
+      const topic = topicTitles.get(row.topic) ?? row.topic;
+      const last = groups.at(-1);
+      if (last?.topic === topic) last.rows.push(pageRow(row));
+      else groups.push({ topic, rows: [pageRow(row)] });
+      return groups;
+    }, []),
+  };
 }
 
 export default function CompareTeams() {
-  const { round, teams, topics, selected, comparison, error, outlierRule, maxTeams } = useLoaderData<typeof loader>();
-  const areas = [...new Map(teams.map((t) => [t.areaId, t.areaName])).entries()];
-  const chosen = new Set(selected.team);
+  const { round, chosen, found, areas, topics, selected, comparison, error, outlierRule, maxTeams, maxAreaTeams } = useLoaderData<typeof loader>();
+  const chosenIds = new Set(chosen.map((t) => t.id));
+  const others = (found?.teams ?? []).filter((t) => !chosenIds.has(t.id));
+  const foundAreas = [...new Map(others.map((t) => [t.areaId, t.areaName])).entries()];
+  const comparableAreas = areas.filter((a) => a.teams <= maxAreaTeams);
+  const count = (n: number) => n.toLocaleString('en-GB');
   return (
     <>
       <p className="breadcrumbs">
@@ -87,16 +164,59 @@ export default function CompareTeams() {
           </summary>
           <fieldset>
             <legend>Teams (up to {maxTeams})</legend>
-            {areas.map(([areaId, areaName]) => (
+            {chosen.length ? (
+              <fieldset>
+                <legend>Chosen</legend>
+                <ul className="choice-list choice-columns">
+                  {chosen.map((t) => (
+                    <li key={t.id}>
+                      <label>
+                        <input type="checkbox" name="team" value={t.id} defaultChecked /> {t.name}
+                      </label>
+                      <span className="muted"> ({t.areaName})</span>
+                    </li>
+                  ))}
+                </ul>
+              </fieldset>
+            ) : null}
+            <div className="filters">
+              <div className="field">
+                <label htmlFor="compare-q">Team name contains</label>
+                <input type="text" id="compare-q" name="q" defaultValue={selected.q ?? ''} maxLength={100} />
+              </div>
+              <SelectField
+                id="compare-find-area"
+                name="findArea"
+                label="In area"
+                defaultValue={selected.findArea ?? ''}
+                empty="All areas"
+                options={areas.map((a) => ({ value: a.id, label: `${a.name} (${count(a.teams)} team${a.teams === 1 ? '' : 's'})` }))}
+              />
+              <button type="submit" name="find" value="1" className="button button--secondary">
+                Find teams
+              </button>
+            </div>
+            {found ? (
+              <p role="status">
+                {found.total === 0
+                  ? 'No team of this round matches the search.'
+                  : found.total > found.teams.length
+                    ? `Showing the first ${count(found.teams.length)} of ${count(found.total)} matching teams: narrow the search to find others.`
+                    : `${count(found.total)} matching team${found.total === 1 ? '' : 's'}.`}
+              </p>
+            ) : (
+              <p>Find teams to add to the comparison, or untick one to leave it out.</p>
+            )}
+            {foundAreas.map(([areaId, areaName]) => (
               <fieldset key={areaId}>
                 <legend>{areaName}</legend>
                 <ul className="choice-list choice-columns">
-                  {teams
+                  {others
                     .filter((t) => t.areaId === areaId)
                     .map((t) => (
                       <li key={t.id}>
                         <label>
-                          <input type="checkbox" name="team" value={t.id} defaultChecked={chosen.has(String(t.id))} /> {t.name}
+                          <input type="checkbox" name="team" value={t.id} /> {t.name}
                         </label>
                       </li>
                     ))}
@@ -106,14 +226,16 @@ export default function CompareTeams() {
           </fieldset>
         </details>
         <div className="filters">
-          <SelectField
-            id="compare-area"
-            name="area"
-            label="Or a whole area"
-            defaultValue={selected.area ?? ''}
-            empty="No: the teams ticked above"
-            options={areas.map(([areaId, areaName]) => ({ value: areaId, label: areaName }))}
-          />
+          {comparableAreas.length ? (
+            <SelectField
+              id="compare-area"
+              name="area"
+              label="Or a whole area"
+              defaultValue={selected.area ?? ''}
+              empty="No: the teams ticked above"
+              options={comparableAreas.map((a) => ({ value: a.id, label: a.name }))}
+            />
+          ) : null}
           <SelectField
             id="compare-topic"
             name="topic"
@@ -130,6 +252,12 @@ export default function CompareTeams() {
             Compare
           </button>
         </div>
+        {comparableAreas.length < areas.length ? (
+          <p className="muted">
+            A whole area can be compared when it has at most {maxAreaTeams} teams in this round; find the teams of a larger area above and tick up to {maxTeams}
+            .
+          </p>
+        ) : null}
       </form>
 
       {error ? (
@@ -172,54 +300,60 @@ export default function CompareTeams() {
                   ))}
                 </tr>
               </thead>
-              <tbody>
-                {comparison.rows.length === 0 ? (
+              {comparison.groups.length === 0 ? (
+                <tbody>
                   <tr>
                     <td colSpan={comparison.teams.length + 2}>No rows match these filters.</td>
                   </tr>
-                ) : null}
-                {comparison.rows.map((row) => (
-                  <tr key={row.key}>
-                    <th scope="row">
-                      <span className="question-title">{row.title}</span>
-                      {row.row || row.column ? <span className="cell-path">{[row.row?.title, row.column?.title].filter(Boolean).join(' › ')}</span> : null}
-                      <span className="topic-label">{topics.find((t) => t.id === row.topic)?.title ?? row.topic}</span>
-                      {row.differs ? <span className="marker marker--differs">Teams differ</span> : null}
+                </tbody>
+              ) : null}
+              {comparison.groups.map((group, g) => (
+                <tbody key={g}>
+                  <tr className="topic-row">
+                    <th scope="rowgroup" colSpan={comparison.teams.length + 2}>
+                      {group.topic}
                     </th>
-                    <td className="median num">
-                      {row.spread ? (
-                        <>
-                          {formatNumber(row.spread.median, 2)}
-                          <span className="cell-path">
-                            {formatNumber(row.spread.q1, 2)}–{formatNumber(row.spread.q3, 2)}, {row.spread.n} team{row.spread.n === 1 ? '' : 's'}
-                          </span>
-                        </>
-                      ) : (
-                        <span className="muted">
-                          –<span className="visually-hidden">not a number</span>
-                        </span>
-                      )}
-                    </td>
-                    {row.values.map((v) => (
-                      <td key={v.teamId} className={`${row.kind === 'numeric' ? 'num' : ''} ${v.outlier ? 'outlier' : ''}`.trim() || undefined}>
-                        {v.text === null ? (
-                          <span className="empty-answer">No answer</span>
-                        ) : (
+                  </tr>
+                  {group.rows.map((row, r) => (
+                    <tr key={r}>
+                      <th scope="row">
+                        <span className="question-title">{row.title}</span>
+                        {row.path ? <span className="cell-path">{row.path}</span> : null}
+                        {row.differs ? <span className="marker marker--differs">Teams differ</span> : null}
+                      </th>
+                      <td className="median num">
+                        {row.spread ? (
                           <>
-                            {formatted(v.value, v.text)}
-                            {v.outlier ? (
-                              <span className="marker marker--outlier">
-                                <span aria-hidden="true">{v.outlier === 'high' ? '▲' : '▼'} </span>
-                                Outlier ({v.outlier})
-                              </span>
-                            ) : null}
+                            {row.spread.median}
+                            <span className="cell-path">{row.spread.range}</span>
                           </>
+                        ) : (
+                          <span className="muted">
+                            –<span className="visually-hidden">not a number</span>
+                          </span>
                         )}
                       </td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
+                      {row.cells.map((cell, i) => (
+                        <td key={i} className={`${row.numeric ? 'num' : ''} ${cell.outlier ? 'outlier' : ''}`.trim() || undefined}>
+                          {cell.text === null ? (
+                            <span className="empty-answer">No answer</span>
+                          ) : cell.outlier ? (
+                            <>
+                              {cell.text}
+                              <span className="marker marker--outlier">
+                                <span aria-hidden="true">{cell.outlier === 'high' ? '▲' : '▼'} </span>
+                                {`Outlier (${cell.outlier})`}
+                              </span>
+                            </>
+                          ) : (
+                            cell.text
+                          )}
+                        </td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              ))}
             </table>
           </div>
           <p>
@@ -231,7 +365,7 @@ export default function CompareTeams() {
           </p>
         </>
       ) : !error ? (
-        <p>Tick the teams to compare (up to {maxTeams}) or choose an area, then choose Compare.</p>
+        <p>Find and tick the teams to compare (up to {maxTeams}) or choose an area, then choose Compare.</p>
       ) : null}
     </>
   );

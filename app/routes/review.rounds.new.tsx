@@ -4,8 +4,9 @@ import { useEffect, useRef } from 'react';
 import { z } from 'zod';
 import { idFieldSchema, MAX_ID } from '~/models/ids';
 import { getDb } from '../../db/index';
-import { TEAM_TYPE_LABELS, TEAM_TYPES } from '../../db/schema';
-import { listReviewedTeams } from '~/models/organisation.server';
+import { TEAM_TYPE_LABELS } from '../../db/schema';
+import { roundTeamChoices } from '~/models/organisation.server';
+import { SelectField } from '~/components/select-field';
 import { listQuestionnaires } from '~/models/questionnaires.server';
 import { createRoundForUser, isoDateSchema, listRounds, teamSelectionSchema, type TeamSelection } from '~/models/rounds.server';
 import { formRefusal } from '~/utils/errors.server';
@@ -20,17 +21,25 @@ export const meta: MetaFunction = () => [{ title: 'New round – Review – Stoc
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'round:manage');
   const db = getDb();
-  const [versions, teams, rounds] = await Promise.all([listQuestionnaires(db), listReviewedTeams(db, user), listRounds(db, user)]);
-  const areas = [...new Map(teams.map((t) => [t.area_id, { id: t.area_id, name: t.area_name }])).values()];
-  const followsParam = Number(new URL(request.url).searchParams.get('follows'));
+  const url = new URL(request.url);
+  const pickArea = idFieldSchema('pickArea must be an area id')
+    .optional()
+    .safeParse(url.searchParams.get('pickArea') || undefined);
+  if (!pickArea.success) throw new Response('pickArea must be an area id.', { status: 400 });
+  const [versions, choices, rounds] = await Promise.all([listQuestionnaires(db), roundTeamChoices(db, user, pickArea.data), listRounds(db, user)]);
+  const followsParam = Number(url.searchParams.get('follows'));
   const follows = rounds.find((r) => r.id === followsParam) ?? null;
   // For a next phase, suggest the newest version of the earlier round's questionnaire.
   const suggestedVersion = follows ? versions.filter((v) => v.slug === follows.questionnaire_slug).sort((a, b) => b.version - a.version)[0]?.id : undefined;
   return {
     versions: versions.map((v) => ({ id: v.id, title: v.title, version: v.version })),
-    teams: teams.map((t) => ({ id: t.id, name: t.name, areaId: t.area_id, areaName: t.area_name, type: t.team_type })),
-    areas,
-    teamTypes: TEAM_TYPES.filter((type) => teams.some((t) => t.team_type === type)).map((type) => ({ value: type, label: TEAM_TYPE_LABELS[type] })),
+    // The teams to pick one by one: every team, or at national scale those of the area chosen (`pickArea`).
+    teams: choices.teams.map((t) => ({ id: t.id, name: t.name, areaId: t.area_id, areaName: t.area_name, type: t.team_type })),
+    teamCount: choices.total,
+    teamsByArea: choices.byArea,
+    pickArea: pickArea.data ?? null,
+    areas: choices.areas.map((a) => ({ id: a.id, name: a.name })),
+    teamTypes: choices.teamTypes.map((type) => ({ value: type, label: TEAM_TYPE_LABELS[type] })),
     rounds: rounds.map((r) => ({ id: r.id, name: r.name, title: r.questionnaire_title, version: r.version, dueDate: r.due_date })),
     follows: follows ? { id: follows.id, name: follows.name } : null,
     suggestedVersion: suggestedVersion ?? null,
@@ -120,7 +129,7 @@ const LABELS: Record<Field, string> = {
 };
 
 export default function NewRound() {
-  const { versions, teams, areas, teamTypes, rounds, follows, suggestedVersion } = useLoaderData<typeof loader>();
+  const { versions, teams, teamCount, teamsByArea: pickByArea, pickArea, areas, teamTypes, rounds, follows, suggestedVersion } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const summaryRef = useRef<HTMLDivElement>(null);
@@ -137,7 +146,7 @@ export default function NewRound() {
         {fieldErrors[field]}
       </p>
     ) : null;
-  const teamsByArea = areas.map((area) => ({ ...area, teams: teams.filter((t) => t.areaId === area.id) }));
+  const teamsByArea = areas.map((area) => ({ ...area, teams: teams.filter((t) => t.areaId === area.id) })).filter((area) => area.teams.length > 0);
 
   return (
     <>
@@ -161,6 +170,22 @@ export default function NewRound() {
             ))}
           </ul>
         </div>
+      ) : null}
+      {pickByArea ? (
+        // Too many teams to list: picking them one by one goes an area at a time (the other choices need no list).
+        <form method="get" className="filters" aria-label="Pick teams from an area">
+          {follows ? <input type="hidden" name="follows" value={follows.id} /> : null}
+          <SelectField
+            id="pickArea"
+            label="Pick teams from an area"
+            defaultValue={pickArea ?? ''}
+            empty="Choose an area"
+            options={areas.map((a) => ({ value: a.id, label: a.name }))}
+          />
+          <button type="submit" className="button button--secondary">
+            List its teams
+          </button>
+        </form>
       ) : null}
       <Form method="post" noValidate>
         <div className="field">
@@ -237,12 +262,12 @@ export default function NewRound() {
         <fieldset aria-describedby={describedBy('teams', 'teams-hint')}>
           <legend>Teams</legend>
           <p className="hint" id="teams-hint">
-            You can include the {teams.length} team{teams.length === 1 ? '' : 's'} you review.
+            You can include the {teamCount.toLocaleString('en-GB')} team{teamCount === 1 ? '' : 's'} you review.
           </p>
           {errorText('teams')}
           <div className="option">
             <label>
-              <input type="radio" id="teams-all" name="teamsBy" value="all" defaultChecked={!follows} /> All {teams.length} teams
+              <input type="radio" id="teams-all" name="teamsBy" value="all" defaultChecked={!follows} /> All {teamCount.toLocaleString('en-GB')} teams
             </label>
           </div>
           <div className="option">
@@ -283,6 +308,7 @@ export default function NewRound() {
               <input type="radio" name="teamsBy" value="picked" /> Teams I pick
             </label>
             <div className="suboptions">
+              {pickByArea && pickArea === null ? <p className="hint">Choose an area above (“Pick teams from an area”) to list its teams.</p> : null}
               {teamsByArea.map((area) => (
                 <fieldset key={area.id}>
                   <legend>{area.name}</legend>
