@@ -149,9 +149,14 @@ export async function runPageBenchmark(
   }
 }
 
-function pageMeets(result: PageResult): { ttfbGoal: number; ok: boolean } {
+function pageMeets(result: PageResult): { ttfbGoal: number; ok: boolean; missed: string } {
   const ttfbGoal = result.kind === 'questionnaire' ? GOALS.questionnaireTtfbMs : GOALS.pageTtfbMs;
-  return { ttfbGoal, ok: result.status === 200 && result.ttfb < ttfbGoal && result.bytes < GOALS.htmlBytes };
+  const missed = [
+    ...(result.status === 200 ? [] : [`status ${result.status}`]),
+    ...(result.ttfb < ttfbGoal ? [] : ['first byte']),
+    ...(result.bytes < GOALS.htmlBytes ? [] : ['HTML']),
+  ].join(', ');
+  return { ttfbGoal, ok: !missed, missed };
 }
 
 function renderPages(input: {
@@ -165,11 +170,13 @@ function renderPages(input: {
   round: number;
 }) {
   const rows = input.results.map((r) => {
-    const { ttfbGoal, ok } = pageMeets(r);
+    const { ttfbGoal, ok, missed } = pageMeets(r);
     const status = r.status === 200 ? '' : ` (**${r.status}**)`;
-    return `| ${r.label}${status} | \`${r.path}\` | ${r.as} | ${ms(r.ttfb)} | ${ms(r.total)} | ${kb(r.bytes)} | first byte < ${ttfbGoal} ms, HTML < ${kb(GOALS.htmlBytes)} | ${met(ok)} |`;
+    return `| ${r.label}${status} | \`${r.path}\` | ${r.as} | ${ms(r.ttfb)} | ${ms(r.total)} | ${num(r.bytes / 1024, r.bytes < 1024 * 1024 ? 1 : 0)} | first byte < ${ttfbGoal} ms, HTML < ${kb(GOALS.htmlBytes)} | ${met(ok)}${ok ? '' : ` (${missed})`} |`;
   });
   const missed = input.results.filter((r) => !pageMeets(r).ok);
+  const slow = missed.filter((r) => pageMeets(r).missed.includes('first byte')).length;
+  const large = missed.filter((r) => pageMeets(r).missed.includes('HTML')).length;
   return `## Pages
 
 ${machineLine(input.serverVersion, input.load)}
@@ -185,10 +192,10 @@ Reproduce: \`${input.command}\`.
 - Each page: one warm-up request, then ${input.runs} timed; medians. "First byte" is the time to the reply's headers, "total" to the end of the body.
   No goal is set for the total; the HTML goal is for every page, the first-byte goal is 50 ms for the questionnaire and 300 ms for the others.
 
-| page | path | as | first byte (ms) | total (ms) | HTML | goal (issue 11) | |
+| page | path | as | first byte (ms) | total (ms) | HTML (KB) | goal (issue 11) | |
 |---|---|---|---:|---:|---:|---|---|
 ${rows.join('\n')}
 
-${missed.length ? `${missed.length} of ${input.results.length} pages miss their goal in this run.` : `Every page meets its goal in this run.`}
+${missed.length ? `${missed.length} of ${input.results.length} pages miss their goal in this run: ${slow} on the time to first byte, ${large} on the size of the HTML.` : `Every page meets its goal in this run.`}
 `;
 }

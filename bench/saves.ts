@@ -255,7 +255,7 @@ function renderSaves(input: {
   database: string;
 }) {
   const { app, reference } = input;
-  const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? (a / b).toFixed(2) : '–');
+  const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? num(a / b, a / b < 10 ? 2 : 0) : '–');
   const throughputRatio = app.saturation.throughput / reference.saturation.throughput;
   const growth = (app.memory.after - app.memory.warm) / app.memory.warm;
   const referenceGrowth = (reference.memory.after - reference.memory.warm) / reference.memory.warm;
