@@ -147,9 +147,18 @@ type ServerResult = {
   processes: number;
   saturation: LoadSummary;
   open: OpenLoopSummary;
-  memory: { warm: number; after: number; saves: LoadSummary };
+  memory: { warm: number; after: number; samples: number[]; saves: Pick<LoadSummary, 'requests' | 'errors' | 'errorStatuses'> };
   errors: number;
 };
+
+/** The requests, errors and failing statuses of several phases together. */
+function combine(summaries: LoadSummary[]): Pick<LoadSummary, 'requests' | 'errors' | 'errorStatuses'> {
+  const errorStatuses: Record<string, number> = {};
+  for (const summary of summaries) {
+    for (const [status, count] of Object.entries(summary.errorStatuses)) errorStatuses[status] = (errorStatuses[status] ?? 0) + count;
+  }
+  return { requests: summaries.reduce((n, s) => n + s.requests, 0), errors: summaries.reduce((n, s) => n + s.errors, 0), errorStatuses };
+}
 
 const pause = (msDelay: number) => new Promise((resolve) => setTimeout(resolve, msDelay));
 
@@ -178,17 +187,24 @@ async function measureServer(server: RunningServer, plans: EditorPlan[], options
   log(
     `  ${server.name}: open loop ${num(open.throughput)} saves/s, p50 ${ms(open.p50)} ms, p99 ${ms(open.p99)} ms, max ${ms(open.max)} ms, ${open.errors} errors`,
   );
+  // The memory phase in ten steps, the resident memory read after each (and a second's pause), to see whether it levels off.
   const before = processTreeMemory(server.pid);
-  const saves = await phase(() => closedLoop(closed, { requests: options.memorySaves }));
-  await pause(1000);
-  const after = processTreeMemory(server.pid);
-  log(`  ${server.name}: memory ${mb(before.rssBytes)} → ${mb(after.rssBytes)} over ${saves.requests} saves (${saves.errors} errors)`);
+  const samples = [before.rssBytes];
+  const steps: LoadSummary[] = [];
+  const step = Math.ceil(options.memorySaves / 10);
+  for (let done = 0; done < options.memorySaves; done += step) {
+    steps.push(await phase(() => closedLoop(closed, { requests: Math.min(step, options.memorySaves - done) })));
+    samples.push(processTreeMemory(server.pid).rssBytes);
+  }
+  const saves = combine(steps);
+  const after = samples[samples.length - 1];
+  log(`  ${server.name}: memory ${samples.map(mb).join(' → ')} over ${saves.requests} saves (${saves.errors} errors)`);
   const result: ServerResult = {
     name: server.name,
     processes: before.processes,
     saturation,
     open,
-    memory: { warm: before.rssBytes, after: after.rssBytes, saves },
+    memory: { warm: before.rssBytes, after, samples, saves },
     errors: warm.errors + saturation.errors + open.errors + saves.errors,
   };
   return result;
@@ -300,11 +316,14 @@ Reproduce: \`${input.command}\`.
   answered, for ${input.seconds} s; *open loop*, ${SAVE_EDITORS.open} managers each saving every ${SAVE_EDITORS.intervalMs / 1000} s
   (${num(app.open.offered)} saves/s offered, starts spread evenly), for ${input.seconds} s, latency from the *scheduled* send time so
   queueing behind a slow server counts; *memory*, the server processes' resident memory (VmRSS from /proc, summed over the process tree)
-  after those phases and again after ${num(input.memorySaves)} more saves at saturation. Every reply other than 200 counts as an error,
-  a 409 included.
+  after those phases, then after every tenth of ${num(input.memorySaves)} more saves at saturation. Every reply other than 200 counts
+  as an error, a 409 included. The memory goal is met when the last reading is less than ${GOALS.memoryGrowth * 100}% above the first.
 
 | figure | Stocktake | reference | Stocktake / reference | goal (issue 11) | |
 |---|---:|---:|---:|---|---|
 ${rows.join('\n')}
+
+Resident memory along the memory phase (MB, every ${num(Math.ceil(input.memorySaves / 10))} saves): Stocktake ${app.memory.samples.map((b) => Math.round(b / 2 ** 20)).join(', ')};
+reference ${reference.memory.samples.map((b) => Math.round(b / 2 ** 20)).join(', ')}.
 `;
 }
