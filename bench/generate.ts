@@ -16,11 +16,13 @@ import { answerCells } from '../app/models/answers.server';
 import { recountTallies } from '../app/models/tallies.server';
 import { recountResponseStaffing } from '../app/models/aggregation/staffing.server';
 import { getQuestionnaireVersion } from '../app/models/questionnaires.server';
-import { createRng, generateSelfAssessmentV1, type DemoTeam } from '../db/seed/answers';
+import { createRng, generateMiniJar, generateSelfAssessmentV1, type DemoTeam } from '../db/seed/answers';
 
 export const BENCH_AREAS = 150;
 export const BENCH_TEAMS = 9000;
 export const BENCH_ROUNDS = ['Bench Phase 1', 'Bench Phase 2', 'Bench Phase 3'] as const;
+/** A mini-JAR matrix round for every team, for the heatmap (added to data made before it existed: ensureBenchMiniJar). */
+export const BENCH_MINI_JAR_ROUND = 'Bench mini-JAR matrix';
 
 type Progress = (line: string) => void;
 
@@ -278,6 +280,92 @@ export async function generateBenchData(db: Executor, client: Sql, progress: Pro
   await client`analyze responses`;
   await client`analyze teams`;
   progress(`generated in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+/**
+ * The mini-JAR matrix round of the benchmark data (the heatmap's): every team, 95% submitted, answers from the demo
+ * generator. Added when missing, so data generated before it existed need not be made again.
+ */
+export async function ensureBenchMiniJar(db: Executor, client: Sql, progress: Progress): Promise<number> {
+  const existing = await db.selectFrom('rounds').select('id').where('name', '=', BENCH_MINI_JAR_ROUND).executeTakeFirst();
+  if (existing) {
+    const filled = await db.selectFrom('responses').select('id').where('round_id', '=', existing.id).limit(1).executeTakeFirst();
+    if (filled) return existing.id;
+    await db.deleteFrom('rounds').where('id', '=', existing.id).execute(); // left empty by an interrupted run
+  }
+  const started = Date.now();
+  progress(`Adding the benchmark's mini-JAR matrix round (${BENCH_TEAMS.toLocaleString('en-GB')} teams)…`);
+  const version = await db
+    .selectFrom('questionnaire_versions as v')
+    .innerJoin('questionnaires as q', 'q.id', 'v.questionnaire_id')
+    .select(['v.id'])
+    .where('q.slug', '=', 'mini-jar-matrix')
+    .orderBy('v.version', 'desc')
+    .executeTakeFirstOrThrow();
+  const { catalogue } = await getQuestionnaireVersion(db, version.id);
+  const teams = await db
+    .selectFrom('teams as t')
+    .innerJoin('areas as a', 'a.id', 't.area_id')
+    .select(['t.id', 't.slug', 't.name', 'a.name as area', 't.team_type'])
+    .orderBy('t.id')
+    .execute();
+  const rng = createRng(20090213);
+  const responseLines: string[] = [];
+  const answerLines: string[] = [];
+  const roundId = await db.transaction().execute(async (trx) => {
+    const round = await trx
+      .insertInto('rounds')
+      .values({ name: BENCH_MINI_JAR_ROUND, questionnaire_version_id: version.id, due_date: '2009-02-13', status: 'closed', follows_round_id: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const first = await sql<{ n: string }>`select nextval(pg_get_serial_sequence('responses', 'id')) as n`.execute(trx);
+    let nextResponseId = Number(first.rows[0].n);
+    for (const [index, team] of teams.entries()) {
+      const demoTeam: DemoTeam = { slug: team.slug, name: team.name, area: team.area, teamType: team.team_type as TeamType, index };
+      const data = generateMiniJar(demoTeam, rng);
+      const status = rng() < 0.95 ? 'submitted' : 'in_progress';
+      const responseId = nextResponseId++;
+      responseLines.push(
+        copyLine([responseId, round.id, team.id, version.id, status, JSON.stringify(data), 1, status === 'submitted' ? '2009-02-12T12:00:00Z' : null]),
+      );
+      for (const name of Object.keys(data)) {
+        const question = catalogue.get(name);
+        if (!question) continue;
+        for (const c of answerCells(question, data)) {
+          answerLines.push(
+            copyLine([
+              responseId,
+              round.id,
+              team.id,
+              c.question,
+              c.row_key,
+              c.column_key,
+              c.topic,
+              c.value_type,
+              c.value_numeric,
+              c.value_text,
+              c.value_choice,
+            ]),
+          );
+        }
+      }
+    }
+    await sql`select setval(pg_get_serial_sequence('responses', 'id'), ${nextResponseId})`.execute(trx);
+    return round.id;
+  });
+  await pipeline(
+    Readable.from(batched(responseLines)),
+    await client`copy responses (id, round_id, team_id, questionnaire_version_id, status, data, revision, submitted_at) from stdin`.writable(),
+  );
+  await pipeline(
+    Readable.from(batched(answerLines)),
+    await client`copy answers (response_id, round_id, team_id, question, row_key, column_key, topic, value_type, value_numeric, value_text, value_choice) from stdin`.writable(),
+  );
+  await recountTallies(db, roundId);
+  await client`analyze answers`;
+  await client`analyze responses`;
+  progress(`  ${answerLines.length.toLocaleString('en-GB')} answer rows in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return roundId;
 }
 
 /** Joins many small lines into ~1 MB chunks: far fewer stream writes. */
