@@ -192,6 +192,48 @@ describe('the questionnaire autosave queue', () => {
     expect(server.last().body).toEqual({ baseRevision: 3, set: { total_cases: 150, case_holding_workers: 6 }, unset: [], changeId: 'change-1' });
   });
 
+  it('saves a manager who types on without a pause at the latest five seconds after their first unsent change', async () => {
+    const { queue, clock, server } = setUp();
+    for (let n = 1; n <= 9; n++) {
+      queue.change('pressures', 'x'.repeat(n)); // a keystroke every 600 ms: never a one-second pause
+      await clock.advance(600);
+    }
+    expect(server.requests).toHaveLength(1);
+    expect(server.last().body.set).toEqual({ pressures: 'x'.repeat(9) }); // sent at 5 s, with the 9th keystroke (4.8 s)
+    await server.last().reply(saved(4, ['pressures']));
+    // The next change waits from its own first keystroke, not from the first change of the last request.
+    queue.change('pressures', 'y');
+    await clock.advance(999);
+    expect(server.requests).toHaveLength(1);
+    await clock.advance(1);
+    expect(server.requests).toHaveLength(2);
+    // Typing on while that one is on its way: the reply does not send each keystroke at once, only after the pause.
+    queue.change('pressures', 'yz');
+    await clock.advance(200);
+    await server.last().reply(saved(5, ['pressures']));
+    expect(server.requests).toHaveLength(2);
+    await clock.advance(799);
+    expect(server.requests).toHaveLength(2);
+    await clock.advance(1);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('says "saving" from the first change not yet sent, never "saved" while a change waits', async () => {
+    const { queue, clock, server, states } = setUp();
+    queue.change('total_cases', 150);
+    expect(states.at(-1)).toEqual({ kind: 'saving' });
+    await clock.advance(1000);
+    await server.last().reply(saved(4, ['total_cases']));
+    expect(states.at(-1)?.kind).toBe('saved');
+    const count = states.length;
+    queue.change('case_holding_workers', 6);
+    queue.change('case_holding_workers', 7);
+    expect(states.slice(count)).toEqual([{ kind: 'saving' }]); // once, not at every keystroke
+    await clock.advance(1000);
+    await server.last().reply(saved(5, ['case_holding_workers']));
+    expect(states.at(-1)?.kind).toBe('saved');
+  });
+
   it('sends one request at a time: a change made while one is in flight goes next, on the new revision, and is not lost', async () => {
     const { queue, clock, server, stored } = setUp();
     queue.change('total_cases', 150);

@@ -2,7 +2,9 @@
  * The questionnaire page's autosave, kept free of React and SurveyJS so its rules can be tested on their own.
  *
  * - Every change is queued per question and written to the browser's storage at once, so a closed tab or a dropped
- *   connection loses nothing; the queue is sent about a second after the user pauses (debounced).
+ *   connection loses nothing; the queue is sent about a second after the user pauses (debounced), and at the latest five
+ *   seconds after the first change not yet sent, so a manager who types on and on is still saved as they go. The status
+ *   says "Saving…" from the first unsent change: it never says everything is saved while something waits.
  * - One request at a time, each with an id, so a retry of a request whose reply was lost is not applied twice.
  * - Network failures and server errors are retried with backoff (1 s doubling to 30 s) and at once when the browser
  *   comes back online; stored changes are sent when the page is opened again.
@@ -33,6 +35,8 @@ export type AutosaveOptions = {
   send: Transport;
   storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null;
   debounceMs?: number;
+  /** The longest a change waits while the user keeps typing. */
+  maxWaitMs?: number;
   onState?: (state: SaveState) => void;
   onConflicts?: (conflicts: ConflictInfo[]) => void;
   onInvalid?: (errors: Array<{ path: string; message: string }>) => void;
@@ -59,6 +63,10 @@ export class AutosaveQueue {
   private unanswered: { body: Record<string, unknown>; batch: Map<string, unknown>; page: string | undefined } | null = null;
   private timer: unknown = null;
   private retryMs = 0;
+  /** When the oldest change not yet sent was made (ms), or null when none waits. */
+  private waitingSince: number | null = null;
+  private lastChangeAt = 0;
+  private lastState: SaveState['kind'] | null = null;
   private blocked: string | null = null;
   private readonly key: string;
   private readonly o: Required<Omit<AutosaveOptions, 'storage' | 'onConflicts' | 'onInvalid' | 'onSaved' | 'onState'>> & AutosaveOptions;
@@ -66,6 +74,7 @@ export class AutosaveQueue {
   constructor(options: AutosaveOptions) {
     this.o = {
       debounceMs: 1000,
+      maxWaitMs: 5000,
       now: () => new Date(),
       setTimer: (fn, ms) => setTimeout(fn, ms),
       clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
@@ -107,13 +116,30 @@ export class AutosaveQueue {
     this.held.delete(question);
     this.pending.set(question, isCleared(value) ? UNSET : value);
     this.persist();
+    this.markWaiting();
     this.schedule(this.o.debounceMs);
   }
 
   setPage(page: string): void {
     this.page = page;
     this.persist();
+    this.markWaiting();
     this.schedule(this.o.debounceMs);
+  }
+
+  /**
+   * A change is waiting: its wait for the pause is counted from here, and a status that said everything was saved now
+   * says it is being saved. Errors, conflicts, being offline or blocked keep their own status (with the count waiting).
+   */
+  private markWaiting() {
+    this.lastChangeAt = this.o.now().getTime();
+    this.waitingSince ??= this.lastChangeAt;
+    if (this.lastState === null || this.lastState === 'idle' || this.lastState === 'saved') this.emit({ kind: 'saving' });
+  }
+
+  private emit(state: SaveState) {
+    this.lastState = state.kind;
+    this.o.onState?.(state);
   }
 
   /** The user keeps their value over the other person's: it is sent again on top of the current revision. */
@@ -149,7 +175,7 @@ export class AutosaveQueue {
 
   private emitIdleOrSaved() {
     if (this.blocked) return;
-    if (this.waiting === 0) this.o.onState?.(this.lastSavedAt ? { kind: 'saved', at: this.lastSavedAt } : { kind: 'idle' });
+    if (this.waiting === 0) this.emit(this.lastSavedAt ? { kind: 'saved', at: this.lastSavedAt } : { kind: 'idle' });
   }
 
   private persist() {
@@ -169,10 +195,12 @@ export class AutosaveQueue {
   private schedule(ms: number) {
     if (this.blocked) return;
     if (this.timer) this.o.clearTimer(this.timer);
+    // Never later than the longest wait for the oldest unsent change (a retry's backoff is not shortened by it).
+    const due = this.waitingSince === null || this.retryMs ? ms : Math.min(ms, Math.max(0, this.waitingSince + this.o.maxWaitMs - this.o.now().getTime()));
     this.timer = this.o.setTimer(() => {
       this.timer = null;
       void this.flush();
-    }, ms);
+    }, due);
   }
 
   /** Another write (confirming carried answers) moved the response on: later saves start from there. */
@@ -205,10 +233,11 @@ export class AutosaveQueue {
       const body = { baseRevision: this.baseRevision, set, unset, changeId: this.o.newId(), ...(page !== undefined ? { page } : {}) };
       attempt = { body, batch, page };
       this.unanswered = attempt;
+      this.waitingSince = null; // what changes from now on waits from its own first change
     }
     const { body, batch, page } = attempt;
     this.inFlight = true;
-    this.o.onState?.({ kind: 'saving' });
+    this.emit({ kind: 'saving' });
     let reply: ServerReply;
     try {
       reply = await this.o.send(body);
@@ -233,9 +262,10 @@ export class AutosaveQueue {
       this.lastSavedAt = this.o.now();
       this.persist();
       this.o.onSaved?.({ revision: reply.body.revision, changed: reply.body.changed ?? [], progress: reply.body.progress });
-      if (this.pending.size) this.schedule(0);
+      // What changed meanwhile goes once the user pauses (or has waited long enough), not at every keystroke.
+      if (this.pending.size) this.schedule(Math.max(0, this.lastChangeAt + this.o.debounceMs - this.o.now().getTime()));
       else this.emitIdleOrSaved();
-      if (this.held.size) this.o.onState?.({ kind: 'error', message: 'Some answers need your attention before they can be saved.', waiting: this.waiting });
+      if (this.held.size) this.emit({ kind: 'error', message: 'Some answers need your attention before they can be saved.', waiting: this.waiting });
       return;
     }
     if (reply.status === 409 && reply.body?.reason === 'conflict') {
@@ -254,7 +284,7 @@ export class AutosaveQueue {
       this.baseRevision = reply.body.currentRevision;
       this.persist();
       this.o.onConflicts?.(conflicts);
-      this.o.onState?.({ kind: 'error', message: 'Someone else changed some of the same answers. Choose which to keep.', waiting: this.waiting });
+      this.emit({ kind: 'error', message: 'Someone else changed some of the same answers. Choose which to keep.', waiting: this.waiting });
       if (this.pending.size) this.schedule(0);
       return;
     }
@@ -269,13 +299,13 @@ export class AutosaveQueue {
       }
       this.persist();
       this.o.onInvalid?.(errors);
-      this.o.onState?.({ kind: 'error', message: 'Some answers are not valid and were not saved: see the marked questions.', waiting: this.waiting });
+      this.emit({ kind: 'error', message: 'Some answers are not valid and were not saved: see the marked questions.', waiting: this.waiting });
       if (this.pending.size) this.schedule(0);
       return;
     }
     if (reply.status === 409 || reply.status === 403 || reply.status === 404) {
       this.blocked = reply.body?.detail ?? 'This response can no longer be changed.';
-      this.o.onState?.({ kind: 'blocked', message: this.blocked!, waiting: this.waiting });
+      this.emit({ kind: 'blocked', message: this.blocked!, waiting: this.waiting });
       return;
     }
     if (reply.status === 401) {
@@ -291,7 +321,7 @@ export class AutosaveQueue {
 
   private backoff(state: SaveState) {
     this.retryMs = this.retryMs ? Math.min(this.retryMs * 2, 30_000) : 1000;
-    this.o.onState?.(state);
+    this.emit(state);
     this.schedule(this.retryMs);
   }
 
