@@ -16,8 +16,11 @@
  *   --regenerate        drop and regenerate the data
  *   --no-write          print the results without rewriting docs/benchmarks.md (each part has its own section there)
  *   --generate-only     make the data and stop
+ *   --profile DIR       run the Stocktake server under node --cpu-prof: a .cpuprofile per process in DIR when it stops
  * Not part of `npm test`.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_BENCH_URL, openBenchDatabase } from './database';
 import { benchDataPresent, ensureBenchMiniJar, generateBenchData } from './generate';
@@ -41,6 +44,7 @@ async function main() {
       only: { type: 'string', multiple: true },
       seconds: { type: 'string', default: '30' },
       'memory-saves': { type: 'string', default: '10000' },
+      profile: { type: 'string' },
     },
   });
   const only = (values.only ?? []).flatMap((v) => v.split(','));
@@ -50,6 +54,10 @@ async function main() {
   const seconds = positiveInteger('seconds', values.seconds);
   const memorySaves = positiveInteger('memory-saves', values['memory-saves']);
   const write = !values['no-write'];
+  if (values.profile) {
+    fs.mkdirSync(values.profile, { recursive: true });
+    process.env.BENCH_PROFILE_DIR = path.resolve(values.profile);
+  }
   const url = process.env.BENCH_DATABASE_URL ?? DEFAULT_BENCH_URL;
   process.env.SESSION_SECRET ??= 'bench-session-secret-not-for-production';
   // The command that reproduces one part's figures, as written beside them.

@@ -119,6 +119,10 @@ export async function startApp(databaseUrl: string, log: (line: string) => void)
     SESSION_SECRET: process.env.SESSION_SECRET ?? crypto.randomBytes(32).toString('base64url'),
   };
   delete env.VITEST;
+  // --profile DIR: node itself, with tsx as a loader, so its --cpu-prof reaches the server (and, through execArgv, its workers).
+  const profile = process.env.BENCH_PROFILE_DIR;
+  if (profile)
+    return startServer('the Stocktake server', process.execPath, ['--cpu-prof', '--cpu-prof-dir', profile, '--import', 'tsx', 'server.ts'], env, port);
   return startServer('the Stocktake server', path.resolve('node_modules/.bin/tsx'), ['server.ts'], env, port);
 }
 
