@@ -7,6 +7,10 @@ import { BENCH_MINI_JAR_ROUND, BENCH_ROUNDS } from './generate';
 import { median, send, type Reply } from './load';
 import { kb, machineLine, met, ms, num, writeSection } from './report';
 import { processTreeMemory, startApp, type RunningServer } from './servers';
+import { JS_GOALS, shippedJavaScript } from './javascript';
+
+/** The routes that show a questionnaire (SurveyJS): the manager's page and the reviewer's read-only view. */
+const QUESTIONNAIRE_ROUTES = ['routes/responses.$responseId._index', 'routes/review.responses.$responseId'];
 
 /**
  * The page benchmark: whole HTTP requests to the production server on the 9,000-team benchmark database, signed in
@@ -197,5 +201,29 @@ Reproduce: \`${input.command}\`.
 ${rows.join('\n')}
 
 ${missed.length ? `${missed.length} of ${input.results.length} pages miss their goal in this run: ${slow} on the time to first byte, ${large} on the size of the HTML.` : `Every page meets its goal in this run.`}
+
+${renderJavaScript()}`;
+}
+
+/** What the pages ship, from the client build (bench/javascript.ts): sizes, not times, so the same on every run of one build. */
+function renderJavaScript() {
+  const js = shippedJavaScript();
+  const size = (bytes: number) => num(bytes / 1024, 1);
+  const rows = QUESTIONNAIRE_ROUTES.map((id) => {
+    const shipped = js.of(id);
+    return `| \`${id}\` | ${size(shipped.survey)} | ${size(shipped.framework)} | ${size(shipped.ours)} | ours ≤ ${size(JS_GOALS.oursGzipBytes)} | ${met(shipped.ours <= JS_GOALS.oursGzipBytes)} |`;
+  });
+  const strays = js.withSurvey.filter((id) => !QUESTIONNAIRE_ROUTES.includes(id));
+  return `### JavaScript shipped
+
+KB after gzip (level 9) of every chunk a page loads (the entry's, its route's and its parents'), read from the client build's Remix manifest.
+SurveyJS is the chunk holding survey-core's model; React and Remix are the chunks the entry imports; the rest is ours (with any other library a page uses, such as the charts').
+
+| page (route) | SurveyJS | React and Remix | ours (and other libraries) | goal (issue 11) | |
+|---|---:|---:|---:|---|---|
+${rows.join('\n')}
+
+Pages without a questionnaire ship no SurveyJS: ${strays.length ? `**not met**: ${strays.map((id) => `\`${id}\``).join(', ')} load it` : `met (${js.withSurvey.length} of ${js.routes} routes load it, the two above)`}.
+The most JavaScript besides SurveyJS, React and Remix on any page: ${size(js.mostOurs.ours)} KB (\`${js.mostOurs.id}\`).
 `;
 }
