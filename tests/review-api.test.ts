@@ -312,6 +312,18 @@ describe('rounds through the API', () => {
     const overview = await call(getRound, eastReviewer, 'GET', `/api/v1/rounds/${next.body.id}`, { roundId: String(next.body.id) });
     const carried = overview.body.responses.find((r: any) => r.team.id === eastTeams[0].id);
     expect(carried).toMatchObject({ carriedFromResponseId: east0, carried: { carried: 4, unconfirmed: 4, fromUnsubmitted: 0 } });
+    expect(overview.body.page).toBeUndefined(); // whole without page or pageSize
+
+    // A page at a time: pages in order make the whole list, once each.
+    const get = (query: string) => call(getRound, eastReviewer, 'GET', `/api/v1/rounds/${next.body.id}?${query}`, { roundId: String(next.body.id) });
+    const whole = overview.body.responses.map((r: any) => r.responseId);
+    const first = await get('pageSize=2');
+    const second = await get('page=2&pageSize=2');
+    expect(first.body.page).toEqual({ number: 1, size: 2, count: 2, total: 3 });
+    expect(second.body.page).toEqual({ number: 2, size: 2, count: 2, total: 3 });
+    expect([...first.body.responses, ...second.body.responses].map((r: any) => r.responseId)).toEqual(whole);
+    expect((await get('page=1')).body.page).toMatchObject({ size: 500, total: 3 });
+    for (const bad of ['pageSize=0', 'pageSize=1001', 'pageSize=abc', 'page=0']) expect((await get(bad)).status, bad).toBe(400);
   });
 
   it('closes a round (audited): writes to its responses get 409 with the reason; reopening allows them again', async () => {
