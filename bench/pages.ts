@@ -77,6 +77,15 @@ export async function runPageBenchmark(
   const { phase2, open, earlier } = await prepareLogins(db);
   const teams = Number((await sql<{ n: string }>`select count(*) as n from teams`.execute(db)).rows[0].n);
   const serverVersion = (await sql<{ v: string }>`select split_part(version(), ',', 1) as v`.execute(db)).rows[0].v;
+  // One area's pages show every team of the area (per-team figures): the largest pages for their data.
+  const area = await db
+    .selectFrom('areas as a')
+    .innerJoin('teams as t', 't.area_id', 'a.id')
+    .select(['a.id', 'a.name', (eb) => eb.fn.countAll<string>().as('teams')])
+    .groupBy(['a.id', 'a.name'])
+    .orderBy('teams', 'desc')
+    .orderBy('a.name')
+    .executeTakeFirstOrThrow();
   const server = await startApp(options.url, log);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
@@ -105,6 +114,12 @@ export async function runPageBenchmark(
       { label: 'Compare teams', path: `${round}/compare`, as: 'admin', kind: 'page' },
       { label: 'Insights start page', path: `${round}/insights`, as: 'admin', kind: 'page' },
       ...topics.map((topic): PageSpec => ({ label: `Topic: ${topic}`, path: `${round}/insights/${topic}`, as: 'admin', kind: 'page' })),
+      ...topics.map((topic): PageSpec => ({
+        label: `Topic: ${topic}, one area (${area.name}, ${area.teams} teams)`,
+        path: `${round}/insights/${topic}?area=${area.id}`,
+        as: 'admin',
+        kind: 'page',
+      })),
       { label: 'Mini-JAR heatmap', path: `/review/rounds/${options.miniJarRound}/heatmap`, as: 'admin', kind: 'page' },
       { label: 'Phases', path: `${round}/phases`, as: 'admin', kind: 'page' },
       { label: 'Administration (/admin)', path: '/admin', as: 'admin', kind: 'page' },

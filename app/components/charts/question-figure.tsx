@@ -1,3 +1,4 @@
+import { LazyDetails } from '~/components/lazy-details';
 import type { ChoiceFigures, NumericStats, QuestionFigures, TextFigures } from '~/models/aggregation.server';
 import { TEAM_TYPE_LABELS, type TeamType } from '../../../db/schema';
 import { formatNumber, formatPercent } from '~/utils/format';
@@ -148,21 +149,25 @@ function NumericFigure({ q, reportLinks }: { q: Extract<QuestionFigures, { kind:
               median={q.stats.median}
             />
           </figure>
-          <details className="more">
-            <summary>Each team’s answer ({q.teams.length})</summary>
-            <FigureTable
-              caption="Each team’s answer"
-              hideCaption
-              columns={[
-                { header: 'Team', cell: (t) => <TeamReportLink teamId={t.teamId} teamName={t.teamName} reportLinks={reportLinks} /> },
-                // An area's page names its area once, above, not on every row.
-                ...(new Set(q.teams.map((t) => t.areaName)).size > 1 ? [{ header: 'Area', cell: (t: (typeof q.teams)[number]) => t.areaName }] : []),
-                { header: 'Answer', num: true, cell: (t) => formatNumber(t.value, 2) },
-              ]}
-              rows={q.teams}
-              rowKey={(t) => t.teamId}
-            />
-          </details>
+          {/* Made when opened: up to 150 rows a question, a dozen questions a topic. */}
+          <LazyDetails className="more" summary={`Each team’s answer (${q.teams.length})`}>
+            {() => (
+              <FigureTable
+                caption="Each team’s answer"
+                hideCaption
+                columns={[
+                  { header: 'Team', cell: (t) => <TeamReportLink teamId={t.teamId} teamName={t.teamName} reportLinks={reportLinks} /> },
+                  // An area's page names its area once, above, not on every row.
+                  ...(new Set(q.teams!.map((t) => t.areaName)).size > 1
+                    ? [{ header: 'Area', cell: (t: NonNullable<typeof q.teams>[number]) => t.areaName }]
+                    : []),
+                  { header: 'Answer', num: true, cell: (t) => formatNumber(t.value, 2) },
+                ]}
+                rows={q.teams!}
+                rowKey={(t) => t.teamId}
+              />
+            )}
+          </LazyDetails>
         </div>
       ) : null}
       {typeRows.length > 1 ? (

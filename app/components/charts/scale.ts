@@ -21,5 +21,6 @@ export function linearScale(domain: [number, number], range: [number, number]) {
   const [d0, d1] = domain;
   const [r0, r1] = range;
   const span = d1 - d0 || 1;
-  return (value: number) => r0 + ((value - d0) / span) * (r1 - r0);
+  // A tenth of a pixel is finer than any screen draws; more digits only make the page larger (150 dots a chart).
+  return (value: number) => Math.round((r0 + ((value - d0) / span) * (r1 - r0)) * 10) / 10;
 }
