@@ -185,4 +185,23 @@ describe.skipIf(!hasChromium)('a reviewer compares, returns, and starts the next
     const after = (await api(`/api/v1/responses/${phase2Id}`)).body;
     expect(after.data).toEqual(carried.data);
   });
+
+  it("the reviewer's topic page sends each team's answers as a table made when its summary is opened", { timeout: 120_000 }, async () => {
+    await signOut(page);
+    await signIn(page, server.url, REVIEWER);
+    await page.getByRole('link', { name: PHASE_1 }).click();
+    await page.getByRole('heading', { level: 1, name: new RegExp(PHASE_1.replace(/[()]/g, '\\$&')) }).waitFor();
+    const topic = `${new URL(page.url()).pathname}/insights/caseloads`;
+    // As served: the summaries, not the tables (an area's page would hold a dozen of them, a row per team).
+    const served = await page.evaluate(async (path) => (await fetch(path)).text(), topic);
+    expect(served).toMatch(/Each team’s answer \(\d+\)/);
+    expect(served).not.toContain('>Each team’s answer</caption>');
+    await page.goto(`${server.url}${topic}`);
+    const details = page.locator('details.more', { hasText: /Each team’s answer \(\d+\)/ }).first();
+    await details.locator('summary').click();
+    await details.getByRole('table').getByRole('link', { name: TEAMS[0] }).waitFor();
+    await details.locator('summary').press('Enter'); // closed from the keyboard, and opened again: the table stays made
+    await details.locator('summary').press('Enter');
+    expect(await details.getByRole('table').getByRole('row').count()).toBeGreaterThan(3);
+  });
 });
