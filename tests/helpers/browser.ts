@@ -1,11 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { DatabaseTarget, Executor } from '../../db/index';
+import { freePort } from '../../scripts/free-port';
 
 /**
  * Browser tests: a real server (the production build) on a temporary database seeded with the demo data, driven by
@@ -77,18 +77,6 @@ function snapshotBuild(): string {
   const target = path.resolve('.cache/e2e-builds', crypto.randomBytes(4).toString('hex'));
   withBuildLock(() => fs.cpSync(path.resolve('build'), target, { recursive: true }));
   return target;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export type TestServer = {
