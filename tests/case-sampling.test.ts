@@ -65,6 +65,14 @@ describe('reading a case list', () => {
     });
   });
 
+  it('numbers lines as an editor does, counting blank lines and line breaks inside quotes', () => {
+    const csv = 'team,reference,kind,worker\n\nashford-duty,CS-1,cp,"Worker A\n(acting)"\n\nashford-duty,CS-2,unknown,\n';
+    expect(parseCaseList(csv, { teams, today })).toEqual({
+      ok: false,
+      errors: [{ line: 6, message: '"unknown" is not a kind of case (child protection plan, looked after, child in need or other).' }],
+    });
+  });
+
   it('refuses a file without the columns it needs, an empty one, and one that is not CSV', () => {
     expect(parseCaseList('team,worker\nashford-duty,A\n', { teams, today })).toEqual({
       ok: false,

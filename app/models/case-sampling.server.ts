@@ -92,15 +92,17 @@ export function parseCaseList(
   text: string,
   options: { teams: ReadonlyArray<{ id: number; name: string; slug: string }>; today: string; onlyTeamId?: number },
 ): CaseListResult {
-  let rows: string[][];
+  let parsed: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    rows = parse(text.replace(/^\uFEFF/, ''), { relax_column_count: true, skip_empty_lines: true, trim: true, bom: true }) as string[][];
+    parsed = parse(text.replace(/^\uFEFF/, ''), { relax_column_count: true, skip_empty_lines: true, trim: true, bom: true, info: true });
   } catch (error) {
     const line = (error as { lines?: number }).lines ?? 1;
     return { ok: false, errors: [{ line, message: `This is not readable CSV: ${(error as Error).message.replace(/^Invalid[^:]*: /, '')}` }] };
   }
+  // Each record with the line it starts on, as an editor numbers them (blank lines and quoted line breaks counted).
+  const rows = parsed.map(({ record, info }) => ({ cells: record, line: info.lines - record.join('').split('\n').length + 1 }));
   if (!rows.length) return { ok: false, errors: [{ line: 1, message: 'The file is empty: give a header line, then one case a line.' }] };
-  const header = rows[0].map((cell) =>
+  const header = rows[0].cells.map((cell) =>
     cell
       .toLowerCase()
       .replace(/[_\s]+/g, ' ')
@@ -128,9 +130,8 @@ export function parseCaseList(
   const errors: CaseListError[] = [];
   const cases: CaseRecord[] = [];
   const firstLine = new Map<string, number>();
-  rows.slice(1).forEach((row, index) => {
-    const line = index + 2;
-    const cell = (column: Column) => (at[column] === undefined ? '' : (row[at[column]!] ?? '').trim());
+  rows.slice(1).forEach(({ cells, line }) => {
+    const cell = (column: Column) => (at[column] === undefined ? '' : (cells[at[column]!] ?? '').trim());
     const problems: string[] = [];
 
     let teamId = options.onlyTeamId ?? null;
