@@ -355,9 +355,9 @@ async function textAnswers(db: Executor, scope: Scope, topic: string, otherOf?: 
     : sql`a.value_type = 'text' and ${outsideDynamicRows(scope, topic)}`;
   // How many written answers each question or cell has (index-only), then the first few of each by team (textLimit):
   // numbered in one index-only pass over the topic's written answers (answers_text_cells_idx is in cell and team
-  // order; select nothing it does not hold, not even value_type), and only those listed are read for their text. A lateral query per cell planned worse: PostgreSQL
-  // estimates one row for a cell it only knows at run time, and sorted thousands of rows read through another index
-  // (700 ms instead of 30 ms on the national thresholds page).
+  // order; select nothing it does not hold, not even value_type), and only those listed are read for their text.
+  // A lateral query per cell planned worse: PostgreSQL estimates one row for a cell it only knows at run time, and
+  // sorted thousands of rows read through another index (700 ms instead of 30 ms on the national thresholds page).
   const totals = await runAggregate(
     db,
     sql<{ question: string; row_key: string; column_key: string; total: number }>`
