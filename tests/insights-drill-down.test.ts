@@ -1,6 +1,4 @@
-import { createElement } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
-import { createStaticHandler, createStaticRouter, StaticRouterProvider } from 'react-router-dom/server';
+import { renderRoute as render } from './helpers/render';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEAM_LIST_LIMIT, TEXT_LIMIT, textLimit, WIDE_TEXT_LIMIT } from '../app/models/aggregation/figures';
 import TopicRoute, { loader as topicLoader } from '../app/routes/review.rounds.$roundId.insights.$topic';
@@ -22,17 +20,6 @@ beforeAll(async () => {
   headers = await sessionHeaders(test.db, f.users.reviewer);
 });
 afterAll(() => test.destroy());
-
-/** Renders a route's component on the server with the data its loader returned, as Remix would. */
-async function render(Component: () => JSX.Element, url: string, data: unknown): Promise<string> {
-  const handler = createStaticHandler([{ id: 'page', path: '*', Component, loader: () => data as Record<string, unknown> }]);
-  const context = await handler.query(new Request(new URL(url, 'http://localhost')));
-  if (context instanceof Response) throw new Error(`the page answered ${context.status}`);
-  const router = createStaticRouter(handler.dataRoutes, context);
-  const html = renderToStaticMarkup(createElement(StaticRouterProvider, { router, context, hydrate: false }));
-  if (html.includes('Unexpected Application Error')) throw new Error(`${url} failed to render: ${html.replace(/<[^>]+>/g, ' ').slice(0, 500)}`);
-  return html;
-}
 
 async function topic(topicId: string, query = '') {
   const roundId = f.rounds.phase1.id;

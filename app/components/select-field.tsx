@@ -55,3 +55,35 @@ export function SelectField({
     </div>
   );
 }
+
+/**
+ * A small GET form that picks one area (for pickers too long to list every team at once: the teams of the chosen area
+ * are listed instead). `hidden` keeps other parameters of the page.
+ */
+export function AreaPickerForm({
+  id,
+  label,
+  areas,
+  value,
+  button,
+  hidden = {},
+}: {
+  id: string;
+  label: string;
+  areas: ReadonlyArray<{ id: number; name: string }>;
+  value: string | number | null | undefined;
+  button: string;
+  hidden?: Record<string, string | number>;
+}) {
+  return (
+    <form method="get" className="filters" aria-label={label}>
+      {Object.entries(hidden).map(([name, v]) => (
+        <input key={name} type="hidden" name={name} value={v} />
+      ))}
+      <SelectField id={id} label={label} defaultValue={value ?? ''} empty="Choose an area" options={areas.map((a) => ({ value: a.id, label: a.name }))} />
+      <button type="submit" className="button button--secondary">
+        {button}
+      </button>
+    </form>
+  );
+}

@@ -93,22 +93,17 @@ export default function Admin() {
   const { questionnaires, teams, users, areas, roles, me, notice, search } = useLoaderData<typeof loader>();
   const teamParams = { sort: 'teamSort', dir: 'teamDir', page: 'teamPage' };
   const userParams = { sort: 'userSort', dir: 'userDir', page: 'userPage' };
-  const teamSortHeader = (sort: string, text: string) => ({
+  /** A sortable column header of one of the two lists, each with its own parameters and anchor. */
+  const sortHeader = (list: { sort: string; dir: 'asc' | 'desc' }, params: typeof teamParams, anchor: string) => (sort: string, text: string) => ({
     header: (
-      <SortLink sort={sort} current={teams.sort} dir={teams.dir} search={search} params={teamParams} anchor="#teams">
+      <SortLink sort={sort} current={list.sort} dir={list.dir} search={search} params={params} anchor={anchor}>
         {text}
       </SortLink>
     ),
-    ariaSort: ariaSort(teams.sort === sort, teams.dir),
+    ariaSort: ariaSort(list.sort === sort, list.dir),
   });
-  const userSortHeader = (sort: string, text: string) => ({
-    header: (
-      <SortLink sort={sort} current={users.sort} dir={users.dir} search={search} params={userParams} anchor="#users">
-        {text}
-      </SortLink>
-    ),
-    ariaSort: ariaSort(users.sort === sort, users.dir),
-  });
+  const teamSortHeader = sortHeader(teams, teamParams, '#teams');
+  const userSortHeader = sortHeader(users, userParams, '#users');
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   return (

@@ -9,7 +9,7 @@ import { idFieldSchema } from '~/models/ids';
 import { addUserFromAdmin } from '~/models/users.server';
 import { formRefusal } from '~/utils/errors.server';
 import { requireUserWithPermission } from '~/utils/session.server';
-import { SelectField } from '~/components/select-field';
+import { AreaPickerForm, SelectField } from '~/components/select-field';
 import { readForm } from '~/utils/forms.server';
 
 export const meta: MetaFunction = () => [{ title: 'Add a user – Administration – Stocktake' }];
@@ -98,18 +98,7 @@ export default function AddUser() {
       <ErrorSummary message={actionData?.message} errors={errors} fieldIds={{ role: 'role-admin' }} />
       {teamsByArea ? (
         // Too many teams for one list: a manager's team is chosen from the teams of one area.
-        <form method="get" className="filters" aria-label="Show the teams of an area">
-          <SelectField
-            id="teamArea"
-            label="Area of the manager’s team"
-            defaultValue={teamArea ?? ''}
-            empty="Choose an area"
-            options={areas.map((a) => ({ value: a.id, label: a.name }))}
-          />
-          <button type="submit" className="button button--secondary">
-            Show its teams
-          </button>
-        </form>
+        <AreaPickerForm id="teamArea" label="Area of the manager’s team" areas={areas} value={teamArea} button="Show its teams" />
       ) : null}
       <Form method="post" noValidate>
         <TextField id="email" field="email" label="Email address" type="email" autoComplete="off" errors={errors} required />

@@ -6,7 +6,7 @@ import { idFieldSchema, MAX_ID } from '~/models/ids';
 import { getDb } from '../../db/index';
 import { TEAM_TYPE_LABELS } from '../../db/schema';
 import { roundTeamChoices } from '~/models/organisation.server';
-import { SelectField } from '~/components/select-field';
+import { AreaPickerForm } from '~/components/select-field';
 import { listQuestionnaires } from '~/models/questionnaires.server';
 import { createRoundForUser, isoDateSchema, listRounds, teamSelectionSchema, type TeamSelection } from '~/models/rounds.server';
 import { formRefusal } from '~/utils/errors.server';
@@ -173,19 +173,14 @@ export default function NewRound() {
       ) : null}
       {pickByArea ? (
         // Too many teams to list: picking them one by one goes an area at a time (the other choices need no list).
-        <form method="get" className="filters" aria-label="Pick teams from an area">
-          {follows ? <input type="hidden" name="follows" value={follows.id} /> : null}
-          <SelectField
-            id="pickArea"
-            label="Pick teams from an area"
-            defaultValue={pickArea ?? ''}
-            empty="Choose an area"
-            options={areas.map((a) => ({ value: a.id, label: a.name }))}
-          />
-          <button type="submit" className="button button--secondary">
-            List its teams
-          </button>
-        </form>
+        <AreaPickerForm
+          id="pickArea"
+          label="Pick teams from an area"
+          areas={areas}
+          value={pickArea}
+          button="List its teams"
+          hidden={follows ? { follows: follows.id } : {}}
+        />
       ) : null}
       <Form method="post" noValidate>
         <div className="field">
