@@ -16,7 +16,19 @@ export const TEAM_TYPE_LABELS: Record<TeamType, string> = {
   other: 'Other',
 };
 
-export type Role = 'admin' | 'reviewer' | 'manager';
+/** The kinds of case a case-file audit samples from. */
+export const CASE_KINDS = ['child-protection-plan', 'looked-after', 'child-in-need', 'other'] as const;
+export type CaseKind = (typeof CASE_KINDS)[number];
+export const CASE_KIND_LABELS: Record<CaseKind, string> = {
+  'child-protection-plan': 'Child protection plan',
+  'looked-after': 'Looked after',
+  'child-in-need': 'Child in need',
+  other: 'Other',
+};
+
+export type Role = 'admin' | 'reviewer' | 'manager' | 'auditor';
+/** What a round's responses are about: the team (one response each) or sampled cases (one audit each). */
+export type RoundSubject = 'team' | 'case';
 export type ResponseStatus = 'not_started' | 'in_progress' | 'submitted' | 'returned';
 export type RevisionKind = 'edit' | 'submit' | 'return' | 'carry_forward' | 'confirm' | 'reopen';
 export type ValueType = 'numeric' | 'text' | 'choice';
@@ -163,6 +175,8 @@ export type QuestionDetail = {
   maxCount?: number;
   /** Keys of a matrix row or a panel that SurveyJS computes (expression cells and questions): kept, never aggregated. */
   computed?: string[];
+  /** A standard of a case-file audit: the answers that meet it, and those that take the case out of its count. */
+  standard?: { meets: unknown[]; notApplicable: unknown[] };
 };
 
 export interface RoundsTable {
@@ -176,6 +190,64 @@ export interface RoundsTable {
   created_at: Timestamp;
   closed_at: NullableTimestamp;
   closed_by: number | null;
+  subject: Generated<RoundSubject>;
+  /** An annual practice audit: the next round is due this many months after this one. */
+  repeat_months: number | null;
+  /** How a case round samples its cases (app/models/case-sampling.server.ts), kept for the rounds that repeat it. */
+  sample_rule: Json<StoredSampleRule | null>;
+}
+
+/** A sample rule as a round keeps it: the seed, the size per team and whether it is drawn per kind of case. */
+export type StoredSampleRule = { seed: string; size: { count: number } | { share: number }; stratifyByKind: boolean };
+
+export interface RoundTeamsTable {
+  round_id: number;
+  team_id: number;
+}
+
+export interface CaseDrawsTable {
+  id: Generated<number>;
+  round_id: number;
+  rule: Json<StoredSampleRule>;
+  teams: number;
+  cases: number;
+  drawn_by: number | null;
+  drawn_at: Timestamp;
+}
+
+export interface AuditCasesTable {
+  id: Generated<number>;
+  round_id: number;
+  team_id: number;
+  reference: string;
+  kind: CaseKind;
+  worker: string | null;
+  opened_on: ColumnType<string | null, string | null | undefined, string | null>;
+  selected: 'drawn' | 'hand' | null;
+  draw_id: number | null;
+  added_by: number | null;
+  created_at: Timestamp;
+}
+
+export interface ModerationDecisionsTable {
+  id: Generated<number>;
+  response_id: number;
+  question: string;
+  value: Json<unknown>;
+  note: Generated<string>;
+  decided_by: number | null;
+  decided_at: Timestamp;
+}
+
+export type ReplyStance = 'agree' | 'partly' | 'disagree';
+
+export interface AuditRepliesTable {
+  id: Generated<number>;
+  response_id: number;
+  stance: ReplyStance;
+  body: string;
+  author_id: number | null;
+  created_at: Timestamp;
 }
 
 export interface ResponsesTable {
@@ -200,6 +272,10 @@ export interface ResponsesTable {
   returned_by: number | null;
   return_reason: string | null;
   return_questions: Json<string[] | null>;
+  /** Case rounds: the audited case, the auditor doing it, and for a second, blind audit the first one's id. */
+  case_id: number | null;
+  auditor_id: number | null;
+  moderation_of: number | null;
 }
 
 export interface ResponseRevisionsTable {
@@ -311,6 +387,11 @@ export interface Database {
   question_roles: QuestionRolesTable;
   rounds: RoundsTable;
   responses: ResponsesTable;
+  round_teams: RoundTeamsTable;
+  case_draws: CaseDrawsTable;
+  audit_cases: AuditCasesTable;
+  moderation_decisions: ModerationDecisionsTable;
+  audit_replies: AuditRepliesTable;
   response_revisions: ResponseRevisionsTable;
   answers: AnswersTable;
   answer_tallies: AnswerTalliesTable;

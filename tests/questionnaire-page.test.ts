@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadQuestionnairePage } from '../app/models/questionnaire-page.server';
+import { loadQuestionnairePage, type QuestionnairePage } from '../app/models/questionnaire-page.server';
+
+/** The page, failing the test when the loader sent the user elsewhere. */
+function pageOf(loaded: QuestionnairePage | string): QuestionnairePage {
+  if (typeof loaded === 'string') throw new Error(`expected the questionnaire page, was sent to ${loaded}`);
+  return loaded;
+}
 import { saveResponseChange, submitResponse } from '../app/models/responses.server';
 import { createRound } from '../app/models/rounds.server';
 import { useTestDatabase, type TestDatabase } from './helpers/db';
@@ -31,7 +37,7 @@ describe("the manager's questionnaire page data", () => {
       page: 'profile',
     });
 
-    const open = (await loadQuestionnairePage(test.db, manager, id))!;
+    const open = pageOf(await loadQuestionnairePage(test.db, manager, id));
     expect(open.response).toMatchObject({
       id,
       status: 'in_progress',
@@ -45,7 +51,7 @@ describe("the manager's questionnaire page data", () => {
     expect(open).not.toHaveProperty('questionnaire.definition');
 
     await submitResponse(test.db, manager, id, { revision: saved.revision });
-    const submitted = (await loadQuestionnairePage(test.db, manager, id))!;
+    const submitted = pageOf(await loadQuestionnairePage(test.db, manager, id));
     expect(submitted.response).toMatchObject({ status: 'submitted', submittedBy: 'Mina Manager', submittedAt: expect.any(String) });
     expect(submitted.readOnlyReason).toMatch(/submitted: it is read-only/);
   });
@@ -59,7 +65,7 @@ describe("the manager's questionnaire page data", () => {
     await createRound(test.db, { name: 'Phase 1', questionnaireVersionId: versionId, dueDate: '2009-01-30', teamIds: [team.id, other.id] }, null);
     const { id } = await test.db.selectFrom('responses').select('id').where('team_id', '=', team.id).executeTakeFirstOrThrow();
 
-    expect(await loadQuestionnairePage(test.db, reviewer, id)).toBeNull();
+    expect(await loadQuestionnairePage(test.db, reviewer, id)).toBe(`/review/responses/${id}`);
     const review = await callRoute(loader, `/responses/${id}`, { headers: await sessionHeaders(test.db, reviewer), params: { responseId: String(id) } });
     expect((review as Response).status).toBe(302);
     expect((review as Response).headers.get('Location')).toBe(`/review/responses/${id}`);
@@ -89,7 +95,7 @@ describe("the manager's questionnaire page data", () => {
     await submitResponse(test.db, manager, id, { revision: saved.revision });
     await returnResponse(test.db, reviewer, id, { reason: 'Check the vacancies.', questions: ['vacant'] });
 
-    const page = (await loadQuestionnairePage(test.db, manager, id))!;
+    const page = pageOf(await loadQuestionnairePage(test.db, manager, id));
     expect(page.titles).toEqual({ vacant: expect.any(String) });
     expect(JSON.stringify(page)).not.toContain('Establishment (FTE)');
   });
@@ -105,7 +111,7 @@ describe("the questionnaire's definition, fetched by the page", () => {
     const reviewer = await createUser(test.db, 'reviewer', { areaId: area.id });
     await createRound(test.db, { name: 'Phase 1', questionnaireVersionId: versionId, dueDate: '2009-01-30', teamIds: [team.id, other.id] }, null);
     const { id } = await test.db.selectFrom('responses').select('id').where('team_id', '=', team.id).executeTakeFirstOrThrow();
-    const url = (await loadQuestionnairePage(test.db, manager, id))!.questionnaire.definitionUrl;
+    const url = pageOf(await loadQuestionnairePage(test.db, manager, id)).questionnaire.definitionUrl;
     const call = async (user: typeof manager | null, path = url, headers: Record<string, string> = {}) => {
       const [, , responseId, , key] = path.split('/');
       return (await callRoute(definitionLoader, path, {

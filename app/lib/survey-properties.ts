@@ -13,6 +13,14 @@ export function registerSurveyProperties(): void {
     // The part a question plays in the special figures (app/models/question-roles.ts), e.g. "staffing-vacant".
     Serializer.addProperty('question', { name: 'role', category: 'general', visible: false });
   }
+  if (!Serializer.findProperty('question', 'meets')) {
+    // A standard of a case-file audit: the answers that mean the case meets it, e.g. ["yes"] (docs/case-audits.md).
+    Serializer.addProperty('question', { name: 'meets', category: 'general', visible: false });
+  }
+  if (!Serializer.findProperty('question', 'notApplicable')) {
+    // The answers that take a case out of a standard's count, e.g. ["na"].
+    Serializer.addProperty('question', { name: 'notApplicable', category: 'general', visible: false });
+  }
 }
 
 registerSurveyProperties();

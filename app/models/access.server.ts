@@ -9,7 +9,7 @@ import type { CurrentUser } from './users.server';
  */
 
 /** The roles a reach is computed from (what `loadCurrentUser` reads from memberships). */
-export type AccessUser = Pick<CurrentUser, 'isAdmin' | 'reviewerAreaIds' | 'managedTeamIds'>;
+export type AccessUser = Pick<CurrentUser, 'isAdmin' | 'reviewerAreaIds' | 'managedTeamIds' | 'auditorAreaIds'> & { id?: number };
 
 export type Reach = {
   /** Teams whose responses the user may read one by one: every team, or those of some areas plus some teams. */
@@ -18,6 +18,8 @@ export type Reach = {
   manage: number[];
   /** Areas the user reviews: rounds, overviews' scope, aggregates, exports, new rounds' teams. */
   review: 'all' | number[];
+  /** Areas whose cases the user audits (auditors). Never their own teams' cases: see `canAuditTeam`. */
+  audit: 'all' | number[];
 };
 
 export function reachOf(user: AccessUser): Reach {
@@ -26,7 +28,7 @@ export function reachOf(user: AccessUser): Reach {
   const review: Reach['review'] = user.isAdmin || user.reviewerAreaIds === 'all' ? 'all' : (user.reviewerAreaIds ?? []);
   // A reviewer sees their areas' teams, a manager their own teams, someone with both roles the union.
   const see: Reach['see'] = review === 'all' ? 'all' : { areaIds: review, teamIds: manage };
-  return { see, manage, review };
+  return { see, manage, review, audit: user.auditorAreaIds ?? [] };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -59,6 +61,47 @@ export function managedTeamIds(user: AccessUser): number[] {
   return reachOf(user).manage;
 }
 
+/**
+ * Whether the user audits a team's cases: an auditor whose scope holds the team's area, who is not one of the team's
+ * managers (nobody audits their own team's cases).
+ */
+export function canAuditTeam(user: AccessUser, team: { id: number; area_id: number }): boolean {
+  const { audit, manage } = reachOf(user);
+  if (manage.includes(team.id)) return false;
+  return audit === 'all' || audit.includes(team.area_id);
+}
+
+/** What the rules for one response read: its team, what its round is about, and for a case audit who does it. */
+export type ResponseFacts = {
+  team_id: number;
+  area_id: number;
+  subject: 'team' | 'case';
+  status: string;
+  auditor_id: number | null;
+  moderation_of: number | null;
+};
+
+/**
+ * Whether the user may see a response. A team's own return: whoever may see the team. A case audit:
+ *  - reviewers of the team's area, every audit (first and second);
+ *  - auditors of the team, the audits they do and those nobody has taken yet (so a second audit is blind: neither
+ *    auditor sees the other's);
+ *  - the team's managers, its completed first audits only (read-only).
+ */
+export function canSeeResponse(user: AccessUser, response: ResponseFacts): boolean {
+  const team = { id: response.team_id, area_id: response.area_id };
+  if (response.subject === 'team') return canSeeTeam(user, team);
+  if (canReviewArea(user, response.area_id)) return true;
+  if (canAuditTeam(user, team) && (response.auditor_id === null || response.auditor_id === user.id)) return true;
+  return canManageTeam(user, response.team_id) && response.status === 'submitted' && response.moderation_of === null;
+}
+
+/** Whether the user completes a response: a team's managers their team's return; a case audit's own auditor. */
+export function canEditResponse(user: AccessUser, response: ResponseFacts): boolean {
+  if (response.subject === 'team') return canManageTeam(user, response.team_id);
+  return response.auditor_id === user.id && canAuditTeam(user, { id: response.team_id, area_id: response.area_id });
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // In SQL: conditions on a teams table under `teamAlias`, true exactly where the code forms above are.
 
@@ -80,6 +123,29 @@ export function teamVisibleTo(user: AccessUser, teamAlias = 't'): RawBuilder<boo
   ].filter((p): p is RawBuilder<boolean> => p !== null);
   if (!parts.length) return FALSE;
   return sql<boolean>`(${sql.join(parts, sql` or `)})`;
+}
+
+/** The teams whose cases the user audits (canAuditTeam). */
+export function teamAuditedBy(user: AccessUser, teamAlias = 't'): RawBuilder<boolean> {
+  const { audit, manage } = reachOf(user);
+  if (audit !== 'all' && !audit.length) return FALSE;
+  const inScope = audit === 'all' ? TRUE : inList(column(teamAlias, 'area_id'), audit);
+  return manage.length ? sql<boolean>`(${inScope} and not ${inList(column(teamAlias, 'id'), manage)})` : inScope;
+}
+
+/**
+ * The responses the user may see (canSeeResponse), over a teams table `t`, a responses table `s` and a rounds table
+ * `r` (aliases as given).
+ */
+export function responseVisibleTo(user: AccessUser, aliases: { team?: string; response?: string; round?: string } = {}): RawBuilder<boolean> {
+  const { team = 't', response = 's', round = 'r' } = aliases;
+  const ref = (alias: string, name: string) => column(alias, name);
+  const caseRules = [
+    teamReviewedBy(user, team),
+    sql<boolean>`(${teamAuditedBy(user, team)} and (${ref(response, 'auditor_id')} is null or ${ref(response, 'auditor_id')} = ${user.id}))`,
+    sql<boolean>`(${teamManagedBy(user, team)} and ${ref(response, 'status')} = 'submitted' and ${ref(response, 'moderation_of')} is null)`,
+  ];
+  return sql<boolean>`(case when ${ref(round, 'subject')} = 'team' then ${teamVisibleTo(user, team)} else (${sql.join(caseRules, sql` or `)}) end)`;
 }
 
 /** The teams the user manages (canManageTeam). */

@@ -11,15 +11,9 @@ import { parse } from 'csv-parse/sync';
  * change a team's sample; the same seed, rule and cases always give the same sample. A case is never drawn twice.
  */
 
-export const CASE_KINDS = ['child-protection-plan', 'looked-after', 'child-in-need', 'other'] as const;
-export type CaseKind = (typeof CASE_KINDS)[number];
+import { CASE_KINDS, CASE_KIND_LABELS, type CaseKind } from '../../db/schema';
 
-export const CASE_KIND_LABELS: Record<CaseKind, string> = {
-  'child-protection-plan': 'Child protection plan',
-  'looked-after': 'Looked after',
-  'child-in-need': 'Child in need',
-  other: 'Other',
-};
+export { CASE_KINDS, CASE_KIND_LABELS, type CaseKind };
 
 /** A case the team's records hold, as uploaded: its reference is the authority's case system's own. */
 export type CaseRecord = {

@@ -308,8 +308,15 @@ export function describeQuestion(question: Question, position: number): Catalogu
     type: question.getType(),
     topic: String(q.topic ?? ''),
     ...(q.role ? { role: String(q.role) } : {}),
-    ...describeValue(question),
+    ...withStandard(describeValue(question), q),
   };
+}
+
+/** A case-file audit's standard (`meets`, `notApplicable`), kept in the question's detail. */
+function withStandard<T extends { detail: QuestionDetail }>(described: T, q: Loose): T {
+  if (q.meets === undefined || q.meets === null) return described;
+  const list = (value: unknown) => (Array.isArray(value) ? value : value === undefined || value === null ? [] : [value]);
+  return { ...described, detail: { ...described.detail, standard: { meets: list(q.meets), notApplicable: list(q.notApplicable) } } };
 }
 
 /** The answerable questions of a questionnaire definition, in page order (display-only questions left out). */

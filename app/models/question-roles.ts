@@ -10,11 +10,11 @@ import type { QuestionDetail, StoredAs } from '../../db/schema';
  */
 
 /** What kind of question can play a role. */
-type Accepts = 'number' | 'yes-no' | 'numeric-rating' | 'text' | 'monthly-matrix';
+type Accepts = 'number' | 'yes-no' | 'numeric-rating' | 'text' | 'monthly-matrix' | 'choice';
 
 type RoleSpec = {
   /** The figures the role feeds: the staffing section, the caseloads section, thresholds or monthly activity. */
-  section: 'staffing' | 'caseloads' | 'thresholds' | 'activity';
+  section: 'staffing' | 'caseloads' | 'thresholds' | 'activity' | 'case-audit';
   label: string;
   accepts: Accepts;
   /** Roles the same version must also declare for this one's figures to mean anything. */
@@ -35,6 +35,9 @@ export const QUESTION_ROLE_NAMES = [
   'threshold-change',
   'threshold-explanation',
   'activity-monthly',
+  'case-grade',
+  'case-record-location',
+  'case-sources',
 ] as const;
 
 export type QuestionRole = (typeof QUESTION_ROLE_NAMES)[number];
@@ -58,6 +61,10 @@ export const QUESTION_ROLES: Record<QuestionRole, RoleSpec> = {
   'threshold-change': { section: 'thresholds', label: 'change in the level of concern at which the team acts', accepts: 'numeric-rating' },
   'threshold-explanation': { section: 'thresholds', label: 'explanation of the threshold change', accepts: 'text', requires: ['threshold-change'] },
   'activity-monthly': { section: 'activity', label: 'monthly activity counts', accepts: 'monthly-matrix' },
+  // Case-file audits (docs/case-audits.md): the grade's choices run from best to worst.
+  'case-grade': { section: 'case-audit', label: 'overall grade of the case (choices best first)', accepts: 'choice' },
+  'case-record-location': { section: 'case-audit', label: 'where the case record was found', accepts: 'choice' },
+  'case-sources': { section: 'case-audit', label: 'the sources the auditor read', accepts: 'choice' },
 };
 
 export function isQuestionRole(value: unknown): value is QuestionRole {
@@ -73,7 +80,10 @@ const ACCEPTS_TEXT: Record<Accepts, string> = {
   'numeric-rating': 'a rating with numeric values',
   text: 'a text or comment question',
   'monthly-matrix': 'a matrix whose rows are months (YYYY-MM) with at least one number column',
+  choice: 'a single-choice question (radiogroup or dropdown) with at least two choices',
 };
+
+const SINGLE_CHOICE = new Set(['radiogroup', 'dropdown', 'rating', 'boolean']);
 
 type Described = { name: string; type: string; valueType: StoredAs; detail: QuestionDetail };
 
@@ -95,9 +105,51 @@ export function fitsRole(role: QuestionRole, question: Described): boolean {
         question.detail.rows!.every((r) => MONTH.test(r.value)) &&
         (question.detail.columns ?? []).some((c) => c.valueType === 'numeric')
       );
+    case 'choice':
+      return (question.type === 'radiogroup' || question.type === 'dropdown') && (question.detail.choices?.length ?? 0) >= 2;
     default:
       return false;
   }
+}
+
+/** The answers a single-choice question can hold: its choices, or a boolean's two values. */
+function answerValues(question: Described): unknown[] {
+  if (question.type === 'boolean') return question.detail.booleanValues ?? [true, false];
+  return (question.detail.choices ?? []).map((c) => c.value);
+}
+
+/**
+ * Problems with a case-file audit standard (`meets`, `notApplicable`): it must be a single-choice question, and each
+ * value it lists one of the question's answers.
+ */
+function standardProblems(question: Described): { question?: string; message: string }[] {
+  const standard = question.detail.standard;
+  if (!standard) return [];
+  if (!SINGLE_CHOICE.has(question.type)) {
+    return [{ question: question.name, message: `declares "meets", which only a single-choice question (radiogroup, dropdown, rating or boolean) can` }];
+  }
+  const problems: { question?: string; message: string }[] = [];
+  if (!standard.meets.length) problems.push({ question: question.name, message: '"meets" lists no answer: name the answers that meet the standard' });
+  const values = answerValues(question).map((v) => JSON.stringify(v));
+  for (const [property, listed] of [
+    ['meets', standard.meets],
+    ['notApplicable', standard.notApplicable],
+  ] as const) {
+    for (const value of listed) {
+      if (!values.includes(JSON.stringify(value))) {
+        problems.push({
+          question: question.name,
+          message: `lists ${JSON.stringify(value)} in "${property}", which is not one of its answers (${values.join(', ')})`,
+        });
+      }
+    }
+  }
+  for (const value of standard.meets) {
+    if (standard.notApplicable.some((v) => JSON.stringify(v) === JSON.stringify(value))) {
+      problems.push({ question: question.name, message: `lists ${JSON.stringify(value)} in both "meets" and "notApplicable"` });
+    }
+  }
+  return problems;
 }
 
 /** Problems with one version's roles: unknown, on the wrong kind of question, declared twice, missing a partner. */
@@ -105,6 +157,7 @@ export function checkRoles(questions: (Described & { role?: string })[]): { ques
   const problems: { question?: string; message: string }[] = [];
   const holders = new Map<QuestionRole, string>();
   for (const question of questions) {
+    problems.push(...standardProblems(question));
     if (question.role === undefined) continue;
     if (!isQuestionRole(question.role)) {
       problems.push({ question: question.name, message: `has unknown role "${question.role}" (known roles: ${QUESTION_ROLE_NAMES.join(', ')})` });

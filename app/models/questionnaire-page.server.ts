@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/index';
-import { canManageTeam } from './access.server';
+import { canAuditTeam, canEditResponse } from './access.server';
 import { notFound } from './errors.server';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
 import { cachedPromise } from '~/utils/cache.server';
@@ -33,17 +33,22 @@ function titlesOf(version: VersionInfo, names?: Iterable<string>): Record<string
  * not in the page: the browser fetches it once per version (loadQuestionnaireDefinition) and keeps it, so the page
  * carries each answer once and no copy of the questionnaire. `titles` holds only what the page shows before the
  * definition arrives: the questions a reviewer returned the response about.
- * Throws the response's not-found refusal when it is missing or not visible; null when the user may see the response
- * but does not manage the team (a reviewer following a link meant for the team: the route sends them to the
- * reviewers' read-only view).
+ * Throws the response's not-found refusal when it is missing or not visible; the path of its read-only view when the
+ * user may see the response but does not complete it (a reviewer following a link meant for the team, a manager
+ * reading an audit of their team's case): the route sends them there.
  */
 export async function loadQuestionnairePage(db: Executor, user: CurrentUser, responseId: number) {
   const response = await requireVisibleResponse(db, user, responseId);
-  if (!canManageTeam(user, response.team_id)) return null;
-  const [version, key, submitter] = await Promise.all([
+  // A case audit opens here for its auditors (read-only until they take it on); everyone else reads it elsewhere.
+  const auditor = response.subject === 'case' && canAuditTeam(user, { id: response.team_id, area_id: response.area_id });
+  if (!canEditResponse(user, response) && !auditor) return response.subject === 'case' ? `/audits/${response.id}` : `/review/responses/${response.id}`;
+  const [version, key, submitter, caseFile] = await Promise.all([
     getQuestionnaireVersion(db, response.questionnaire_version_id),
     definitionKey(db, response.questionnaire_version_id),
     response.submitted_by ? db.selectFrom('users').select('name').where('id', '=', response.submitted_by).executeTakeFirst() : undefined,
+    response.case_id
+      ? db.selectFrom('audit_cases').select(['reference', 'kind', 'worker', 'opened_on']).where('id', '=', response.case_id).executeTakeFirst()
+      : undefined,
   ]);
   const blocker = editBlocker(user, response);
   const returnQuestions = response.return_questions ?? [];
@@ -66,6 +71,7 @@ export async function loadQuestionnairePage(db: Executor, user: CurrentUser, res
     },
     readOnlyReason: blocker?.message ?? null,
     team: { name: response.team_name },
+    caseFile: caseFile ? { ...caseFile, secondAudit: response.moderation_of !== null, takenOn: response.auditor_id !== null } : null,
     round: { name: response.round_name, dueDate: response.due_date, status: response.round_status },
     // Served by responses.$responseId.definition.$key.ts.
     questionnaire: { title: version.title, version: version.version, definitionUrl: `/responses/${response.id}/definition/${key}` },
@@ -73,7 +79,7 @@ export async function loadQuestionnairePage(db: Executor, user: CurrentUser, res
   };
 }
 
-export type QuestionnairePage = NonNullable<Awaited<ReturnType<typeof loadQuestionnairePage>>>;
+export type QuestionnairePage = Exclude<Awaited<ReturnType<typeof loadQuestionnairePage>>, string>;
 
 /** What the questionnaire page fetches beside itself: the version's SurveyJS definition and its question titles. */
 export type QuestionnaireDefinition = { definition: Record<string, unknown>; titles: Record<string, string> };

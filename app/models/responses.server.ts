@@ -6,7 +6,7 @@ import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.serv
 import { commitRevision, startedStatus } from './revisions.server';
 import type { CurrentUser } from './users.server';
 import { assessAnswers, checkDataValue, questionOfKey, resolveDataKey, type AnswerError, type Assessment, type DataKey } from './validation.server';
-import { canManageTeam, canSeeTeam, teamManagedBy, teamVisibleTo } from './access.server';
+import { canEditResponse, canSeeResponse, responseVisibleTo, teamManagedBy } from './access.server';
 import { conflict, DomainError, invalid, notFound } from './errors.server';
 
 export type ResponseChange = {
@@ -58,6 +58,7 @@ function responseQuery(db: Executor, responseId: number) {
       'r.status as round_status',
       'r.due_date',
       'r.follows_round_id',
+      'r.subject',
     ])
     .where('s.id', '=', responseId);
 }
@@ -68,7 +69,7 @@ export async function findVisibleResponse(db: Executor, user: CurrentUser, respo
   let query = responseQuery(db, responseId);
   if (options.forUpdate) query = query.forUpdate('s');
   const row = await query.executeTakeFirst();
-  if (!row || !canSeeTeam(user, { id: row.team_id, area_id: row.area_id })) return null;
+  if (!row || !canSeeResponse(user, row)) return null;
   return row;
 }
 
@@ -83,9 +84,15 @@ export async function requireVisibleResponse(db: Executor, user: CurrentUser, re
 /** Why the user may not change this response now, or null when they may. */
 export function editBlocker(
   user: CurrentUser,
-  response: Pick<VisibleResponse, 'team_id' | 'status' | 'round_status'>,
+  response: Pick<VisibleResponse, 'team_id' | 'area_id' | 'subject' | 'status' | 'round_status' | 'auditor_id' | 'moderation_of'>,
 ): { status: 403 | 409; message: string } | null {
-  if (!canManageTeam(user, response.team_id)) {
+  if (!canEditResponse(user, response)) {
+    if (response.subject === 'case') {
+      return {
+        status: 403,
+        message: response.auditor_id === null ? 'Take the audit on before changing it.' : 'Only the auditor doing this audit can change it.',
+      };
+    }
     return { status: 403, message: "Only the team's managers can change its responses." };
   }
   if (response.round_status === 'closed') return { status: 409, message: 'The round is closed: its responses can no longer be changed.' };
@@ -196,7 +203,7 @@ async function lockForSave(trx: Executor, user: CurrentUser, responseId: number,
     )
     .forUpdate('s')
     .executeTakeFirst();
-  if (!row || !canSeeTeam(user, { id: row.team_id, area_id: row.area_id })) throw notFound('response');
+  if (!row || !canSeeResponse(user, row)) throw notFound('response');
   const { change_applied, seen_revision, ...response } = row;
   let alreadyApplied = Boolean(change_applied);
   if (changeId && !alreadyApplied && (seen_revision ?? 0) !== response.revision) {
@@ -397,7 +404,7 @@ export function responseListQuery(db: Executor) {
 
 /** Responses the user may see, optionally for one round and/or team. */
 export async function listVisibleResponses(db: Executor, user: CurrentUser, filter: { roundId?: number; teamId?: number } = {}) {
-  let query = responseListQuery(db).select('q.slug').where(teamVisibleTo(user)).orderBy('r.id', 'desc').orderBy('t.name');
+  let query = responseListQuery(db).select('q.slug').where(responseVisibleTo(user)).orderBy('r.id', 'desc').orderBy('t.name');
   if (filter.roundId) query = query.where('s.round_id', '=', filter.roundId);
   if (filter.teamId) query = query.where('s.team_id', '=', filter.teamId);
   return query.execute();
@@ -405,21 +412,25 @@ export async function listVisibleResponses(db: Executor, user: CurrentUser, filt
 
 /** Responses of the teams the user manages (the manager's start page), newest round first, with who changed each last. */
 export async function listManagedResponses(db: Executor, user: CurrentUser) {
-  return responseListQuery(db)
-    .leftJoin('users as u', 'u.id', 's.updated_by')
-    .select([
-      's.return_reason',
-      'u.name as updated_by_name',
-      'r.due_date',
-      'r.status as round_status',
-      'q.title as questionnaire_title',
-      'q.slug as questionnaire_slug',
-      'v.id as version_id',
-    ])
-    .where(teamManagedBy(user))
-    .orderBy('r.created_at', 'desc')
-    .orderBy('t.name')
-    .execute();
+  return (
+    responseListQuery(db)
+      .leftJoin('users as u', 'u.id', 's.updated_by')
+      .select([
+        's.return_reason',
+        'u.name as updated_by_name',
+        'r.due_date',
+        'r.status as round_status',
+        'q.title as questionnaire_title',
+        'q.slug as questionnaire_slug',
+        'v.id as version_id',
+      ])
+      .where(teamManagedBy(user))
+      // Audits of the team's cases are not the team's to complete: the manager reads them on /audits.
+      .where('r.subject', '=', 'team')
+      .orderBy('r.created_at', 'desc')
+      .orderBy('t.name')
+      .execute()
+  );
 }
 
 /** The history of a response: every accepted change, submission and return, with its author. */

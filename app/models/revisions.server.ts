@@ -15,7 +15,14 @@ import type { CatalogueQuestion } from './catalogue.server';
  */
 
 /** The response as its caller holds it: locked (select … for update) or inserted in the same transaction. */
-export type LockedResponse = { id: number; revision: number; round_id: number; team_id: number };
+export type LockedResponse = {
+  id: number;
+  revision: number;
+  round_id: number;
+  team_id: number;
+  /** A second, blind audit of a case (moderation): its answers are compared, never counted in the figures. */
+  moderation_of?: number | null;
+};
 
 export type RevisionChange = {
   kind: RevisionKind;
@@ -96,7 +103,7 @@ export async function commitRevision(trx: Executor, response: LockedResponse, ch
     created_at: at,
   });
   const answers =
-    change.answers && questions.length
+    change.answers && questions.length && !response.moderation_of
       ? planAnswersRewrite(
           { responseId: response.id, roundId: response.round_id, teamId: response.team_id },
           change.answers.catalogue,

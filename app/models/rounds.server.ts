@@ -2,7 +2,8 @@ import { stringify } from 'csv-stringify/sync';
 import { sql, type RawBuilder } from 'kysely';
 import { z } from 'zod';
 import type { Executor } from '../../db/index';
-import { TEAM_TYPE_LABELS, TEAM_TYPES, type ResponseStatus, type Round, type TeamType } from '../../db/schema';
+import { jsonb } from '../../db/json';
+import { TEAM_TYPE_LABELS, TEAM_TYPES, type ResponseStatus, type Round, type RoundSubject, type StoredSampleRule, type TeamType } from '../../db/schema';
 import { hasPermission } from '~/utils/permissions';
 import { daysUntil } from '~/utils/format';
 import { recordAudit } from './audit.server';
@@ -23,7 +24,56 @@ export type NewRound = {
   teamIds: number[];
   /** The earlier round this one follows (the next phase): each team's response starts from its answers there. */
   followsRoundId?: number | null;
+  /** 'case': a case-file audit round, one response per sampled case (app/models/case-audits.server.ts). */
+  subject?: RoundSubject;
+  /** A case round that repeats (an annual practice audit): months until the next. */
+  repeatMonths?: number | null;
+  /** A case round's sample rule, kept for the rounds that repeat it. */
+  sampleRule?: StoredSampleRule | null;
 };
+
+/**
+ * A case-file audit round: its teams, and no response until cases are sampled (case-audits.server.ts). A round that
+ * follows another (the next annual audit) keeps its sample rule but carries no answers: each year audits new cases.
+ */
+async function createCaseRound(trx: Executor, input: NewRound, actorId: number | null): Promise<Round> {
+  await getQuestionnaireVersion(trx, input.questionnaireVersionId);
+  const round = await trx
+    .insertInto('rounds')
+    .values({
+      name: input.name,
+      questionnaire_version_id: input.questionnaireVersionId,
+      due_date: input.dueDate,
+      follows_round_id: input.followsRoundId ?? null,
+      created_by: actorId,
+      subject: 'case',
+      repeat_months: input.repeatMonths ?? null,
+      sample_rule: input.sampleRule ? jsonb(input.sampleRule) : null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (input.teamIds.length)
+    await trx
+      .insertInto('round_teams')
+      .values(input.teamIds.map((teamId) => ({ round_id: round.id, team_id: teamId })))
+      .execute();
+  await recordAudit(trx, {
+    actorId,
+    action: 'round.create',
+    entityType: 'round',
+    entityId: round.id,
+    details: {
+      name: input.name,
+      versionId: input.questionnaireVersionId,
+      subject: 'case',
+      teams: input.teamIds.length,
+      followsRoundId: input.followsRoundId ?? null,
+      repeatMonths: input.repeatMonths ?? null,
+      sampleRule: input.sampleRule ?? null,
+    },
+  });
+  return round;
+}
 
 /**
  * Creates a round and one response per team, in one transaction. When the round follows an earlier one, each
@@ -34,6 +84,7 @@ export async function createRound(db: Executor, input: NewRound, actorId: number
   if (!db.isTransaction) return db.transaction().execute((trx) => createRound(trx, input, actorId));
   const trx = db;
   const teamIds = [...new Set(input.teamIds)];
+  if (input.subject === 'case') return createCaseRound(trx, { ...input, teamIds }, actorId);
   const version = await getQuestionnaireVersion(trx, input.questionnaireVersionId);
   let earlier: { id: number; versionId: number; responses: Map<number, EarlierResponse> } | null = null;
   if (input.followsRoundId) {
@@ -163,6 +214,9 @@ export type RoundRequest = {
   dueDate: string;
   teams: TeamSelection;
   followsRoundId?: number | null;
+  subject?: RoundSubject;
+  repeatMonths?: number | null;
+  sampleRule?: StoredSampleRule | null;
 };
 
 /** The team ids a selection stands for, all within the user's scope; anything outside it is refused by name. */
@@ -195,7 +249,12 @@ async function resolveTeams(db: Executor, user: CurrentUser, selection: TeamSele
           errors: [{ path: 'teams', message: 'needs followsRoundId' }],
         });
       }
-      const earlier = await db.selectFrom('responses').select('team_id').where('round_id', '=', followsRoundId).execute();
+      const earlier = await db
+        .selectFrom('responses')
+        .select('team_id')
+        .where('round_id', '=', followsRoundId)
+        .union(db.selectFrom('round_teams').select('team_id').where('round_id', '=', followsRoundId))
+        .execute();
       const ids = new Set(earlier.map((r) => r.team_id));
       return active.filter((t) => ids.has(t.id)).map((t) => t.id);
     }
@@ -267,12 +326,21 @@ export async function findVisibleRound(db: Executor, user: CurrentUser, roundId:
     .executeTakeFirst();
   if (!round) return null;
   // The areas the round's teams are in: the round is visible to reviewers of any of them.
-  const scope = await db
-    .selectFrom('responses as s')
-    .innerJoin('teams as t', 't.id', 's.team_id')
-    .select(sql<number[] | null>`array_agg(distinct t.area_id)`.as('area_ids'))
-    .where('s.round_id', '=', roundId)
-    .executeTakeFirstOrThrow();
+  // (A case round's teams are listed in round_teams: it has no response before its cases are sampled.)
+  const scope =
+    round.subject === 'case'
+      ? await db
+          .selectFrom('round_teams as rt')
+          .innerJoin('teams as t', 't.id', 'rt.team_id')
+          .select(sql<number[] | null>`array_agg(distinct t.area_id)`.as('area_ids'))
+          .where('rt.round_id', '=', roundId)
+          .executeTakeFirstOrThrow()
+      : await db
+          .selectFrom('responses as s')
+          .innerJoin('teams as t', 't.id', 's.team_id')
+          .select(sql<number[] | null>`array_agg(distinct t.area_id)`.as('area_ids'))
+          .where('s.round_id', '=', roundId)
+          .executeTakeFirstOrThrow();
   const areaIds = (scope.area_ids ?? []).map(Number);
   const visible = reviewedAreaIds(user) === 'all' || areaIds.some((id) => canReviewArea(user, id));
   if (!visible) return null;
@@ -330,6 +398,7 @@ export async function listRounds(db: Executor, user: CurrentUser) {
       eb.fn.count<number>('s.id').filterWhere('s.status', '=', 'in_progress').as('in_progress'),
       eb.fn.count<number>('s.id').filterWhere('s.status', '=', 'returned').as('returned'),
     ])
+    .where('r.subject', '=', 'team')
     .groupBy(['r.id', 'q.title', 'q.slug', 'v.version'])
     .orderBy('r.created_at', 'desc')
     .orderBy('r.id', 'desc');
@@ -352,6 +421,7 @@ export async function listTeamRounds(db: Executor, teamId: number) {
     .innerJoin('responses as s', 's.round_id', 'r.id')
     .select(['s.id as response_id', 's.status as response_status'])
     .where('s.team_id', '=', teamId)
+    .where('r.subject', '=', 'team')
     .orderBy('r.created_at')
     .orderBy('r.id')
     .execute();

@@ -15,12 +15,15 @@ export type CurrentUser = {
   /** null: not a reviewer; 'all': authority-wide; otherwise the areas reviewed. */
   reviewerAreaIds: 'all' | number[] | null;
   managedTeamIds: number[];
+  /** null: not an auditor; 'all': audits for the whole authority; otherwise the areas whose cases they audit. */
+  auditorAreaIds?: 'all' | number[] | null;
 };
 
 export function primaryRole(user: CurrentUser): Role | null {
   if (user.isAdmin) return 'admin';
   if (user.reviewerAreaIds) return 'reviewer';
   if (user.managedTeamIds.length) return 'manager';
+  if (user.auditorAreaIds) return 'auditor';
   return null;
 }
 
@@ -39,19 +42,25 @@ export function currentUserQuery(db: Executor) {
 
 type CurrentUserRow = { id: number; email: string; name: string; memberships: Array<{ role: Role; area_id: number | null; team_id: number | null }> };
 
-export function currentUserFrom({ id, email, name, memberships }: CurrentUserRow): CurrentUser {
-  let reviewerAreaIds: CurrentUser['reviewerAreaIds'] = null;
-  for (const m of memberships.filter((m) => m.role === 'reviewer')) {
-    if (m.area_id === null) reviewerAreaIds = 'all';
-    else if (reviewerAreaIds !== 'all') reviewerAreaIds = [...(reviewerAreaIds ?? []), m.area_id];
+/** The areas of an area-scoped role (reviewer, auditor): 'all' for an authority-wide membership, null for none. */
+function areaScope(memberships: CurrentUserRow['memberships'], role: Role): 'all' | number[] | null {
+  let areas: 'all' | number[] | null = null;
+  for (const m of memberships.filter((m) => m.role === role)) {
+    if (m.area_id === null) areas = 'all';
+    else if (areas !== 'all') areas = [...(areas ?? []), m.area_id];
   }
+  return areas;
+}
+
+export function currentUserFrom({ id, email, name, memberships }: CurrentUserRow): CurrentUser {
   return {
     id,
     email,
     name,
     isAdmin: memberships.some((m) => m.role === 'admin'),
-    reviewerAreaIds,
+    reviewerAreaIds: areaScope(memberships, 'reviewer'),
     managedTeamIds: memberships.filter((m) => m.role === 'manager').map((m) => m.team_id!),
+    auditorAreaIds: areaScope(memberships, 'auditor'),
   };
 }
 
@@ -116,7 +125,7 @@ export async function createUserWithRole(db: Executor, input: NewUser, actorId: 
     throw refuseUser(`--team only applies to managers`);
   }
   if (input.areaSlug) {
-    if (input.role !== 'reviewer') throw refuseUser('--area only applies to reviewers');
+    if (input.role !== 'reviewer' && input.role !== 'auditor') throw refuseUser('--area only applies to reviewers and auditors');
     const area = await db.selectFrom('areas').select('id').where('slug', '=', input.areaSlug).executeTakeFirst();
     if (!area) throw refuseUser(`no area has the slug "${input.areaSlug}"`);
     areaId = area.id;

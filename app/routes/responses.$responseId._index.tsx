@@ -1,5 +1,5 @@
 import { redirect, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Link, useLoaderData } from '@remix-run/react';
+import { Form, Link, useLoaderData } from '@remix-run/react';
 import surveyCss from 'survey-core/survey-core.fontless.min.css?url';
 import { getDb } from '../../db/index';
 import { loadQuestionnairePage } from '~/models/questionnaire-page.server';
@@ -14,7 +14,7 @@ import { StatusTag } from '~/components/status-tag';
 import { rethrowForPage } from '~/utils/errors.server';
 import { requireIdParam } from '~/utils/params.server';
 import { requireUser } from '~/utils/session.server';
-import { formatDate } from '~/utils/format';
+import { caseKindLabel, formatDate } from '~/utils/format';
 import questionnaireCss from '~/styles/questionnaire.css?url';
 
 export const links: LinksFunction = () => [
@@ -30,8 +30,19 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   const responseId = requireIdParam(params, 'responseId', 'response');
   const page = await loadQuestionnairePage(getDb(), user, responseId).catch(rethrowForPage);
-  if (!page) throw redirect(`/review/responses/${responseId}`);
+  if (typeof page === 'string') throw redirect(page);
   return page;
+}
+
+function TakeOnForm({ responseId }: { responseId: number }) {
+  return (
+    <Form method="post" action="/audits" className="notice">
+      <input type="hidden" name="intent" value="take" />
+      <input type="hidden" name="responseId" value={responseId} />
+      <p>Nobody is doing this audit yet. Take it on to answer it; other auditors will then no longer see it.</p>
+      <button type="submit">Take on this audit</button>
+    </Form>
+  );
 }
 
 export default function QuestionnairePage() {
@@ -48,7 +59,7 @@ export default function QuestionnairePage() {
       {/* Fetched while the scripts load; the hook's fetch then takes it from the cache. */}
       <link rel="preload" href={questionnaire.definitionUrl} as="fetch" crossOrigin="anonymous" />
       <p className="breadcrumbs">
-        <Link to="/my-team">My team</Link> › {data.round.name}
+        {data.caseFile ? <Link to="/audits">Case audits</Link> : <Link to="/my-team">My team</Link>} › {data.round.name}
       </p>
       <h1>
         {questionnaire.title} <span className="muted">(version {questionnaire.version})</span>
@@ -56,6 +67,16 @@ export default function QuestionnairePage() {
       <dl className="summary response-summary">
         <dt>Team</dt>
         <dd>{data.team.name}</dd>
+        {data.caseFile ? (
+          <>
+            <dt>Case</dt>
+            <dd>
+              {data.caseFile.reference} ({caseKindLabel(data.caseFile.kind)}
+              {data.caseFile.worker ? `, allocated to ${data.caseFile.worker}` : ''})
+              {data.caseFile.secondAudit ? <strong> · second audit for moderation: done without seeing the first</strong> : null}
+            </dd>
+          </>
+        ) : null}
         <dt>Round</dt>
         <dd>
           {data.round.name}, due {formatDate(data.round.dueDate)}
@@ -75,6 +96,8 @@ export default function QuestionnairePage() {
       {response.status === 'returned' && response.returnReason ? (
         <ReturnedNotice reason={response.returnReason} returnedAt={response.returnedAt} questions={response.returnQuestions} titles={titles} goTo={page.goTo} />
       ) : null}
+
+      {data.caseFile && !data.caseFile.takenOn ? <TakeOnForm responseId={response.id} /> : null}
 
       {readOnlyReason ? (
         <ReadOnlyNotice

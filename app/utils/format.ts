@@ -1,3 +1,4 @@
+import { CASE_KIND_LABELS } from '../../db/schema';
 // Dates and numbers as people in England read them, in the UK's time zone wherever the server runs.
 const dateTime = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/London' });
 const date = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'Europe/London' });
@@ -37,4 +38,9 @@ export function formatPercent(value: number | null | undefined, maximumFractionD
 export function daysUntil(isoDate: string, now: Date = new Date()): number {
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(now);
   return Math.round((Date.parse(`${isoDate}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000);
+}
+
+/** A kind of case as people say it ("Child protection plan"), or the value itself when it is not a known kind. */
+export function caseKindLabel(kind: string): string {
+  return (CASE_KIND_LABELS as Record<string, string>)[kind] ?? kind;
 }

@@ -12,20 +12,23 @@ export type Permission =
   | 'response:return'
   | 'response:edit-own'
   | 'aggregate:read'
-  | 'export:read';
+  | 'export:read'
+  | 'case:audit';
 
 const REVIEWER: Permission[] = ['round:manage', 'response:read-any', 'response:return', 'aggregate:read', 'export:read'];
 const ADMIN: Permission[] = [...REVIEWER, 'questionnaire:publish', 'organisation:manage'];
 const MANAGER: Permission[] = ['response:edit-own'];
+const AUDITOR: Permission[] = ['case:audit'];
 
-export function permissionsOf(user: Pick<CurrentUser, 'isAdmin' | 'reviewerAreaIds' | 'managedTeamIds'>): Set<Permission> {
+export function permissionsOf(user: Pick<CurrentUser, 'isAdmin' | 'reviewerAreaIds' | 'managedTeamIds' | 'auditorAreaIds'>): Set<Permission> {
   const granted = new Set<Permission>();
   if (user.isAdmin) ADMIN.forEach((p) => granted.add(p));
   if (user.reviewerAreaIds) REVIEWER.forEach((p) => granted.add(p));
   if (user.managedTeamIds.length) MANAGER.forEach((p) => granted.add(p));
+  if (user.auditorAreaIds) AUDITOR.forEach((p) => granted.add(p));
   return granted;
 }
 
-export function hasPermission(user: Pick<CurrentUser, 'isAdmin' | 'reviewerAreaIds' | 'managedTeamIds'>, permission: Permission): boolean {
+export function hasPermission(user: Pick<CurrentUser, 'isAdmin' | 'reviewerAreaIds' | 'managedTeamIds' | 'auditorAreaIds'>, permission: Permission): boolean {
   return permissionsOf(user).has(permission);
 }

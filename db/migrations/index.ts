@@ -5,6 +5,7 @@ import * as answerTallies from './20261126_000200_answer_tallies';
 import * as responseStaffing from './20261126_000300_response_staffing';
 import * as questionRoles from './20261130_000100_question_roles';
 import * as signInThrottle from './20261130_000200_sign_in_throttle';
+import * as caseAudits from './20261201_000100_case_audits';
 
 // Listed in code (not read from the folder) so migrations run the same under Vitest, tsx and the built server.
 // Never edit a migration after it lands: add the next one here.
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '20261126_000300_response_staffing': responseStaffing,
   '20261130_000100_question_roles': questionRoles,
   '20261130_000200_sign_in_throttle': signInThrottle,
+  '20261201_000100_case_audits': caseAudits,
 };
