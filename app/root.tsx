@@ -32,6 +32,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
       canReview: permissions.has('round:manage'),
       canAdminister: permissions.has('organisation:manage'),
       managesTeam: permissions.has('response:edit-own'),
+      // Case audits: auditors do them; managers read their team's.
+      seesAudits: permissions.has('case:audit') || permissions.has('response:edit-own'),
     },
     demo,
   };
@@ -52,6 +54,11 @@ function Header() {
               {user.managesTeam ? (
                 <li>
                   <NavLink to="/my-team">My team</NavLink>
+                </li>
+              ) : null}
+              {user.seesAudits ? (
+                <li>
+                  <NavLink to="/audits">Case audits</NavLink>
                 </li>
               ) : null}
               {user.canReview ? (

@@ -2,6 +2,12 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   areaReviewedBy,
+  canAuditTeam,
+  canEditResponse,
+  canSeeResponse,
+  responseVisibleTo,
+  teamAuditedBy,
+  type ResponseFacts,
   canManageTeam,
   canReviewArea,
   canSeeTeam,
@@ -144,7 +150,7 @@ describe.each(Object.keys(expected))('%s', (role) => {
 describe('a reach', () => {
   it('keeps an authority-wide reviewer authority-wide even with an area of their own', () => {
     const user: AccessUser = { isAdmin: false, reviewerAreaIds: 'all', managedTeamIds: [7] };
-    expect(reachOf(user)).toEqual({ see: 'all', manage: [7], review: 'all' });
+    expect(reachOf(user)).toEqual({ see: 'all', manage: [7], review: 'all', audit: [] });
   });
 });
 
@@ -184,5 +190,150 @@ describe('rounds and figures, for someone who manages a team outside the area th
     expect((await listVisibleResponses(test.db, user)).map((r) => r.team_name).sort()).toEqual(['North Duty', 'West Duty', 'West Duty']);
     expect(await listManagedResponses(test.db, users.noRole)).toEqual([]);
     expect(await listRounds(test.db, users.noRole)).toEqual([]);
+  });
+});
+
+// Last: its audits would change the counts of the tests above.
+describe('case audits: one rule, two forms', () => {
+  /**
+   * Audits of every kind (not taken on, taken on by each auditor, submitted, second audits) in every team; for each
+   * user the code form (canSeeResponse, canAuditTeam) and the SQL form (responseVisibleTo, teamAuditedBy) pick the
+   * same ones, and those are the ones pinned here by rule.
+   */
+  let auditors: Record<'north' | 'authority', CurrentUser>;
+  let audits: Array<ResponseFacts & { id: number; team: string }>;
+
+  beforeAll(async () => {
+    const north = await createUser(test.db, 'auditor', { areaId: areas.north.id }, 'North Auditor');
+    // Audits for the whole authority and manages North Duty: never North Duty's cases.
+    const authority = await grant(await createUser(test.db, 'auditor', {}, 'Authority Auditor'), 'manager', { teamId: byName('North Duty').id });
+    auditors = { north, authority };
+    const versions = await publishFixtureSurveys(test.db);
+    const round = await createRound(
+      test.db,
+      { subject: 'case', name: 'Audit', questionnaireVersionId: versions['fixture-check@1'], dueDate: '2009-06-30', teamIds: teams.map((t) => t.id) },
+      null,
+    );
+    audits = [];
+    let n = 0;
+    for (const team of teams) {
+      for (const [auditorId, status] of [
+        [null, 'not_started'],
+        [north.id, 'in_progress'],
+        [north.id, 'submitted'],
+        [authority.id, 'submitted'],
+      ] as const) {
+        const kase = await test.db
+          .insertInto('audit_cases')
+          .values({ round_id: round.id, team_id: team.id, reference: `C-${++n}`, kind: 'other', selected: 'hand' })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const first = await test.db
+          .insertInto('responses')
+          .values({
+            round_id: round.id,
+            team_id: team.id,
+            case_id: kase.id,
+            questionnaire_version_id: round.questionnaire_version_id,
+            auditor_id: auditorId,
+            status,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const facts = { team_id: team.id, area_id: team.area_id, subject: 'case' as const, auditor_id: auditorId, team: team.name };
+        audits.push({ ...facts, id: first.id, status, moderation_of: null });
+        if (status === 'submitted') {
+          const second = await test.db
+            .insertInto('responses')
+            .values({
+              round_id: round.id,
+              team_id: team.id,
+              case_id: kase.id,
+              questionnaire_version_id: round.questionnaire_version_id,
+              auditor_id: auditorId === north.id ? authority.id : north.id,
+              status: 'submitted',
+              moderation_of: first.id,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          audits.push({ ...facts, id: second.id, status: 'submitted', moderation_of: first.id, auditor_id: auditorId === north.id ? authority.id : north.id });
+        }
+      }
+    }
+  });
+
+  const seenInSql = async (user: CurrentUser) =>
+    (
+      await test.db
+        .selectFrom('responses as s')
+        .innerJoin('teams as t', 't.id', 's.team_id')
+        .innerJoin('rounds as r', 'r.id', 's.round_id')
+        .select('s.id')
+        .where('r.subject', '=', 'case')
+        .where(responseVisibleTo(user))
+        .execute()
+    )
+      .map((r) => r.id)
+      .sort((a, b) => a - b);
+  const seenInCode = (user: CurrentUser) =>
+    audits
+      .filter((a) => canSeeResponse(user, a))
+      .map((a) => a.id)
+      .sort((a, b) => a - b);
+
+  it('audits the teams of their areas, never a team they manage, in code and in SQL', async () => {
+    const audited = async (user: CurrentUser) => ({
+      code: teams.filter((t) => canAuditTeam(user, t)).map((t) => t.name),
+      sql: await teamsWhere(teamAuditedBy(user, 't')),
+    });
+    expect(await audited(auditors.north)).toEqual({ code: NORTH, sql: sorted(NORTH) });
+    const others = ALL.filter((name) => name !== 'North Duty');
+    expect(await audited(auditors.authority)).toEqual({ code: others, sql: sorted(others) });
+    expect(await audited(users.northReviewer)).toEqual({ code: [], sql: [] });
+  });
+
+  it.each(['north', 'authority'] as const)('shows the %s auditor the audits they do and those nobody has taken on, in code and in SQL', async (name) => {
+    const user = auditors[name];
+    const asAuditor = (a: ResponseFacts) => canAuditTeam(user, { id: a.team_id, area_id: a.area_id }) && (a.auditor_id === null || a.auditor_id === user.id);
+    // The authority auditor also manages North Duty: as its manager, they read its completed first audits.
+    const asManager = (a: ResponseFacts) => canManageTeam(user, a.team_id) && a.status === 'submitted' && a.moderation_of === null;
+    const expectedIds = audits
+      .filter((a) => asAuditor(a) || asManager(a))
+      .map((a) => a.id)
+      .sort((a, b) => a - b);
+    expect(seenInCode(user)).toEqual(expectedIds);
+    expect(await seenInSql(user)).toEqual(expectedIds);
+    // Blind: never the other auditor's audit of a case.
+    const other = name === 'north' ? auditors.authority.id : auditors.north.id;
+    expect(audits.filter((a) => expectedIds.includes(a.id) && !asManager(a)).every((a) => a.auditor_id !== other)).toBe(true);
+  });
+
+  it('shows a manager only their team’s completed first audits, in code and in SQL', async () => {
+    const expectedIds = audits
+      .filter((a) => a.team === 'North Duty' && a.status === 'submitted' && a.moderation_of === null)
+      .map((a) => a.id)
+      .sort((a, b) => a - b);
+    expect(expectedIds).toHaveLength(2);
+    expect(seenInCode(users.northDutyManager)).toEqual(expectedIds);
+    expect(await seenInSql(users.northDutyManager)).toEqual(expectedIds);
+  });
+
+  it.each(['northReviewer', 'authorityReviewer', 'noRole'])('shows %s every audit of the areas they review, in code and in SQL', async (role) => {
+    const user = users[role];
+    const expectedIds = audits
+      .filter((a) => canReviewArea(user, a.area_id))
+      .map((a) => a.id)
+      .sort((a, b) => a - b);
+    expect(seenInCode(user)).toEqual(expectedIds);
+    expect(await seenInSql(user)).toEqual(expectedIds);
+  });
+
+  it('lets only the audit’s own auditor change it', () => {
+    const taken = audits.find((a) => a.auditor_id === auditors.north.id && a.team === 'North Disability')!;
+    expect(canEditResponse(auditors.north, taken)).toBe(true);
+    expect(canEditResponse(auditors.authority, taken)).toBe(false);
+    expect(canEditResponse(users.northReviewer, taken)).toBe(false);
+    const open = audits.find((a) => a.auditor_id === null)!;
+    expect(canEditResponse(auditors.north, open)).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Executor } from '../../db/index';
 import { jsonb } from '../../db/json';
-import type { ReplyStance, StoredSampleRule } from '../../db/schema';
+import type { StoredSampleRule } from '../../db/schema';
 import { hasPermission } from '~/utils/permissions';
 import { canAuditTeam, canManageTeam, canReviewArea, teamAuditedBy, teamManagedBy, teamReviewedBy } from './access.server';
 import { agreementOf, type Agreement } from './agreement.server';
@@ -482,8 +482,6 @@ export const replySchema = z.object({
   stance: z.enum(['agree', 'partly', 'disagree'], { errorMap: () => ({ message: 'say whether you agree, partly agree or disagree' }) }),
   body: z.string().trim().min(1, 'write your response').max(4000, 'at most 4,000 characters'),
 });
-
-export const STANCE_LABELS: Record<ReplyStance, string> = { agree: 'Agrees', partly: 'Partly agrees', disagree: 'Disagrees' };
 
 /** A team manager's written response to a completed audit of one of their team's cases (kept, never edited). */
 export async function addAuditReply(db: Executor, user: CurrentUser, responseId: number, input: z.infer<typeof replySchema>) {

@@ -579,6 +579,8 @@ export function describeRound(round: VisibleRound, now = new Date()) {
   return {
     id: round.id,
     name: round.name,
+    /** 'team': one return per team; 'case': a case-file audit, one audit per sampled case. */
+    subject: round.subject,
     status: round.status,
     dueDate: round.due_date,
     daysToDue: daysUntil(round.due_date, now),

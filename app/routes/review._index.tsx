@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
 import { getDb } from '../../db/index';
 import { listRounds } from '~/models/rounds.server';
+import { listCaseRounds } from '~/models/case-audits.server';
 import { StatusTag } from '~/components/status-tag';
 import { hasPermission } from '~/utils/permissions';
 import { requireUserWithPermission } from '~/utils/session.server';
@@ -12,11 +13,12 @@ export const meta: MetaFunction = () => [{ title: 'Review – Stocktake' }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUserWithPermission(request, 'response:read-any');
-  return { rounds: await listRounds(getDb(), user), canManage: hasPermission(user, 'round:manage') };
+  const [rounds, caseRounds] = await Promise.all([listRounds(getDb(), user), listCaseRounds(getDb(), user)]);
+  return { rounds, caseRounds, canManage: hasPermission(user, 'round:manage') };
 }
 
 export default function Review() {
-  const { rounds, canManage } = useLoaderData<typeof loader>();
+  const { rounds, caseRounds, canManage } = useLoaderData<typeof loader>();
   const names = new Map(rounds.map((r) => [r.id, r.name]));
   return (
     <>
@@ -54,6 +56,28 @@ export default function Review() {
               { header: 'Returned', num: true, cell: (r) => r.returned },
             ]}
             rows={rounds}
+            rowKey={(r) => r.id}
+          />
+        </div>
+      )}
+      <h2>Case-file audits</h2>
+      {caseRounds.length === 0 ? (
+        <p>No case-file audit rounds yet. Create a round about sampled cases to audit case files.</p>
+      ) : (
+        <div className="table-wrap">
+          <DataTable
+            caption="Case-file audit rounds with teams you review, newest first"
+            rowHeaders
+            columns={[
+              { header: 'Round', cell: (r) => <Link to={`/review/rounds/${r.id}/cases`}>{r.name}</Link> },
+              { header: 'Questionnaire', cell: (r) => `${r.questionnaire_title} (version ${r.version})` },
+              { header: 'Due', cell: (r) => formatDate(r.due_date) },
+              { header: 'Status', cell: (r) => <StatusTag status={r.status} /> },
+              { header: 'Repeats', cell: (r) => (r.repeat_months ? `Every ${r.repeat_months} months` : 'No') },
+              { header: 'Cases sampled', num: true, cell: (r) => r.audits },
+              { header: 'Audits completed', num: true, cell: (r) => r.completed },
+            ]}
+            rows={caseRounds}
             rowKey={(r) => r.id}
           />
         </div>

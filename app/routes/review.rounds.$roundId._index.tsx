@@ -32,6 +32,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const query = overviewQuerySchema.safeParse(Object.fromEntries(url.searchParams));
   if (!query.success) throw new Response(`The filters are not valid: ${query.error.issues.map((i) => i.message).join('; ')}.`, { status: 400 });
   const overview = await roundOverview(getDb(), user, roundId, overviewFilterFrom(query.data), new Date(), { page: query.data.page }).catch(rethrowForPage);
+  // A case-file audit round has its own page: its responses are audits of sampled cases.
+  if (overview.round.subject === 'case') throw redirect(`/review/rounds/${roundId}/cases`);
   return {
     ...overview,
     search: url.search,

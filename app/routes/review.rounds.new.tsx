@@ -46,7 +46,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   };
 }
 
-const FIELDS = ['name', 'questionnaireVersionId', 'dueDate', 'followsRoundId', 'teams'] as const;
+const FIELDS = ['name', 'questionnaireVersionId', 'dueDate', 'followsRoundId', 'teams', 'subject', 'repeatMonths'] as const;
 type Field = (typeof FIELDS)[number];
 type FieldErrors = Partial<Record<Field, string>>;
 
@@ -63,6 +63,12 @@ const RoundForm = z.object({
   areaIds: z.array(idFieldSchema()),
   teamTypes: z.array(z.string()),
   teamIds: z.array(idFieldSchema()),
+  subject: z.enum(['team', 'case'], { errorMap: () => ({ message: 'Choose what the round’s responses are about' }) }),
+  repeatMonths: z
+    .string()
+    .optional()
+    .transform((v) => (v ? Number(v) : null))
+    .pipe(z.number().int('Give a whole number of months').min(1, 'At least 1 month').max(60, 'At most 60 months').nullable()),
 });
 
 function fieldOf(path: string): Field {
@@ -83,6 +89,8 @@ export async function action({ request }: ActionFunctionArgs) {
     areaIds: form.getAll('areaIds'),
     teamTypes: form.getAll('teamTypes'),
     teamIds: form.getAll('teamIds'),
+    subject: form.get('subject') ?? 'team',
+    repeatMonths: form.get('repeatMonths') ?? '',
   });
   const fieldErrors: FieldErrors = {};
   if (!parsed.success) {
@@ -109,9 +117,12 @@ export async function action({ request }: ActionFunctionArgs) {
       questionnaireVersionId: input.questionnaireVersionId,
       dueDate: input.dueDate,
       teams: selection.data as TeamSelection,
-      followsRoundId: input.followsRoundId,
+      followsRoundId: input.subject === 'case' ? null : input.followsRoundId,
+      subject: input.subject,
+      repeatMonths: input.subject === 'case' ? input.repeatMonths : null,
     });
     roundId = round.id;
+    if (input.subject === 'case') return redirect(`/review/rounds/${roundId}/cases`);
   } catch (error) {
     const refusal = formRefusal(error);
     for (const e of refusal.errors) fieldErrors[fieldOf(e.path)] ??= e.message;
@@ -126,6 +137,8 @@ const LABELS: Record<Field, string> = {
   dueDate: 'dueDate',
   followsRoundId: 'followsRoundId',
   teams: 'teams-all',
+  subject: 'subject-team',
+  repeatMonths: 'repeatMonths',
 };
 
 export default function NewRound() {
@@ -199,6 +212,25 @@ export default function NewRound() {
             aria-invalid={fieldErrors.name ? true : undefined}
           />
         </div>
+        <fieldset>
+          <legend>What the round is about</legend>
+          {errorText('subject')}
+          <div className="option">
+            <label>
+              <input type="radio" id="subject-team" name="subject" value="team" defaultChecked /> Each team: one return per team, completed by its manager
+            </label>
+          </div>
+          <div className="option">
+            <label>
+              <input type="radio" name="subject" value="case" /> Sampled cases: a case-file audit, one audit per case, completed by auditors
+            </label>
+            <div className="suboptions field">
+              <label htmlFor="repeatMonths">Repeats every (months, for an annual practice audit: 12)</label>
+              {errorText('repeatMonths')}
+              <input id="repeatMonths" name="repeatMonths" type="number" min={1} max={60} inputMode="numeric" aria-describedby={describedBy('repeatMonths')} />
+            </div>
+          </div>
+        </fieldset>
         <div className="field">
           <label htmlFor="followsRoundId">Follows an earlier round (next phase)</label>
           <p className="hint" id="followsRoundId-hint">

@@ -119,6 +119,8 @@ export function startPageFor(user: CurrentUser): string {
       return '/review';
     case 'manager':
       return '/my-team';
+    case 'auditor':
+      return '/audits';
     default:
       return '/profile';
   }
