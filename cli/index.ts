@@ -139,12 +139,12 @@ const commands: Record<string, Command> = {
     },
   },
   'user create': {
-    usage: 'user create --email <email> --name <name> --role admin|reviewer|manager [--area <area slug>] [--team <team slug>] [--password-stdin]',
-    summary: 'Create a user with a role, or give an existing user another role. Reviewers without --area review all of the authority.',
+    usage: 'user create --email <email> --name <name> --role admin|reviewer|manager|auditor [--area <area slug>] [--team <team slug>] [--password-stdin]',
+    summary: 'Create a user with a role, or give an existing user another role. Reviewers and auditors without --area cover all of the authority.',
     options: {
       email: { type: 'string', description: 'the sign-in email address' },
       name: { type: 'string', description: 'the name shown in the app and in history' },
-      role: { type: 'string', description: 'admin, reviewer or manager' },
+      role: { type: 'string', description: 'admin, reviewer, manager or auditor' },
       area: { type: 'string', description: 'reviewer of this area only (area slug)' },
       team: { type: 'string', description: 'manager of this team (team slug, required for managers)' },
       'password-stdin': { type: 'boolean', description: 'read the password from standard input (never from the command line)' },
@@ -154,13 +154,13 @@ const commands: Record<string, Command> = {
       if (typeof email !== 'string' || typeof name !== 'string' || typeof role !== 'string') {
         throw new UsageError('--email, --name and --role are required');
       }
-      if (!['admin', 'reviewer', 'manager'].includes(role)) throw new UsageError('--role must be admin, reviewer or manager');
+      if (!['admin', 'reviewer', 'manager', 'auditor'].includes(role)) throw new UsageError('--role must be admin, reviewer, manager or auditor');
       const password = values['password-stdin'] ? await readStdin() : null;
       await withDatabase(async (db) => {
         const user = await createUserWithRole(db, {
           email,
           name,
-          role: role as 'admin' | 'reviewer' | 'manager',
+          role: role as 'admin' | 'reviewer' | 'manager' | 'auditor',
           password,
           areaSlug: values.area as string | undefined,
           teamSlug: values.team as string | undefined,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addCaseByHand } from '../app/models/case-audits.server';
 import { createRound } from '../app/models/rounds.server';
 import { definitionKey } from '../app/models/questionnaire-page.server';
 import { saveResponseChange } from '../app/models/responses.server';
@@ -22,19 +23,30 @@ import { callRoute, createUser, sessionHeaders } from './helpers/factories';
  *   409/422 the role got through and was refused on the record's state or the answers (harmless bodies by design)
  *
  * Team A is Alpha Duty (North area), team B Charlie Duty (South area). The ids in the URLs are A's: A's response, A's
- * round, A's team. For every route that takes an id, B's manager and a reviewer of another area must get exactly the
+ * round, A's team, A's case-audit round and the completed audit of one of A's cases (done by `auditor`, who audits for
+ * the whole authority). For every route that takes an id, B's manager and a reviewer of another area must get exactly the
  * same answer (status and body) for A's ids as for an id that does not exist and for a malformed one, so a probe
  * learns nothing. Refused calls must leave the database as it was.
  */
 
-const ROLES = ['anonymous', 'managerA', 'managerB', 'areaReviewer', 'authorityReviewer', 'admin'] as const;
-// TODO(issue 12): an auditor role (read-only, authority-wide) does not exist yet; when it does, add 'auditor' here and
-// a column to every row below: the test fails until each row says what an auditor gets.
+const ROLES = ['anonymous', 'managerA', 'managerB', 'areaReviewer', 'authorityReviewer', 'admin', 'auditor'] as const;
 type Role = (typeof ROLES)[number];
 type Outcome = 'data' | 'login' | 'go' | 400 | 401 | 403 | 404 | 405 | 409 | 422;
 
 /** `key`: the definition key of A's response's questionnaire version (the questionnaire page's definition URL). */
-type Ids = { responseId: string; roundId: string; teamId: string; topic: string; teamA: string; laterRoundA: string; key: string };
+type Ids = {
+  responseId: string;
+  roundId: string;
+  teamId: string;
+  topic: string;
+  teamA: string;
+  laterRoundA: string;
+  key: string;
+  caseRoundId: string;
+  auditId: string;
+};
+/** The placeholders that stand for a record a probe must learn nothing about. */
+const PROBED = ['responseId', 'roundId', 'teamId', 'caseRoundId', 'auditId'] as const;
 type Row = {
   /** The route module in app/routes/. */
   file: string;
@@ -53,9 +65,12 @@ type Row = {
 type Body = { json: unknown } | { form: Record<string, string | string[]> };
 
 // prettier-ignore
-const anyone = (outcome: Outcome): Record<Role, Outcome> => ({ anonymous: outcome, managerA: outcome, managerB: outcome, areaReviewer: outcome, authorityReviewer: outcome, admin: outcome });
+const anyone = (outcome: Outcome): Record<Role, Outcome> => ({ anonymous: outcome, managerA: outcome, managerB: outcome, areaReviewer: outcome, authorityReviewer: outcome, admin: outcome, auditor: outcome });
 const signedIn = (anonymous: Outcome, outcome: Outcome): Record<Role, Outcome> => ({ ...anyone(outcome), anonymous });
-/** Reviewers and the administrator get `outcome`; managers `managers`. */
+/**
+ * Reviewers and the administrator get `outcome`; managers `managers`; the auditor what a manager of another team gets
+ * (they see no team's own return), except on a manager's own pages, which their role does not open (403).
+ */
 const reviewers = (anonymous: Outcome, managers: Outcome, outcome: Outcome): Record<Role, Outcome> => ({
   anonymous,
   managerA: managers,
@@ -63,6 +78,7 @@ const reviewers = (anonymous: Outcome, managers: Outcome, outcome: Outcome): Rec
   areaReviewer: outcome,
   authorityReviewer: outcome,
   admin: outcome,
+  auditor: managers === 'data' ? 403 : managers,
 });
 const adminOnly = (outcome: Outcome): Record<Role, Outcome> => ({ ...signedIn('login', 403), admin: outcome });
 
@@ -88,7 +104,7 @@ const MATRIX: Row[] = [
 
   // A manager's pages
   { file: 'my-team._index.tsx', export: 'loader', method: 'GET', url: '/my-team', expect: { ...reviewers('login', 'data', 403), admin: 403 } },
-  { file: 'responses.$responseId._index.tsx', export: 'loader', method: 'GET', url: '/responses/:responseId', expect: { anonymous: 'login', managerA: 'data', managerB: 404, areaReviewer: 'go', authorityReviewer: 'go', admin: 'go' } },
+  { file: 'responses.$responseId._index.tsx', export: 'loader', method: 'GET', url: '/responses/:responseId', expect: { anonymous: 'login', managerA: 'data', managerB: 404, areaReviewer: 'go', authorityReviewer: 'go', admin: 'go', auditor: 404 } },
   { file: 'responses.$responseId.definition.$key.ts', export: 'loader', method: 'GET', url: '/responses/:responseId/definition/:key', expect: { ...reviewers('login', 404, 'data'), managerA: 'data' } },
   { file: 'responses.$responseId.history.tsx', export: 'loader', method: 'GET', url: '/responses/:responseId/history', expect: { ...reviewers('login', 404, 'data'), managerA: 'data' } },
 
@@ -111,6 +127,19 @@ const MATRIX: Row[] = [
   { file: 'review.responses.$responseId.tsx', export: 'action', method: 'POST', url: '/review/responses/:responseId', expect: reviewers('login', 403, 409), body: () => ({ form: { intent: 'return', reason: 'Matrix', questions: [] } }) },
   { file: 'review.responses.$responseId_.report.tsx', export: 'loader', method: 'GET', url: '/review/responses/:responseId/report', expect: reviewers('login', 403, 'data') },
   { file: 'review.teams.$teamId.compare.tsx', export: 'loader', method: 'GET', url: '/review/teams/:teamId/compare', expect: reviewers('login', 403, 'data') },
+
+  // Case-file audits. A's audit is complete: A's manager reads it and may respond; its auditor reads it; reviewers read
+  // it; nobody else sees it. Taking it on again is its own auditor's no-op (sent to it), anyone else's refusal.
+  { file: 'audits._index.tsx', export: 'loader', method: 'GET', url: '/audits', expect: { anonymous: 'login', managerA: 'data', managerB: 'data', areaReviewer: 403, authorityReviewer: 403, admin: 403, auditor: 'data' } },
+  { file: 'audits._index.tsx', export: 'action', method: 'POST', url: '/audits', expect: { anonymous: 'login', managerA: 403, managerB: 404, areaReviewer: 403, authorityReviewer: 403, admin: 403, auditor: 'go' }, body: (ids) => ({ form: { intent: 'take', responseId: ids.auditId } }) },
+  { file: 'audits.$responseId.tsx', export: 'loader', method: 'GET', url: '/audits/:auditId', expect: { ...reviewers('login', 404, 'data'), managerA: 'data', auditor: 'data' } },
+  { file: 'audits.$responseId.tsx', export: 'action', method: 'POST', url: '/audits/:auditId', expect: { ...reviewers('login', 404, 403), managerA: 'data', auditor: 403 }, body: () => ({ form: { stance: 'agree', body: 'Matrix response' } }) },
+  { file: 'review.rounds.$roundId.cases.tsx', export: 'loader', method: 'GET', url: '/review/rounds/:caseRoundId/cases', expect: reviewers('login', 403, 'data') },
+  // Sending a share for moderation: nobody but the first auditor audits for A's area, so nothing is sent (a success).
+  { file: 'review.rounds.$roundId.cases.tsx', export: 'action', method: 'POST', url: '/review/rounds/:caseRoundId/cases', expect: reviewers('login', 403, 'data'), body: () => ({ form: { intent: 'moderate', share: '10' } }) },
+  { file: 'review.rounds.$roundId.case-figures.tsx', export: 'loader', method: 'GET', url: '/review/rounds/:caseRoundId/case-figures', expect: reviewers('login', 403, 'data') },
+  { file: 'review.rounds.$roundId.case-figures[.csv].ts', export: 'loader', method: 'GET', url: '/review/rounds/:caseRoundId/case-figures.csv', expect: reviewers('login', 403, 'data') },
+  { file: 'review.rounds.$roundId.case-trend.tsx', export: 'loader', method: 'GET', url: '/review/rounds/:caseRoundId/case-trend', expect: reviewers('login', 403, 'data') },
 
   // API: responses
   { file: 'api.v1.responses._index.ts', export: 'loader', method: 'GET', url: '/api/v1/responses', expect: signedIn(401, 'data') },
@@ -141,7 +170,7 @@ const MATRIX: Row[] = [
 ];
 
 /** Besides B's manager, a reviewer of a third area also probes A's ids: it must learn as little. */
-const PROBERS = ['managerB', 'otherAreaReviewer'] as const;
+const PROBERS = ['managerB', 'otherAreaReviewer', 'otherAreaAuditor'] as const;
 /** An id that does not exist, and malformed ones: A's ids must answer exactly like them. */
 const NOT_IDS = ['999999', 'abc'];
 
@@ -163,6 +192,8 @@ beforeAll(async () => {
     authorityReviewer: f.users.reviewer,
     admin: f.users.admin,
     otherAreaReviewer: f.users.elsewhereReviewer,
+    auditor: await createUser(test.db, 'auditor', {}, 'Kent Auditor'),
+    otherAreaAuditor: await createUser(test.db, 'auditor', { areaId: f.areas.elsewhere.id }, 'Elsewhere Auditor'),
   };
   headers = {};
   for (const [role, user] of Object.entries(users)) headers[role] = user ? await sessionHeaders(test.db, user) : {};
@@ -184,6 +215,25 @@ beforeAll(async () => {
     .where('team_id', '=', f.teams.alpha.id)
     .executeTakeFirstOrThrow();
   await saveResponseChange(test.db, f.users.manager, response.id, { baseRevision: 0, set: { average_caseload: 22 }, unset: [] });
+  // A case-audit round for A's and B's teams, with one of A's cases audited (complete) by the authority's auditor.
+  const caseRound = await createRound(
+    test.db,
+    {
+      subject: 'case',
+      name: 'Matrix audit',
+      questionnaireVersionId: f.rounds.phase1.questionnaire_version_id,
+      dueDate: '2009-06-30',
+      teamIds: [f.teams.alpha.id, f.teams.charlie.id],
+    },
+    f.users.admin.id,
+  );
+  const audited = await addCaseByHand(test.db, f.users.reviewer, caseRound.id, { teamId: f.teams.alpha.id, reference: 'A-1', kind: 'child-in-need' });
+  const audit = await test.db
+    .updateTable('responses')
+    .set({ auditor_id: users.auditor!.id, status: 'submitted', submitted_at: new Date() })
+    .where('case_id', '=', audited.id)
+    .returning('id')
+    .executeTakeFirstOrThrow();
   idsOfA = {
     responseId: String(response.id),
     roundId: String(f.rounds.phase1.id),
@@ -192,6 +242,8 @@ beforeAll(async () => {
     teamA: String(f.teams.alpha.id),
     laterRoundA: String(f.rounds.phase2.id),
     key: await definitionKey(test.db, f.rounds.phase1.questionnaire_version_id),
+    caseRoundId: String(caseRound.id),
+    auditId: String(audit.id),
   };
 });
 afterAll(() => test.destroy());
@@ -211,7 +263,9 @@ async function call(row: Row, role: string, ids: Ids): Promise<Answer> {
   const params: Record<string, string> = {};
   const [pathname] = row.url.split('?');
   const url = row.url.replace(/:(\w+)/g, (_, name: keyof Ids) => encodeURIComponent(ids[name]));
-  for (const [, name] of pathname.matchAll(/:(\w+)/g)) params[name] = ids[name as keyof Ids];
+  // The case-audit ids fill the route's own parameters (a case round is a round, an audit a response).
+  const paramOf: Record<string, string> = { caseRoundId: 'roundId', auditId: 'responseId' };
+  for (const [, name] of pathname.matchAll(/:(\w+)/g)) params[paramOf[name] ?? name] = ids[name as keyof Ids];
   const requestHeaders: Record<string, string> = {
     ...(row.ownSession && users[role as Role] ? await sessionHeaders(test.db, users[role as Role]!) : headers[role]),
   };
@@ -290,18 +344,18 @@ describe(`the authorization matrix (${onPostgres ? 'PostgreSQL' : 'PGlite'})`, (
       }
     });
 
-    if (!/:(responseId|roundId|teamId)/.test(row.url)) continue;
+    if (!PROBED.some((name) => row.url.includes(`:${name}`))) continue;
     it(`${row.method} ${row.url}: A's ids answer other teams' managers and other areas' reviewers as ids that do not exist`, async () => {
       for (const role of PROBERS) {
         const before = await fingerprint();
         const ofA = await call(row, role, idsOfA);
         expect(await fingerprint(), `${role}: probing A's ids changed the database`).toBe(before);
         for (const notId of NOT_IDS) {
-          const other = { ...idsOfA, responseId: notId, roundId: notId, teamId: notId };
+          const other = { ...idsOfA, ...Object.fromEntries(PROBED.map((name) => [name, notId])) };
           const probe = await call(row, role, other);
           // A redirect names the address asked for: compare it with the id taken out.
           const same = (a: Answer, id: string) => ({ ...a, location: a.location?.replace(encodeURIComponent(id), ':id') ?? null });
-          const idOf = (ids: Ids) => (row.url.includes(':responseId') ? ids.responseId : row.url.includes(':roundId') ? ids.roundId : ids.teamId);
+          const idOf = (ids: Ids) => ids[PROBED.find((name) => row.url.includes(`:${name}`))!];
           if (notId !== 'abc') {
             expect(same(ofA, idOf(idsOfA)), `${role}: A's ids vs ${notId}`).toEqual(same(probe, idOf(other)));
             continue;

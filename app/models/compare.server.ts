@@ -8,7 +8,7 @@ import { hasPermission } from '~/utils/permissions';
 import { nameThrough, versionPath } from './carry-forward.server';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
 import { surveysDir } from './registry.server';
-import { DomainError, invalid, notFound } from './errors.server';
+import { conflict, DomainError, invalid, notFound } from './errors.server';
 import { responseListQuery } from './responses.server';
 import { requireVisibleRound } from './rounds.server';
 import type { CurrentUser } from './users.server';
@@ -344,6 +344,14 @@ function topicsOf(rows: Array<{ topic: string }>) {
   return [...new Set(rows.map((r) => r.topic))].map((id) => ({ id, title: titles.get(id) ?? id }));
 }
 
+/** Comparisons set one return per team side by side: a case-file audit round compares teams on its figures page. */
+function requireTeamRound<R extends { subject: 'team' | 'case'; name: string }>(round: R): R {
+  if (round.subject === 'case') {
+    throw conflict(`${round.name} is a case-file audit: compare its teams on the round's figures page, which counts cases.`);
+  }
+  return round;
+}
+
 export type TeamsComparisonRequest = { teams?: string[]; area?: string; topic?: string; onlyDiffering?: boolean };
 
 /** At most this many teams are offered at once to pick from (a search narrows them). */
@@ -384,7 +392,7 @@ export async function comparisonChoices(
   search: { q?: string; areaId?: number; chosen?: number[] } = {},
   limit = TEAM_CHOICES_LIMIT,
 ) {
-  const round = await requireVisibleRound(db, user, roundId);
+  const round = requireTeamRound(await requireVisibleRound(db, user, roundId));
   const matching = visibleRoundTeams(db, user, roundId)
     .$if(Boolean(search.q), (q) => q.where('t.name', 'ilike', containsPattern(search.q!)))
     .$if(search.areaId !== undefined, (q) => q.where('t.area_id', '=', search.areaId!));
@@ -470,7 +478,7 @@ async function numericSpreads(db: Executor, user: CurrentUser, roundId: number):
  * The teams are found in SQL (by id or identifier, or a whole area); only theirs are read whole.
  */
 export async function compareTeamsInRound(db: Executor, user: CurrentUser, roundId: number, request: TeamsComparisonRequest) {
-  const round = await requireVisibleRound(db, user, roundId);
+  const round = requireTeamRound(await requireVisibleRound(db, user, roundId));
   const version = await getQuestionnaireVersion(db, round.questionnaire_version_id);
   const teams = visibleRoundTeams(db, user, roundId).select([...TEAM_COLUMNS, 's.data']);
 
@@ -617,6 +625,7 @@ export async function compareTeamAcrossRounds(db: Executor, user: CurrentUser, t
     .select(['s.data', 's.questionnaire_version_id', 'r.created_at'])
     .where('s.team_id', '=', teamId)
     .where('s.round_id', 'in', ids)
+    .where('r.subject', '=', 'team')
     .execute();
   const missing = ids.filter((id) => !responses.some((r) => r.round_id === id));
   if (missing.length) {

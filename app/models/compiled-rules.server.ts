@@ -274,8 +274,14 @@ function trim(value: unknown): unknown {
   return typeof value === 'string' ? value.trim() : value;
 }
 
-/** Answerable and answered questions among those visible, from the compiled visibility. */
-export function compiledProgress(rules: Extract<CompiledRules, { compiled: true }>, data: Record<string, unknown>): { answered: number; answerable: number } {
+/**
+ * The answerable questions the questionnaire shows for these answers, from the compiled visibility (each condition
+ * of a shared page or panel run once), with the values their conditions read.
+ */
+export function visibleQuestions(
+  rules: Extract<CompiledRules, { compiled: true }>,
+  data: Record<string, unknown>,
+): { questions: Answerable[]; values: Record<string, unknown> } {
   const values = conditionValues(rules, data);
   const seen = new Map<number, boolean>();
   const visible = (node: VisibilityNode): boolean => {
@@ -286,12 +292,11 @@ export function compiledProgress(rules: Extract<CompiledRules, { compiled: true 
     }
     return result;
   };
-  let answerable = 0;
-  let answered = 0;
-  for (const question of rules.answerable) {
-    if (!question.chain.every(visible)) continue;
-    answerable++;
-    if (isAnswered(question, values[question.name])) answered++;
-  }
-  return { answered, answerable };
+  return { questions: rules.answerable.filter((question) => question.chain.every(visible)), values };
+}
+
+/** Answerable and answered questions among those visible, from the compiled visibility. */
+export function compiledProgress(rules: Extract<CompiledRules, { compiled: true }>, data: Record<string, unknown>): { answered: number; answerable: number } {
+  const { questions, values } = visibleQuestions(rules, data);
+  return { answerable: questions.length, answered: questions.filter((question) => isAnswered(question, values[question.name])).length };
 }

@@ -61,11 +61,30 @@ export const ID_COLUMNS = [
   'questionnaire',
   'questionnaire_version',
 ] as const;
-const WIDE_ID: Record<(typeof LONG_ID_COLUMNS)[number], (typeof ID_COLUMNS)[number]> = {
+/** A case-file audit round's exports also name the audited case, after its team. */
+export const CASE_ID_COLUMN = 'case_reference';
+type WideId = (typeof ID_COLUMNS)[number] | typeof CASE_ID_COLUMN;
+type LongId = (typeof LONG_ID_COLUMNS)[number] | 'case';
+
+/** The identifier columns of a wide export: a case round's add the case reference after the team's name. */
+function wideIdColumns(scope: Pick<Scope, 'round'>): WideId[] {
+  if (scope.round.subject !== 'case') return [...ID_COLUMNS];
+  const at = ID_COLUMNS.indexOf('team_name') + 1;
+  return [...ID_COLUMNS.slice(0, at), CASE_ID_COLUMN, ...ID_COLUMNS.slice(at)];
+}
+
+function longColumns(scope: Pick<Scope, 'round'>): string[] {
+  if (scope.round.subject !== 'case') return [...LONG_COLUMNS];
+  const at = LONG_COLUMNS.indexOf('team') + 1;
+  return [...LONG_COLUMNS.slice(0, at), 'case', ...LONG_COLUMNS.slice(at)];
+}
+
+const WIDE_ID: Record<LongId, WideId> = {
   round_id: 'round_id',
   round: 'round_name',
   team_id: 'team_id',
   team: 'team_name',
+  case: CASE_ID_COLUMN,
   area: 'area_name',
   team_type: 'registered_team_type',
   status: 'response_status',
@@ -311,11 +330,12 @@ export async function exportCells(db: Executor, scope: ExportScope): Promise<Cel
     .flatMap((q) => columnsOf(q, bases.get(q.name)!, most, q, { ...top, data: [q.name] }));
 }
 
-const ID_DESCRIPTIONS: Record<(typeof ID_COLUMNS)[number], string> = {
+const ID_DESCRIPTIONS: Record<WideId, string> = {
   round_id: 'Round id',
   round_name: 'Round name',
   team_id: 'Team id',
   team_name: 'Team name',
+  case_reference: 'Reference of the audited case, as the authority’s case system writes it',
   area_name: 'Area',
   registered_team_type: 'Team type as registered in Stocktake',
   response_status: 'Response status (submitted, in_progress, returned)',
@@ -345,7 +365,7 @@ function holdsText(cell: Cell): string {
 }
 
 function codebookOf(scope: ExportScope, cells: Cell[]): CodebookEntry[] {
-  const ids: CodebookEntry[] = ID_COLUMNS.map((column) => ({
+  const ids: CodebookEntry[] = wideIdColumns(scope).map((column) => ({
     column,
     question: '',
     title: ID_DESCRIPTIONS[column],
@@ -441,6 +461,7 @@ function idValues(scope: Scope, response: ScopedResponse) {
     round: scope.round.name,
     team_id: response.teamId,
     team: response.teamName,
+    ...(scope.round.subject === 'case' ? { case: response.caseReference ?? '' } : {}),
     area: response.areaName,
     team_type: response.teamType,
     status: response.status,
@@ -537,7 +558,7 @@ async function* codebookRows(scope: Scope, cells: Cell[]) {
 /** A CSV file (UTF-8 with a byte-order mark, so spreadsheet programs read it as UTF-8), streamed. */
 export async function csvExport(db: Executor, scope: Scope, form: ExportForm): Promise<ReadableStream<Uint8Array>> {
   const cells = await exportCells(db, scope);
-  const columns = form === 'wide' ? [...ID_COLUMNS, ...cells.map((c) => c.column)] : form === 'long' ? [...LONG_COLUMNS] : [...CODEBOOK_COLUMNS];
+  const columns = form === 'wide' ? [...wideIdColumns(scope), ...cells.map((c) => c.column)] : form === 'long' ? longColumns(scope) : [...CODEBOOK_COLUMNS];
   const rows = form === 'wide' ? wideRows(db, scope, cells) : form === 'long' ? longRows(db, scope, cells) : codebookRows(scope, cells);
   // Text that a spreadsheet would run as a formula is neutralised (app/models/spreadsheet-cells.ts).
   const stringifier = stringify({ header: true, columns, bom: true, cast: { number: (n) => String(n), string: (text) => neutraliseFormula(text) } });
@@ -556,7 +577,7 @@ export async function xlsxExport(db: Executor, scope: Scope, form: Exclude<Expor
   const write = async () => {
     const cells = await exportCells(db, scope);
     const data = workbook.addWorksheet(form === 'wide' ? 'Wide' : 'Long', { views: [{ state: 'frozen', ySplit: 1, xSplit: form === 'wide' ? 4 : 0 }] });
-    const columns = form === 'wide' ? [...ID_COLUMNS, ...cells.map((c) => c.column)] : [...LONG_COLUMNS];
+    const columns = form === 'wide' ? [...wideIdColumns(scope), ...cells.map((c) => c.column)] : longColumns(scope);
     data.columns = columns.map((key) => ({ header: key, key, width: Math.min(40, Math.max(10, key.length + 2)) }));
     data.getRow(1).font = { bold: true };
     for await (const row of form === 'wide' ? wideRows(db, scope, cells) : longRows(db, scope, cells)) data.addRow(neutraliseRow(row)).commit();

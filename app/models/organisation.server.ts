@@ -99,7 +99,7 @@ export async function listReviewedTeams(db: Executor, user: CurrentUser) {
 
 export const TEAM_LIST_SORTS = ['team', 'area', 'type'] as const;
 export const USER_LIST_SORTS = ['email', 'name'] as const;
-export const USER_ROLES = ['admin', 'reviewer', 'manager'] as const satisfies readonly Role[];
+export const USER_ROLES = ['admin', 'reviewer', 'manager', 'auditor'] as const satisfies readonly Role[];
 export type UserRole = (typeof USER_ROLES)[number];
 
 /** The administration page's teams list: `teamPage`, `teamSort`, `teamDir`, `teamQ` (name contains), `teamArea`. */
@@ -191,7 +191,11 @@ export async function listUsersPage(db: Executor, query: Partial<UserListQuery>,
 
 function rolesOf(memberships: Array<{ role: Role; area_name: string | null; team_name: string | null }>): string[] {
   return memberships.map((m) =>
-    m.role === 'admin' ? 'Administrator' : m.role === 'reviewer' ? `Reviewer (${m.area_name ?? 'all of Kent'})` : `Manager of ${m.team_name}`,
+    m.role === 'admin'
+      ? 'Administrator'
+      : m.role === 'reviewer' || m.role === 'auditor'
+        ? `${m.role === 'reviewer' ? 'Reviewer' : 'Auditor'} (${m.area_name ?? 'all of Kent'})`
+        : `Manager of ${m.team_name}`,
   );
 }
 

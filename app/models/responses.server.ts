@@ -48,8 +48,11 @@ function responseQuery(db: Executor, responseId: number) {
     .selectFrom('responses as s')
     .innerJoin('teams as t', 't.id', 's.team_id')
     .innerJoin('rounds as r', 'r.id', 's.round_id')
+    .leftJoin('audit_cases as c', 'c.id', 's.case_id')
     .selectAll('s')
     .select([
+      'c.reference as case_reference',
+      'c.kind as case_kind',
       't.name as team_name',
       't.slug as team_slug',
       't.area_id',
@@ -375,7 +378,15 @@ export async function describeResponse(db: Executor, response: VisibleResponse) 
     returned: response.return_reason
       ? { reason: response.return_reason, questions: response.return_questions ?? [], at: response.returned_at?.toISOString() ?? null }
       : null,
+    ...caseOf(response),
   };
+}
+
+/** For an audit of a case (a case round's response): the case, and whether this is the second, blind audit. */
+export function caseOf(response: { case_reference: string | null; case_kind: string | null; moderation_of: number | null }) {
+  return response.case_reference === null
+    ? {}
+    : { case: { reference: response.case_reference, kind: response.case_kind, secondAuditOf: response.moderation_of } };
 }
 
 /** The joins and columns every list of responses shows: round, team, questionnaire version, status and progress. */
@@ -404,7 +415,12 @@ export function responseListQuery(db: Executor) {
 
 /** Responses the user may see, optionally for one round and/or team. */
 export async function listVisibleResponses(db: Executor, user: CurrentUser, filter: { roundId?: number; teamId?: number } = {}) {
-  let query = responseListQuery(db).select('q.slug').where(responseVisibleTo(user)).orderBy('r.id', 'desc').orderBy('t.name');
+  let query = responseListQuery(db)
+    .leftJoin('audit_cases as c', 'c.id', 's.case_id')
+    .select(['q.slug', 'c.reference as case_reference', 'c.kind as case_kind', 's.moderation_of'])
+    .where(responseVisibleTo(user))
+    .orderBy('r.id', 'desc')
+    .orderBy('t.name');
   if (filter.roundId) query = query.where('s.round_id', '=', filter.roundId);
   if (filter.teamId) query = query.where('s.team_id', '=', filter.teamId);
   return query.execute();

@@ -304,6 +304,7 @@ export function roundsWithQuestionnaire(db: Executor) {
       'r.created_at',
       'r.questionnaire_version_id',
       'r.follows_round_id',
+      'r.subject',
       'q.slug as questionnaire_slug',
       'q.title as questionnaire_title',
       'v.version',

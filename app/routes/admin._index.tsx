@@ -75,7 +75,7 @@ export async function action({ request }: ActionFunctionArgs) {
   }
 }
 
-const ROLE_LABELS: Record<UserRole, string> = { admin: 'Administrator', reviewer: 'Reviewer', manager: 'Team manager' };
+const ROLE_LABELS: Record<UserRole, string> = { admin: 'Administrator', reviewer: 'Reviewer', manager: 'Team manager', auditor: 'Auditor' };
 
 /** Hidden fields keeping the other list's parameters when one list's search form is sent (the notice is dropped). */
 function OtherListParams({ search, prefix }: { search: string; prefix: string }) {

@@ -35,7 +35,7 @@ const UserForm = z
   .object({
     email: z.string().trim().toLowerCase().email('Enter an email address, like name@example.org'),
     name: z.string().trim().min(2, 'Enter the person’s name').max(120, 'Keep the name under 120 characters'),
-    role: z.enum(['admin', 'reviewer', 'manager'], { errorMap: () => ({ message: 'Choose a role' }) }),
+    role: z.enum(['admin', 'reviewer', 'manager', 'auditor'], { errorMap: () => ({ message: 'Choose a role' }) }),
     reviewerArea: z.string(),
     team: z.string(),
     password: z.string().max(200, 'Keep the password under 200 characters'),
@@ -68,7 +68,7 @@ export async function action({ request }: ActionFunctionArgs) {
         name: input.name,
         role: input.role,
         password: input.password || null,
-        ...(input.role === 'reviewer' && input.reviewerArea ? { areaSlug: input.reviewerArea } : {}),
+        ...((input.role === 'reviewer' || input.role === 'auditor') && input.reviewerArea ? { areaSlug: input.reviewerArea } : {}),
         ...(input.role === 'manager' ? { teamSlug: input.team } : {}),
       },
       user.id,
@@ -118,6 +118,12 @@ export default function AddUser() {
           </div>
           <div className="option">
             <label>
+              <input type="radio" id="role-auditor" name="role" value="auditor" /> Auditor: audits sampled case files of teams in the area chosen below (never
+              of a team they manage)
+            </label>
+          </div>
+          <div className="option">
+            <label>
               <input type="radio" id="role-admin" name="role" value="admin" /> Administrator: questionnaires, rounds, teams and users
             </label>
           </div>
@@ -131,7 +137,7 @@ export default function AddUser() {
         />
         <SelectField
           id="reviewerArea"
-          label="Area reviewed (reviewers)"
+          label="Area reviewed or audited (reviewers and auditors)"
           errors={errors}
           empty="Every area"
           options={areas.map((a) => ({ value: a.slug, label: `${a.name} only` }))}

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from '@remix-run/node';
 import { z } from 'zod';
 import { idFieldSchema } from '~/models/ids';
 import { getDb } from '../../db/index';
-import { listVisibleResponses } from '~/models/responses.server';
+import { caseOf, listVisibleResponses } from '~/models/responses.server';
 import { handleApi, json, parsePayload } from '~/utils/api.server';
 import { requireApiUser } from '~/utils/session.server';
 
@@ -28,6 +28,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
         progress: { answered: r.answered_count, answerable: r.answerable_count },
         updatedAt: r.updated_at.toISOString(),
         submittedAt: r.submitted_at?.toISOString() ?? null,
+        ...caseOf(r),
       })),
     });
   });

@@ -29,15 +29,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (!parsed.success) {
     const fieldErrors: Record<string, string> = {};
     for (const issue of parsed.error.issues) fieldErrors[String(issue.path[0])] ??= issue.message;
-    return data({ ok: false as const, message: null, fieldErrors }, { status: 400 });
+    return data({ ok: false as const, error: null as string | null, fieldErrors }, { status: 400 });
   }
   try {
     await addAuditReply(getDb(), user, responseId, parsed.data);
   } catch (error) {
     const refusal = formRefusal(error);
-    return data({ ok: false as const, message: refusal.message, fieldErrors: refusal.fieldErrors }, { status: refusal.status });
+    return data({ ok: false as const, error: refusal.message as string | null, fieldErrors: refusal.fieldErrors }, { status: refusal.status });
   }
-  return { ok: true as const, message: null, fieldErrors: {} as Record<string, string> };
+  return { ok: true as const, error: null as string | null, fieldErrors: {} as Record<string, string | undefined> };
 }
 
 const STANCE_LABELS: Record<ReplyStance, string> = { agree: 'Agrees', partly: 'Partly agrees', disagree: 'Disagrees' };
@@ -89,6 +89,15 @@ export default function AuditView() {
           {view.questionnaire.title}, version {view.questionnaire.version}
         </dd>
       </dl>
+      <p>
+        <Link to={`/responses/${view.response.id}/history`}>History of changes</Link>
+        {view.reviewer ? (
+          <>
+            {' · '}
+            <Link to={`/review/responses/${view.response.id}`}>Review page (return the audit to its auditor for correction)</Link>
+          </>
+        ) : null}
+      </p>
       {view.reviewer && view.second ? (
         <p>
           This case has a <Link to={`/audits/${view.second.id}`}>second audit for moderation</Link> (
@@ -127,9 +136,9 @@ export default function AuditView() {
       {view.canReply ? (
         <Form method="post" noValidate key={actionData?.ok ? view.replies.length : 'form'}>
           <h3>Add your team’s response</h3>
-          {actionData?.message ? (
+          {actionData?.error ? (
             <div className="error-summary" role="alert">
-              <p>{actionData.message}</p>
+              <p>{actionData.error}</p>
             </div>
           ) : null}
           {actionData?.ok ? (

@@ -29,11 +29,12 @@ const TakeForm = z.object({ intent: z.literal('take'), responseId: idFieldSchema
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request);
   const parsed = TakeForm.safeParse(Object.fromEntries(await readForm(request)));
-  if (!parsed.success) return data({ message: 'Choose an audit to take on.' }, { status: 400 });
+  if (!parsed.success) return data({ error: 'Choose an audit to take on.' }, { status: 400 });
   try {
     await takeOnAudit(getDb(), user, parsed.data.responseId);
   } catch (error) {
-    return data({ message: formRefusal(error).message }, { status: formRefusal(error).status });
+    const refusal = formRefusal(error);
+    return data({ error: refusal.message }, { status: refusal.status });
   }
   return redirect(`/responses/${parsed.data.responseId}`);
 }
@@ -54,9 +55,9 @@ export default function Audits() {
   return (
     <>
       <h1>Case audits</h1>
-      {actionData?.message ? (
+      {actionData?.error ? (
         <div className="error-summary" role="alert">
-          <p>{actionData.message}</p>
+          <p>{actionData.error}</p>
         </div>
       ) : null}
       {isAuditor ? (

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { MAX_ID } from '~/models/ids';
 import { getDb } from '../../db/index';
 import { getQuestionnaireVersion } from '~/models/questionnaires.server';
-import { canManageTeam } from '~/models/access.server';
+import { canEditResponse, canManageTeam } from '~/models/access.server';
 import { listRevisions, requireVisibleResponse, valueAtRevision } from '~/models/responses.server';
 import { rethrowForPage } from '~/utils/errors.server';
 import { requireIdParam } from '~/utils/params.server';
@@ -46,7 +46,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   }
   return {
     response: { id: response.id, revision: response.revision, team: response.team_name, round: response.round_name },
-    isManager: canManageTeam(user, response.team_id),
+    // Where "back" goes: the questionnaire for whoever completes it, the audit's read-only page, or the review page.
+    backTo:
+      response.subject === 'case'
+        ? canEditResponse(user, response)
+          ? `/responses/${response.id}`
+          : `/audits/${response.id}`
+        : canManageTeam(user, response.team_id)
+          ? `/responses/${response.id}`
+          : `/review/responses/${response.id}`,
     questionnaire: { title: version.title, version: version.version },
     questions,
     revisions: await listRevisions(db, response.id),
@@ -62,12 +70,12 @@ function show(value: unknown): string {
 }
 
 export default function History() {
-  const { response, questionnaire, questions, revisions, lookup, isManager } = useLoaderData<typeof loader>();
+  const { response, questionnaire, questions, revisions, lookup, backTo } = useLoaderData<typeof loader>();
   const titles = new Map(questions.map((q) => [q.name, q.title]));
   return (
     <>
       <p className="breadcrumbs">
-        <Link to={isManager ? `/responses/${response.id}` : `/review/responses/${response.id}`}>
+        <Link to={backTo}>
           {response.team}: {response.round}
         </Link>{' '}
         › History

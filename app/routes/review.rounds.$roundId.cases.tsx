@@ -64,7 +64,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 type ActionResult = {
   intent: string;
-  message: string | null;
+  /** The refusal, as every page action words it. */
+  error: string | null;
   done?: string;
   lineErrors?: Array<{ line: number; message: string }>;
   fieldErrors?: Record<string, string | undefined>;
@@ -73,13 +74,13 @@ type ActionResult = {
 
 function refused(intent: string, error: unknown) {
   const refusal = formRefusal(error);
-  return data<ActionResult>({ intent, message: refusal.message, fieldErrors: refusal.fieldErrors }, { status: refusal.status });
+  return data<ActionResult>({ intent, error: refusal.message, fieldErrors: refusal.fieldErrors }, { status: refusal.status });
 }
 
 function badForm(intent: string, issues: Array<{ path: (string | number)[]; message: string }>) {
   const fieldErrors: Record<string, string | undefined> = {};
   for (const issue of issues) fieldErrors[String(issue.path[0] ?? 'form')] ??= issue.message;
-  return data<ActionResult>({ intent, message: 'Some answers need correcting.', fieldErrors }, { status: 400 });
+  return data<ActionResult>({ intent, error: 'Some answers need correcting.', fieldErrors }, { status: 400 });
 }
 
 function ruleFrom(form: FormData) {
@@ -103,14 +104,14 @@ async function caseListText(form: FormData): Promise<string | null> {
   return String(form.get('cases') ?? '');
 }
 
-async function act(user: CurrentUser, roundId: number, form: FormData): Promise<ReturnType<typeof data<ActionResult>> | Response> {
+async function act(user: CurrentUser, roundId: number, form: FormData): Promise<ReturnType<typeof data<ActionResult>> | ActionResult | Response> {
   const db = getDb();
   const intent = String(form.get('intent') ?? '');
   try {
     switch (intent) {
       case 'upload': {
         const text = await caseListText(form);
-        if (text === null) return data<ActionResult>({ intent, message: 'The file is larger than 2 MB: split it by team.' }, { status: 413 });
+        if (text === null) return data<ActionResult>({ intent, error: 'The file is larger than 2 MB: split it by team.' }, { status: 413 });
         const teamId = form.get('teamId') ? idFieldSchema('Choose a team of the round').safeParse(form.get('teamId')) : null;
         if (teamId && !teamId.success) return badForm(intent, [{ path: ['teamId'], message: 'Choose a team of the round' }]);
         const result = await uploadCases(db, user, roundId, { text, teamId: teamId?.data });
@@ -118,49 +119,49 @@ async function act(user: CurrentUser, roundId: number, form: FormData): Promise<
           return data<ActionResult>(
             {
               intent,
-              message: `Nothing was added: ${result.errors.length === 1 ? 'a line needs' : `${result.errors.length} lines need`} correcting.`,
+              error: `Nothing was added: ${result.errors.length === 1 ? 'a line needs' : `${result.errors.length} lines need`} correcting.`,
               lineErrors: result.errors,
             },
             { status: 422 },
           );
         }
-        return data<ActionResult>({ intent, message: null, done: `${result.added} case${result.added === 1 ? '' : 's'} added to the round’s list.` });
+        return { intent, error: null, done: `${result.added} case${result.added === 1 ? '' : 's'} added to the round’s list.` } satisfies ActionResult;
       }
       case 'preview': {
         const rule = ruleFrom(form);
         if (!rule.success) return badForm(intent, rule.error.issues);
         const preview = await previewSample(db, user, roundId, toSampleRule(rule.data));
-        return data<ActionResult>({ intent, message: null, preview });
+        return { intent, error: null, preview } satisfies ActionResult;
       }
       case 'confirm': {
         const rule = ruleFrom(form);
         if (!rule.success) return badForm(intent, rule.error.issues);
         const confirmed = await confirmSample(db, user, roundId, toSampleRule(rule.data), String(form.get('fingerprint') ?? ''));
-        return data<ActionResult>({ intent, message: null, done: `Sample confirmed: ${confirmed.cases} audits opened.` });
+        return { intent, error: null, done: `Sample confirmed: ${confirmed.cases} audits opened.` } satisfies ActionResult;
       }
       case 'add': {
         const input = handCaseSchema.safeParse(Object.fromEntries(form));
         if (!input.success) return badForm(intent, input.error.issues);
         await addCaseByHand(db, user, roundId, input.data);
-        return data<ActionResult>({ intent, message: null, done: `Case ${input.data.reference} added to the sample.` });
+        return { intent, error: null, done: `Case ${input.data.reference} added to the sample.` } satisfies ActionResult;
       }
       case 'moderate': {
         const input = moderationSchema.safeParse({ share: form.get('share') });
         if (!input.success) return badForm(intent, input.error.issues);
         const started = await startModeration(db, user, roundId, input.data);
         const left = started.noAuditor ? ` ${started.noAuditor} could not be given a second auditor (none other in scope).` : '';
-        return data<ActionResult>({
+        return {
           intent,
-          message: null,
+          error: null,
           done: `${started.assigned} of ${started.completed} completed audits sent for a second, blind audit.${left}`,
-        });
+        } satisfies ActionResult;
       }
       case 'decide': {
         const responseId = idFieldSchema('').safeParse(form.get('responseId'));
         const input = decisionSchema.safeParse({ question: form.get('question'), value: form.get('value') ?? '', note: form.get('note') ?? '' });
         if (!responseId.success || !input.success) return badForm(intent, [{ path: ['value'], message: 'Choose the moderated answer' }]);
         await recordModeratedAnswer(db, user, responseId.data, input.data);
-        return data<ActionResult>({ intent, message: null, done: 'Moderated answer recorded; both auditors’ answers are kept.' });
+        return { intent, error: null, done: 'Moderated answer recorded; both auditors’ answers are kept.' } satisfies ActionResult;
       }
       case 'repeat': {
         const input = repeatSchema.safeParse(Object.fromEntries(form));
@@ -169,7 +170,7 @@ async function act(user: CurrentUser, roundId: number, form: FormData): Promise<
         return redirect(`/review/rounds/${next.id}/cases`);
       }
       default:
-        return data<ActionResult>({ intent, message: 'Unknown action.' }, { status: 400 });
+        return data<ActionResult>({ intent, error: 'Unknown action.' }, { status: 400 });
     }
   } catch (error) {
     return refused(intent, error);
@@ -188,7 +189,7 @@ function Notice({ result, intent }: { result: ActionResult | undefined; intent: 
   const ref = useRef<HTMLDivElement>(null);
   const mine = result?.intent === intent;
   useEffect(() => {
-    if (mine && result?.message) ref.current?.focus();
+    if (mine && result?.error) ref.current?.focus();
   }, [mine, result]);
   if (!mine || !result) return null;
   if (result.done) {
@@ -198,11 +199,11 @@ function Notice({ result, intent }: { result: ActionResult | undefined; intent: 
       </p>
     );
   }
-  if (!result.message) return null;
+  if (!result.error) return null;
   return (
     <div className="error-summary" role="alert" tabIndex={-1} ref={ref}>
       <h3>There is a problem</h3>
-      <p>{result.message}</p>
+      <p>{result.error}</p>
       {result.lineErrors?.length ? (
         <ul>
           {result.lineErrors.map((e) => (

@@ -31,6 +31,8 @@ export type ScopedResponse = {
   areaName: string;
   teamType: TeamType;
   status: ResponseStatus;
+  /** A case-file audit: the audited case's reference (null for a team's own return). */
+  caseReference: string | null;
 };
 
 export type Scope = {
@@ -75,6 +77,8 @@ export type ScopeRound = {
   due_date: string;
   questionnaire_version_id: number;
   follows_round_id: number | null;
+  /** 'case': a case-file audit round, whose responses are audits of cases (second audits are never in a scope). */
+  subject?: 'team' | 'case';
   questionnaire_slug: string;
   questionnaire_title: string;
   version: number;
@@ -108,19 +112,23 @@ export async function loadScope(
       names: string[] | null;
       areas: number[] | null;
       types: TeamType[] | null;
+      refs: Array<string | null> | null;
     }>`
       select array_agg(r.id) as ids, array_agg(r.team_id) as teams, array_agg(r.status) as statuses, array_agg(t.name) as names,
-        array_agg(t.area_id) as areas, array_agg(t.team_type) as types
+        array_agg(t.area_id) as areas, array_agg(t.team_type) as types, array_agg(c.reference) as refs
       from responses r
       join teams t on t.id = r.team_id
-      where r.round_id = ${roundId} ${areaIds ? sql`and t.area_id in (${sql.join(areaIds.length ? areaIds : [-1])})` : sql``}`.execute(db);
+      left join audit_cases c on c.id = r.case_id
+      where r.round_id = ${roundId} and r.moderation_of is null ${areaIds ? sql`and t.area_id in (${sql.join(areaIds.length ? areaIds : [-1])})` : sql``}`.execute(
+      db,
+    );
   const [round, areaRows, perArea, everyone] = await Promise.all([
     roundsWithQuestionnaire(db).where('r.id', '=', roundId).executeTakeFirst(),
     db.selectFrom('areas').select(['id', 'name', 'slug']).execute(),
     wantsArea || visibleAreas
       ? sql<{ area_id: number; responses: number }>`
           select t.area_id, count(*)::int as responses from responses r join teams t on t.id = r.team_id
-          where r.round_id = ${roundId} group by t.area_id`
+          where r.round_id = ${roundId} and r.moderation_of is null group by t.area_id`
           .execute(db)
           .then((r) => r.rows.map((a) => ({ areaId: Number(a.area_id), responses: Number(a.responses) })))
       : null,
@@ -144,7 +152,7 @@ export async function loadScope(
     filter = { ...filter, areaId: area.id };
   }
   const lists = everyone ?? (await listResponses(filter.areaId !== null && visible(filter.areaId) ? [filter.areaId] : []));
-  const list = lists.rows[0] ?? { ids: null, teams: null, statuses: null, names: null, areas: null, types: null };
+  const list = lists.rows[0] ?? { ids: null, teams: null, statuses: null, names: null, areas: null, types: null, refs: null };
   const rows = (list.ids ?? []).map((id, i) => {
     const area = areaById.get(Number(list.areas![i]))!;
     return {
@@ -155,6 +163,7 @@ export async function loadScope(
       areaId: area.id,
       areaName: area.name,
       teamType: list.types![i],
+      caseReference: list.refs?.[i] ?? null,
     };
   });
   const version = await getQuestionnaireVersion(db, round.questionnaire_version_id);
