@@ -40,8 +40,14 @@ const NewRound = z
     dueDate: isoDateSchema,
     teams: teamSelectionSchema.optional(),
     followsRoundId: idSchema.nullable().optional(),
+    subject: z.enum(['team', 'case'], { errorMap: () => ({ message: "subject must be 'team' or 'case'" }) }).optional(),
+    repeatMonths: z.number().int().min(1, 'repeatMonths must be 1 to 60').max(60, 'repeatMonths must be 1 to 60').nullable().optional(),
   })
   .strict()
+  .refine((r) => !(r.subject === 'case' && r.followsRoundId), {
+    message: 'a case round repeats an earlier one from its page (POST /review/rounds/{id}/cases, intent repeat), not with followsRoundId',
+    path: ['followsRoundId'],
+  })
   .refine((r) => !(r.questionnaireVersionId && r.questionnaire), { message: 'give questionnaireVersionId or questionnaire, not both', path: ['questionnaire'] })
   .refine((r) => r.questionnaireVersionId || r.questionnaire || r.followsRoundId, {
     message: 'give questionnaireVersionId or questionnaire {slug, version} (or followsRoundId to keep the earlier round’s version)',
@@ -74,6 +80,8 @@ export async function action({ request }: ActionFunctionArgs) {
       dueDate: input.dueDate,
       teams: input.teams ?? { by: 'earlier' },
       followsRoundId: input.followsRoundId ?? null,
+      subject: input.subject ?? 'team',
+      repeatMonths: input.subject === 'case' ? (input.repeatMonths ?? null) : null,
     });
     const overview = await roundOverview(db, user, round.id);
     return json({ ...overview.round, counts: overview.counts }, { status: 201, headers: { Location: `/api/v1/rounds/${round.id}` } });
