@@ -256,7 +256,7 @@ describe('who sees and does audits', () => {
     await expect(loadAuditView(test.db, doverManager, second.id)).rejects.toMatchObject({ status: 404 });
     const view = await loadAuditView(test.db, doverManager, first.id);
     expect(view.canReply).toBe(true);
-    expect(view.answers.find((a) => a.title.startsWith('What is your overall grade'))?.text).toBe('Adequate');
+    expect(view.answers.flatMap((page) => page.answers).find((a) => a.title.startsWith('What is your overall grade'))?.text).toBe('Adequate');
     await expect(loadAuditView(test.db, ashfordManager, first.id)).rejects.toMatchObject({ status: 404, message: NOT_FOUND.response });
     await expect(saveResponseChange(test.db, doverManager, first.id, { baseRevision: 2, set: { practice_grade: 'good' }, unset: [] })).rejects.toMatchObject({
       status: 403,

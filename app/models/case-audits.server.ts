@@ -525,12 +525,16 @@ export function answerText(question: CatalogueQuestion | undefined, value: unkno
   return one(value);
 }
 
-/** The questions of a version in order, each with the text of an answer. */
+/** The answered questions of a version in order, page by page (with the page's title), each with its answer's text. */
 function answerList(version: VersionInfo, data: Record<string, unknown>) {
-  return [...version.catalogue.values()]
+  const pages = (version.definition.pages ?? []) as Array<{ name?: string; title?: string }>;
+  const titles = new Map(pages.map((p) => [p.name ?? '', p.title ?? p.name ?? '']));
+  const answers = [...version.catalogue.values()]
     .sort((a, b) => a.position - b.position)
     .map((q) => ({ name: q.name, title: q.title, page: q.page, text: answerText(q, data[q.name]) }))
     .filter((q) => q.text !== '');
+  const pageNames = [...new Set(answers.map((a) => a.page))];
+  return pageNames.map((page) => ({ page, title: titles.get(page) || page, answers: answers.filter((a) => a.page === page) }));
 }
 
 /**

@@ -47,7 +47,6 @@ export default function AuditView() {
   const actionData = useActionData<typeof action>();
   const navigation = useNavigation();
   const errors = actionData?.fieldErrors ?? {};
-  const pages = [...new Set(view.answers.map((a) => a.page))];
   return (
     <>
       <p className="breadcrumbs">
@@ -108,17 +107,18 @@ export default function AuditView() {
 
       <h2>Answers</h2>
       {view.answers.length === 0 ? <p>Nothing has been answered yet.</p> : null}
-      {pages.map((page) => (
-        <dl key={page} className="summary answers">
-          {view.answers
-            .filter((a) => a.page === page)
-            .map((a) => (
+      {view.answers.map((page) => (
+        <section key={page.page} aria-labelledby={`page-${page.page}`}>
+          <h3 id={`page-${page.page}`}>{page.title}</h3>
+          <dl className="summary answers">
+            {page.answers.map((a) => (
               <div key={a.name}>
                 <dt>{a.title}</dt>
                 <dd>{a.text}</dd>
               </div>
             ))}
-        </dl>
+          </dl>
+        </section>
       ))}
 
       <h2 id="responses">The team’s responses</h2>
