@@ -117,8 +117,9 @@ export function ScopeNote({
   filter,
 }: {
   counts: { teams: number; submitted: number; inProgress: number; returned: number; notStarted: number; included: number };
-  filter: { area: { name: string } | null; teamTypeLabel: string | null; includeInProgress: boolean };
+  filter: { area: { name: string } | null; teamTypeLabel: string | null; includeInProgress: boolean; counting?: 'cases' };
 }) {
+  const cases = filter.counting === 'cases';
   const where = [
     filter.area ? filter.area.name : 'all areas you can see',
     filter.teamTypeLabel ? `${filter.teamTypeLabel.toLowerCase()} teams` : 'all team types',
@@ -136,9 +137,11 @@ export function ScopeNote({
       <p>
         <strong>
           These figures rest on {counts.included}{' '}
-          {filter.includeInProgress ? 'responses (submitted, in progress or returned)' : counts.included === 1 ? 'submitted response' : 'submitted responses'}
+          {filter.includeInProgress
+            ? `${cases ? 'audits' : 'responses'} (submitted, in progress or returned)`
+            : `submitted ${cases ? 'audit' : 'response'}${counts.included === 1 ? '' : 's'}`}
         </strong>{' '}
-        of the {counts.teams} teams in this round ({where}).
+        of the {counts.teams} {cases ? 'audited cases' : 'teams'} in this round ({where}){cases ? ': each case counts once, second audits never' : ''}.
       </p>
       {leftOut.length ? <p>Left out: {leftOut.join(', ')}.</p> : null}
     </div>

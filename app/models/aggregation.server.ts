@@ -157,7 +157,14 @@ export async function scopeForQuery(db: Executor, user: CurrentUser, roundId: nu
 
 export type ScopeSummary = {
   round: { id: number; name: string; status: string; questionnaire: string; version: number; followsRoundId: number | null };
-  filter: { area: { id: number; name: string; slug: string } | null; teamType: string | null; teamTypeLabel: string | null; includeInProgress: boolean };
+  filter: {
+    area: { id: number; name: string; slug: string } | null;
+    teamType: string | null;
+    teamTypeLabel: string | null;
+    includeInProgress: boolean;
+    /** A case-file audit round: each response is one case's audit, so the figures count cases, not teams. */
+    counting?: 'cases';
+  };
   counts: Scope['counts'];
   areas: Scope['areas'];
 };
@@ -178,6 +185,7 @@ export function describeScope(scope: Scope): ScopeSummary {
       teamType: scope.filter.teamType,
       teamTypeLabel: scope.filter.teamType ? TEAM_TYPE_LABELS[scope.filter.teamType] : null,
       includeInProgress: scope.filter.includeInProgress,
+      ...(scope.round.subject === 'case' ? { counting: 'cases' as const } : {}),
     },
     counts: scope.counts,
     areas: scope.areas,

@@ -137,7 +137,7 @@ async function act(user: CurrentUser, roundId: number, form: FormData): Promise<
         const rule = ruleFrom(form);
         if (!rule.success) return badForm(intent, rule.error.issues);
         const confirmed = await confirmSample(db, user, roundId, toSampleRule(rule.data), String(form.get('fingerprint') ?? ''));
-        return { intent, error: null, done: `Sample confirmed: ${confirmed.cases} audits opened.` } satisfies ActionResult;
+        return { intent, error: null, done: `Sample confirmed: ${plural(confirmed.cases, 'audit')} opened.` } satisfies ActionResult;
       }
       case 'add': {
         const input = handCaseSchema.safeParse(Object.fromEntries(form));
@@ -276,6 +276,10 @@ function HiddenRule({ rule }: { rule: SamplePreview['rule'] }) {
   );
 }
 
+function plural(n: number, word: string) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function describeRule(rule: SamplePreview['rule']) {
   const size = 'count' in rule.size ? `${rule.size.count} cases per team` : `${formatPercent(rule.size.share * 100, 0)} of each team’s cases`;
   return `${size}${rule.stratifyByKind ? ', stratified by kind of case' : ''}, seed “${rule.seed}”`;
@@ -285,7 +289,7 @@ function PreviewTable({ preview }: { preview: SamplePreview }) {
   return (
     <div className="table-wrap">
       <DataTable
-        caption={`The sample this rule draws: ${preview.total} cases (${describeRule(preview.rule)})`}
+        caption={`The sample this rule draws: ${plural(preview.total, 'case')} (${describeRule(preview.rule)})`}
         rowHeaders
         columns={[
           { header: 'Team', cell: (t) => t.teamName },
@@ -336,7 +340,8 @@ export default function CaseRound() {
       </dl>
       <p>
         <Link to={`/review/rounds/${round.id}/case-figures`}>Figures: standards met, grades and exceptions</Link> ·{' '}
-        <Link to={`/review/rounds/${round.id}/case-trend`}>Year on year</Link>
+        <Link to={`/review/rounds/${round.id}/case-trend`}>Year on year</Link> ·{' '}
+        <Link to={`/review/rounds/${round.id}/insights`}>Answers by topic, and exports</Link>
       </p>
 
       <h2>Teams and their cases</h2>
@@ -409,7 +414,7 @@ export default function CaseRound() {
                 <input type="hidden" name="fingerprint" value={result.preview.fingerprint} />
                 <HiddenRule rule={result.preview.rule} />
                 <button type="submit" className="button" disabled={busy || result.preview.total === 0}>
-                  Confirm this sample ({result.preview.total} cases)
+                  Confirm this sample ({plural(result.preview.total, 'case')})
                 </button>
               </Form>
             </section>

@@ -4,23 +4,28 @@ import { createRound } from '../../app/models/rounds.server';
 import { saveResponseChange, submitResponse } from '../../app/models/responses.server';
 import { loadCurrentUser } from '../../app/models/users.server';
 import { createRng, DEMO_SEED, generateMiniJar, generateSelfAssessmentV1, type DemoTeam } from './answers';
+import { DEMO_CASE_ROUND, seedCaseAudits, seedDemoAuditors } from './case-audits';
 import { DEMO_EMAIL_DOMAIN, seedDemoOrganisation, demoTeams, type DemoLogin, type Progress } from './demo';
 
 /**
  * The whole synthetic demo: organisation and users, then Phase 1 of a review as it stood in February 2009 — the team
  * self-assessment (version 1) and the mini-JAR matrix, most teams submitted, a few in progress, two not started.
- * Answers come from db/seed/answers.ts with the seed DEMO_SEED, so every machine gets the same figures. Idempotent:
- * rounds that exist (by name) are left alone.
+ * Answers come from db/seed/answers.ts with the seed DEMO_SEED, so every machine gets the same figures. Then a
+ * synthetic case-file audit round with its auditors (db/seed/case-audits.ts). Idempotent: rounds that exist (by name)
+ * are left alone.
  */
 export const DEMO_ROUNDS = {
   selfAssessment: 'Phase 1: team self-assessment (January 2009)',
   miniJar: 'Phase 1: mini-JAR matrix (January 2009)',
+  caseAudit: DEMO_CASE_ROUND,
 };
 
 export async function seedDemo(db: Executor, options: { progress?: Progress } = {}): Promise<DemoLogin[]> {
   const progress = options.progress ?? (() => {});
   const logins = await seedDemoOrganisation(db, progress);
+  logins.push(...(await seedDemoAuditors(db)));
   await seedPhase1(db, progress);
+  await seedCaseAudits(db, progress);
   return logins;
 }
 
@@ -116,12 +121,13 @@ export async function demoLogins(db: Executor): Promise<DemoLogin[]> {
     .where('u.email', 'like', `%@${DEMO_EMAIL_DOMAIN}`)
     .orderBy('u.id')
     .execute();
-  // Show managers with work still to do first: a return in progress, then one not started.
+  // Show managers with work still to do first: a return in progress, then one not started (case audits are not theirs).
   const pending = await db
     .selectFrom('responses as s')
     .innerJoin('teams as t', 't.id', 's.team_id')
     .select(['t.name', 's.status'])
     .where('s.status', 'in', ['in_progress', 'not_started', 'returned'])
+    .where('s.case_id', 'is', null)
     .orderBy('s.status')
     .orderBy('t.name')
     .execute();
@@ -131,10 +137,16 @@ export async function demoLogins(db: Executor): Promise<DemoLogin[]> {
   };
   rows.sort((a, b) => (a.role === 'manager' && b.role === 'manager' ? rank(a.team) - rank(b.team) : 0));
   const logins: DemoLogin[] = [];
+  const auditors: DemoLogin[] = [];
   for (const row of rows) {
     if (row.role === 'admin') logins.push({ role: 'Administrator', email: row.email, scope: 'everything' });
     else if (row.role === 'reviewer') logins.push({ role: 'Reviewer', email: row.email, scope: row.area ?? 'all of Kent' });
-    else if (logins.filter((l) => l.role === 'Team manager').length < 2) logins.push({ role: 'Team manager', email: row.email, scope: row.team ?? '' });
+    else if (row.role === 'auditor') {
+      // An auditor who also manages a team: the audits of that team's cases are refused them.
+      const manages = rows.find((r) => r.email === row.email && r.role === 'manager')?.team;
+      const scope = (row.area ?? 'all of Kent') + (manages ? `, also manager of ${manages} (refused its cases)` : '');
+      auditors.push({ role: 'Auditor', email: row.email, scope });
+    } else if (logins.filter((l) => l.role === 'Team manager').length < 2) logins.push({ role: 'Team manager', email: row.email, scope: row.team ?? '' });
   }
-  return logins;
+  return [...logins, ...auditors];
 }
