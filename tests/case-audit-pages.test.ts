@@ -205,4 +205,17 @@ describe('auditors and managers', () => {
     const rows = await test.db.selectFrom('moderation_decisions').select(['question', 'value', 'note', 'decided_by']).execute();
     expect(rows).toEqual([{ question: 'referrer_told_outcome', value: 'yes', note: 'Letter on paper file.', decided_by: reviewer.id }]);
   });
+
+  it('closes the round from its page: audits can then be neither taken on nor changed', async () => {
+    const waiting = (await callRoute(auditsLoader, '/audits', { headers: headers.auditor })) as Awaited<ReturnType<typeof auditsLoader>>;
+    const next = waiting.available[0];
+    const closed = await onCases({ intent: 'close' });
+    expect(closed.body.done).toBe('The round is closed: its audits are read-only.');
+    const after = (await callRoute(auditsLoader, '/audits', { headers: headers.auditor })) as Awaited<ReturnType<typeof auditsLoader>>;
+    expect(after.available).toEqual([]);
+    const refused = await post(auditsAction, '/audits', 'auditor', { intent: 'take', responseId: String(next.id) }, {});
+    expect(refused).toEqual({ status: 409, body: { error: 'The round is closed: its audits can no longer be taken on.' } });
+    const reopened = await onCases({ intent: 'open' });
+    expect(reopened.body.done).toBe('The round is open again.');
+  });
 });

@@ -22,6 +22,7 @@ import {
   type SamplePreview,
 } from '~/models/case-audits.server';
 import { idFieldSchema } from '~/models/ids';
+import { setRoundStatus } from '~/models/rounds.server';
 import { DataTable } from '~/components/data-table';
 import { Progress, StatusTag } from '~/components/status-tag';
 import { formRefusal, rethrowForPage } from '~/utils/errors.server';
@@ -163,6 +164,12 @@ async function act(user: CurrentUser, roundId: number, form: FormData): Promise<
         await recordModeratedAnswer(db, user, responseId.data, input.data);
         return { intent, error: null, done: 'Moderated answer recorded; both auditors’ answers are kept.' } satisfies ActionResult;
       }
+      case 'close':
+      case 'open': {
+        const changed = await setRoundStatus(db, user, roundId, intent === 'close' ? 'closed' : 'open');
+        const done = intent === 'close' ? 'The round is closed: its audits are read-only.' : 'The round is open again.';
+        return { intent, error: null, done: changed.changed ? done : `The round was already ${changed.status}.` } satisfies ActionResult;
+      }
       case 'repeat': {
         const input = repeatSchema.safeParse(Object.fromEntries(form));
         if (!input.success) return badForm(intent, input.error.issues);
@@ -281,7 +288,7 @@ function plural(n: number, word: string) {
 }
 
 function describeRule(rule: SamplePreview['rule']) {
-  const size = 'count' in rule.size ? `${rule.size.count} cases per team` : `${formatPercent(rule.size.share * 100, 0)} of each team’s cases`;
+  const size = 'count' in rule.size ? `${plural(rule.size.count, 'case')} per team` : `${formatPercent(rule.size.share, 0)} of each team’s cases`;
   return `${size}${rule.stratifyByKind ? ', stratified by kind of case' : ''}, seed “${rule.seed}”`;
 }
 
@@ -338,6 +345,18 @@ export default function CaseRound() {
         <dt>Sample rule</dt>
         <dd>{round.sampleRule ? describeRule(round.sampleRule) : 'No sample drawn yet'}</dd>
       </dl>
+      {canManage ? (
+        <>
+          <Notice result={result} intent="close" />
+          <Notice result={result} intent="open" />
+          <Form method="post">
+            <input type="hidden" name="intent" value={round.status === 'open' ? 'close' : 'open'} />
+            <button type="submit" className="button" disabled={busy}>
+              {round.status === 'open' ? 'Close the round (audits become read-only)' : 'Reopen the round'}
+            </button>
+          </Form>
+        </>
+      ) : null}
       <p>
         <Link to={`/review/rounds/${round.id}/case-figures`}>Figures: standards met, grades and exceptions</Link> ·{' '}
         <Link to={`/review/rounds/${round.id}/case-trend`}>Year on year</Link> ·{' '}
@@ -534,17 +553,20 @@ export default function CaseRound() {
               { header: 'Question', cell: (q) => q.title },
               { header: 'Cases compared', num: true, cell: (q) => q.agreement.compared },
               { header: 'Agreed', num: true, cell: (q) => q.agreement.agreed },
-              { header: 'Agreement', num: true, cell: (q) => (q.agreement.share === null ? '–' : formatPercent(q.agreement.share * 100, 0)) },
+              { header: 'Agreement', num: true, cell: (q) => (q.agreement.share === null ? '–' : formatPercent(q.agreement.share, 0)) },
               {
                 header: 'Cohen’s kappa',
                 num: true,
                 cell: (q) => (!q.graded ? 'Not graded' : q.agreement.kappa === null ? (q.agreement.kappaNote ?? '–') : q.agreement.kappa.toFixed(2)),
               },
             ]}
-            rows={moderation.questions}
+            rows={moderation.questions.filter((q) => q.agreement.compared > 0)}
             rowKey={(q) => q.name}
           />
         </div>
+      ) : null}
+      {moderation.pairs && moderation.questions.some((q) => q.agreement.compared === 0) ? (
+        <p className="hint">Questions no moderated case has answered in both audits are not listed.</p>
       ) : null}
       {moderation.disagreements.length ? (
         <>
@@ -625,7 +647,8 @@ export default function CaseRound() {
           <ul>
             {draws.map((d) => (
               <li key={d.id}>
-                {formatDateTime(d.drawn_at)} by {d.drawn_by_name ?? 'a former user'}: {d.cases} cases from {d.teams} teams ({describeRule(d.rule)})
+                {formatDateTime(d.drawn_at)} by {d.drawn_by_name ?? 'a former user'}: {plural(d.cases, 'case')} from {plural(d.teams, 'team')} (
+                {describeRule(d.rule)})
               </li>
             ))}
           </ul>
