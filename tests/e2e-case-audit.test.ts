@@ -8,6 +8,7 @@ const REVIEWER = 'reviewer@demo.stocktake.example';
 const FIRST_AUDITOR = 'auditor@demo.stocktake.example';
 const SECOND_AUDITOR = 'west.auditor@demo.stocktake.example';
 const MANAGER = 'manager.sevenoaks-duty@demo.stocktake.example';
+const OTHER_MANAGER = 'manager.dover-lac@demo.stocktake.example';
 const TEAM = 'Sevenoaks Duty and Initial Assessment';
 const ROUND = 'Practice audit: Sevenoaks duty (browser test)';
 const CASES = [
@@ -48,12 +49,12 @@ describe.skipIf(!hasChromium)('a case-file audit from upload to the team’s res
   const completeAudit = async (grade: string) => {
     await page.waitForSelector('[data-autosave=ready] .sd-root-modern');
     await choose(/Which records did you read/, 'Both');
-    for (let i = 0; i < 10 && !(await page.getByRole('button', { name: 'Submit audit' }).isVisible()); i++) {
+    for (let i = 0; i < 10 && !(await page.getByRole('button', { name: 'Submit to reviewers' }).isVisible()); i++) {
       await page.getByRole('button', { name: 'Next' }).click();
     }
     await choose(/Where did you find the record/, 'All of it in ICS');
     await choose(/overall grade/, grade);
-    await page.getByRole('button', { name: 'Submit audit' }).click();
+    await page.getByRole('button', { name: 'Submit to reviewers' }).click();
     await page.getByText(/read-only unless a reviewer returns it/).waitFor({ state: 'visible', timeout: 20_000 });
   };
 
@@ -79,7 +80,7 @@ describe.skipIf(!hasChromium)('a case-file audit from upload to the team’s res
     await page.getByRole('button', { name: 'Add cases' }).click();
     await page.getByText('3 cases added to the round’s list.').waitFor();
 
-    await page.getByLabel('Seed').fill('sevenoaks-2009');
+    await page.getByLabel('Seed', { exact: true }).fill('sevenoaks-2009');
     await page.getByLabel('Number of cases per team').fill('1');
     await page.getByRole('button', { name: 'Show the sample' }).click();
     const preview = page.getByRole('table', { name: /The sample this rule draws: 1 case \(/ });
@@ -99,7 +100,17 @@ describe.skipIf(!hasChromium)('a case-file audit from upload to the team’s res
     await Promise.all([page.waitForURL(/\/responses\/\d+$/), waiting.getByRole('button', { name: `Take on the audit of case ${reference}` }).click()]);
     await page.getByText(new RegExp(`${reference} \\(`)).waitFor();
     await completeAudit('Adequate');
+    const auditPath = new URL(page.url()).pathname.replace('/responses/', '/audits/');
     await screenshot(page, 'case-audit-submitted');
+    await signOut(page);
+
+    // The manager of another team: not on their list, and its address is a 404.
+    await signIn(page, server.url, OTHER_MANAGER);
+    await page.goto(`${server.url}/audits`);
+    await page.getByRole('heading', { level: 1, name: 'Case audits' }).waitFor();
+    expect(await page.getByText(reference).count()).toBe(0);
+    const refused = await page.goto(`${server.url}${auditPath}`);
+    expect(refused?.status()).toBe(404);
     await signOut(page);
   });
 
@@ -148,5 +159,23 @@ describe.skipIf(!hasChromium)('a case-file audit from upload to the team’s res
     await page.getByText('Your response has been added.').waitFor();
     await page.getByText('The police strategy discussion is minuted on the paper file.').waitFor();
     await screenshot(page, 'case-audit-team-response');
+    await signOut(page);
+  });
+
+  it('the reviewer reads the demo audit’s figures: standards met, grades and exceptions, with tables beside the charts', { timeout: 120_000 }, async () => {
+    await signIn(page, server.url, REVIEWER);
+    await page.getByRole('link', { name: 'Practice audit 2009 (synthetic)' }).click();
+    await Promise.all([page.waitForURL(/\/case-figures$/), page.getByRole('link', { name: /Figures: standards met/ }).click()]);
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await screenshot(page, 'case-figures');
+    // Charts are drawn as images with a text summary, each beside its table.
+    expect(await page.getByRole('img').count()).toBeGreaterThan(0);
+    expect(await page.getByRole('table').count()).toBeGreaterThan(2);
+    await page
+      .getByRole('link', { name: /Year on year/ })
+      .first()
+      .click();
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    await screenshot(page, 'case-trend');
   });
 });

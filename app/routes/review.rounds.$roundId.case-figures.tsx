@@ -142,7 +142,7 @@ function Filters({ figures, compare }: { figures: CaseFigures; compare: number |
 function StandardsFigure({ figures }: { figures: CaseFigures }) {
   const counted = figures.standards.filter((s) => s.overall.share !== null);
   return (
-    <div className="figure-pair figure-pair--side">
+    <div className="figure-pair figure-pair--side figure-pair--wide-table">
       <figure className="chart">
         <figcaption>Share of the cases each standard applies to that meet it (the count beside each bar is the cases meeting it)</figcaption>
         <ChoiceBars
@@ -157,9 +157,7 @@ function StandardsFigure({ figures }: { figures: CaseFigures }) {
         caption="Cases per standard"
         columns={[
           { header: 'Standard', cell: (s) => s.title },
-          { header: 'Met', num: true, cell: (s) => s.overall.met },
-          { header: 'Not met', num: true, cell: (s) => s.overall.notMet },
-          { header: 'Share met', num: true, cell: (s) => <ShareMet tally={s.overall} /> },
+          { header: 'Share met (met of cases counted)', num: true, cell: (s) => <ShareMet tally={s.overall} /> },
           { header: 'Not applicable', num: true, cell: (s) => s.overall.notApplicable },
           { header: 'Not answered or not asked', num: true, cell: (s) => s.overall.unanswered },
         ]}
