@@ -161,7 +161,8 @@ describe('case lists and samples', () => {
       test.db,
       reviewer,
       round.id,
-      { text: 'team,case reference,kind\nAshford Duty,AD-2,cin\nAshford Duty,ad-1,cp' },
+      // AD-10 is a new case: its line is not the clash, though its reference starts like AD-1's.
+      { text: 'team,case reference,kind\nAshford Duty,AD-10,cin\nAshford Duty,ad-1,cp' },
       '2009-02-16',
     );
     expect(again).toEqual({ ok: false, errors: [{ line: 3, message: expect.stringMatching(/ad-1 is already in this round/i) }] });

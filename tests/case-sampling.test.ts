@@ -26,6 +26,7 @@ describe('reading a case list', () => {
         { teamId: 12, reference: 'CS-0002', kind: 'looked-after', worker: null, openedOn: '2009-01-16' },
         { teamId: 12, reference: 'CS-0003', kind: 'child-in-need', worker: 'Worker C', openedOn: null },
       ],
+      lines: [2, 3, 4],
     });
   });
 
@@ -92,6 +93,7 @@ describe('reading a case list', () => {
     expect(parseCaseList('reference,kind\nCS-1,other\n', { teams, today, onlyTeamId: 12 })).toEqual({
       ok: true,
       cases: [{ teamId: 12, reference: 'CS-1', kind: 'other', worker: null, openedOn: null }],
+      lines: [2],
     });
     expect(parseCaseList('team,reference,kind\nashford-duty,CS-1,other\n', { teams, today, onlyTeamId: 12 })).toEqual({
       ok: false,

@@ -10,9 +10,9 @@ import { DEMO_PASSWORD, startServer, type TestServer } from './helpers/browser';
  */
 
 const DEMO = 'demo.stocktake.example';
-const USERS = { manager: `manager.ashford-duty@${DEMO}`, reviewer: `reviewer@${DEMO}`, admin: `admin@${DEMO}` } as const;
+const USERS = { manager: `manager.ashford-duty@${DEMO}`, reviewer: `reviewer@${DEMO}`, admin: `admin@${DEMO}`, auditor: `auditor@${DEMO}` } as const;
 type Role = keyof typeof USERS;
-type Ids = { responseId: number; roundId: number; matrixRoundId: number; teamId: number; topic: string };
+type Ids = { responseId: number; roundId: number; matrixRoundId: number; teamId: number; topic: string; caseRoundId: number; auditId: number };
 
 /** Every page route (a route file with a default component), with a user who sees the page itself, not a redirect. */
 const PAGES: Record<string, { as: Role | null; path: (ids: Ids) => string }> = {
@@ -32,6 +32,11 @@ const PAGES: Record<string, { as: Role | null; path: (ids: Ids) => string }> = {
   'review.rounds.$roundId.insights.$topic.tsx': { as: 'reviewer', path: (ids) => `/review/rounds/${ids.roundId}/insights/${ids.topic}` },
   'review.rounds.$roundId.phases.tsx': { as: 'reviewer', path: (ids) => `/review/rounds/${ids.roundId}/phases` },
   'review.teams.$teamId.compare.tsx': { as: 'reviewer', path: (ids) => `/review/teams/${ids.teamId}/compare` },
+  'review.rounds.$roundId.cases.tsx': { as: 'reviewer', path: (ids) => `/review/rounds/${ids.caseRoundId}/cases` },
+  'review.rounds.$roundId.case-figures.tsx': { as: 'reviewer', path: (ids) => `/review/rounds/${ids.caseRoundId}/case-figures` },
+  'review.rounds.$roundId.case-trend.tsx': { as: 'reviewer', path: (ids) => `/review/rounds/${ids.caseRoundId}/case-trend` },
+  'audits._index.tsx': { as: 'auditor', path: () => '/audits' },
+  'audits.$responseId.tsx': { as: 'auditor', path: (ids) => `/audits/${ids.auditId}` },
   'admin._index.tsx': { as: 'admin', path: () => '/admin' },
   'admin.teams.new.tsx': { as: 'admin', path: () => '/admin/teams/new' },
   'admin.users.new.tsx': { as: 'admin', path: () => '/admin/users/new' },
@@ -124,7 +129,18 @@ describe('security headers', () => {
     const response = responses.find((r) => r.round.id === round.id)!;
     const insights = await (await fetch(`${direct.url}/review/rounds/${round.id}/insights`, { headers: { Cookie: cookies.reviewer } })).text();
     const topic = new RegExp(`/review/rounds/${round.id}/insights/([a-z0-9-]+)`).exec(insights)![1];
-    ids = { responseId: response.id, roundId: round.id, matrixRoundId: matrixRound.id, teamId: response.team.id, topic };
+    // An audit the demo's Kent-wide auditor did, in the demo's case-file audit round.
+    const audits = (await get('/api/v1/responses', 'auditor')) as { responses: Array<{ id: number; round: { id: number }; case?: unknown }> };
+    const audit = audits.responses.find((r) => r.case)!;
+    ids = {
+      responseId: response.id,
+      roundId: round.id,
+      matrixRoundId: matrixRound.id,
+      teamId: response.team.id,
+      topic,
+      caseRoundId: audit.round.id,
+      auditId: audit.id,
+    };
   }, 240_000);
 
   afterAll(async () => {

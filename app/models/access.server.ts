@@ -137,7 +137,7 @@ export function teamAuditedBy(user: AccessUser, teamAlias = 't'): RawBuilder<boo
  * The responses the user may see (canSeeResponse), over a teams table `t`, a responses table `s` and a rounds table
  * `r` (aliases as given).
  */
-export function responseVisibleTo(user: AccessUser, aliases: { team?: string; response?: string; round?: string } = {}): RawBuilder<boolean> {
+export function responseVisibleTo(user: AccessUser & { id: number }, aliases: { team?: string; response?: string; round?: string } = {}): RawBuilder<boolean> {
   const { team = 't', response = 's', round = 'r' } = aliases;
   const ref = (alias: string, name: string) => column(alias, name);
   const caseRules = [

@@ -76,12 +76,11 @@ export async function uploadCases(
     if (!parsed.ok) return parsed;
     const existing = await trx.selectFrom('audit_cases').select(['team_id', 'reference']).where('round_id', '=', roundId).execute();
     const known = new Set(existing.map((c) => `${c.team_id}\u0000${c.reference.toLowerCase()}`));
-    const clashes = parsed.cases.filter((c) => known.has(`${c.teamId}\u0000${c.reference.toLowerCase()}`));
+    const clashes = parsed.cases
+      .map((c, i) => ({ reference: c.reference, line: parsed.lines[i], held: known.has(`${c.teamId}\u0000${c.reference.toLowerCase()}`) }))
+      .filter((c) => c.held);
     if (clashes.length) {
-      return {
-        ok: false,
-        errors: clashes.map((c) => ({ line: lineOf(input.text, c.reference), message: `Case ${c.reference} is already in this round's list for its team.` })),
-      };
+      return { ok: false, errors: clashes.map((c) => ({ line: c.line, message: `Case ${c.reference} is already in this round's list for its team.` })) };
     }
     await trx
       .insertInto('audit_cases')
@@ -106,12 +105,6 @@ export async function uploadCases(
     });
     return { ok: true, added: parsed.cases.length };
   });
-}
-
-/** The line a case reference is first on (for naming a clash with cases already held). */
-function lineOf(text: string, reference: string): number {
-  const index = text.split(/\r?\n/).findIndex((line) => line.toLowerCase().includes(reference.toLowerCase()));
-  return index >= 0 ? index + 1 : 1;
 }
 
 async function lockRound(trx: Executor, roundId: number) {

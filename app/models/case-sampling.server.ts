@@ -74,7 +74,8 @@ const COLUMNS = {
 type Column = keyof typeof COLUMNS;
 
 export type CaseListError = { line: number; message: string };
-export type CaseListResult = { ok: true; cases: CaseRecord[] } | { ok: false; errors: CaseListError[] };
+/** The cases read, with the line each is on (as an editor numbers them), or every bad line. */
+export type CaseListResult = { ok: true; cases: CaseRecord[]; lines: number[] } | { ok: false; errors: CaseListError[] };
 
 /**
  * Reads a case list: a header line naming the columns (team, case reference, kind of case, allocated worker, date
@@ -123,6 +124,7 @@ export function parseCaseList(
   }
   const errors: CaseListError[] = [];
   const cases: CaseRecord[] = [];
+  const lines: number[] = [];
   const firstLine = new Map<string, number>();
   rows.slice(1).forEach(({ cells, line }) => {
     const cell = (column: Column) => (at[column] === undefined ? '' : (cells[at[column]!] ?? '').trim());
@@ -164,10 +166,13 @@ export function parseCaseList(
     }
 
     if (problems.length) errors.push({ line, message: capitalise(problems.join('; ')) + '.' });
-    else cases.push({ teamId: teamId!, reference, kind: kind!, worker, openedOn });
+    else {
+      cases.push({ teamId: teamId!, reference, kind: kind!, worker, openedOn });
+      lines.push(line);
+    }
   });
   if (!cases.length && !errors.length) errors.push({ line: 2, message: 'The file has a header line but no cases.' });
-  return errors.length ? { ok: false, errors } : { ok: true, cases };
+  return errors.length ? { ok: false, errors } : { ok: true, cases, lines };
 }
 
 /** yyyy-mm-dd or dd/mm/yyyy (the UK order) to yyyy-mm-dd, if it is a real date. */

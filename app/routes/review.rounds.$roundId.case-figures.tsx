@@ -11,6 +11,7 @@ import {
   type Standard,
   type StandardTally,
 } from '~/models/case-figures.server';
+import { CaseAuditNav } from '~/components/case-audit-nav';
 import { ChoiceBars } from '~/components/charts/choice-bars';
 import { FigureTable } from '~/components/charts/figure-table';
 import { SelectField } from '~/components/select-field';
@@ -336,21 +337,7 @@ export default function CaseFiguresPage() {
   const filters = filterQuery(figures.filter);
   return (
     <>
-      <nav aria-label="Case-file audit" className="insights-nav">
-        <p className="breadcrumbs">
-          <Link to="/review">Review</Link> › <Link to={`${base}/cases`}>{round.name}</Link>
-        </p>
-        <ul>
-          <li>
-            <Link to={`${base}/case-figures${search}`} aria-current="page">
-              Figures
-            </Link>
-          </li>
-          <li>
-            <Link to={`${base}/case-trend`}>Year on year</Link>
-          </li>
-        </ul>
-      </nav>
+      <CaseAuditNav round={round} current="figures" search={search} />
       <h1>Case-file audit figures: {round.name}</h1>
       <p className="muted">
         {round.questionnaire}, version {round.version}. Download the figures by team and standard as <a href={`${base}/case-figures.csv${filters}`}>CSV</a>.

@@ -1,5 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
-import { Form, Link, useLoaderData } from '@remix-run/react';
+import { Form, useLoaderData } from '@remix-run/react';
+import { CaseAuditNav } from '~/components/case-audit-nav';
 import { getDb } from '../../db/index';
 import { caseTrend, type CaseTrend, type StandardTally } from '~/models/case-figures.server';
 import { ChoiceBars } from '~/components/charts/choice-bars';
@@ -120,7 +121,6 @@ function SlicesByRound({ trend }: { trend: CaseTrend }) {
 export default function CaseTrendPage() {
   const { trend, slice: sliceKey } = useLoaderData<typeof loader>();
   const { round, rounds } = trend;
-  const base = `/review/rounds/${round.id}`;
   const slice = trend.slices.find((s) => s.key === sliceKey) ?? trend.slices[0];
   const bars = rounds.map((r, i) => ({
     value: String(r.id),
@@ -130,21 +130,7 @@ export default function CaseTrendPage() {
   }));
   return (
     <>
-      <nav aria-label="Case-file audit" className="insights-nav">
-        <p className="breadcrumbs">
-          <Link to="/review">Review</Link> › <Link to={`${base}/cases`}>{round.name}</Link>
-        </p>
-        <ul>
-          <li>
-            <Link to={`${base}/case-figures`}>Figures</Link>
-          </li>
-          <li>
-            <Link to={`${base}/case-trend`} aria-current="page">
-              Year on year
-            </Link>
-          </li>
-        </ul>
-      </nav>
+      <CaseAuditNav round={round} current="trend" />
       <h1>Year on year: {round.name}</h1>
       <p>
         {rounds.length === 1

@@ -109,18 +109,19 @@ const FIRST_PAGES_V1 = new Set([
 
 const between = (rng: Rng, min: number, max: number) => min + (max - min) * rng();
 const intBetween = (rng: Rng, min: number, max: number) => Math.floor(between(rng, min, max + 1));
-const chance = (rng: Rng, p: number) => rng() < p;
+export const chance = (rng: Rng, p: number) => rng() < p;
 const round1 = (x: number) => Math.round(x * 10) / 10;
 /** Unbiased rounding of an expected count: 2.3 becomes 3 three times in ten and 2 otherwise. */
 const stochasticRound = (rng: Rng, x: number) => Math.max(0, Math.floor(x + rng()));
 /** About N(1, 0.06): the month-to-month wobble of a team's figures. */
 const wobble = (rng: Rng, spread = 0.12) => 1 + (rng() + rng() + rng() - 1.5) * spread;
 
-function pick<T>(rng: Rng, items: readonly T[]): T {
+export function pick<T>(rng: Rng, items: readonly T[]): T {
   return items[Math.floor(rng() * items.length)];
 }
 
-function weighted<T extends string>(rng: Rng, weights: Record<T, number>): T {
+/** One of the keys, each as likely as its weight. */
+export function weighted<T extends string>(rng: Rng, weights: Record<T, number>): T {
   const entries = Object.entries(weights) as [T, number][];
   const total = entries.reduce((sum, [, w]) => sum + w, 0);
   let r = rng() * total;

@@ -7,8 +7,8 @@ import { commitRevision } from '../../app/models/revisions.server';
 import { createRound } from '../../app/models/rounds.server';
 import { createUserWithRole, findUserByEmail, loadCurrentUser, type CurrentUser } from '../../app/models/users.server';
 import { checkDataValue, progressOf, resolveDataKey, type AnswerError } from '../../app/models/validation.server';
-import { createRng, DEMO_SEED } from './answers';
-import { DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, demoTeams, type DemoLogin, type DemoTeamSpec, type Progress } from './demo';
+import { chance, createRng, DEMO_SEED, pick, weighted } from './answers';
+import { DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, type DemoLogin, demoTeamIds, demoTeams, type DemoTeamSpec, type Progress } from './demo';
 
 /**
  * The demo's case-file audit (issue 12), entirely synthetic: a practice audit round on the case-file audit
@@ -88,23 +88,6 @@ export async function seedDemoAuditors(db: Executor): Promise<DemoLogin[]> {
 // Small helpers
 
 type Rng = () => number;
-
-const chance = (rng: Rng, p: number) => rng() < p;
-
-function pick<T>(rng: Rng, items: readonly T[]): T {
-  return items[Math.floor(rng() * items.length)];
-}
-
-function weighted<T extends string>(rng: Rng, weights: Record<T, number>): T {
-  const entries = Object.entries(weights) as [T, number][];
-  const total = entries.reduce((sum, [, w]) => sum + w, 0);
-  let r = rng() * total;
-  for (const [value, w] of entries) {
-    r -= w;
-    if (r < 0) return value;
-  }
-  return entries[entries.length - 1][0];
-}
 
 function shuffled<T>(rng: Rng, items: readonly T[]): T[] {
   const order = [...items];
@@ -438,16 +421,7 @@ export async function seedCaseAudits(db: Executor, progress: Progress = () => {}
   if (!version) throw new Error('Publish the questionnaires before seeding the case audits (surveys publish).');
 
   const specs = demoTeams();
-  const teams = await db
-    .selectFrom('teams')
-    .select(['id', 'slug'])
-    .where(
-      'slug',
-      'in',
-      specs.map((s) => s.slug),
-    )
-    .execute();
-  const teamIds = new Map(teams.map((t) => [t.slug, t.id]));
+  const teamIds = await demoTeamIds(db, specs);
   const userByEmail = async (email: string): Promise<CurrentUser> => {
     const row = await findUserByEmail(db, email);
     const user = row && (await loadCurrentUser(db, row.id));

@@ -54,6 +54,20 @@ export function demoTeams(): DemoTeamSpec[] {
   return teams;
 }
 
+/** The ids of the demo teams that exist, by short name. */
+export async function demoTeamIds(db: Executor, specs: DemoTeamSpec[] = demoTeams()): Promise<Map<string, number>> {
+  const teams = await db
+    .selectFrom('teams')
+    .select(['id', 'slug'])
+    .where(
+      'slug',
+      'in',
+      specs.map((s) => s.slug),
+    )
+    .execute();
+  return new Map(teams.map((t) => [t.slug, t.id]));
+}
+
 export type DemoLogin = { role: string; email: string; scope: string };
 
 export type Progress = (done: number, total: number, label: string) => void;

@@ -5,7 +5,7 @@ import { saveResponseChange, submitResponse } from '../../app/models/responses.s
 import { loadCurrentUser } from '../../app/models/users.server';
 import { createRng, DEMO_SEED, generateMiniJar, generateSelfAssessmentV1, type DemoTeam } from './answers';
 import { DEMO_CASE_ROUND, seedCaseAudits, seedDemoAuditors } from './case-audits';
-import { DEMO_EMAIL_DOMAIN, seedDemoOrganisation, demoTeams, type DemoLogin, type Progress } from './demo';
+import { DEMO_EMAIL_DOMAIN, type DemoLogin, demoTeamIds, demoTeams, type Progress, seedDemoOrganisation } from './demo';
 
 /**
  * The whole synthetic demo: organisation and users, then Phase 1 of a review as it stood in February 2009 — the team
@@ -38,16 +38,7 @@ async function seedPhase1(db: Executor, progress: Progress) {
   const miniJar = await findVersion(db, 'mini-jar-matrix', 1);
   if (!selfAssessment || !miniJar) throw new Error('Publish the questionnaires before seeding responses (surveys publish).');
   const specs = demoTeams();
-  const teams = await db
-    .selectFrom('teams')
-    .select(['id', 'slug'])
-    .where(
-      'slug',
-      'in',
-      specs.map((s) => s.slug),
-    )
-    .execute();
-  const teamIds = new Map(teams.map((t) => [t.slug, t.id]));
+  const teamIds = await demoTeamIds(db, specs);
   const managers = await db
     .selectFrom('users')
     .select(['id', 'email'])
