@@ -490,11 +490,14 @@ export async function roundOverview(
   options: { page?: number; pageSize?: number } = {},
 ) {
   const round = await requireVisibleRound(db, user, roundId);
+  // A case round's rows are its first audits (a second, blind audit is moderation, not another case).
   const visible = db
     .selectFrom('responses as s')
     .innerJoin('teams as t', 't.id', 's.team_id')
     .innerJoin('areas as a', 'a.id', 't.area_id')
+    .leftJoin('audit_cases as c', 'c.id', 's.case_id')
     .where('s.round_id', '=', roundId)
+    .where('s.moderation_of', 'is', null)
     .where(teamVisibleTo(user));
   const faceted = visible
     .$if(filter.areaId !== undefined, (q) => q.where('t.area_id', '=', filter.areaId!))
@@ -542,6 +545,7 @@ export async function roundOverview(
       't.team_type',
       'a.id as area_id',
       'a.name as area_name',
+      'c.reference as case_reference',
     ])
     .orderBy(ordered(OVERVIEW_ORDER[sort], direction))
     .orderBy(byText('t.name'))
@@ -569,6 +573,7 @@ export async function roundOverview(
       returned: r.returned_at ? { at: r.returned_at.toISOString(), reason: r.return_reason } : null,
       carried: summariseCarried(r.carried),
       carriedFromResponseId: r.carried_from_response_id,
+      ...(r.case_reference === null ? {} : { case: { reference: r.case_reference } }),
     })),
   };
 }
