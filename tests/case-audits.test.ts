@@ -18,7 +18,7 @@ import {
 import type { SampleRule } from '../app/models/case-sampling.server';
 import { NOT_FOUND } from '../app/models/errors.server';
 import { listVisibleResponses, requireVisibleResponse, saveResponseChange, submitResponse } from '../app/models/responses.server';
-import { createRound } from '../app/models/rounds.server';
+import { createRound, roundOverview } from '../app/models/rounds.server';
 import type { CurrentUser } from '../app/models/users.server';
 import { useTestDatabase, type TestDatabase } from './helpers/db';
 import { createKent, createUser, publishFixtureSurveys } from './helpers/factories';
@@ -330,6 +330,11 @@ describe('moderation', () => {
       originals.filter((r) => r.id === one.moderation_of),
     );
     expect(counted.get(one.moderation_of!)?.practice_grade).toBe('inadequate');
+    // The round's overview (pages and API) lists the cases once each: second audits are moderation, not more cases.
+    const overview = await roundOverview(test.db, reviewer, round.id);
+    const firsts = (await auditsOf(round.id)).filter((a) => a.moderation_of === null);
+    expect(overview.counts.teams).toBe(firsts.length);
+    expect(overview.rows.map((r) => r.case?.reference).sort()).toEqual(firsts.map((a) => a.reference).sort());
   });
 
   it('refuses moderation to a manager, and a decision on a case without a completed second audit', async () => {
