@@ -143,7 +143,8 @@ function Filters({ figures, compare }: { figures: CaseFigures; compare: number |
 function StandardsFigure({ figures }: { figures: CaseFigures }) {
   const counted = figures.standards.filter((s) => s.overall.share !== null);
   return (
-    <div className="figure-pair figure-pair--side figure-pair--wide-table">
+    // A standard is a long question, and there are many: the chart takes the width and its table follows it.
+    <div className="figure-pair">
       <figure className="chart">
         <figcaption>Share of the cases each standard applies to that meet it (the count beside each bar is the cases meeting it)</figcaption>
         <ChoiceBars
