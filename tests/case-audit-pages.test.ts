@@ -218,4 +218,14 @@ describe('auditors and managers', () => {
     const reopened = await onCases({ intent: 'open' });
     expect(reopened.body.done).toBe('The round is open again.');
   });
+
+  it('refuses a date that is not in the calendar with a 400, creating nothing', async () => {
+    const before = await test.db.selectFrom('audit_cases').select('id').where('round_id', '=', roundId).execute();
+    const added = await onCases({ intent: 'add', teamId: String(teams[0].id), reference: 'AD-99', kind: 'other', openedOn: '2009-02-31' });
+    expect(added.status).toBe(400);
+    expect(await test.db.selectFrom('audit_cases').select('id').where('round_id', '=', roundId).execute()).toHaveLength(before.length);
+    const repeated = await onCases({ intent: 'repeat', name: 'Practice audit 2010', dueDate: '2010-02-30', seed: 'kent-2010' });
+    expect(repeated.status).toBe(400);
+    expect(await test.db.selectFrom('rounds').select('id').where('name', '=', 'Practice audit 2010').execute()).toHaveLength(0);
+  });
 });

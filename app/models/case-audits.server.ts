@@ -13,7 +13,7 @@ import type { CatalogueQuestion } from './catalogue.server';
 import { conflict, forbidden, invalid, notFound } from './errors.server';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
 import { requireVisibleResponse } from './responses.server';
-import { requireVisibleRound, type VisibleRound } from './rounds.server';
+import { createRoundForUser, isoDateSchema, requireVisibleRound, type VisibleRound } from './rounds.server';
 import type { CurrentUser } from './users.server';
 import { checkDataValue, progressOf, resolveDataKey, type AnswerError } from './validation.server';
 
@@ -249,11 +249,12 @@ export const handCaseSchema = z.object({
     .max(120)
     .transform((v) => v || null)
     .optional(),
+  // An empty field is no date; a date must be one in the calendar (no 31 February) and not in the future.
   openedOn: z
     .string()
     .trim()
-    .regex(/^(\d{4}-\d{2}-\d{2})?$/, 'write the date as YYYY-MM-DD')
     .transform((v) => v || null)
+    .pipe(isoDateSchema.refine((d) => d <= new Date().toISOString().slice(0, 10), 'the date opened is in the future').nullable())
     .optional(),
 });
 
@@ -867,7 +868,7 @@ export async function moderatedData(db: Executor, responses: Array<{ id: number;
 
 export const repeatSchema = z.object({
   name: z.string().trim().min(1, 'name the round').max(200),
-  dueDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'write the date as YYYY-MM-DD'),
+  dueDate: isoDateSchema,
   seed: z.string().trim().min(1, 'state a seed for the new sample').max(100),
   questionnaireVersionId: z.coerce.number().int().positive().optional(),
 });
@@ -878,7 +879,6 @@ export const repeatSchema = z.object({
  */
 export async function repeatCaseRound(db: Executor, user: CurrentUser, roundId: number, input: z.infer<typeof repeatSchema>) {
   requireRoundManager(user);
-  const { createRoundForUser } = await import('./rounds.server');
   const round = await requireCaseRound(db, user, roundId);
   const rule = round.sample_rule ? { ...round.sample_rule, seed: input.seed } : null;
   return createRoundForUser(db, user, {

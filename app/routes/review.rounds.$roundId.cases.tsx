@@ -24,6 +24,7 @@ import {
 import { idFieldSchema } from '~/models/ids';
 import { setRoundStatus } from '~/models/rounds.server';
 import { DataTable } from '~/components/data-table';
+import { SelectField } from '~/components/select-field';
 import { Progress, StatusTag } from '~/components/status-tag';
 import { formRefusal, rethrowForPage } from '~/utils/errors.server';
 import { readForm } from '~/utils/forms.server';
@@ -317,6 +318,7 @@ export default function CaseRound() {
   const navigation = useNavigation();
   const busy = navigation.state === 'submitting';
   const completed = audits.filter((a) => a.status === 'submitted').length;
+  const teamOptions = teams.map((t) => ({ value: t.id, label: t.name }));
   return (
     <>
       <p className="breadcrumbs">
@@ -390,17 +392,12 @@ export default function CaseRound() {
               A CSV with a header line: team, case reference, kind of case (child protection plan, looked after, child in need or other), allocated worker, date
               opened. The last two may be left out. Nothing is added unless every line is valid.
             </p>
-            <div className="field">
-              <label htmlFor="teamId">For one team (leave as “Several teams” when the file has a team column)</label>
-              <select id="teamId" name="teamId" defaultValue="">
-                <option value="">Several teams: the file names each case’s team</option>
-                {teams.map((t) => (
-                  <option key={t.id} value={t.id}>
-                    {t.name}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField
+              id="teamId"
+              label="For one team (leave as “Several teams” when the file has a team column)"
+              empty="Several teams: the file names each case’s team"
+              options={teamOptions}
+            />
             <div className="field">
               <label htmlFor="file">CSV file</label>
               <input id="file" name="file" type="file" accept=".csv,text/csv" aria-describedby="cases-hint" />
@@ -443,32 +440,19 @@ export default function CaseRound() {
           <Notice result={result} intent="add" />
           <Form method="post" noValidate className="inline-fields">
             <input type="hidden" name="intent" value="add" />
-            <div className="field">
-              <label htmlFor="add-team">Team</label>
-              <select id="add-team" name="teamId" required defaultValue="">
-                <option value="">Choose a team</option>
-                {teams.map((t) => (
-                  <option key={t.id} value={t.id}>
-                    {t.name}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField id="add-team" name="teamId" label="Team" empty="Choose a team" options={teamOptions} required />
             <div className="field">
               <label htmlFor="add-reference">Case reference</label>
               <input id="add-reference" name="reference" type="text" maxLength={40} required />
             </div>
-            <div className="field">
-              <label htmlFor="add-kind">Kind of case</label>
-              <select id="add-kind" name="kind" required defaultValue="">
-                <option value="">Choose</option>
-                {CASE_KINDS.map((k) => (
-                  <option key={k} value={k}>
-                    {caseKindLabel(k)}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField
+              id="add-kind"
+              name="kind"
+              label="Kind of case"
+              empty="Choose"
+              options={CASE_KINDS.map((k) => ({ value: k, label: caseKindLabel(k) }))}
+              required
+            />
             <div className="field">
               <label htmlFor="add-worker">Allocated worker (optional)</label>
               <input id="add-worker" name="worker" type="text" maxLength={120} />
