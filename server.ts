@@ -16,6 +16,7 @@ import type { ServerBuild } from '@remix-run/node';
 import { prepareDatabase, StartupError } from './scripts/startup';
 import { appProcesses, checkServingConfig, config, ConfigError } from './app/utils/config.server';
 import { commonSecurityHeaders, STRICT_TRANSPORT_SECURITY } from './app/utils/security-headers.server';
+import { requestOriginFrom, runWithRequestOrigin } from './app/utils/request-context.server';
 
 const dev = process.argv.includes('--dev');
 // Set, not only read: React, Remix and Express take the mode from process.env.NODE_ENV too.
@@ -142,6 +143,9 @@ async function serve({ startedAt, prepare }: { startedAt: number; prepare: boole
     app.use(express.static(path.join(buildDir, 'client'), { maxAge: '1h' }));
     build = (await import(pathToFileURL(serverBuild).href)) as ServerBuild;
   }
+  // Each request to the app runs with its origin (client address, User-Agent) at hand, so every audit event it
+  // records says where it came from, without a parameter through every model function (docs/decisions/022).
+  app.use((req, res, next) => runWithRequestOrigin(requestOriginFrom({ clientAddress: req.ip, userAgent: req.get('User-Agent') }), next));
   app.all('*', createRequestHandler({ build, mode: settings.NODE_ENV, getLoadContext: (req) => ({ clientAddress: req.ip }) }));
 
   const { PORT: port, HOST: host } = settings;

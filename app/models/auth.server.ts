@@ -27,14 +27,45 @@ export const LOGIN_FAILED = 'That email and password do not match an account. Ch
 
 export type LoginResult = { ok: true; userId: number } | { ok: false; message: string };
 
+/** Why a sign-in failed, as the audit trail keeps it (never the password, nor an email that has no account). */
+export type SignInFailure = 'wrong-password' | 'disabled' | 'no-password' | 'unknown-account';
+
 export async function verifyLogin(db: Executor, email: string, password: string): Promise<LoginResult> {
   const user = await findUserByEmail(db, email);
   if (!user || !user.password_hash || user.disabled_at) {
     await verifyPassword(password, await dummyPasswordHash()); // same work, same time
+    await recordSignInFailure(db, user?.id ?? null, !user ? 'unknown-account' : user.disabled_at ? 'disabled' : 'no-password');
     return { ok: false, message: LOGIN_FAILED };
   }
-  if (!(await verifyPassword(password, user.password_hash))) return { ok: false, message: LOGIN_FAILED };
+  if (!(await verifyPassword(password, user.password_hash))) {
+    await recordSignInFailure(db, user.id, 'wrong-password');
+    return { ok: false, message: LOGIN_FAILED };
+  }
   return { ok: true, userId: user.id };
+}
+
+/**
+ * A failed sign-in in the audit trail: the account's user id when the email belongs to one (the account tried, not
+ * proof of who typed), else only that the account was unknown. What was typed is not kept: an unknown "email" is
+ * sometimes a password typed in the wrong field.
+ */
+async function recordSignInFailure(db: Executor, userId: number | null, reason: SignInFailure) {
+  await recordAudit(db, { actorId: userId, action: 'session.login_failed', entityType: 'user', entityId: userId, details: { reason } });
+}
+
+/**
+ * A sign-in refused by throttling before its password was checked (app/models/sign-in-throttle.server.ts), in the audit
+ * trail as a failed one is: the account's id if the email has one, the scope that refused it and the wait.
+ */
+export async function recordSignInRefused(db: Executor, email: string, refusal: { scope: 'account' | 'address'; retryAfterSeconds: number }) {
+  const user = await findUserByEmail(db, email);
+  await recordAudit(db, {
+    actorId: user?.id ?? null,
+    action: 'session.login_refused',
+    entityType: 'user',
+    entityId: user?.id ?? null,
+    details: { scope: refusal.scope, retryAfterSeconds: refusal.retryAfterSeconds, ...(user ? {} : { reason: 'unknown-account' }) },
+  });
 }
 
 /** Creates a session row and returns the token for the cookie (only its hash is stored). */

@@ -11,6 +11,7 @@ import { stableNames } from './aggregation/lineage.server';
 import { compareNames, inScope, type Scope, type ScopedResponse } from './aggregation/scope.server';
 import { parseInsightsQuery, scopeForQuery, topicInfo } from './aggregation.server';
 import { badParameter, notFound } from './errors.server';
+import { recordExport } from './audit.server';
 import type { CurrentUser } from './users.server';
 
 /**
@@ -640,6 +641,15 @@ export async function roundExport(
   if (!forms.includes(form)) throw badParameter('form', `must be one of ${forms.join(', ')}`);
   const scope = await scopeForQuery(db, user, roundId, parseInsightsQuery(rest, ['area', 'teamType', 'includeInProgress']));
   if (!scope) throw notFound('round');
+  const { areaId, teamType, includeInProgress } = scope.filter;
+  await recordExport(db, user.id, {
+    kind: 'answers',
+    entityType: 'round',
+    entityId: scope.round.id,
+    format,
+    form,
+    filters: { areaId, teamType, includeInProgress: includeInProgress || null },
+  });
   const body = format === 'csv' ? await csvExport(db, scope, form) : await xlsxExport(db, scope, form as Exclude<ExportForm, 'codebook'>);
   return { body, fileName: exportFileName(scope, form, format) };
 }

@@ -138,19 +138,24 @@ export async function createUserWithRole(db: Executor, input: NewUser, actorId: 
       await recordAudit(trx, { actorId, action: 'user.create', entityType: 'user', entityId: user.id, details: { email } });
     } else if (passwordHash) {
       await trx.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', user.id).execute();
+      await recordAudit(trx, { actorId, action: 'user.password_set', entityType: 'user', entityId: user.id, details: { email } });
     }
-    await trx
+    const granted = await trx
       .insertInto('memberships')
       .values({ user_id: user.id, role: input.role, area_id: areaId, team_id: teamId })
       .onConflict((oc) => oc.doNothing())
-      .execute();
-    await recordAudit(trx, {
-      actorId,
-      action: 'membership.grant',
-      entityType: 'user',
-      entityId: user.id,
-      details: { role: input.role, areaId, teamId },
-    });
+      .returning('id')
+      .executeTakeFirst();
+    // A role the user already had changes nothing, and is not recorded as a change.
+    if (granted) {
+      await recordAudit(trx, {
+        actorId,
+        action: 'membership.grant',
+        entityType: 'user',
+        entityId: user.id,
+        details: { role: input.role, areaId, teamId },
+      });
+    }
     return user;
   });
 }

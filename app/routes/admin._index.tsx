@@ -114,10 +114,14 @@ export default function Admin() {
           {notice}
         </p>
       ) : null}
+      <p>
+        <Link to="/admin/audit">Audit trail</Link>: every sign-in, change and export, with who, when and from where.
+      </p>
       <h2 id="questionnaires">Published questionnaire versions</h2>
       <p>
         Versions are published from the <code>surveys/</code> folder at start-up or with <code>npm run surveys:publish</code>. A published version never
-        changes: a change is a new version with change notes.
+        changes: a change is a new version with change notes.{' '}
+        <Link to="/review/questionnaires">See what changed between versions, or preview one as a team manager sees it</Link>.
       </p>
       <div className="table-wrap">
         <DataTable

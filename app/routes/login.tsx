@@ -3,7 +3,7 @@ import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } fr
 import { useEffect, useRef } from 'react';
 import { z } from 'zod';
 import { getDb } from '../../db/index';
-import { createSession, verifyLogin } from '~/models/auth.server';
+import { createSession, recordSignInRefused, verifyLogin } from '~/models/auth.server';
 import { beginSignIn, signInSucceeded } from '~/models/sign-in-throttle.server';
 import { clientAddressFrom } from '~/utils/client-address.server';
 import { commitSessionCookie, getCurrentUser, safeRedirectTarget, signInNotice, startPageFor } from '~/utils/session.server';
@@ -36,7 +36,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const attempt = { email, address: clientAddressFrom(context) };
   // Refused before the password is checked, known account or not: the same answer in the same time.
   const refusal = await beginSignIn(db, attempt);
-  if (refusal) return data({ error: refusal.message, fieldErrors: {} }, { status: 429, headers: { 'Retry-After': String(refusal.retryAfterSeconds) } });
+  if (refusal) {
+    await recordSignInRefused(db, email, refusal);
+    return data({ error: refusal.message, fieldErrors: {} }, { status: 429, headers: { 'Retry-After': String(refusal.retryAfterSeconds) } });
+  }
   const result = await verifyLogin(db, email, password);
   if (!result.ok) return data({ error: result.message, fieldErrors: {} }, { status: 401 });
   await signInSucceeded(db, attempt);

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { getDb } from '../../db/index';
 import { caseFigures, caseFiguresCsv, parseCaseFiguresQuery } from '~/models/case-figures.server';
+import { recordExport } from '~/models/audit.server';
 import { download } from '~/utils/download.server';
 import { rethrowForPage } from '~/utils/errors.server';
 import { requireIdParam } from '~/utils/params.server';
@@ -12,9 +13,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const roundId = requireIdParam(params, 'roundId', 'round');
   const load = async () => {
     const { filter } = parseCaseFiguresQuery(new URL(request.url).searchParams);
-    return caseFigures(getDb(), user, roundId, filter);
+    return { filter, figures: await caseFigures(getDb(), user, roundId, filter) };
   };
-  const figures = await load().catch(rethrowForPage);
+  const { filter, figures } = await load().catch(rethrowForPage);
+  await recordExport(getDb(), user.id, { kind: 'case-figures', entityType: 'round', entityId: figures.round.id, format: 'csv', filters: filter });
   const slug =
     figures.round.name
       .toLowerCase()

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { getDb } from '../../db/index';
 import { overviewCsv, overviewFilterFrom, overviewQuerySchema, roundOverview } from '~/models/rounds.server';
+import { recordExport } from '~/models/audit.server';
 import { download } from '~/utils/download.server';
 import { rethrowForPage } from '~/utils/errors.server';
 import { requireIdParam } from '~/utils/params.server';
@@ -12,7 +13,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const roundId = requireIdParam(params, 'roundId', 'round');
   const query = overviewQuerySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   if (!query.success) throw new Response(`The filters are not valid: ${query.error.issues.map((i) => i.message).join('; ')}.`, { status: 400 });
-  const overview = await roundOverview(getDb(), user, roundId, overviewFilterFrom(query.data)).catch(rethrowForPage);
+  const filter = overviewFilterFrom(query.data);
+  const overview = await roundOverview(getDb(), user, roundId, filter).catch(rethrowForPage);
+  await recordExport(getDb(), user.id, { kind: 'round-overview', entityType: 'round', entityId: overview.round.id, format: 'csv', filters: filter });
   const slug =
     overview.round.name
       .toLowerCase()

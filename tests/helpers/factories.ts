@@ -8,6 +8,7 @@ import { createSession } from '../../app/models/auth.server';
 import { loadRegistry, publishRegistry } from '../../app/models/registry.server';
 import { loadCurrentUser, type CurrentUser } from '../../app/models/users.server';
 import { commitSessionCookie } from '../../app/utils/session.server';
+import { requestOriginFrom, runWithRequestOrigin } from '../../app/utils/request-context.server';
 
 export const FIXTURE_SURVEYS = path.resolve('tests/fixtures/surveys');
 export const APP_ORIGIN = 'http://localhost:3000';
@@ -105,15 +106,20 @@ export async function sessionHeadersByName<K extends string>(db: Executor, users
   return headers;
 }
 
-/** Calls a route's loader or action the way Remix does. */
+/**
+ * Calls a route's loader or action the way Remix does, with the request's origin set as server.ts sets it: the address
+ * from `context.clientAddress` (Express's req.ip), the User-Agent from the request's headers.
+ */
 export async function callRoute<T>(
   fn: (args: LoaderFunctionArgs) => Promise<T>,
   url: string,
   init: RequestInit & { params?: Record<string, string>; context?: AppLoadContext } = {},
 ): Promise<T | Response> {
   const { params = {}, context = {}, ...requestInit } = init;
+  const request = new Request(new URL(url, APP_ORIGIN), requestInit);
+  const origin = requestOriginFrom({ clientAddress: context.clientAddress, userAgent: request.headers.get('User-Agent') });
   try {
-    return await fn({ request: new Request(new URL(url, APP_ORIGIN), requestInit), params, context });
+    return await runWithRequestOrigin(origin, () => fn({ request, params, context }));
   } catch (thrown) {
     if (thrown instanceof Response) return thrown;
     throw thrown;
