@@ -13,6 +13,7 @@ import { loadScope, type AggregateFilter, type Scope } from './aggregation/scope
 import { badParameter, isDomainError, notFound } from './errors.server';
 import { DEFAULT_CASELOAD_REFERENCE, hasStaffingQuestions, staffingFigures, staffingSectionsOn, type StaffingFigures } from './aggregation/staffing.server';
 import { thresholdFigures, thresholdQuestion, type ThresholdFigures } from './aggregation/thresholds.server';
+import { timelinessFigures, timelinessQuestion, type TimelinessFigures } from './aggregation/timeliness.server';
 import { topicQuestionFigures, topicQuestions, versionTopics, type QuestionFigures } from './aggregation/topic.server';
 
 /**
@@ -33,6 +34,7 @@ export {
 } from './aggregation/topic.server';
 export { type ActivityFigures, AREA_SERIES_LIMIT } from './aggregation/activity.server';
 export { type ThresholdFigures } from './aggregation/thresholds.server';
+export { type TimelinessFigures } from './aggregation/timeliness.server';
 export {
   type StaffingFigures,
   DEFAULT_CASELOAD_REFERENCE,
@@ -199,6 +201,8 @@ export type TopicPage = {
   activity: ActivityFigures | null;
   thresholds: ThresholdFigures | null;
   staffing: StaffingFigures | null;
+  /** Timeliness weighted by the work done, on the topic of the matrix whose columns play the timeliness roles. */
+  timeliness: TimelinessFigures | null;
   /** Which staffing sections the topic shows (from the topics of the questions playing staffing and caseload roles). */
   staffingSections: ('vacancies' | 'caseloads')[];
 };
@@ -235,11 +239,12 @@ export async function topicPage(
         );
       })
     : null;
-  const [questionFigures, activityResult, thresholds, staffing] = await Promise.all([
+  const [questionFigures, activityResult, thresholds, staffing, timeliness] = await Promise.all([
     figures,
     activity && totals ? activityFigures(db, scope, activity, totals) : null,
     thresholdQuestion(scope)?.topic === topicId ? thresholdFigures(db, scope, options.compare ?? null) : null,
     staffingSections.length ? staffingFigures(db, scope, options.reference ?? DEFAULT_CASELOAD_REFERENCE) : null,
+    timelinessQuestion(scope.version)?.question.topic === topicId ? timelinessFigures(db, scope) : null,
   ]);
   return {
     scope: describeScope(scope),
@@ -248,6 +253,7 @@ export async function topicPage(
     activity: activityResult,
     thresholds,
     staffing,
+    timeliness,
     staffingSections,
   };
 }

@@ -1,6 +1,6 @@
 import type { Executor } from '../../db/index';
 import { jsonb } from '../../db/json';
-import type { CarriedAnswers, ResponseStatus, VersionMapping } from '../../db/schema';
+import type { AskedAgain, CarriedAnswers, ResponseStatus, VersionMapping } from '../../db/schema';
 import type { Model } from 'survey-core';
 import { OTHER } from './answers.server';
 import { createModel, type CatalogueQuestion } from './catalogue.server';
@@ -17,8 +17,9 @@ import { checkValue, columnSpec, COMMENT_SUFFIX, progressOf, TOTAL_SUFFIX, type 
  * follow their new name, with their comment ("<name>-Comment": a comment area or the text typed for "Other") and
  * their matrix totals (recomputed); removed ones stay behind (visible in the earlier round, which is never touched),
  * new ones start empty; computed expression values are not carried. An answer the new question can only partly hold
- * keeps what it still offers, and the rest is listed. Every carried answer is marked so the team's manager confirms
- * or changes it.
+ * keeps what it still offers, and the rest is listed. A question a version on the way marks `askAgain` (its period
+ * changed) is asked again: its earlier answer is not carried, and the response records why it is empty. Every carried
+ * answer is marked so the team's manager confirms or changes it.
  */
 
 /** The mappings that lead from one version to a later one of the same questionnaire, oldest first. */
@@ -71,13 +72,36 @@ export function nameThrough(steps: VersionMapping[], name: string): string | nul
   return current;
 }
 
+/**
+ * Where a question of the earlier version ends up through the mappings: its name in the new version (null once
+ * removed) and, when a version on the way asks it again (its `askAgain`, by its name in that version), which version
+ * did and why (the latest one, when several did).
+ */
+export function traceThrough(
+  path: { steps: VersionMapping[]; to: Pick<VersionInfo, 'version'> },
+  name: string,
+): { name: string | null; askedAgain: { version: number; reason: string | null } | null } {
+  let current: string | null = name;
+  let askedAgain: { version: number; reason: string | null } | null = null;
+  for (const [index, step] of path.steps.entries()) {
+    current = nameThrough([step], current);
+    if (current === null) break;
+    // A step's own version is the one the next step maps from (the last step's is the version carried to).
+    const version = index + 1 < path.steps.length ? path.steps[index + 1].from : path.to.version;
+    if (step.askAgain && Object.hasOwn(step.askAgain, current)) askedAgain = { version, reason: step.askAgain[current] ?? null };
+  }
+  return { name: current, askedAgain };
+}
+
 export type CarryOutcome = {
   /** The answers on the new version, with the comments and matrix totals that go with them. */
   data: Record<string, unknown>;
   /** Carried answers by their name in the new version, with the name they had in the earlier one. */
   carried: Array<{ question: string; from: string }>;
   /** Answered questions of the earlier version that were not carried, and why. */
-  notCarried: Array<{ question: string; reason: 'removed' | 'not-in-version' | 'incompatible' }>;
+  notCarried: Array<{ question: string; reason: 'removed' | 'not-in-version' | 'incompatible' | 'asked-again' }>;
+  /** Answered questions asked again instead (by their name in the new version), the version that asks and its reason. */
+  askedAgain: Array<{ question: string; from: string; version: number; reason: string | null }>;
   /**
    * Parts of answers the new version no longer offers, by their path under the new name (matrix rows or columns,
    * choices, ranked items, rows or panels and their fields: `children_seen.2.plans`), rows and panels numbered as in
@@ -350,14 +374,14 @@ function recomputeDerived(version: VersionInfo, data: Record<string, unknown>, q
 
 /** Moves answers of the earlier version onto the new one, with their comments (no database). */
 export function carryAnswers(path: VersionPath, data: Record<string, unknown>): CarryOutcome {
-  const outcome: CarryOutcome = { data: {}, carried: [], notCarried: [], dropped: [] };
+  const outcome: CarryOutcome = { data: {}, carried: [], notCarried: [], askedAgain: [], dropped: [] };
   const source = structuredClone(data); // carried values are recomputed in place below; the earlier response is never touched
   const carriedQuestions: CatalogueQuestion[] = [];
   for (const [name, from] of path.from.catalogue) {
     const value = source[name];
     const comment = source[`${name}${COMMENT_SUFFIX}`];
     if (isEmpty(value) && isEmpty(comment)) continue;
-    const newName = nameThrough(path.steps, name);
+    const { name: newName, askedAgain } = traceThrough(path, name);
     if (newName === null) {
       outcome.notCarried.push({ question: name, reason: 'removed' });
       continue;
@@ -365,6 +389,11 @@ export function carryAnswers(path: VersionPath, data: Record<string, unknown>): 
     const question = path.to.catalogue.get(newName);
     if (!question) {
       outcome.notCarried.push({ question: name, reason: 'not-in-version' });
+      continue;
+    }
+    if (askedAgain) {
+      outcome.notCarried.push({ question: name, reason: 'asked-again' });
+      outcome.askedAgain.push({ question: newName, from: name, ...askedAgain });
       continue;
     }
     const kept = fitToQuestion(question, value, outcome.dropped, { from });
@@ -421,6 +450,12 @@ export async function carryForwardResponse(
       return [c.question, { fromResponseId: earlier.id, fromRoundId: earlier.round_id, confirmed: false, submitted, ...(dropped.length ? { dropped } : {}) }];
     }),
   );
+  const askedAgain: AskedAgain = Object.fromEntries(
+    outcome.askedAgain.map((a) => [
+      a.question,
+      { from: a.from, fromResponseId: earlier.id, fromRoundId: earlier.round_id, version: a.version, reason: a.reason },
+    ]),
+  );
   const progress = progressOf(target.version, outcome.data);
   const now = new Date();
   // Inserted as carried, at revision 0; the carried answers are then its first revision, written as every revision
@@ -434,6 +469,7 @@ export async function carryForwardResponse(
       data: jsonb(outcome.data),
       carried: jsonb(carried),
       carried_from_response_id: earlier.id,
+      asked_again: jsonb(askedAgain),
       revision: 0,
       answered_count: progress.answered,
       answerable_count: progress.answerable,
@@ -453,7 +489,9 @@ export async function carryForwardResponse(
       changes: keys.map((k) => ({ question: k.key, old: null, new: outcome.data[k.key], fromQuestion: k.from })),
       note: `Carried forward from ${earlier.round_name} (response ${earlier.id}${submitted ? ', submitted' : ', never submitted'}). Not carried: ${
         outcome.notCarried.map((n) => `${n.question} (${n.reason})`).join(', ') || 'none'
-      }.${outcome.dropped.length ? ` Left out of carried answers: ${outcome.dropped.map((d) => `${d.path} (${d.message})`).join('; ')}.` : ''}`,
+      }.${outcome.askedAgain.length ? ` Asked again (their period changed): ${outcome.askedAgain.map((a) => a.question).join(', ')}.` : ''}${
+        outcome.dropped.length ? ` Left out of carried answers: ${outcome.dropped.map((d) => `${d.path} (${d.message})`).join('; ')}.` : ''
+      }`,
       at: now,
     });
   }

@@ -140,7 +140,7 @@ function withComment(q: Loose, detail: QuestionDetail): QuestionDetail {
 }
 
 /** A matrix column (or a row's detail-panel question), from the question SurveyJS builds for its cells. */
-function matrixColumn(name: string, title: string, cell: Loose, detailPanel = false): MatrixColumn {
+function matrixColumn(name: string, title: string, cell: Loose, detailPanel = false, role?: unknown): MatrixColumn {
   const described = describeValue(cell);
   const multiple = described.valueType === 'multiple';
   const valueType = multiple || described.valueType === 'matrix' || described.valueType === 'dynamic' ? 'choice' : (described.valueType as ValueType);
@@ -155,6 +155,7 @@ function matrixColumn(name: string, title: string, cell: Loose, detailPanel = fa
     ...(rules ? { rules } : {}),
     ...(booleanValues ? { booleanValues, cellType: 'boolean' } : {}),
     ...(detailPanel ? { detailPanel: true } : {}),
+    ...(role ? { role: String(role) } : {}),
   };
 }
 
@@ -228,7 +229,9 @@ export function describeValue(question: Question | Loose): { valueType: StoredAs
         detail: withComment(q, { rows: items(q.rows), columns: [{ name: '', title: '', valueType: 'choice', choices: items(q.columns) }] }),
       };
     case 'matrixdropdown': {
-      const columns = answeredColumns(q).map((column) => matrixColumn(String(column.name), String(column.title || column.name), cellQuestion(q, column)));
+      const columns = answeredColumns(q).map((column) =>
+        matrixColumn(String(column.name), String(column.title || column.name), cellQuestion(q, column), false, column.role),
+      );
       for (const detailQuestion of detailQuestions(q)) {
         columns.push(matrixColumn(detailQuestion.getValueName(), String(detailQuestion.title || detailQuestion.name), detailQuestion, true));
       }

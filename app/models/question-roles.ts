@@ -67,6 +67,100 @@ export const QUESTION_ROLES: Record<QuestionRole, RoleSpec> = {
   'case-sources': { section: 'case-audit', label: 'the sources the auditor read', accepts: 'choice' },
 };
 
+/**
+ * Column roles: what a matrix column means to the special figures, for figures that read one measure per row of a
+ * matrix (`"role"` on a column of a matrixdropdown). The timeliness figures read the work completed and the part of
+ * it completed within the timescale, per row (assessments, conferences…), and weight each team by its counts; a
+ * "not recorded" column takes a row out of the count. A role is played by one column of a version; its partners
+ * must be columns of the same matrix.
+ */
+export const COLUMN_ROLE_NAMES = ['timeliness-completed', 'timeliness-within', 'timeliness-not-recorded'] as const;
+export type ColumnRole = (typeof COLUMN_ROLE_NAMES)[number];
+
+export const COLUMN_ROLES: Record<ColumnRole, { section: 'timeliness'; label: string; accepts: 'number' | 'yes-no'; requires?: readonly ColumnRole[] }> = {
+  'timeliness-completed': { section: 'timeliness', label: 'work completed in the period (a count)', accepts: 'number', requires: ['timeliness-within'] },
+  'timeliness-within': {
+    section: 'timeliness',
+    label: 'of the work completed, the part completed within the timescale (a count)',
+    accepts: 'number',
+    requires: ['timeliness-completed'],
+  },
+  'timeliness-not-recorded': { section: 'timeliness', label: 'the team does not record this work', accepts: 'yes-no', requires: ['timeliness-completed'] },
+};
+
+export function isColumnRole(value: unknown): value is ColumnRole {
+  return typeof value === 'string' && (COLUMN_ROLE_NAMES as readonly string[]).includes(value);
+}
+
+const COLUMN_ACCEPTS_TEXT = { number: 'a number column (cellType "text" with inputType "number")', 'yes-no': 'a yes/no column (cellType "boolean")' };
+
+function columnFits(role: ColumnRole, column: NonNullable<QuestionDetail['columns']>[number]): boolean {
+  if (COLUMN_ROLES[role].accepts === 'number') return column.valueType === 'numeric' && !column.choices?.length && !column.detailPanel;
+  const values = (column.choices ?? []).map((c) => c.value).sort();
+  return column.cellType === 'boolean' || (column.valueType === 'choice' && values.length === 2 && values[0] === 'false' && values[1] === 'true');
+}
+
+/** The matrix columns that play column roles in one version: role → the question and the column. */
+export function columnRoleHolders(questions: Iterable<Described>): Map<ColumnRole, { question: Described; column: string }> {
+  const holders = new Map<ColumnRole, { question: Described; column: string }>();
+  for (const question of questions) {
+    for (const column of question.detail.columns ?? []) {
+      if (isColumnRole(column.role) && !holders.has(column.role)) holders.set(column.role, { question, column: column.name });
+    }
+  }
+  return holders;
+}
+
+/** Problems with one version's column roles: unknown, on the wrong kind of column, declared twice, partner missing. */
+function columnRoleProblems(questions: (Described & { role?: string })[]): { question?: string; message: string }[] {
+  const problems: { question?: string; message: string }[] = [];
+  const holders = new Map<ColumnRole, { question: string; column: string }>();
+  for (const question of questions) {
+    if (isColumnRole(question.role)) {
+      problems.push({ question: question.name, message: `has role "${question.role}", which is a role for a matrix column: put it on the column` });
+    }
+    for (const column of question.detail.columns ?? []) {
+      if (column.role === undefined) continue;
+      const path = `${question.name}.${column.name}`;
+      if (!isColumnRole(column.role)) {
+        problems.push({ question: path, message: `has unknown column role "${column.role}" (known column roles: ${COLUMN_ROLE_NAMES.join(', ')})` });
+        continue;
+      }
+      if (question.type !== 'matrixdropdown') {
+        problems.push({ question: path, message: `has column role "${column.role}", which only a column of a matrix of dropdowns (matrixdropdown) can play` });
+        continue;
+      }
+      const holder = holders.get(column.role);
+      if (holder) {
+        problems.push({
+          question: path,
+          message: `has column role "${column.role}", which "${holder.question}.${holder.column}" already plays in this version (one column per role)`,
+        });
+        continue;
+      }
+      holders.set(column.role, { question: question.name, column: column.name });
+      if (!columnFits(column.role, column)) {
+        problems.push({
+          question: path,
+          message: `cannot play column role "${column.role}" (${COLUMN_ROLES[column.role].label}): it must be ${COLUMN_ACCEPTS_TEXT[COLUMN_ROLES[column.role].accepts]}`,
+        });
+      }
+    }
+  }
+  for (const [role, holder] of holders) {
+    for (const needed of COLUMN_ROLES[role].requires ?? []) {
+      const partner = holders.get(needed);
+      if (!partner || partner.question !== holder.question) {
+        problems.push({
+          question: `${holder.question}.${holder.column}`,
+          message: `has column role "${role}", whose figures also need a column of the same matrix with role "${needed}" (${COLUMN_ROLES[needed].label})`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
 export function isQuestionRole(value: unknown): value is QuestionRole {
   return typeof value === 'string' && (QUESTION_ROLE_NAMES as readonly string[]).includes(value);
 }
@@ -158,7 +252,7 @@ export function checkRoles(questions: (Described & { role?: string })[]): { ques
   const holders = new Map<QuestionRole, string>();
   for (const question of questions) {
     problems.push(...standardProblems(question));
-    if (question.role === undefined) continue;
+    if (question.role === undefined || isColumnRole(question.role)) continue;
     if (!isQuestionRole(question.role)) {
       problems.push({ question: question.name, message: `has unknown role "${question.role}" (known roles: ${QUESTION_ROLE_NAMES.join(', ')})` });
       continue;
@@ -179,6 +273,7 @@ export function checkRoles(questions: (Described & { role?: string })[]): { ques
       });
     }
   }
+  problems.push(...columnRoleProblems(questions));
   for (const [role, name] of holders) {
     for (const needed of QUESTION_ROLES[role].requires ?? []) {
       if (!holders.has(needed)) {

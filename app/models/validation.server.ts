@@ -1,4 +1,4 @@
-import { Model, type Question } from 'survey-core';
+import { Model, type Question, type SurveyError } from 'survey-core';
 import '~/lib/survey-properties';
 import { emptyUnansweredDynamic } from '~/lib/survey-dynamic';
 import type { MatrixColumn, QuestionDetail, StoredAs } from '../../db/schema';
@@ -319,11 +319,13 @@ const UNFINISHED_ERRORS = new Set(['required', 'otherempty', 'requireoneanswer',
 
 function errorsOf(question: Question, mode: 'save' | 'submit'): AnswerError[] {
   const found: AnswerError[] = [];
-  const keep = (type: string) => mode === 'submit' || !UNFINISHED_ERRORS.has(type);
+  // A validator's warning or note (`notificationType` "warning" or "info") never blocks: SurveyJS lets the respondent
+  // go on, and so does the server, at save and at submit.
+  const keep = (error: SurveyError) => error.isError && (mode === 'submit' || !UNFINISHED_ERRORS.has(error.getErrorType()));
   const name = question.getValueName();
   const type = question.getType();
   if (type === 'matrixdropdown' || type === 'matrixdynamic') {
-    for (const error of question.errors) if (keep(error.getErrorType())) found.push({ path: name, message: error.getText() });
+    for (const error of question.errors) if (keep(error)) found.push({ path: name, message: error.getText() });
     const rows =
       (question as unknown as { visibleRows: Array<{ rowName: string; cells: Array<{ column: { name: string }; question: Question }> }> }).visibleRows ?? [];
     rows.forEach((row, index) => {
@@ -331,14 +333,14 @@ function errorsOf(question: Question, mode: 'save' | 'submit'): AnswerError[] {
       const rowKey = type === 'matrixdynamic' ? String(index + 1) : row.rowName;
       for (const cell of row.cells) {
         for (const error of cell.question.errors) {
-          if (keep(error.getErrorType())) found.push({ path: `${name}.${rowKey}.${cell.column.name}`, message: error.getText() });
+          if (keep(error)) found.push({ path: `${name}.${rowKey}.${cell.column.name}`, message: error.getText() });
         }
       }
     });
     return found;
   }
   if (type === 'paneldynamic') {
-    for (const error of question.errors) if (keep(error.getErrorType())) found.push({ path: name, message: error.getText() });
+    for (const error of question.errors) if (keep(error)) found.push({ path: name, message: error.getText() });
     const panels = (question as unknown as { panels: Array<{ questions: Question[] }> }).panels ?? [];
     panels.forEach((panel, index) => {
       for (const nested of panel.questions) {
@@ -347,7 +349,7 @@ function errorsOf(question: Question, mode: 'save' | 'submit'): AnswerError[] {
     });
     return found;
   }
-  for (const error of question.getAllErrors()) if (keep(error.getErrorType())) found.push({ path: name, message: error.getText() });
+  for (const error of question.getAllErrors()) if (keep(error)) found.push({ path: name, message: error.getText() });
   return found;
 }
 

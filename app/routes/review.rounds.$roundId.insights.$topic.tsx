@@ -19,6 +19,7 @@ import { ActivitySection, type ActivityView, type SpikeRow } from '~/components/
 import { QuestionFigure } from '~/components/charts/question-figure';
 import { areaRows, CASELOAD_AREA_FIELDS, CaseloadsSection, VACANCY_AREA_FIELDS, VacanciesSection, type AreaLink } from '~/components/charts/staffing-section';
 import { ThresholdsSection } from '~/components/charts/thresholds-section';
+import { TimelinessSection } from '~/components/charts/timeliness-section';
 import { filterSearch, InsightsNav, ScopeFilters } from '~/components/insights-nav';
 import { requireUserWithPermission } from '~/utils/session.server';
 import insightsCss from '~/styles/insights.css?url';
@@ -110,7 +111,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export default function TopicPage() {
   const { page, staffingAreas, activity, topics, hasHeatmap, reportLinks, search, query, teamTypes, defaultReference } = useLoaderData<typeof loader>();
-  const { scope, topic, questions, thresholds, staffing, staffingSections } = page;
+  const { scope, topic, questions, thresholds, staffing, staffingSections, timeliness } = page;
   const round = scope.round;
   const links = new Map(reportLinks);
   const keep = filterSearch(search);
@@ -187,6 +188,7 @@ export default function TopicPage() {
       {staffing && staffingSections.includes('vacancies') ? (
         <VacanciesSection s={staffing} areas={staffingAreas.vacancies} reportLinks={links} areaLink={areaLink} />
       ) : null}
+      {timeliness ? <TimelinessSection t={timeliness} /> : null}
       {staffing && staffingSections.includes('caseloads') ? (
         <CaseloadsSection s={staffing} areas={staffingAreas.caseloads} reportLinks={links} referenceForm={referenceForm} areaLink={areaLink} />
       ) : null}

@@ -11,7 +11,17 @@ type Team = StaffingFigures['highVacancyTeams'][number];
 type Group = StaffingFigures['overall'];
 
 /** What each section's table by area shows of an area: a page sends these figures of its areas (up to 150), not all of them. */
-export const VACANCY_AREA_FIELDS = ['key', 'label', 'teams', 'establishment', 'vacant', 'vacancyRate', 'teamsAboveHighVacancy', 'agencyShare'] as const;
+export const VACANCY_AREA_FIELDS = [
+  'key',
+  'label',
+  'teams',
+  'establishment',
+  'vacant',
+  'vacancyRate',
+  'vacancyOrAgencyRate',
+  'teamsAboveHighVacancy',
+  'agencyShare',
+] as const;
 export const CASELOAD_AREA_FIELDS = [
   'key',
   'label',
@@ -59,6 +69,7 @@ function vacancyAreaColumns(s: Pick<StaffingFigures, 'highVacancyRate'>, areaLin
     { header: 'Establishment (FTE)', num: true, cell: (a) => formatNumber(a.establishment) },
     { header: 'Vacant (FTE)', num: true, cell: (a) => formatNumber(a.vacant) },
     { header: 'Vacancy rate', num: true, cell: (a) => formatPercent(a.vacancyRate) },
+    { header: 'Vacant or agency-covered', num: true, cell: (a) => formatPercent(a.vacancyOrAgencyRate) },
     { header: <>Teams above {formatPercent(s.highVacancyRate, 0)}</>, num: true, cell: (a) => a.teamsAboveHighVacancy },
     { header: 'Agency share', num: true, cell: (a) => formatPercent(a.agencyShare) },
   ];
@@ -102,8 +113,9 @@ export function VacanciesSection({
     <section className="section" aria-labelledby="vacancies">
       <h2 id="vacancies">Vacancies and agency staff</h2>
       <p>
-        Vacancy rate = vacant FTE ÷ establishment FTE, summed over the teams that gave both (large teams weigh more). Agency share = agency FTE ÷ filled FTE
-        (permanent + agency).
+        Vacancies are counted two ways. <strong>Vacancy rate</strong> = vacant FTE ÷ establishment FTE: posts covered by agency or locum staff count as filled.{' '}
+        <strong>Vacant or agency-covered</strong> = (vacant + agency FTE) ÷ establishment FTE: posts without a permanent worker, agency cover counted as vacant.
+        Both are summed over the teams that gave the figures (large teams weigh more). Agency share = agency FTE ÷ filled FTE (permanent + agency).
       </p>
       <ul className="headline-cards">
         <li>
@@ -111,6 +123,13 @@ export function VacanciesSection({
           <span className="figure">{formatPercent(o.vacancyRate)}</span>
           <p>
             {formatNumber(o.vacant)} of {formatNumber(o.establishment)} FTE qualified posts vacant.
+          </p>
+        </li>
+        <li>
+          <span className="label">Vacant or covered by agency staff</span>
+          <span className="figure">{formatPercent(o.vacancyOrAgencyRate)}</span>
+          <p>
+            {formatNumber(o.vacantOrAgency)} of {formatNumber(o.establishmentWithAgency)} FTE qualified posts have no permanent worker.
           </p>
         </li>
         <li>
@@ -150,6 +169,7 @@ export function VacanciesSection({
             { header: 'Establishment', num: true, cell: (t) => formatNumber(t.establishment) },
             { header: 'Vacant', num: true, cell: (t) => formatNumber(t.vacant) },
             { header: 'Vacancy rate', num: true, cell: (t) => formatPercent(t.vacancyRate), cellClassName: () => 'num num-strong' },
+            { header: 'Vacant or agency-covered', num: true, cell: (t) => formatPercent(t.vacancyOrAgencyRate) },
             { header: 'Agency share', num: true, cell: (t) => formatPercent(t.agencyShare) },
           ]}
           rows={s.highVacancyTeams}
@@ -181,6 +201,7 @@ export function VacanciesSection({
                 { header: 'Establishment', num: true, cell: (t) => formatNumber(t.establishment) },
                 { header: 'Vacant', num: true, cell: (t) => formatNumber(t.vacant) },
                 { header: 'Vacancy rate', num: true, cell: (t) => formatPercent(t.vacancyRate) },
+                { header: 'Vacant or agency-covered', num: true, cell: (t) => formatPercent(t.vacancyOrAgencyRate) },
                 { header: 'Agency (FTE)', num: true, cell: (t) => formatNumber(t.agency) },
                 { header: 'Agency share', num: true, cell: (t) => formatPercent(t.agencyShare) },
               ]}

@@ -1,4 +1,4 @@
-import type { CarriedOnPage } from './use-questionnaire';
+import type { AskedAgainOnPage, CarriedOnPage } from './use-questionnaire';
 
 type ConfirmBody = { questions: string[] } | { page: string };
 
@@ -96,6 +96,34 @@ export function CarriedPanel({
           {error}
         </p>
       ) : null}
+    </div>
+  );
+}
+
+/**
+ * Questions asked again rather than carried forward (the new version marks them `askAgain`: the period they ask about
+ * changed), so the manager knows why they are empty: those on the current page, each with the version's reason.
+ */
+export function AskedAgainPanel({ onPage, total, titles }: { onPage: AskedAgainOnPage[]; total: number; titles: Record<string, string> }) {
+  if (total <= 0) return null;
+  return (
+    <div className="notice asked-again-panel" role="region" aria-labelledby="asked-again-heading" data-testid="asked-again">
+      <h2 id="asked-again-heading">Questions asked again</h2>
+      <p>
+        {total} question{total === 1 ? ' is' : 's are'} empty because {total === 1 ? 'it is' : 'they are'} asked again: the period{' '}
+        {total === 1 ? 'it covers' : 'they cover'} changed, so the last phase’s answer{total === 1 ? ' was' : 's were'} not carried forward.
+      </p>
+      {onPage.length ? (
+        <ul>
+          {onPage.map((a) => (
+            <li key={a.name}>
+              <strong>{titles[a.name] ?? a.name}</strong>: asked again: its period changed since {a.since}.{a.reason ? ` ${a.reason}` : ''}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p>None on this page.</p>
+      )}
     </div>
   );
 }

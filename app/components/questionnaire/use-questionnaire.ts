@@ -18,6 +18,9 @@ export type CarriedOnPage = {
   dropped: Array<{ path: string; message: string }>;
 };
 
+/** A question asked again rather than carried forward: its period changed since the earlier round (`since`). */
+export type AskedAgainOnPage = { name: string; since: string; reason: string | null };
+
 /** The question whose answer is kept under a value name (its name unless `valueName` says otherwise), top level only. */
 function questionOfValue(model: Model, name: string): Question | null {
   const question = model.getQuestionByValueName(name) as Question | null;
@@ -48,8 +51,15 @@ async function sendJson(url: string, method: string, body: unknown) {
   return { status: response.status, body: parsed };
 }
 
-/** The manager's SurveyJS model: the saved answers, on the page they left, read-only when the response is. */
-function createQuestionnaireModel(definition: Record<string, unknown>, response: QuestionnairePage['response'], readOnly: boolean) {
+/**
+ * The manager's SurveyJS model: the saved answers, on the page they left, read-only when the response is. The
+ * reviewers' preview of a version (app/components/questionnaire/preview-survey.tsx) builds the same model, empty.
+ */
+export function createQuestionnaireModel(
+  definition: Record<string, unknown>,
+  response: Pick<QuestionnairePage['response'], 'data' | 'currentPage'>,
+  readOnly: boolean,
+) {
   const survey = new Model(definition);
   survey.applyTheme(SURVEY_THEME as never);
   survey.data = response.data;
@@ -247,6 +257,11 @@ export function useQuestionnaire({
         .map(([name, c]) => ({ name, fromUnsubmitted: !c.submitted, entries: entriesOf(questionOfValue(model, name)), dropped: c.dropped ?? [] }))
     : [];
   const unconfirmedTotal = Object.values(carried).filter((c) => !c.confirmed).length;
+  const askedAgainOnPage: AskedAgainOnPage[] = model
+    ? response.askedAgain
+        .filter((a) => questionOfValue(model, a.name)?.page?.name === pageName)
+        .map((a) => ({ name: a.name, since: a.since, reason: a.reason }))
+    : [];
 
   const confirmCarried = async (body: { questions: string[] } | { page: string }) => {
     setConfirmError(null);
@@ -292,6 +307,7 @@ export function useQuestionnaire({
     conflicts,
     resolveConflict,
     carried: { onPage: carriedOnPage, unconfirmedTotal, pageName, error: confirmError, confirm: confirmCarried },
+    askedAgain: { onPage: askedAgainOnPage, total: response.askedAgain.length },
     submitting,
     submitErrors,
     errorSummaryRef,

@@ -11,6 +11,8 @@ import type { VersionInfo } from '../questionnaires.server';
  * Staffing and caseloads, from the questions a questionnaire declares for the staffing and caseload roles:
  *  - vacancy rate = sum of vacant FTE / sum of establishment FTE over the teams that gave both (so large teams
  *    weigh more), authority-wide, by area and by team; teams above 25%;
+ *  - vacancy rate counting agency cover as vacant = sum of (vacant + agency FTE) / sum of establishment FTE over the
+ *    teams that gave all three: the posts without a permanent worker, which the review also reports;
  *  - agency share = agency FTE / (permanent + agency FTE): the share of filled posts held by agency staff;
  *  - average caseload per case-holding worker: the mean of the teams' averages, the median team, and the average
  *    weighted by each team's case-holding workers (sum of average × workers / sum of workers: the caseload of the
@@ -49,6 +51,11 @@ export type StaffingGroup = {
   vacant: number | null;
   vacancyRate: number | null;
   teamsAboveHighVacancy: number;
+  /** Vacant and agency-covered FTE, and the establishment, of the teams that gave all three. */
+  vacantOrAgency: number | null;
+  establishmentWithAgency: number | null;
+  /** (vacant + agency) ÷ establishment: agency cover counted as vacant. */
+  vacancyOrAgencyRate: number | null;
   agency: number | null;
   filled: number | null;
   agencyShare: number | null;
@@ -77,6 +84,8 @@ export type StaffingTeam = {
   establishment: number | null;
   vacant: number | null;
   vacancyRate: number | null;
+  /** (vacant + agency) ÷ establishment: agency cover counted as vacant. */
+  vacancyOrAgencyRate: number | null;
   agency: number | null;
   agencyShare: number | null;
   average: number | null;
@@ -235,6 +244,8 @@ export async function staffingFigures(
         sum(establishment) filter (where establishment > 0 and vacant is not null) as establishment,
         sum(vacant) filter (where establishment > 0 and vacant is not null) as vacant,
         count(*) filter (where establishment > 0 and vacant / establishment > ${HIGH_VACANCY_RATE})::int as teams_above_high,
+        sum(vacant + agency) filter (where establishment > 0 and vacant is not null and agency is not null) as vacant_or_agency,
+        sum(establishment) filter (where establishment > 0 and vacant is not null and agency is not null) as establishment_with_agency,
         sum(agency) filter (where agency is not null and permanent is not null) as agency,
         sum(agency + permanent) filter (where agency is not null and permanent is not null) as filled,
         count(average)::int as teams_with_caseload,
@@ -259,6 +270,7 @@ export async function staffingFigures(
       select * from (
         select team_id, establishment, vacant, agency, permanent, average, highest, nqsw, nqsw_average, nqsw_protected,
           case when establishment > 0 and vacant is not null then vacant / establishment end as vacancy_rate,
+          case when establishment > 0 and vacant is not null and agency is not null then (vacant + agency) / establishment end as vacancy_or_agency_rate,
           row_number() over (order by case when establishment > 0 and vacant is not null then vacant / establishment end desc nulls last, team_id)
             as by_vacancy,
           row_number() over (order by highest desc nulls last, team_id) as by_highest
@@ -277,6 +289,8 @@ export async function staffingFigures(
     const vacant = num(r.vacant);
     const agency = num(r.agency);
     const filled = num(r.filled);
+    const vacantOrAgency = num(r.vacant_or_agency);
+    const establishmentWithAgency = num(r.establishment_with_agency);
     return {
       key,
       label,
@@ -285,6 +299,9 @@ export async function staffingFigures(
       vacant,
       vacancyRate: establishment ? (vacant ?? 0) / establishment : null,
       teamsAboveHighVacancy: Number(r.teams_above_high),
+      vacantOrAgency,
+      establishmentWithAgency,
+      vacancyOrAgencyRate: establishmentWithAgency ? (vacantOrAgency ?? 0) / establishmentWithAgency : null,
       agency,
       filled,
       agencyShare: filled ? (agency ?? 0) / filled : null,
@@ -332,6 +349,7 @@ export async function staffingFigures(
       establishment: num(r.establishment),
       vacant: num(r.vacant),
       vacancyRate: num(r.vacancy_rate),
+      vacancyOrAgencyRate: num(r.vacancy_or_agency_rate),
       agency,
       agencyShare: agency !== null && permanent !== null && agency + permanent > 0 ? agency / (agency + permanent) : null,
       average: num(r.average),
