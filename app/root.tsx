@@ -34,6 +34,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
       managesTeam: permissions.has('response:edit-own'),
       // Case audits: auditors do them; managers read their team's.
       seesAudits: permissions.has('case:audit') || permissions.has('response:edit-own'),
+      // The action register: managers (their teams' actions) and reviewers.
+      seesActions: permissions.has('action:read'),
     },
     demo,
   };
@@ -64,6 +66,11 @@ function Header() {
               {user.canReview ? (
                 <li>
                   <NavLink to="/review">Review</NavLink>
+                </li>
+              ) : null}
+              {user.seesActions ? (
+                <li>
+                  <NavLink to="/actions">Actions</NavLink>
                 </li>
               ) : null}
               {user.canAdminister ? (

@@ -30,10 +30,20 @@ export type Role = 'admin' | 'reviewer' | 'manager' | 'auditor';
 /** What a round's responses are about: the team (one response each) or sampled cases (one audit each). */
 export type RoundSubject = 'team' | 'case';
 export type ResponseStatus = 'not_started' | 'in_progress' | 'submitted' | 'returned';
-export type RevisionKind = 'edit' | 'submit' | 'return' | 'carry_forward' | 'confirm' | 'reopen';
+export type RevisionKind = 'edit' | 'submit' | 'return' | 'carry_forward' | 'confirm' | 'reopen' | 'follow_up';
 export type ValueType = 'numeric' | 'text' | 'choice';
 
-export type VersionMapping = { from: number; renamed: Record<string, string>; removed: string[] };
+export type VersionMapping = {
+  from: number;
+  renamed: Record<string, string>;
+  removed: string[];
+  /**
+   * Questions of this version whose period changed since the version mapped from, by their name in this version, with
+   * the reason the version gives (null when it gives none): their earlier answers are not carried forward
+   * (docs/decisions/023). Mappings stored before it existed have none.
+   */
+  askAgain?: Record<string, string | null>;
+};
 /**
  * Answers carried forward from the previous phase, by question: where from, whether that response was submitted,
  * whether the manager has confirmed it, and the parts of it the new version could not hold (`dropped`, when any).
@@ -42,6 +52,13 @@ export type CarriedAnswers = Record<
   string,
   { fromResponseId: number; fromRoundId: number; confirmed: boolean; submitted: boolean; dropped?: Array<{ path: string; message: string }> }
 >;
+/**
+ * Questions asked again in this response rather than carried forward, because a version on the way from the earlier
+ * round's version marks them `askAgain` (their period changed): by question, the name the earlier answer had, where
+ * it was, which version asked again and why. Kept beside `carried`, not in it: every count of carried answers (code
+ * and SQL) reads each entry of `carried` as an answer to confirm. See docs/decisions/023.
+ */
+export type AskedAgain = Record<string, { from: string; fromResponseId: number; fromRoundId: number; version: number; reason: string | null }>;
 
 export interface AreasTable {
   id: Generated<number>;
@@ -142,6 +159,8 @@ export type MatrixColumn = {
   booleanValues?: [unknown, unknown];
   /** A question of the row's detail panel, kept in the row's object like a column. */
   detailPanel?: boolean;
+  /** The part the column plays in the special figures (a column role of app/models/question-roles.ts), when it has one. */
+  role?: string;
 };
 
 /** A question inside a dynamic panel, or a column of a dynamic matrix: described like a question. */
@@ -250,6 +269,75 @@ export interface AuditRepliesTable {
   created_at: Timestamp;
 }
 
+/** What a question or matrix column holds for the action register (docs/decisions/024). */
+export type ActionPart =
+  'action' | 'owner' | 'target-date' | 'follow-up' | 'follow-up-ref' | 'follow-up-action' | 'follow-up-status' | 'follow-up-target-date' | 'follow-up-evidence';
+export type ActionStatus = 'open' | 'in_progress' | 'done' | 'dropped';
+export type ActionSource = 'answer' | 'case-audit' | 'recommendation';
+export type ProposalStatus = 'proposed' | 'accepted' | 'merged' | 'rejected';
+export type ActionUpdateKind = 'created' | 'update' | 'merged' | 'follow-up';
+
+export interface ActionFieldsTable {
+  version_id: number;
+  question: string;
+  column_name: string;
+  part: ActionPart;
+}
+
+export interface ActionsTable {
+  id: Generated<number>;
+  reference: string | null;
+  title: string;
+  team_id: number | null;
+  owner: Generated<string>;
+  target_date: string | null;
+  status: Generated<ActionStatus>;
+  dropped_reason: string | null;
+  topic: string | null;
+  source: ActionSource;
+  source_response_id: number | null;
+  source_question: string | null;
+  source_row: string | null;
+  round_id: number | null;
+  created_by: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  updated_by: number | null;
+  closed_at: NullableTimestamp;
+}
+
+export interface ActionProposalsTable {
+  id: Generated<number>;
+  response_id: number;
+  question: string;
+  row_name: Generated<string>;
+  title: string;
+  owner: Generated<string>;
+  target_text: Generated<string>;
+  target_date: string | null;
+  topic: string | null;
+  status: Generated<ProposalStatus>;
+  action_id: number | null;
+  reason: string | null;
+  decided_by: number | null;
+  decided_at: NullableTimestamp;
+  created_at: Timestamp;
+}
+
+export interface ActionUpdatesTable {
+  id: Generated<number>;
+  action_id: number;
+  kind: ActionUpdateKind;
+  author_id: number | null;
+  at: Timestamp;
+  status: ActionStatus | null;
+  target_date: string | null;
+  owner: string | null;
+  note: Generated<string>;
+  evidence_response_id: number | null;
+  proposal_id: number | null;
+}
+
 export interface ResponsesTable {
   id: Generated<number>;
   round_id: number;
@@ -263,6 +351,8 @@ export interface ResponsesTable {
   answerable_count: Generated<number>;
   carried: Json<CarriedAnswers>;
   carried_from_response_id: number | null;
+  /** Questions asked again rather than carried forward (null for a response not carried from an earlier round). */
+  asked_again: Json<AskedAgain | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
   updated_by: number | null;
@@ -374,6 +464,10 @@ export interface AuditEventsTable {
   entity_type: string;
   entity_id: string | null;
   details: Json<Record<string, unknown>>;
+  /** The client's network address of the request that recorded it; null outside a request (CLI, seed) and before 2026-12-02. */
+  address: string | null;
+  /** The request's User-Agent, cut to 300 characters; null as address. */
+  user_agent: string | null;
 }
 
 export interface Database {
@@ -392,6 +486,10 @@ export interface Database {
   audit_cases: AuditCasesTable;
   moderation_decisions: ModerationDecisionsTable;
   audit_replies: AuditRepliesTable;
+  action_fields: ActionFieldsTable;
+  actions: ActionsTable;
+  action_proposals: ActionProposalsTable;
+  action_updates: ActionUpdatesTable;
   response_revisions: ResponseRevisionsTable;
   answers: AnswersTable;
   answer_tallies: AnswerTalliesTable;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { raiseAction } from '../app/models/actions.server';
 import { addCaseByHand } from '../app/models/case-audits.server';
 import { createRound } from '../app/models/rounds.server';
 import { definitionKey } from '../app/models/questionnaire-page.server';
@@ -44,15 +45,20 @@ type Ids = {
   key: string;
   caseRoundId: string;
   auditId: string;
+  /** A questionnaire and one of its versions (the questionnaire pages): not a team's, so not probed. */
+  slug: string;
+  version: string;
+  /** An action of A's team in the action register (a recommendation a reviewer raised). */
+  actionId: string;
 };
 /** The placeholders that stand for a record a probe must learn nothing about. */
-const PROBED = ['responseId', 'roundId', 'teamId', 'caseRoundId', 'auditId'] as const;
+const PROBED = ['responseId', 'roundId', 'teamId', 'caseRoundId', 'auditId', 'actionId'] as const;
 type Row = {
   /** The route module in app/routes/. */
   file: string;
   export: 'loader' | 'action';
   method: 'GET' | 'POST' | 'PATCH';
-  /** The address, with :responseId, :roundId, :teamId (the ids probed), :topic, :teamA and :laterRoundA filled from A's. */
+  /** The address, with :responseId, :roundId, :teamId (the ids probed), :topic, :teamA, :laterRoundA, :slug and :version filled from A's. */
   url: string;
   /** The round in the URL is A's Mini-JAR round (the heatmap needs a matrix), not A's Phase 1. */
   jarRound?: true;
@@ -101,6 +107,8 @@ const MATRIX: Row[] = [
   { file: 'admin.teams.new.tsx', export: 'action', method: 'POST', url: '/admin/teams/new', expect: adminOnly('go'), body: () => ({ form: { name: 'Matrix Team', areaId: String(f.areas.north.id), newArea: '', teamType: 'other' } }) },
   { file: 'admin.users.new.tsx', export: 'loader', method: 'GET', url: '/admin/users/new', expect: adminOnly('data') },
   { file: 'admin.users.new.tsx', export: 'action', method: 'POST', url: '/admin/users/new', expect: adminOnly('go'), body: () => ({ form: { email: 'matrix.user@test.example', name: 'Matrix User', role: 'manager', reviewerArea: '', team: 'alpha', password: 'a long enough password here' } }) },
+  { file: 'admin.audit.tsx', export: 'loader', method: 'GET', url: '/admin/audit', expect: adminOnly('data') },
+  { file: 'admin.audit[.csv].ts', export: 'loader', method: 'GET', url: '/admin/audit.csv', expect: adminOnly('data') },
 
   // A manager's pages
   { file: 'my-team._index.tsx', export: 'loader', method: 'GET', url: '/my-team', expect: { ...reviewers('login', 'data', 403), admin: 403 } },
@@ -127,6 +135,9 @@ const MATRIX: Row[] = [
   { file: 'review.responses.$responseId.tsx', export: 'action', method: 'POST', url: '/review/responses/:responseId', expect: reviewers('login', 403, 409), body: () => ({ form: { intent: 'return', reason: 'Matrix', questions: [] } }) },
   { file: 'review.responses.$responseId_.report.tsx', export: 'loader', method: 'GET', url: '/review/responses/:responseId/report', expect: reviewers('login', 403, 'data') },
   { file: 'review.teams.$teamId.compare.tsx', export: 'loader', method: 'GET', url: '/review/teams/:teamId/compare', expect: reviewers('login', 403, 'data') },
+  { file: 'review.questionnaires._index.tsx', export: 'loader', method: 'GET', url: '/review/questionnaires', expect: reviewers('login', 403, 'data') },
+  { file: 'review.questionnaires.$slug.diff.tsx', export: 'loader', method: 'GET', url: '/review/questionnaires/:slug/diff?from=1&to=2', expect: reviewers('login', 403, 'data') },
+  { file: 'review.questionnaires.$slug.v.$version.preview.tsx', export: 'loader', method: 'GET', url: '/review/questionnaires/:slug/v/:version/preview', expect: reviewers('login', 403, 'data') },
 
   // Case-file audits. A's audit is complete: A's manager reads it and may respond; its auditor reads it; reviewers read
   // it; nobody else sees it. Taking it on again is its own auditor's no-op (sent to it), anyone else's refusal.
@@ -140,6 +151,19 @@ const MATRIX: Row[] = [
   { file: 'review.rounds.$roundId.case-figures.tsx', export: 'loader', method: 'GET', url: '/review/rounds/:caseRoundId/case-figures', expect: reviewers('login', 403, 'data') },
   { file: 'review.rounds.$roundId.case-figures[.csv].ts', export: 'loader', method: 'GET', url: '/review/rounds/:caseRoundId/case-figures.csv', expect: reviewers('login', 403, 'data') },
   { file: 'review.rounds.$roundId.case-trend.tsx', export: 'loader', method: 'GET', url: '/review/rounds/:caseRoundId/case-trend', expect: reviewers('login', 403, 'data') },
+
+  // The action register. A's action is a recommendation for A's team: its managers and the reviewers of its area see and
+  // update it; an auditor's role opens no action page. Updating with the status it has and a note is a change (a new
+  // update on the trail); deciding a proposal that does not exist is the reviewers' 404.
+  { file: 'actions._index.tsx', export: 'loader', method: 'GET', url: '/actions', expect: { ...signedIn('login', 'data'), auditor: 403 } },
+  { file: 'actions[.csv].ts', export: 'loader', method: 'GET', url: '/actions.csv', expect: { ...signedIn('login', 'data'), auditor: 403 } },
+  { file: 'actions[.xlsx].ts', export: 'loader', method: 'GET', url: '/actions.xlsx', expect: { ...signedIn('login', 'data'), auditor: 403 } },
+  { file: 'actions.$actionId.tsx', export: 'loader', method: 'GET', url: '/actions/:actionId', expect: { ...reviewers('login', 404, 'data'), managerA: 'data', auditor: 403 } },
+  { file: 'actions.$actionId.tsx', export: 'action', method: 'POST', url: '/actions/:actionId', expect: { ...reviewers('login', 404, 'go'), managerA: 'go', auditor: 403 }, body: () => ({ form: { status: 'open', targetDate: '', owner: '', note: 'Matrix note' } }) },
+  { file: 'actions.proposed.tsx', export: 'loader', method: 'GET', url: '/actions/proposed', expect: reviewers('login', 403, 'data') },
+  { file: 'actions.proposed.tsx', export: 'action', method: 'POST', url: '/actions/proposed', expect: reviewers('login', 403, 404), body: () => ({ form: { decision: 'reject', proposalIds: ['999999'], reason: 'Matrix' } }) },
+  { file: 'actions.new.tsx', export: 'loader', method: 'GET', url: '/actions/new', expect: reviewers('login', 403, 'data') },
+  { file: 'actions.new.tsx', export: 'action', method: 'POST', url: '/actions/new', expect: reviewers('login', 403, 'go'), body: () => ({ form: { source: 'recommendation', reference: 'R9', title: 'Matrix raised action', teamId: String(f.teams.alpha.id) } }) },
 
   // API: responses
   { file: 'api.v1.responses._index.ts', export: 'loader', method: 'GET', url: '/api/v1/responses', expect: signedIn(401, 'data') },
@@ -244,6 +268,11 @@ beforeAll(async () => {
     key: await definitionKey(test.db, f.rounds.phase1.questionnaire_version_id),
     caseRoundId: String(caseRound.id),
     auditId: String(audit.id),
+    slug: 'team-self-assessment',
+    version: '1',
+    actionId: String(
+      (await raiseAction(test.db, f.users.reviewer, { source: 'recommendation', reference: 'R1', title: 'Matrix action', teamId: f.teams.alpha.id })).id,
+    ),
   };
 });
 afterAll(() => test.destroy());
@@ -308,7 +337,9 @@ async function fingerprint(): Promise<string> {
   return JSON.stringify({
     responses: await test.db.selectFrom('responses').select(['id', 'status', 'revision', 'data']).orderBy('id').execute(),
     rounds: await test.db.selectFrom('rounds').select(['id', 'status']).orderBy('id').execute(),
-    counts: await Promise.all(['response_revisions', 'teams', 'areas', 'users', 'memberships', 'api_tokens', 'sessions'].map(count)),
+    counts: await Promise.all(
+      ['response_revisions', 'teams', 'areas', 'users', 'memberships', 'api_tokens', 'sessions', 'actions', 'action_updates', 'action_proposals'].map(count),
+    ),
   });
 }
 

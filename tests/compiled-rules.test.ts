@@ -38,6 +38,7 @@ function versionOf(slug: string, version: number, definition: Record<string, unk
     mapping: null,
     catalogue: new Map(catalogue.map((q) => [q.name, q])),
     roles: new Map(),
+    actionFields: [],
   };
 }
 

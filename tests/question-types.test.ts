@@ -866,6 +866,7 @@ function versionOf(definition: Record<string, unknown>): VersionInfo {
     mapping: null,
     catalogue: new Map(catalogue.map((q) => [q.name, q])),
     roles: new Map(),
+    actionFields: [],
   };
 }
 

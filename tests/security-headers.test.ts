@@ -12,7 +12,16 @@ import { DEMO_PASSWORD, startServer, type TestServer } from './helpers/browser';
 const DEMO = 'demo.stocktake.example';
 const USERS = { manager: `manager.ashford-duty@${DEMO}`, reviewer: `reviewer@${DEMO}`, admin: `admin@${DEMO}`, auditor: `auditor@${DEMO}` } as const;
 type Role = keyof typeof USERS;
-type Ids = { responseId: number; roundId: number; matrixRoundId: number; teamId: number; topic: string; caseRoundId: number; auditId: number };
+type Ids = {
+  responseId: number;
+  roundId: number;
+  matrixRoundId: number;
+  teamId: number;
+  topic: string;
+  caseRoundId: number;
+  auditId: number;
+  actionId: number;
+};
 
 /** Every page route (a route file with a default component), with a user who sees the page itself, not a redirect. */
 const PAGES: Record<string, { as: Role | null; path: (ids: Ids) => string }> = {
@@ -32,6 +41,9 @@ const PAGES: Record<string, { as: Role | null; path: (ids: Ids) => string }> = {
   'review.rounds.$roundId.insights.$topic.tsx': { as: 'reviewer', path: (ids) => `/review/rounds/${ids.roundId}/insights/${ids.topic}` },
   'review.rounds.$roundId.phases.tsx': { as: 'reviewer', path: (ids) => `/review/rounds/${ids.roundId}/phases` },
   'review.teams.$teamId.compare.tsx': { as: 'reviewer', path: (ids) => `/review/teams/${ids.teamId}/compare` },
+  'review.questionnaires._index.tsx': { as: 'reviewer', path: () => '/review/questionnaires' },
+  'review.questionnaires.$slug.diff.tsx': { as: 'reviewer', path: () => '/review/questionnaires/team-self-assessment/diff?from=1&to=2' },
+  'review.questionnaires.$slug.v.$version.preview.tsx': { as: 'reviewer', path: () => '/review/questionnaires/team-self-assessment/v/2/preview' },
   'review.rounds.$roundId.cases.tsx': { as: 'reviewer', path: (ids) => `/review/rounds/${ids.caseRoundId}/cases` },
   'review.rounds.$roundId.case-figures.tsx': { as: 'reviewer', path: (ids) => `/review/rounds/${ids.caseRoundId}/case-figures` },
   'review.rounds.$roundId.case-trend.tsx': { as: 'reviewer', path: (ids) => `/review/rounds/${ids.caseRoundId}/case-trend` },
@@ -40,6 +52,11 @@ const PAGES: Record<string, { as: Role | null; path: (ids: Ids) => string }> = {
   'admin._index.tsx': { as: 'admin', path: () => '/admin' },
   'admin.teams.new.tsx': { as: 'admin', path: () => '/admin/teams/new' },
   'admin.users.new.tsx': { as: 'admin', path: () => '/admin/users/new' },
+  'admin.audit.tsx': { as: 'admin', path: () => '/admin/audit' },
+  'actions._index.tsx': { as: 'reviewer', path: () => '/actions' },
+  'actions.$actionId.tsx': { as: 'reviewer', path: (ids) => `/actions/${ids.actionId}` },
+  'actions.proposed.tsx': { as: 'reviewer', path: () => '/actions/proposed' },
+  'actions.new.tsx': { as: 'reviewer', path: () => '/actions/new' },
 };
 
 function pageRouteFiles(): string[] {
@@ -132,6 +149,18 @@ describe('security headers', () => {
     // An audit the demo's Kent-wide auditor did, in the demo's case-file audit round.
     const audits = (await get('/api/v1/responses', 'auditor')) as { responses: Array<{ id: number; round: { id: number }; case?: unknown }> };
     const audit = audits.responses.find((r) => r.case)!;
+    // An action of the register the Kent-wide reviewer sees: one of the demo's, or one raised for the whole authority.
+    const register = await (await fetch(`${direct.url}/actions`, { headers: { Cookie: cookies.reviewer } })).text();
+    let actionId = Number(/href="\/actions\/(\d+)"/.exec(register)?.[1] ?? 0);
+    if (!actionId) {
+      const raised = await fetch(`${direct.url}/actions/new`, {
+        method: 'POST',
+        headers: { Cookie: cookies.reviewer },
+        body: new URLSearchParams({ source: 'recommendation', reference: 'R1', title: 'Report the review’s findings to Members.' }),
+        redirect: 'manual',
+      });
+      actionId = Number(/^\/actions\/(\d+)/.exec(raised.headers.get('Location') ?? '')![1]);
+    }
     ids = {
       responseId: response.id,
       roundId: round.id,
@@ -140,6 +169,7 @@ describe('security headers', () => {
       topic,
       caseRoundId: audit.round.id,
       auditId: audit.id,
+      actionId,
     };
   }, 240_000);
 
@@ -187,6 +217,7 @@ describe('security headers', () => {
       [`/review/rounds/${ids.roundId}.csv`, 'reviewer', /csv/],
       [`/api/v1/rounds/${ids.roundId}/export.csv`, 'reviewer', /csv/],
       [`/api/v1/rounds/${ids.roundId}/export.xlsx`, 'reviewer', /spreadsheetml/],
+      ['/actions.csv', 'reviewer', /csv/],
       ['/api/v1/rounds/999999', 'reviewer', /problem\+json/],
     ];
     for (const [url, as, type] of urls) {

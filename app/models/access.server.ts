@@ -107,6 +107,21 @@ export function canEditResponse(user: AccessUser, response: ResponseFacts): bool
 
 const column = (alias: string, name: string) => sql.ref(`${alias}.${name}`);
 const TRUE = sql<boolean>`true`;
+/**
+ * Whether the user may see an action of the register, and change it: a team's action to the team's managers and to
+ * the reviewers of its area; an action for the whole authority (no team) to reviewers only. Auditors see none.
+ */
+export function canSeeAction(user: AccessUser, action: { team_id: number | null; area_id: number | null }): boolean {
+  if (action.team_id === null) return reviewsActions(user);
+  return canManageTeam(user, action.team_id) || (action.area_id !== null && canReviewArea(user, action.area_id));
+}
+
+/** Whether the user decides proposed actions and raises actions by hand (a reviewer of some area, or an admin). */
+export function reviewsActions(user: AccessUser): boolean {
+  const { review } = reachOf(user);
+  return review === 'all' || review.length > 0;
+}
+
 const FALSE = sql<boolean>`false`;
 
 function inList(ref: RawBuilder<unknown>, ids: number[]): RawBuilder<boolean> {
@@ -162,4 +177,14 @@ export function teamReviewedBy(user: AccessUser, teamAlias = 't'): RawBuilder<bo
 export function areaReviewedBy(user: AccessUser, areaId: RawBuilder<unknown>): RawBuilder<boolean> {
   const { review } = reachOf(user);
   return review === 'all' ? TRUE : inList(areaId, review);
+}
+
+/**
+ * The actions the user may see (canSeeAction), over an actions table `a` and its team `t` (left joined: an action for
+ * the authority has none).
+ */
+export function actionVisibleTo(user: AccessUser, aliases: { action?: string; team?: string } = {}): RawBuilder<boolean> {
+  const { action = 'a', team = 't' } = aliases;
+  const authority = reviewsActions(user) ? TRUE : FALSE;
+  return sql<boolean>`(case when ${column(action, 'team_id')} is null then ${authority} else (${teamManagedBy(user, team)} or ${teamReviewedBy(user, team)}) end)`;
 }

@@ -430,6 +430,23 @@ export function describeEvent(row: Pick<EventRow, 'action' | 'entity_type' | 'en
     }
     case 'moderation.decide':
       return `Decided a moderated answer of case audit #${id}`;
+    case 'action.propose':
+      return `Proposed ${typeof d.proposed === 'number' ? count(d.proposed, 'action') : 'actions'} from submitted response #${id}${
+        typeof d.withdrawn === 'number' && d.withdrawn ? ` (${count(d.withdrawn, 'proposal')} withdrawn)` : ''
+      }`;
+    case 'action.accept':
+      return `Accepted action A-${id} into the register${idOf(d.response) !== null ? ` (from response #${d.response})` : ''}`;
+    case 'action.merge':
+      return `Merged ${Array.isArray(d.proposals) ? count(d.proposals.length, 'proposed action') : 'proposed actions'} into action A-${id}`;
+    case 'action.reject':
+      return `Rejected ${Array.isArray(d.proposals) ? count(d.proposals.length, 'proposed action') : 'proposed actions'}${text(d.reason) ? `: “${text(d.reason)}”` : ''}`;
+    case 'action.create':
+      return `Raised action A-${id}${d.source === 'recommendation' ? ` for recommendation ${text(d.reference) ?? '(no reference)'}` : d.source === 'case-audit' ? ' from a case-file audit' : ''}`;
+    case 'action.update':
+    case 'action.follow_up': {
+      const status = Array.isArray(d.status) ? ` (now ${String(d.status[1]).replace('_', ' ')})` : '';
+      return `${row.action === 'action.follow_up' ? `Followed up action A-${id} in response #${d.response}` : `Updated action A-${id}`}${status}`;
+    }
     case 'demo.seed_organisation':
       return `Created the demo organisation${typeof d.teams === 'number' ? ` (${count(d.teams, 'team')})` : ''}`;
   }

@@ -36,6 +36,9 @@ export const NOT_FOUND = {
   team: 'No team with that id exists, or it is not one you can see.',
   user: 'No such user.',
   topic: 'This round’s questionnaire has no such topic.',
+  questionnaire: 'No questionnaire or version of that name and number exists.',
+  action: 'No action with that id exists, or it is not one you can see.',
+  proposal: 'No proposed action with that id exists, or it is not one you can decide.',
 } as const;
 
 export type NotFoundKind = keyof typeof NOT_FOUND;

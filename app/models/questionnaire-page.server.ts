@@ -1,9 +1,11 @@
 import type { Executor } from '../../db/index';
+import type { AskedAgain } from '../../db/schema';
 import { canAuditTeam, canEditResponse } from './access.server';
 import { notFound } from './errors.server';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
 import { cachedPromise } from '~/utils/cache.server';
 import { editBlocker, requireVisibleResponse } from './responses.server';
+import { actionRef, followUpOf, openActionsOfTeam } from './actions.server';
 import type { CurrentUser } from './users.server';
 
 // Published versions never change: each one's hash is read once for the life of the process.
@@ -52,6 +54,10 @@ export async function loadQuestionnairePage(db: Executor, user: CurrentUser, res
   ]);
   const blocker = editBlocker(user, response);
   const returnQuestions = response.return_questions ?? [];
+  const askedAgain = await askedAgainOf(db, version, response.asked_again);
+  // The next phase shows the team what it said it would do (the action register), whether or not its questionnaire asks.
+  const openActions =
+    response.subject === 'team' && response.follows_round_id ? await openActionsForPage(db, response.team_id, version, response.follows_round_id) : null;
   return {
     response: {
       id: response.id,
@@ -68,6 +74,7 @@ export async function loadQuestionnairePage(db: Executor, user: CurrentUser, res
       returnQuestions,
       returnedAt: response.returned_at?.toISOString() ?? null,
       carried: response.carried,
+      askedAgain,
     },
     readOnlyReason: blocker?.message ?? null,
     team: { name: response.team_name },
@@ -76,7 +83,27 @@ export async function loadQuestionnairePage(db: Executor, user: CurrentUser, res
     // Served by responses.$responseId.definition.$key.ts.
     questionnaire: { title: version.title, version: version.version, definitionUrl: `/responses/${response.id}/definition/${key}` },
     titles: titlesOf(version, returnQuestions),
+    openActions,
   };
+}
+
+/**
+ * The questions asked again in a response (a version on the way marked them `askAgain`: their period changed), each
+ * with the earlier round its answer was not carried from and the version's reason, for the page to say why they are
+ * empty; in questionnaire order.
+ */
+async function askedAgainOf(
+  db: Executor,
+  version: VersionInfo,
+  askedAgain: AskedAgain | null,
+): Promise<Array<{ name: string; since: string; version: number; reason: string | null }>> {
+  const position = (name: string) => version.catalogue.get(name)?.position ?? Number.MAX_SAFE_INTEGER;
+  const entries = Object.entries(askedAgain ?? {}).sort(([a], [b]) => position(a) - position(b));
+  if (!entries.length) return [];
+  const roundIds = [...new Set(entries.map(([, a]) => a.fromRoundId))];
+  const rounds = await db.selectFrom('rounds').select(['id', 'name']).where('id', 'in', roundIds).execute();
+  const names = new Map(rounds.map((r) => [r.id, r.name]));
+  return entries.map(([name, a]) => ({ name, since: names.get(a.fromRoundId) ?? 'the last phase', version: a.version, reason: a.reason }));
 }
 
 export type QuestionnairePage = Exclude<Awaited<ReturnType<typeof loadQuestionnairePage>>, string>;
@@ -101,4 +128,24 @@ export async function loadQuestionnaireDefinition(
   ]);
   if (versionKey !== key) throw notFound('response');
   return { key, definition: version.definition, titles: titlesOf(version) };
+}
+
+/** The team's open actions for its next-phase questionnaire page, and whether this version follows them up. */
+async function openActionsForPage(db: Executor, teamId: number, version: VersionInfo, earlierRoundId: number) {
+  const actions = await openActionsOfTeam(db, teamId);
+  const earlier = await db.selectFrom('rounds').select('name').where('id', '=', earlierRoundId).executeTakeFirst();
+  return {
+    followedUp: followUpOf(version) !== null,
+    earlierRound: earlier?.name ?? null,
+    actions: actions.map((a) => ({
+      id: a.id,
+      ref: actionRef(a.id),
+      title: a.title,
+      owner: a.owner,
+      targetDate: a.target_date,
+      status: a.status,
+      overdue: a.overdue,
+      raisedIn: a.round_name ?? (a.reference ? `Recommendation ${a.reference}` : null),
+    })),
+  };
 }

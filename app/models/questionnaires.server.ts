@@ -1,5 +1,6 @@
 import type { Executor } from '../../db/index';
 import type { VersionMapping } from '../../db/schema';
+import type { ActionField } from './action-fields.server';
 import type { CatalogueQuestion } from './catalogue.server';
 import { isQuestionRole, type QuestionRole } from './question-roles';
 import { cachedPromise } from '~/utils/cache.server';
@@ -40,6 +41,8 @@ export type VersionInfo = {
   catalogue: Map<string, CatalogueQuestion>;
   /** The questions that play a role in the special figures, by role (app/models/question-roles.ts). */
   roles: Map<QuestionRole, CatalogueQuestion>;
+  /** The questions and matrix columns that hold actions or follow them up (app/models/action-fields.server.ts). */
+  actionFields: ActionField[];
 };
 
 // Published versions never change, so a version read once is kept for the life of the process.
@@ -82,7 +85,16 @@ async function loadVersion(db: Executor, versionId: number): Promise<VersionInfo
   );
   const roles = new Map<QuestionRole, CatalogueQuestion>();
   for (const row of roleRows) if (isQuestionRole(row.role) && catalogue.has(row.question)) roles.set(row.role, catalogue.get(row.question)!);
-  return { ...version, catalogue, roles };
+  const actionFields = (
+    await db
+      .selectFrom('action_fields')
+      .select(['question', 'column_name', 'part'])
+      .where('version_id', '=', versionId)
+      .orderBy('question')
+      .orderBy('column_name')
+      .execute()
+  ).map((row) => ({ question: row.question, column: row.column_name, part: row.part }));
+  return { ...version, catalogue, roles, actionFields };
 }
 
 export async function findVersion(db: Executor, slug: string, version: number) {

@@ -11,6 +11,7 @@ import { config } from '../utils/config.server';
 import { type CatalogueQuestion, SUPPORTED_TYPES, DISPLAY_TYPES, REFUSED_TYPES, catalogueOf, createModel } from './catalogue.server';
 import { recordAudit } from './audit.server';
 import { checkRoles } from './question-roles';
+import { type ActionField, checkActionFields, declaredActionFields, metaActionFields } from './action-fields.server';
 import { forgetVersion } from './questionnaires.server';
 import { recountResponseStaffing } from './aggregation/staffing.server';
 
@@ -37,6 +38,8 @@ export type RegistryVersion = {
   changeNotes: string;
   mapping: VersionMapping | null;
   questions: CatalogueQuestion[];
+  /** The questions and matrix columns that hold actions or follow them up. */
+  actionFields: ActionField[];
 };
 
 export type RegistryQuestionnaire = { slug: string; title: string; description: string; versions: RegistryVersion[] };
@@ -60,10 +63,21 @@ const versionMetaSchema = z
     renamed: z.record(z.string(), z.string()).optional(),
     removed: z.array(z.string()).optional(),
     /**
+     * Questions of this version (by their name here) whose period changed since the version mapped from: their earlier
+     * answers are asked again, not carried forward. Question name → the reason, in words a team manager understands
+     * ("" for none). See docs/authoring.md and docs/decisions/023.
+     */
+    askAgain: z.record(z.string(), z.string()).optional(),
+    /**
      * Roles for a version published before roles existed (its file can no longer change): question name → role.
      * New versions write `"role"` on the question itself.
      */
     roles: z.record(z.string(), z.string()).optional(),
+    /**
+     * Action parts for a version published before they existed: "question" or "question.column" → part
+     * (app/models/action-fields.server.ts). New versions write `"actionPart"` on the question or column.
+     */
+    actionParts: z.record(z.string(), z.string()).optional(),
   })
   .strict();
 
@@ -165,14 +179,17 @@ export function loadRegistry(dir: string = surveysDir()): Registry {
       const questions = checkDefinition(file, definition, topicIds, problems);
       applyMetaRoles(metaFile, version, questions, versionMeta.roles ?? {}, problems);
       for (const problem of checkRoles(questions)) problems.push({ file, ...problem });
+      const actionFields = [...declaredActionFields(createModel(definition)), ...metaActionFields(versionMeta.actionParts ?? {})];
+      for (const problem of checkActionFields(definition, actionFields)) problems.push({ file, ...problem });
       versions.push({
         version,
         file,
         sha256: sha256(raw),
         definition: definition as Record<string, unknown>,
         changeNotes: versionMeta.changeNotes,
-        mapping: versionMeta.from ? { from: versionMeta.from, renamed: versionMeta.renamed ?? {}, removed: versionMeta.removed ?? [] } : null,
+        mapping: versionMeta.from ? mappingOf(versionMeta.from, versionMeta) : null,
         questions,
+        actionFields,
       });
     }
     versions.sort((a, b) => a.version - b.version);
@@ -257,6 +274,15 @@ function answerProblems(question: Question | Loose, path = (question as Loose).n
   }
   if (type === 'matrixdropdown' || type === 'matrixdynamic') {
     for (const column of q.columns as Loose[]) found.push(...answerProblems(column.templateQuestion, `${path}.${column.name}`, true));
+    // Column roles name a measure per fixed row (app/models/question-roles.ts): rows the respondent adds have none.
+    if (type === 'matrixdynamic') {
+      for (const column of (q.columns as Loose[]).filter((c) => c.role)) {
+        found.push({
+          question: `${path}.${column.name}`,
+          message: `has column role "${column.role}", which only a column of a matrix of dropdowns (matrixdropdown, fixed rows) can play`,
+        });
+      }
+    }
     const detail = q.detailPanelMode && q.detailPanelMode !== 'none' ? ((q.detailPanel?.questions ?? []) as Loose[]) : [];
     for (const inner of detail) {
       if (
@@ -296,6 +322,17 @@ function applyMetaRoles(metaFile: string, version: number, questions: CatalogueQ
   }
 }
 
+/** The mapping a version's meta.json entry declares; `askAgain` only when it names questions (stored mappings before it have none). */
+function mappingOf(from: number, meta: z.infer<typeof versionMetaSchema>): VersionMapping {
+  const askAgain = Object.entries(meta.askAgain ?? {});
+  return {
+    from,
+    renamed: meta.renamed ?? {},
+    removed: meta.removed ?? [],
+    ...(askAgain.length ? { askAgain: Object.fromEntries(askAgain.map(([name, reason]) => [name, reason.trim() || null])) } : {}),
+  };
+}
+
 function checkMapping(metaFile: string, version: RegistryVersion, versions: RegistryVersion[], problems: Problem[]) {
   const mapping = version.mapping;
   if (!mapping) return;
@@ -323,6 +360,35 @@ function checkMapping(metaFile: string, version: RegistryVersion, versions: Regi
     }
     if (newNames.has(name)) {
       problems.push({ file: metaFile, question: name, message: `is listed as removed but version ${version.version} still has it` });
+    }
+  }
+  // Asked again: a question of this version (its name here) that comes from one of the earlier version, renamed or not.
+  for (const name of Object.keys(mapping.askAgain ?? {})) {
+    const at = `asked again in version ${version.version}`;
+    if (mapping.removed.includes(name)) {
+      problems.push({ file: metaFile, question: name, message: `is ${at} and also listed as removed: a removed question has no answer to ask again` });
+      continue;
+    }
+    if (!newNames.has(name)) {
+      const renamedTo = mapping.renamed[name];
+      problems.push({
+        file: metaFile,
+        question: name,
+        message: renamedTo
+          ? `is ${at} by its old name: name it as version ${version.version} does ("${renamedTo}")`
+          : `is ${at}, but version ${version.version} has no such question`,
+      });
+      continue;
+    }
+    const origin = Object.entries(mapping.renamed).find(([, newName]) => newName === name)?.[0] ?? (name in mapping.renamed ? null : name);
+    if (origin === null || !oldNames.has(origin)) {
+      problems.push({
+        file: metaFile,
+        question: name,
+        message: `is ${at}, but no question of version ${from.version} becomes it: a new question has no earlier answer to ask again`,
+      });
+    } else if (mapping.removed.includes(origin)) {
+      problems.push({ file: metaFile, question: name, message: `is ${at}, but "${origin}", which it comes from, is listed as removed` });
     }
   }
 }
@@ -408,6 +474,46 @@ async function addMissingRoles(trx: Executor, versionId: number, version: Regist
   return true;
 }
 
+/**
+ * Stores a version's action fields: all of them for a version being published, and for one published before it
+ * declared them, those it now declares in meta.json (they are read by the register, never shown to respondents). A
+ * stored field never changes: a difference is refused, naming the file. Additions to a published version are audited.
+ */
+async function addMissingActionFields(trx: Executor, versionId: number, version: RegistryVersion, audit: { actorId: number | null } | null): Promise<void> {
+  const stored = await trx.selectFrom('action_fields').select(['question', 'column_name', 'part']).where('version_id', '=', versionId).execute();
+  const key = (question: string, column: string) => `${question}\u0000${column}`;
+  const declared = new Map(version.actionFields.map((f) => [key(f.question, f.column), f]));
+  const problems: Problem[] = [];
+  for (const row of stored) {
+    const now = declared.get(key(row.question, row.column_name));
+    if (!now || now.part !== row.part) {
+      problems.push({
+        file: version.file,
+        question: row.column_name ? `${row.question}.${row.column_name}` : row.question,
+        message: `was published with action part "${row.part}"${now ? `, now "${now.part}"` : ', which is no longer declared'}: a published version's action parts never change`,
+      });
+    }
+  }
+  if (problems.length) throw new RegistryError(problems);
+  const have = new Set(stored.map((row) => key(row.question, row.column_name)));
+  const missing = version.actionFields.filter((f) => !have.has(key(f.question, f.column)));
+  if (!missing.length) return;
+  await trx
+    .insertInto('action_fields')
+    .values(missing.map((f) => ({ version_id: versionId, question: f.question, column_name: f.column, part: f.part })))
+    .execute();
+  forgetVersion(versionId);
+  if (audit) {
+    await recordAudit(trx, {
+      actorId: audit.actorId,
+      action: 'questionnaire_version.action_fields',
+      entityType: 'questionnaire_version',
+      entityId: String(versionId),
+      details: { file: version.file, fields: missing.map((f) => (f.column ? `${f.question}.${f.column}` : f.question)) },
+    });
+  }
+}
+
 /** The advisory lock that serialises publishing across processes (an arbitrary constant: "stocktake publish"). */
 const PUBLISH_LOCK_KEY = 727_100_001;
 
@@ -456,6 +562,7 @@ export async function publishRegistry(
         if (inDatabase[version.file]) {
           result.unchanged.push(version.file);
           if (await addMissingRoles(trx, versionIds.get(version.file)!, version, options.actorId ?? null)) rolesAdded = true;
+          await addMissingActionFields(trx, versionIds.get(version.file)!, version, { actorId: options.actorId ?? null });
           continue;
         }
         const inserted = await trx
@@ -490,6 +597,7 @@ export async function publishRegistry(
             .execute();
           const roles = questionRoles(inserted.id, version);
           if (roles.length) await trx.insertInto('question_roles').values(roles).execute();
+          await addMissingActionFields(trx, inserted.id, version, null); // audited with the version's publish
         }
         await recordAudit(trx, {
           actorId: options.actorId ?? null,

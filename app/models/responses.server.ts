@@ -4,6 +4,7 @@ import { textArray } from '../../db/json';
 import type { CarriedAnswers } from '../../db/schema';
 import { getQuestionnaireVersion, type VersionInfo } from './questionnaires.server';
 import { commitRevision, startedStatus } from './revisions.server';
+import { applyFollowUp, proposeActions } from './actions.server';
 import type { CurrentUser } from './users.server';
 import { assessAnswers, checkDataValue, questionOfKey, resolveDataKey, type AnswerError, type Assessment, type DataKey } from './validation.server';
 import { canEditResponse, canSeeResponse, responseVisibleTo, teamManagedBy } from './access.server';
@@ -355,6 +356,9 @@ export async function submitResponse(db: Executor, user: CurrentUser, responseId
       changes: { resubmission: Boolean(response.returned_at) },
       audit: { action: 'response.submit' },
     });
+    // The register: what the answers say will be done is proposed to the reviewers; a follow-up question updates it.
+    await applyFollowUp(trx, user.id, response, version, response.data);
+    await proposeActions(trx, response, version, response.data, user.id);
     return { revision, submittedAt: at };
   });
 }

@@ -6,6 +6,7 @@ import { jsonb } from '../../db/json';
 import { TEAM_TYPE_LABELS, TEAM_TYPES, type ResponseStatus, type Round, type RoundSubject, type StoredSampleRule, type TeamType } from '../../db/schema';
 import { hasPermission } from '~/utils/permissions';
 import { daysUntil } from '~/utils/format';
+import { fillFollowUps } from './actions.server';
 import { recordAudit } from './audit.server';
 import { carryForwardResponse, summariseCarried, versionPath, type EarlierResponse } from './carry-forward.server';
 import { neutraliseRow } from './spreadsheet-cells';
@@ -153,6 +154,8 @@ export async function createRound(db: Executor, input: NewRound, actorId: number
       });
     }
   }
+  // The teams' open actions go into the version's follow-up question, if it has one (app/models/actions.server.ts).
+  const followedUp = await fillFollowUps(trx, round.id, version, actorId);
   await recordAudit(trx, {
     actorId,
     action: 'round.create',
@@ -164,6 +167,7 @@ export async function createRound(db: Executor, input: NewRound, actorId: number
       teams: teamIds.length,
       followsRoundId: earlier?.id ?? null,
       ...(earlier ? { carriedForward: carriedFrom } : {}),
+      ...(followedUp ? { followedUp } : {}),
     },
   });
   return round;
@@ -190,14 +194,7 @@ export async function createNextPhase(
 export type TeamSelection =
   { by: 'all' } | { by: 'area'; areaIds: number[] } | { by: 'type'; teamTypes: TeamType[] } | { by: 'picked'; teamIds: number[] } | { by: 'earlier' };
 
-/** A calendar date written YYYY-MM-DD that exists (no 31 February). */
-export const isoDateSchema = z
-  .string({ required_error: 'is required: a date written YYYY-MM-DD' })
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
-  .refine((value) => {
-    const date = new Date(`${value}T00:00:00Z`);
-    return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
-  }, 'is not a date in the calendar');
+export { isoDateSchema } from './ids';
 
 /** The teams of a new round, as the API and the form send them. */
 export const teamSelectionSchema = z.discriminatedUnion('by', [

@@ -94,6 +94,12 @@ export default function AuditView() {
           <>
             {' · '}
             <Link to={`/review/responses/${view.response.id}`}>Review page (return the audit to its auditor for correction)</Link>
+            {view.response.status === 'submitted' && !view.response.secondAuditOf ? (
+              <>
+                {' · '}
+                <Link to={`/actions/new?audit=${view.response.id}`}>Raise an action from this audit’s findings</Link>
+              </>
+            ) : null}
           </>
         ) : null}
       </p>

@@ -4,7 +4,8 @@ import surveyCss from 'survey-core/survey-core.fontless.min.css?url';
 import { getDb } from '../../db/index';
 import { loadQuestionnairePage } from '~/models/questionnaire-page.server';
 import { AutosaveStatus, RestoredNotice } from '~/components/questionnaire/autosave-status';
-import { CarriedPanel } from '~/components/questionnaire/carried-panel';
+import { AskedAgainPanel, CarriedPanel } from '~/components/questionnaire/carried-panel';
+import { OpenActionsPanel } from '~/components/questionnaire/open-actions-panel';
 import { ConflictDialog } from '~/components/questionnaire/conflict-dialog';
 import { useQuestionnaireDefinition } from '~/components/questionnaire/definition';
 import { ReadOnlyNotice, ReturnedNotice, SubmitErrorSummary } from '~/components/questionnaire/notices';
@@ -111,7 +112,13 @@ export default function QuestionnairePage() {
 
       <RestoredNotice count={page.save.restored} />
 
+      {data.openActions && !readOnlyReason ? (
+        <OpenActionsPanel actions={data.openActions.actions} followedUp={data.openActions.followedUp} earlierRound={data.openActions.earlierRound} />
+      ) : null}
+
       {!readOnlyReason ? <CarriedPanel {...page.carried} titles={titles} /> : null}
+
+      {!readOnlyReason ? <AskedAgainPanel {...page.askedAgain} titles={titles} /> : null}
 
       <ConflictDialog conflicts={page.conflicts} titles={titles} onResolve={page.resolveConflict} />
 

@@ -30,6 +30,10 @@ export default function Review() {
           </Link>
         </p>
       ) : null}
+      <p>
+        <Link to="/review/questionnaires">Questionnaires and their versions</Link>: what changed from one version to the next, and a preview of each as a team
+        manager sees it.
+      </p>
       {rounds.length === 0 ? (
         <p>No rounds yet.</p>
       ) : (

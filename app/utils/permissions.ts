@@ -13,11 +13,16 @@ export type Permission =
   | 'response:edit-own'
   | 'aggregate:read'
   | 'export:read'
-  | 'case:audit';
+  | 'case:audit'
+  | 'audit-trail:read'
+  // The action register (docs/actions.md): managers read and update their teams' actions; reviewers also decide
+  // proposed actions and raise them. Which actions each sees is access.server.ts's canSeeAction.
+  | 'action:read'
+  | 'action:decide';
 
-const REVIEWER: Permission[] = ['round:manage', 'response:read-any', 'response:return', 'aggregate:read', 'export:read'];
-const ADMIN: Permission[] = [...REVIEWER, 'questionnaire:publish', 'organisation:manage'];
-const MANAGER: Permission[] = ['response:edit-own'];
+const REVIEWER: Permission[] = ['round:manage', 'response:read-any', 'response:return', 'aggregate:read', 'export:read', 'action:read', 'action:decide'];
+const ADMIN: Permission[] = [...REVIEWER, 'questionnaire:publish', 'organisation:manage', 'audit-trail:read'];
+const MANAGER: Permission[] = ['response:edit-own', 'action:read'];
 const AUDITOR: Permission[] = ['case:audit'];
 
 export function permissionsOf(user: Pick<CurrentUser, 'isAdmin' | 'reviewerAreaIds' | 'managedTeamIds' | 'auditorAreaIds'>): Set<Permission> {

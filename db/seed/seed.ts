@@ -3,7 +3,9 @@ import { findVersion } from '../../app/models/questionnaires.server';
 import { createRound } from '../../app/models/rounds.server';
 import { saveResponseChange, submitResponse } from '../../app/models/responses.server';
 import { loadCurrentUser } from '../../app/models/users.server';
-import { createRng, DEMO_SEED, generateMiniJar, generateSelfAssessmentV1, type DemoTeam } from './answers';
+import { createRng, DEMO_SEED, generateMiniJar, generateSelfAssessmentV1, pick, type DemoTeam } from './answers';
+import { seedActionRegister } from './actions';
+import { generatePhase2Answers } from './phase2-answers';
 import { DEMO_CASE_ROUND, seedCaseAudits, seedDemoAuditors } from './case-audits';
 import { DEMO_EMAIL_DOMAIN, type DemoLogin, demoTeamIds, demoTeams, type Progress, seedDemoOrganisation } from './demo';
 
@@ -18,6 +20,8 @@ export const DEMO_ROUNDS = {
   selfAssessment: 'Phase 1: team self-assessment (January 2009)',
   miniJar: 'Phase 1: mini-JAR matrix (January 2009)',
   caseAudit: DEMO_CASE_ROUND,
+  selfAssessmentPhase2: 'Phase 2: team self-assessment (March 2009)',
+  miniJarPhase2: 'Phase 2: mini-JAR matrix (March 2009)',
 };
 
 export async function seedDemo(db: Executor, options: { progress?: Progress } = {}): Promise<DemoLogin[]> {
@@ -26,6 +30,8 @@ export async function seedDemo(db: Executor, options: { progress?: Progress } = 
   logins.push(...(await seedDemoAuditors(db)));
   await seedPhase1(db, progress);
   await seedCaseAudits(db, progress);
+  await seedActionRegister(db, progress);
+  await seedPhase2(db, progress);
   return logins;
 }
 
@@ -100,6 +106,131 @@ async function seedPhase1(db: Executor, progress: Progress) {
     }
   }
 }
+
+/**
+ * Phase 2, opened after the register was drawn up, on the new versions:
+ * - the team self-assessment version 3, carried forward from Phase 1 (its asked-again questions empty): half the teams
+ *   have submitted their Phase 2 return (db/seed/phase2-answers.ts), a few have answered it without submitting yet, the
+ *   rest have not started;
+ * - the mini-JAR matrix version 2, which follows each team's open actions up (a row per action, filled in when the
+ *   round opens) with the Phase 1 ratings carried forward. About a third of the teams have started, saying what became
+ *   of their actions; none has submitted yet, so the register stays as spring 2009 left it.
+ */
+async function seedPhase2(db: Executor, progress: Progress) {
+  await seedSelfAssessmentPhase2(db, progress);
+  await seedMiniJarPhase2(db, progress);
+}
+
+async function managerOf(db: Executor, teamId: number) {
+  const manager = await db.selectFrom('memberships').select('user_id').where('role', '=', 'manager').where('team_id', '=', teamId).executeTakeFirst();
+  return manager ? loadCurrentUser(db, manager.user_id) : null;
+}
+
+async function seedSelfAssessmentPhase2(db: Executor, progress: Progress) {
+  const v3 = await findVersion(db, 'team-self-assessment', 3);
+  const phase1 = await db.selectFrom('rounds').select('id').where('name', '=', DEMO_ROUNDS.selfAssessment).executeTakeFirst();
+  const admin = await db.selectFrom('users').select('id').where('email', '=', `admin@${DEMO_EMAIL_DOMAIN}`).executeTakeFirst();
+  if (!v3 || !phase1) return;
+  if (await db.selectFrom('rounds').select('id').where('name', '=', DEMO_ROUNDS.selfAssessmentPhase2).executeTakeFirst()) return;
+  const specs = demoTeams();
+  const teamIds = await demoTeamIds(db, specs);
+  const round = await createRound(
+    db,
+    {
+      name: DEMO_ROUNDS.selfAssessmentPhase2,
+      questionnaireVersionId: v3.id,
+      dueDate: inDays(24),
+      teamIds: specs.map((s) => teamIds.get(s.slug)!),
+      followsRoundId: phase1.id,
+    },
+    admin?.id ?? null,
+  );
+  // Each team's Phase 1 answers as seedPhase1 generated them (the same generator and seed, in the same order), also
+  // for the teams that never started Phase 1: their Phase 2 return starts from what they would have said.
+  const rng = createRng(DEMO_SEED);
+  const phase1Answers = specs.map((spec, index) =>
+    generateSelfAssessmentV1(
+      { slug: spec.slug, name: spec.name, area: spec.areaName, teamType: spec.teamType, index },
+      rng,
+      index % 9 === 5 ? 'partial' : 'complete',
+    ),
+  );
+  const responses = new Map(
+    (await db.selectFrom('responses').select(['id', 'team_id', 'revision']).where('round_id', '=', round.id).execute()).map((r) => [r.team_id, r]),
+  );
+  let done = 0;
+  for (const [index, spec] of specs.entries()) {
+    const teamId = teamIds.get(spec.slug)!;
+    const response = responses.get(teamId)!;
+    // Half submitted, a few answered but not yet submitted, the rest not started.
+    const state = index % 2 === 0 ? 'submitted' : index % 5 === 1 ? 'in_progress' : 'not_started';
+    const user = state === 'not_started' ? null : await managerOf(db, teamId);
+    if (user) {
+      const team: DemoTeam = { slug: spec.slug, name: spec.name, area: spec.areaName, teamType: spec.teamType, index };
+      const set = generatePhase2Answers(team, phase1Answers[index]);
+      const saved = await saveResponseChange(db, user, response.id, { baseRevision: response.revision, set, unset: [] });
+      if (state === 'submitted') await submitResponse(db, user, response.id, { revision: saved.revision });
+    }
+    progress(++done, specs.length, DEMO_ROUNDS.selfAssessmentPhase2);
+  }
+}
+
+async function seedMiniJarPhase2(db: Executor, progress: Progress) {
+  const miniJar = await findVersion(db, 'mini-jar-matrix', 2);
+  const phase1 = await db.selectFrom('rounds').select('id').where('name', '=', DEMO_ROUNDS.miniJar).executeTakeFirst();
+  const admin = await db.selectFrom('users').select('id').where('email', '=', `admin@${DEMO_EMAIL_DOMAIN}`).executeTakeFirst();
+  if (!miniJar || !phase1) return;
+  if (await db.selectFrom('rounds').select('id').where('name', '=', DEMO_ROUNDS.miniJarPhase2).executeTakeFirst()) return;
+  const specs = demoTeams();
+  const teamIds = await demoTeamIds(db, specs);
+  const round = await createRound(
+    db,
+    {
+      name: DEMO_ROUNDS.miniJarPhase2,
+      questionnaireVersionId: miniJar.id,
+      dueDate: inDays(31),
+      teamIds: specs.map((s) => teamIds.get(s.slug)!),
+      followsRoundId: phase1.id,
+    },
+    admin?.id ?? null,
+  );
+  const rng = createRng(DEMO_SEED + 29);
+  const responses = await db
+    .selectFrom('responses')
+    .select(['id', 'team_id', 'revision', 'data'])
+    .where('round_id', '=', round.id)
+    .orderBy('team_id')
+    .execute();
+  let done = 0;
+  for (const response of responses) {
+    const rows = response.data.jar_action_progress;
+    const started = rng() < 0.35;
+    if (started && Array.isArray(rows) && rows.length) {
+      const user = await managerOf(db, response.team_id);
+      if (user) {
+        const answered = (rows as Record<string, unknown>[]).map((row, index) =>
+          index % 3 === 2
+            ? row // not reached yet
+            : {
+                ...row,
+                progress: pick(rng, ['in_progress', 'in_progress', 'done', 'open']),
+                evidence: pick(rng, PHASE2_EVIDENCE),
+                ...(rng() < 0.3 ? { new_target_date: '2009-06-30' } : {}),
+              },
+        );
+        await saveResponseChange(db, user, response.id, { baseRevision: response.revision, set: { jar_action_progress: answered }, unset: [] });
+      }
+    }
+    progress(++done, responses.length, DEMO_ROUNDS.miniJarPhase2);
+  }
+}
+
+const PHASE2_EVIDENCE = [
+  'Started in February; the team meeting checks progress each fortnight.',
+  'Agreed with the area manager; first dip sample due in April.',
+  'Done: the duty log since 1 March shows it every day.',
+  'Waiting on the county training dates; two staff booked.',
+];
 
 /** The demo logins to print, read back from the database. */
 export async function demoLogins(db: Executor): Promise<DemoLogin[]> {
