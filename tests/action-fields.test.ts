@@ -1,6 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkActionFields, declaredActionFields, metaActionFields } from '../app/models/action-fields.server';
 import { createModel } from '../app/models/catalogue.server';
+import { loadRegistry, publishRegistry } from '../app/models/registry.server';
+import { useTestDatabase, type TestDatabase } from './helpers/db';
+import { FIXTURE_SURVEYS } from './helpers/factories';
 
 /** `surveys check`'s rules for the questions and columns that hold actions (docs/decisions/024). */
 
@@ -103,5 +109,45 @@ describe('action fields', () => {
       /only a dynamic matrix/,
     );
     expect(problemsOf(page(matrix([{ ...REF }])))[0].message).toMatch(/only a column of a follow-up matrix/);
+  });
+});
+
+describe('publishing action fields', () => {
+  let test: TestDatabase;
+  let dir: string;
+  beforeAll(async () => {
+    test = await useTestDatabase();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocktake-action-fields-'));
+    fs.cpSync(FIXTURE_SURVEYS, dir, { recursive: true });
+  });
+  afterAll(() => test.destroy());
+
+  const setParts = (parts: Record<string, string> | undefined) => {
+    const file = path.join(dir, 'fixture-check/meta.json');
+    const meta = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (parts) meta.versions['1'].actionParts = parts;
+    else delete meta.versions['1'].actionParts;
+    fs.writeFileSync(file, JSON.stringify(meta));
+  };
+  const stored = () => test.db.selectFrom('action_fields').select(['question', 'column_name', 'part']).execute();
+
+  it('adds the parts a published version comes to declare, audited; a declared part never changes after', async () => {
+    await publishRegistry(test.db, loadRegistry(dir));
+    expect(await stored()).toEqual([]);
+    setParts({ old_note: 'action' });
+    await publishRegistry(test.db, loadRegistry(dir), { actorId: null });
+    expect(await stored()).toEqual([{ question: 'old_note', column_name: '', part: 'action' }]);
+    const event = await test.db
+      .selectFrom('audit_events')
+      .select(['action', 'details'])
+      .where('action', '=', 'questionnaire_version.action_fields')
+      .executeTakeFirstOrThrow();
+    expect(event.details).toMatchObject({ file: 'fixture-check/v1.json', fields: ['old_note'] });
+
+    setParts(undefined);
+    await expect(publishRegistry(test.db, loadRegistry(dir))).rejects.toThrow(
+      /fixture-check\/v1\.json question "old_note": was published with action part "action", which is no longer declared/,
+    );
+    expect(await stored()).toEqual([{ question: 'old_note', column_name: '', part: 'action' }]);
   });
 });

@@ -1,13 +1,14 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Executor } from '../../db/index';
-import type { ActionSource, ActionStatus, ProposalStatus } from '../../db/schema';
+import type { ActionSource, ActionStatus, ProposalStatus, QuestionDetail } from '../../db/schema';
 import { type ActionField, ACTION_STATUSES, SOURCE_PARTS } from './action-fields.server';
-import { actionVisibleTo, canReviewArea, canSeeAction, canSeeResponse, reviewsActions, teamReviewedBy } from './access.server';
+import { actionVisibleTo, canReviewArea, canSeeAction, reviewsActions, teamReviewedBy } from './access.server';
 import { recordAudit } from './audit.server';
 import { DomainError, conflict, forbidden, invalid, notFound } from './errors.server';
 import { idSchema, isoDateSchema } from './ids';
 import type { VersionInfo } from './questionnaires.server';
+import { findVisibleResponse } from './responses.server';
 import { commitRevision } from './revisions.server';
 import { progressOf } from './validation.server';
 import type { CurrentUser } from './users.server';
@@ -438,16 +439,30 @@ export async function actionDetail(db: Executor, user: CurrentUser, actionId: nu
     .where('u.action_id', '=', action.id)
     .orderBy('u.id')
     .execute();
-  const sources = await db
+  const sources = await proposalsQuery(db).select(['p.status']).where('p.action_id', '=', action.id).orderBy('p.id').execute();
+  const canChange = canChangeAction(user, action);
+  return {
+    action: { ...action, overdue: isOverdue(action, on) },
+    updates,
+    sources: sources.map(({ detail, ...s }) => ({ ...s, row_label: rowLabel(detail, s.row_name) })),
+    canChange,
+  };
+}
+
+function canChangeAction(user: CurrentUser, action: Pick<ActionRow, 'team_id' | 'area_id'>): boolean {
+  return canSeeAction(user, action);
+}
+
+/** Proposals with the response, round, team and question they came from. */
+function proposalsQuery(db: Executor) {
+  return db
     .selectFrom('action_proposals as p')
     .innerJoin('responses as s', 's.id', 'p.response_id')
     .innerJoin('rounds as r', 'r.id', 's.round_id')
     .innerJoin('teams as t', 't.id', 's.team_id')
-    .innerJoin('questionnaire_versions as v', 'v.id', 's.questionnaire_version_id')
-    .innerJoin('version_questions as vq', (join) => join.onRef('vq.version_id', '=', 'v.id').onRef('vq.name', '=', 'p.question'))
+    .innerJoin('version_questions as vq', (join) => join.onRef('vq.version_id', '=', 's.questionnaire_version_id').onRef('vq.name', '=', 'p.question'))
     .select([
       'p.id',
-      'p.status',
       'p.response_id',
       'p.question',
       'p.row_name',
@@ -457,21 +472,12 @@ export async function actionDetail(db: Executor, user: CurrentUser, actionId: nu
       'vq.title as question_title',
       'vq.detail',
       'r.name as round_name',
-    ])
-    .where('p.action_id', '=', action.id)
-    .orderBy('p.id')
-    .execute();
-  const canChange = canChangeAction(user, action);
-  return {
-    action: { ...action, overdue: isOverdue(action, on) },
-    updates,
-    sources: sources.map(({ detail, ...s }) => ({ ...s, row_label: detail.rows?.find((r) => r.value === s.row_name)?.text ?? s.row_name })),
-    canChange,
-  };
+    ]);
 }
 
-function canChangeAction(user: CurrentUser, action: Pick<ActionRow, 'team_id' | 'area_id'>): boolean {
-  return canSeeAction(user, action);
+/** A matrix row's wording (a fixed row's text, or "Row 2" of a dynamic matrix); empty for a whole question. */
+function rowLabel(detail: QuestionDetail, row: string): string {
+  return detail.rows?.find((r) => r.value === row)?.text ?? (row ? `Row ${row}` : '');
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -484,37 +490,15 @@ function requireReviewer(user: CurrentUser) {
 /** The proposals waiting for a reviewer of the user's areas, with the team's actions they could be merged into. */
 export async function listProposals(db: Executor, user: CurrentUser, filter: { round?: number } = {}) {
   requireReviewer(user);
-  let query = db
-    .selectFrom('action_proposals as p')
-    .innerJoin('responses as s', 's.id', 'p.response_id')
-    .innerJoin('rounds as r', 'r.id', 's.round_id')
-    .innerJoin('teams as t', 't.id', 's.team_id')
+  let query = proposalsQuery(db)
     .innerJoin('areas as ar', 'ar.id', 't.area_id')
-    .innerJoin('version_questions as vq', (join) => join.onRef('vq.version_id', '=', 's.questionnaire_version_id').onRef('vq.name', '=', 'p.question'))
-    .select([
-      'p.id',
-      'p.response_id',
-      'p.question',
-      'p.row_name',
-      'p.title',
-      'p.owner',
-      'p.target_text',
-      'p.target_date',
-      'p.topic',
-      'vq.title as question_title',
-      'vq.detail',
-      's.team_id',
-      't.name as team_name',
-      'ar.name as area_name',
-      'r.id as round_id',
-      'r.name as round_name',
-    ])
+    .select(['p.target_date', 'p.topic', 's.team_id', 't.name as team_name', 'ar.name as area_name', 'r.id as round_id'])
     .where('p.status', '=', 'proposed')
     .where(teamReviewedBy(user));
   if (filter.round) query = query.where('r.id', '=', filter.round);
   const proposals = (await query.orderBy('ar.name').orderBy('t.name').orderBy('p.id').execute()).map(({ detail, ...p }) => ({
     ...p,
-    row_label: detail.rows?.find((r) => r.value === p.row_name)?.text ?? (p.row_name ? `Row ${p.row_name}` : ''),
+    row_label: rowLabel(detail, p.row_name),
   }));
   const teamIds = [...new Set(proposals.map((p) => p.team_id))];
   const existing = teamIds.length
@@ -767,14 +751,8 @@ export async function raiseAction(db: Executor, user: CurrentUser, input: NewAct
     if (input.source === 'case-audit') {
       if (!input.responseId)
         throw invalid('A case-audit finding needs the audit it rests on.', { errors: [{ path: 'responseId', message: 'choose the audit' }] });
-      const audit = await trx
-        .selectFrom('responses as s')
-        .innerJoin('rounds as r', 'r.id', 's.round_id')
-        .innerJoin('teams as t', 't.id', 's.team_id')
-        .select(['s.id', 's.team_id', 's.round_id', 's.status', 's.auditor_id', 's.moderation_of', 'r.subject', 't.area_id', 's.questionnaire_version_id'])
-        .where('s.id', '=', input.responseId)
-        .executeTakeFirst();
-      if (!audit || !canSeeResponse(user, audit)) throw notFound('response', [{ path: 'responseId', message: 'no such audit you can see' }]);
+      const audit = await findVisibleResponse(trx, user, input.responseId);
+      if (!audit) throw notFound('response', [{ path: 'responseId', message: 'no such audit you can see' }]);
       if (audit.subject !== 'case')
         throw invalid(`Response ${audit.id} is not a case-file audit.`, { errors: [{ path: 'responseId', message: 'not a case-file audit' }] });
       if (input.question) {
@@ -879,14 +857,8 @@ export async function updateAction(db: Executor, user: CurrentUser, actionId: nu
     const action = await requireVisibleAction(trx, user, actionId, { forUpdate: true });
     await applyUpdate(trx, user.id, action, input, 'update', via);
     if (input.evidenceResponseId) {
-      const evidence = await trx
-        .selectFrom('responses as s')
-        .innerJoin('rounds as r', 'r.id', 's.round_id')
-        .innerJoin('teams as t', 't.id', 's.team_id')
-        .select(['s.id', 's.team_id', 's.status', 's.auditor_id', 's.moderation_of', 'r.subject', 't.area_id'])
-        .where('s.id', '=', input.evidenceResponseId)
-        .executeTakeFirst();
-      if (!evidence || !canSeeResponse(user, evidence) || (action.team_id !== null && evidence.team_id !== action.team_id)) {
+      const evidence = await findVisibleResponse(trx, user, input.evidenceResponseId);
+      if (!evidence || (action.team_id !== null && evidence.team_id !== action.team_id)) {
         throw notFound('response', [{ path: 'evidenceResponseId', message: 'no response of this team that you can see' }]);
       }
     }
