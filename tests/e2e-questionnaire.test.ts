@@ -53,7 +53,7 @@ describe.skipIf(!hasChromium)('a manager completes the self-assessment in the br
   it('saves as the manager types, reopens on the same page with the answers, and keeps changes made offline', { timeout: 180_000 }, async () => {
     await signIn(page, server.url, MANAGER);
     await expect.poll(() => page.url()).toMatch(/\/my-team$/);
-    await page.getByRole('link', { name: /team self-assessment/ }).click();
+    await page.getByRole('link', { name: /Phase 1: team self-assessment/ }).click();
     await page.waitForSelector('[data-autosave=ready] .sd-root-modern');
 
     // Team type (SurveyJS radios are visually hidden: click the visible label) and two figures.
