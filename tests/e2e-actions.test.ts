@@ -74,6 +74,7 @@ describe.skipIf(!hasChromium)('the action register, from proposal to the Phase 2
     await page.getByText(/^Actions by team \(\d+ teams\)$/).click(); // the list of 40 teams starts folded
     await page.getByRole('table', { name: 'Actions by team' }).getByRole('link', { name: TEAM }).click();
     await page.waitForURL(/team=\d+/);
+    await page.getByText('Actions by team (1 team)').waitFor(); // the team's own figures, not the whole register's
     teamRegister = page.url();
     overdueBefore = await figure(/overdue/);
     doneBefore = await figure(/done/);
