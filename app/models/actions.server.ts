@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Executor } from '../../db/index';
-import type { ActionSource, ActionStatus, ProposalStatus, QuestionDetail } from '../../db/schema';
+import type { Insertable } from 'kysely';
+import type { ActionSource, ActionsTable, ActionStatus, QuestionDetail } from '../../db/schema';
 import { type ActionField, ACTION_STATUSES, SOURCE_PARTS } from './action-fields.server';
 import { actionVisibleTo, canReviewArea, canSeeAction, reviewsActions, teamReviewedBy } from './access.server';
 import { recordAudit } from './audit.server';
@@ -440,17 +441,14 @@ export async function actionDetail(db: Executor, user: CurrentUser, actionId: nu
     .orderBy('u.id')
     .execute();
   const sources = await proposalsQuery(db).select(['p.status']).where('p.action_id', '=', action.id).orderBy('p.id').execute();
-  const canChange = canChangeAction(user, action);
+  // Whoever may see an action may update it (access.server.ts's canSeeAction).
+  const canChange = canSeeAction(user, action);
   return {
     action: { ...action, overdue: isOverdue(action, on) },
     updates,
     sources: sources.map(({ detail, ...s }) => ({ ...s, row_label: rowLabel(detail, s.row_name) })),
     canChange,
   };
-}
-
-function canChangeAction(user: CurrentUser, action: Pick<ActionRow, 'team_id' | 'area_id'>): boolean {
-  return canSeeAction(user, action);
 }
 
 /** Proposals with the response, round, team and question they came from. */
@@ -480,6 +478,38 @@ function rowLabel(detail: QuestionDetail, row: string): string {
   return detail.rows?.find((r) => r.value === row)?.text ?? (row ? `Row ${row}` : '');
 }
 
+/**
+ * A new open action and the first row of its trail ('created'), by its author, at one time: how accepting a proposal
+ * and raising an action by hand both start one.
+ */
+async function insertAction(
+  trx: Executor,
+  values: Omit<Insertable<ActionsTable>, 'created_by' | 'created_at' | 'updated_at' | 'updated_by' | 'status'>,
+  created: { authorId: number; at: Date; note: string; proposalId?: number; evidenceResponseId: number | null },
+): Promise<{ id: number }> {
+  const action = await trx
+    .insertInto('actions')
+    .values({ ...values, created_by: created.authorId, created_at: created.at, updated_at: created.at, updated_by: created.authorId })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('action_updates')
+    .values({
+      action_id: action.id,
+      kind: 'created',
+      author_id: created.authorId,
+      at: created.at,
+      status: 'open',
+      target_date: values.target_date ?? null,
+      owner: values.owner ?? '',
+      note: created.note,
+      proposal_id: created.proposalId ?? null,
+      evidence_response_id: created.evidenceResponseId,
+    })
+    .execute();
+  return action;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Deciding proposals
 
@@ -488,14 +518,13 @@ function requireReviewer(user: CurrentUser) {
 }
 
 /** The proposals waiting for a reviewer of the user's areas, with the team's actions they could be merged into. */
-export async function listProposals(db: Executor, user: CurrentUser, filter: { round?: number } = {}) {
+export async function listProposals(db: Executor, user: CurrentUser) {
   requireReviewer(user);
-  let query = proposalsQuery(db)
+  const query = proposalsQuery(db)
     .innerJoin('areas as ar', 'ar.id', 't.area_id')
     .select(['p.target_date', 'p.topic', 's.team_id', 't.name as team_name', 'ar.name as area_name', 'r.id as round_id'])
     .where('p.status', '=', 'proposed')
     .where(teamReviewedBy(user));
-  if (filter.round) query = query.where('r.id', '=', filter.round);
   const proposals = (await query.orderBy('ar.name').orderBy('t.name').orderBy('p.id').execute()).map(({ detail, ...p }) => ({
     ...p,
     row_label: rowLabel(detail, p.row_name),
@@ -660,9 +689,9 @@ export async function decideProposals(db: Executor, user: CurrentUser, decision:
       const title = decision.title ?? p.title;
       const owner = decision.owner ?? p.owner;
       const targetDate = decision.targetDate ?? p.target_date;
-      const action = await trx
-        .insertInto('actions')
-        .values({
+      const action = await insertAction(
+        trx,
+        {
           title,
           team_id: p.team_id,
           owner,
@@ -673,32 +702,13 @@ export async function decideProposals(db: Executor, user: CurrentUser, decision:
           source_question: p.question,
           source_row: p.row_name || null,
           round_id: p.round_id,
-          created_by: user.id,
-          created_at: now,
-          updated_at: now,
-          updated_by: user.id,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
+        },
+        { authorId: user.id, at: now, note: 'Accepted from a submitted return.', proposalId: p.id, evidenceResponseId: p.response_id },
+      );
       await trx
         .updateTable('action_proposals')
         .set({ status: 'accepted', action_id: action.id, decided_by: user.id, decided_at: now })
         .where('id', '=', p.id)
-        .execute();
-      await trx
-        .insertInto('action_updates')
-        .values({
-          action_id: action.id,
-          kind: 'created',
-          author_id: user.id,
-          at: now,
-          status: 'open',
-          target_date: targetDate,
-          owner,
-          note: 'Accepted from a submitted return.',
-          proposal_id: p.id,
-          evidence_response_id: p.response_id,
-        })
         .execute();
       await recordAudit(trx, {
         actorId: user.id,
@@ -785,9 +795,9 @@ export async function raiseAction(db: Executor, user: CurrentUser, input: NewAct
       }
     }
     const now = new Date();
-    const action = await trx
-      .insertInto('actions')
-      .values({
+    const action = await insertAction(
+      trx,
+      {
         reference: input.reference || null,
         title: input.title,
         team_id: teamId,
@@ -798,28 +808,15 @@ export async function raiseAction(db: Executor, user: CurrentUser, input: NewAct
         source_response_id: input.source === 'case-audit' ? input.responseId! : null,
         source_question: input.source === 'case-audit' ? (input.question ?? null) : null,
         round_id: roundId,
-        created_by: user.id,
-        created_at: now,
-        updated_at: now,
-        updated_by: user.id,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('action_updates')
-      .values({
-        action_id: action.id,
-        kind: 'created',
-        author_id: user.id,
+      },
+      {
+        authorId: user.id,
         at: now,
-        status: 'open',
-        target_date: input.targetDate ?? null,
-        owner: input.owner ?? '',
         note:
           input.source === 'recommendation' ? `Raised for recommendation ${input.reference || '(no reference)'}.` : 'Raised from a case-file audit finding.',
-        evidence_response_id: input.source === 'case-audit' ? input.responseId! : null,
-      })
-      .execute();
+        evidenceResponseId: input.source === 'case-audit' ? input.responseId! : null,
+      },
+    );
     await recordAudit(trx, {
       actorId: user.id,
       action: 'action.create',
@@ -1010,8 +1007,6 @@ export async function applyFollowUp(
   }
   return updated;
 }
-
-export type ProposalState = ProposalStatus;
 
 /**
  * Writes each team's open actions into the follow-up question of a round's responses (in the round's transaction),
